@@ -1,0 +1,1 @@
+"""ftgate: a safety gate for Azure OpenAI fine-tuning (the library behind the app and CLI)."""

@@ -1,0 +1,67 @@
+"""The analyzer interface every text analyzer implements, and its result type."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import TracebackType
+from typing import NamedTuple, Protocol, Self, runtime_checkable
+
+from shared.policy import SEVERITY_MAX, SEVERITY_MIN, Category
+
+
+class Severities(NamedTuple):
+    """One text's severity (0-7) per harm category, in ``policy.CATEGORIES`` order."""
+
+    hate: int = 0
+    self_harm: int = 0
+    sexual: int = 0
+    violence: int = 0
+
+    def of(self, category: Category) -> int:
+        return self[_INDEX[category]]
+
+    def as_dict(self) -> dict[str, int]:
+        """Keyed as Azure AI Content Safety names the categories."""
+        return {category.value: self.of(category) for category in Category}
+
+    @classmethod
+    def from_mapping(cls, by_category: dict[Category, int]) -> Severities:
+        values = [by_category[category] for category in Category]
+        if any(not SEVERITY_MIN <= value <= SEVERITY_MAX for value in values):
+            raise ValueError(f"severities must lie in {SEVERITY_MIN}..{SEVERITY_MAX}")
+        return cls(*values)
+
+
+_INDEX = {category: index for index, category in enumerate(Category)}
+SAFE = Severities()
+
+
+class AnalyzerError(Exception):
+    """The analyzer could not score a text; the screening outcome is then ``error``.
+
+    Messages describe the failure (status codes, retries, timeouts) and never the
+    text being analyzed.
+    """
+
+
+@runtime_checkable
+class Analyzer(Protocol):
+    """Scores texts in the four harm categories.
+
+    ``analyze`` returns one :class:`Severities` per text, in order, or raises
+    :class:`AnalyzerError`. Analyzers are async context managers so that those
+    holding network clients can release them.
+    """
+
+    name: str
+
+    async def analyze(self, texts: Sequence[str]) -> list[Severities]: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...

@@ -1,0 +1,548 @@
+"""The local analyzer's knowledge: word classes, scoring rules and benign contexts.
+
+Rules are written in a small phrase language compiled by ``local.py``. A pattern
+is a sequence of space-separated tokens matched against normalized text (lower
+case letters and digits separated by single spaces, apostrophes removed):
+
+- ``word``        the word, each letter allowed to repeat ("kiiill");
+- ``stem*``       any word starting with the stem ("kill*" = kill, kills, killer...);
+- ``a|b|c``       one of the words; ``_`` joins a phrase (``kill_yourself``);
+- ``{CLASS}``     one of the entries of a class below (entries may be phrases);
+- ``tok?``        the token is optional;
+- ``...``         up to three other words, none of them a negation ("not", "never").
+
+Severity follows Azure AI Content Safety's eight-level scale: 2 for mentions (news,
+fiction, education), 4 and up where text instructs, glorifies, threatens,
+dehumanises or is sexually explicit, 6-7 for the most severe. Anything at 4 or
+above fails a training example (see ``shared.policy``).
+
+Slurs are stored ROT13-encoded so that reading or grepping the source does not
+display them; they are decoded once at import.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+from typing import Final
+
+from shared.policy import Category
+
+HATE, SELF_HARM, SEXUAL, VIOLENCE = (
+    Category.HATE,
+    Category.SELF_HARM,
+    Category.SEXUAL,
+    Category.VIOLENCE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """Text matching ``pattern`` scores at least ``severity`` in ``categories``.
+
+    A ``negatable`` rule does not fire right after a negation ("don't kill
+    yourself" is not encouragement).
+    """
+
+    pattern: str
+    severity: int
+    categories: tuple[Category, ...]
+    negatable: bool = False
+
+
+def _words(text: str) -> tuple[str, ...]:
+    """Entries separated by commas; an entry may be a phrase of several words."""
+    return tuple(entry.strip() for entry in text.split(",") if entry.strip())
+
+
+def _phrases(firsts: str, seconds: str) -> tuple[str, ...]:
+    """Every two-part phrase of an entry of ``firsts`` and one of ``seconds``."""
+    return tuple(f"{first} {second}" for first in _words(firsts) for second in _words(seconds))
+
+
+_SLURS_ROT13 = (
+    "avttre avttref avttn avttnf xvxr xvxrf fcvp fcvpf puvax puvaxf tbbx tbbxf jrgonpx "
+    "jrgonpxf snttbg snttbgf snt sntf genaal genaavrf enturnq enturnqf gbjryurnq gbjryurnqf "
+    "fnaqavttre fnaqavttref ornare ornaref pbba pbbaf cnxv cnxvf ergneq ergneqf furznyr "
+    "furznyrf mvccreurnq mvccreurnqf qlxr qlxrf tlccb tlccbf"
+)
+
+# Classes marked as anchors contain the words without which no rule can fire; the
+# analyzer's fast path skips every rule for a text that holds none of them.
+ANCHOR_CLASSES: Final = frozenset(
+    {
+        "VIOLENT_VERB",
+        "VIOLENT_GERUND",
+        "VIOLENT_MENTION",
+        "DEATH",
+        "WEAPON_DEVICE",
+        "ATTACK_EVENT",
+        "PERPETRATOR",
+        "GORE",
+        "SELF_HARM_ACT",
+        "SELF_HARM_MENTION",
+        "EXPLICIT_ACT",
+        "SLANG_ANATOMY",
+        "ANATOMY",
+        "SEX_VERB",
+        "SEXUAL_MENTION",
+        "DEHUMANIZING",
+        "NEG_TRAIT",
+        "HATE_VERB",
+        "ELIMINATE",
+        "SLUR",
+        "EXTREMIST",
+        "HATE_MENTION",
+    }
+)
+
+CLASSES: Final[dict[str, tuple[str, ...]]] = {
+    # ---- shared grammar
+    "FIRST": _words("i, we, ima, imma"),
+    "INTENT": _words(
+        "will, ill, shall, gonna, wanna, am going to, im going to, are going to, were going to, "
+        "want to, intend to, plan to, am about to, im about to, cant wait to, would love to, "
+        "will fucking, am gonna, im gonna, ought to, should, must, need to, have to, gotta"
+    ),
+    "TARGET": _words(
+        "you, ya, u, him, her, them, yall, you all, everyone, everybody, all of you, every one "
+        "of you, them all, someone, somebody, a person, people, children, kids, a child, a kid, "
+        "strangers, innocent people, police officers"
+    )
+    + _phrases(
+        "the, that, this, those, these, my, your, his, her, our, their, every, all the",
+        "teacher, teachers, judge, cop, cops, police, officer, president, kids, children, guy, "
+        "guys, woman, women, man, men, girl, boy, bitch, bastard, neighbor, neighbour, boss, "
+        "wife, husband, family, families, ex, classmates, coworkers, people, jury, students, "
+        "worshippers, crowd, mother, father, mom, dad, sister, brother, son, daughter, baby, "
+        "fucker, pig, pigs, landlord, manager, doctor, nurse, politician, politicians",
+    ),
+    "INCITE": _words(
+        "lets, let us, go, we should, we must, we need to, someone should, somebody should, "
+        "someone needs to, somebody needs to, you should, everyone should, time to, its time to"
+    ),
+    "HOWTO": _words(
+        "how to, how do i, how do you, how can i, how would i, how could i, how should i, "
+        "ways to, way to, best way to, easiest way to, quickest way to, fastest way to, "
+        "steps to, guide to, instructions to, instructions for, tutorial on, tips to, "
+        "tips for, help me, teach me to, show me how to, explain how to, what is the best way to"
+    ),
+    "PRONOUN": _words("her, him, me, you, them, us"),
+    "YOU": _words(
+        "you, ya, u, yall, you all, your family, your kids, your children, your wife, "
+        "your husband, your mother, your mom, your whole family, everyone you love"
+    ),
+    "POSSESSIVE": _words("his, her, my, your, their"),
+    "BE": _words("is, was, are, were, would be, will be, feels, felt, r"),
+    # things that get "killed" in IT and daily life; used by the benign contexts
+    "SOFTWARE": _words(
+        "process, processes, task, tasks, job, jobs, thread, threads, server, servers, service, "
+        "services, app, apps, application, applications, program, programs, command, session, "
+        "sessions, pod, pods, container, containers, query, queries, connection, connections, "
+        "engine, lights, light, bug, bugs, weeds, weed, mood, vibe, buzz, bill, tab, tabs, window, "
+        "windows, pid, worker, workers, daemon, instance, instances, vm, cluster, request, "
+        "requests, transaction, transactions, shell, terminal, browser, loop, signal, signals, "
+        "screen, music, noise, engine, germs, bacteria, mold, pests, the idea, the deal, "
+        "the messenger, two birds, 2 birds, the lights, the battery, my battery"
+    ),
+    # ---- violence
+    "VIOLENT_VERB": _words(
+        "kill, murder, stab, shoot, strangle, choke, behead, decapitate, slaughter, butcher, "
+        "torture, hurt, punch, bomb, blow up, massacre, execute, hang, lynch, "
+        "gun down, slit the throat of, maim, mutilate, rape, assault, poison, drown, "
+        "suffocate, smother, bludgeon, dismember, break the legs of, slit your throat, "
+        "cut your throat, knife, run over, gas, exterminate, beat up, beat the shit out of, "
+        "burn alive, burn down the house of"
+    ),
+    "VIOLENT_GERUND": _words(
+        "killing, murdering, slaughtering, shooting, stabbing, torturing, beating, burning, "
+        "bombing, massacring, lynching, raping, hanging, beheading, strangling, butchering, "
+        "mutilating, gassing, exterminating"
+    ),
+    "VIOLENT_MENTION": _words(
+        "kill*, murder*, stab, stabs, stabbed, stabbing, shoot*, shot dead, gunfire, gunman, "
+        "gunmen, rifle*, pistol*, weapon*, bomb*, explosion*, explosive*, explode*, attack*, "
+        "assault*, war, wars, warfare, violence, violent*, massacre*, genocide, terroris*, "
+        "torture*, hostage*, behead*, strangl*, slaughter*, bloodshed, bloody, wounded, "
+        "injured, corpse*, homicide*, manslaughter, rape*, raping, lynch*, grenade*, sniper*"
+    ),
+    "DEATH": _words(
+        "die, dies, died, dead, death, pay for this, be killed, be dead, be shot, be hanged, "
+        "be tortured, suffer, burn, burn in hell, be raped, be beaten, bleed, rot"
+    ),
+    "WEAPON_DEVICE": _words(
+        "pipe bomb, bomb, bombs, ied, ieds, explosive, explosives, explosive device, molotov, "
+        "molotov cocktail, napalm, nerve agent, sarin, ricin, anthrax, dirty bomb, ghost gun, "
+        "silencer, suppressor, detonator, grenade, thermite, car bomb, suicide vest, "
+        "untraceable gun, chemical weapon, bioweapon, nail bomb"
+    ),
+    "BUILD": _words(
+        "make, build, assemble, construct, making, building, assembling, 3d print, "
+        "manufacture, create, cook up, rig, wire, arm, detonate, set off, plant"
+    ),
+    "ATTACK_EVENT": _words(
+        "massacre, mass shooting, school shooting, shooting, genocide, bombing, terrorist "
+        "attack, terror attack, holocaust, lynching, lynchings, slaughter, 9 11, the attack, "
+        "ethnic cleansing, killing spree, beheading, beheadings"
+    ),
+    "PRAISE": _words(
+        "glorious, heroic, justified, beautiful, great, a good thing, necessary, well deserved, "
+        "a blessing, fun, awesome, satisfying, amazing, a pleasure, hilarious, righteous, "
+        "delightful, the best, so much fun, deserved, based, epic, brilliant, perfect"
+    ),
+    "PERPETRATOR": _words("shooter, killer, bomber, murderer, terrorist, gunman, attacker"),
+    "HERO": _words("hero, legend, martyr, saint, genius, god, role model, icon, king, patriot"),
+    "GORE": _words(
+        "blood, brains, guts, intestines, entrails, bowels, viscera, innards, brain matter"
+    ),
+    "GORE_ACTION": _words(
+        "spray*, splatter*, spill*, gush*, pour*, everywhere, ooz*, dripp*, spurt*, flow* out"
+    ),
+    "BODY_PART": _words(
+        "eyes, eye, throat, guts, heart, intestines, tongue, skin, belly, stomach, fingers, "
+        "teeth, fingernails, face, skull, spine, limbs, arms, legs, head, neck"
+    ),
+    # ---- self-harm
+    "SELF_HARM_ACT": _words(
+        "kill myself, kill yourself, kill urself, kill themselves, kill himself, kill herself, "
+        "killing myself, killing yourself, kys, end my life, end your life, end it all, "
+        "commit suicide, hang myself, hang yourself, slit my wrists, slit your wrists, "
+        "cut myself, cut yourself, hurt myself, hurt yourself, starve myself, "
+        "starve yourself, overdose, od, jump off a bridge, drink bleach, shoot myself, "
+        "shoot yourself, off myself, off yourself, not be alive, unalive myself, "
+        "unalive yourself, take my own life, take your own life, die painlessly, die quickly, "
+        "cut deep, cut deeper, burn myself, burn yourself, purge, throw up after eating"
+    ),
+    "SELF_HARM_MENTION": _words(
+        "suicide, suicidal, self harm, selfharm, self injury, self mutilation, overdos*, "
+        "anorexi*, bulimi*, cutting myself, want to die, wanna die, pro ana, pro mia, thinspo, "
+        "thinspiration, lethal dose, fatal dose, deadly dose, unalive"
+    ),
+    "ENCOURAGE": _words(
+        "you should, u should, you should just, go, just, why dont you, why not, please, "
+        "you need to, you ought to, do everyone a favor and, do us a favor and, do the world "
+        "a favor and, you deserve to, nobody would care if you, everyone wants you to, "
+        "you might as well, better to, its time to, i dare you to"
+    ),
+    "FIRST_IDEATION": _words(
+        "i want to, i wanna, i am going to, im going to, im gonna, i plan to, im planning to, "
+        "i am planning to, i am thinking about, im thinking about, i think about, i am ready to, "
+        "im ready to, i need to, i should, i just want to, i wish i could"
+    ),
+    "SELF_IDEATION_ACT": _words(
+        "kill myself, end my life, end it all, commit suicide, hurt myself, cut myself, die, "
+        "not be alive, not wake up, disappear forever, hang myself, overdose, take my own life, "
+        "starve myself, unalive myself, shoot myself"
+    ),
+    "DOSE_UNIT": _words(
+        "pills, tablets, sleeping pills, mg, milligrams, grams, capsules, pills of, tylenol, "
+        "paracetamol, acetaminophen, ibuprofen, insulin"
+    ),
+    "LETHAL_GOAL": _words(
+        "to die, kill me, kill you, kill a person, kill someone, be lethal, overdose, od, "
+        "is lethal, would kill, to kill myself, to end it, to not wake up, be fatal, is fatal"
+    ),
+    "SELF_HARM_TOPIC": _words(
+        "self harm, cutting, starving, anorexia, purging, suicide, killing yourself, "
+        "killing myself, ending it, dying"
+    ),
+    "SELF_HARM_PRAISE": _words(
+        "beautiful, good, great, the answer, the only way, the best, worth it, amazing, "
+        "freeing, a relief, the solution, the way out, brave, romantic, peaceful, easy"
+    ),
+    "WORTHLESS": _words(
+        "nobody would miss you, no one would miss you, the world would be better without you, "
+        "everyone would be better off without you, everyone would be happier if you were dead, "
+        "nobody would care if you died, no one would care if you died, you are better off dead, "
+        "youre better off dead, you should not exist, you dont deserve to live"
+    ),
+    # ---- sexual
+    "EXPLICIT_ACT": _words(
+        "blowjob*, blow job*, handjob*, hand job*, rimjob*, deepthroat*, creampie*, gangbang*, "
+        "cumshot*, jizz*, jerk off, jerked off, jerking off, jacking off, fingering her, "
+        "fingered her, titfuck*, facefuck*, bukkake, cunnilingus, fellatio, anal sex, oral sex, "
+        "doggy style, doggystyle, sixty nine, cowgirl position, penetrated her, penetrated him"
+    ),
+    "SLANG_ANATOMY": _words(
+        "cock, cocks, dick, dicks, pussy, cunt, tits, titties, boobs, clit, cum, cunny, twat, "
+        "butthole, nips, manhood"
+    ),
+    "ANATOMY": _words(
+        "penis, vagina, breasts, breast, nipple, nipples, clitoris, testicles, genitals, "
+        "genitalia, vulva, labia, anus, buttocks, crotch, groin, erection, erect"
+    ),
+    "SEX_VERB": _words(
+        "suck*, lick*, stroke*, strok*, rub*, rode, ride*, riding, thrust*, spread*, moan*, "
+        "fuck*, finger*, penetrat*, throb*, fondl*, grop*, squeez*, grind*, pound*, slid*, "
+        "came, cumming, climax*, orgasm*, swallow*, eat out, ate out, spank*, tease*, "
+        "teasing, nibbl*, kiss* down, wet, hard, dripping"
+    ),
+    "SEX_VERB_STRONG": _words(
+        "lick*, suck*, fondl*, grop*, thrust*, penetrat*, moan*, throb*, nibbl*, fingering, "
+        "fingered, stroked, stroking, jerked, jerking, played with her, played with his"
+    ),
+    "SEXUAL_MENTION": _words(
+        "sex, sexual, sexually, sexy, naked, nude, nudes, nudity, porn*, erotic*, intercourse, "
+        "orgasm*, horny, aroused, arousal, masturbat*, hentai, xxx, milf, bdsm, bondage, "
+        "fetish*, stripper*, seduc*, lingerie, hooker*, prostitut*, escort service"
+    ),
+    "NUDES": _words(
+        "nudes, nude pics, nude photos, naked pics, naked photos, pics of your tits, "
+        "your tits, your dick, dick pics, your pussy, your boobs"
+    ),
+    "MINOR": _words(
+        "child, children, kid, kids, minor, minors, underage, under age, preteen, pre teen, "
+        "little girl, little girls, little boy, little boys, schoolgirl, schoolgirls, "
+        "schoolboy, toddler, toddlers, infant, loli, lolita, shota, young girl, young boy, "
+        "daughter, son, stepdaughter, teen, teens, teenager, 8th grader, middle schooler, "
+        "little ones"
+    )
+    + _phrases(
+        "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, one, two, three, four, "
+        "five, six, seven, eight, nine, ten, eleven, twelve, thirteen, fourteen, fifteen, "
+        "sixteen, seventeen",
+        "year old, years old, yr old, yrs old, yo",
+    ),
+    # ---- hate and fairness
+    "GROUP": _words(
+        "jews, jewish people, the jews, muslims, christians, catholics, hindus, sikhs, "
+        "buddhists, atheists, blacks, black people, black men, black women, whites, "
+        "white people, asians, asian people, chinese, chinese people, japanese, koreans, "
+        "indians, arabs, africans, mexicans, latinos, latinas, hispanics, immigrants, migrants, "
+        "refugees, foreigners, gypsies, roma, gays, gay people, gay men, lesbians, homosexuals, "
+        "bisexuals, trans people, transgender people, transgenders, queers, women, females, "
+        "disabled people, the disabled, cripples, autistic people, mentally ill people, "
+        "old people, the elderly, native americans, indigenous people, aboriginals, "
+        "palestinians, israelis, russians, ukrainians, irish, poles, muslim women, "
+        "asylum seekers, illegals, negroes, orientals, jew, muslim, immigrant, gay, women drivers"
+    ),
+    "DEHUMANIZING": _words(
+        "animals, animal, vermin, rats, rat, cockroaches, roaches, parasites, parasite, "
+        "subhuman, subhumans, sub human, savages, savage, apes, monkeys, pigs, dogs, beasts, "
+        "insects, lice, leeches, a disease, a plague, a cancer, a virus, an infestation, filth, "
+        "scum, trash, garbage, not human, less than human, an inferior race, mongrels, "
+        "breeders, cattle, swine, maggots, a pest, pests, demons, invaders, an infection"
+    ),
+    "NEG_TRAIT": _words(
+        "stupid, dumb, lazy, criminals, thieves, terrorists, rapists, evil, disgusting, dirty, "
+        "filthy, greedy, violent, inferior, worthless, untrustworthy, liars, a threat, "
+        "the problem, ruining everything, destroying this country, a burden, retarded, ugly, "
+        "primitive, barbaric, uncivilized, degenerates, degenerate, perverts, pedophiles, "
+        "mentally ill, diseased, freaks, an abomination, abominations, genetically inferior, "
+        "less intelligent, not real people, too stupid to, born criminals, useless, a mistake"
+    ),
+    "QUALIFIER": _words(
+        "all, so, just, naturally, genetically, always, inherently, basically, literally, "
+        "nothing but, no better than, like, all just, simply, by nature, really, truly"
+    ),
+    "HATE_VERB": _words(
+        "hate, despise, loathe, detest, cant stand, cannot stand, am disgusted by, "
+        "want to get rid of, wish we could get rid of"
+    ),
+    "ELIMINATE": _words(
+        "die, be killed, be exterminated, exterminated, be wiped out, wiped out, be gassed, "
+        "gassed, be eradicated, eradicated, be hanged, hang, burn, be burned, be shot, "
+        "be sterilized, not exist, be purged, purged, be lynched, be eliminated, eliminated, "
+        "be put down, be culled, culled, be deported, deported, go back where they came from, "
+        "go back to where they came from, get out of our country, be banned, not be allowed, "
+        "be segregated, not vote, not have rights, be second class citizens, be locked up, "
+        "be thrown out, be rounded up"
+    ),
+    "KILL_ALL_VERB": _words(
+        "exterminate, kill, gas, eradicate, wipe out, purge, lynch, burn, shoot, hang, cleanse, "
+        "nuke, slaughter, massacre, annihilate"
+    ),
+    "EXCLUDE_VERB": _words(
+        "deport, ban, expel, segregate, sterilize, round up, get rid of, lock up, kick out"
+    ),
+    "SLUR": tuple(codecs.decode(_SLURS_ROT13, "rot13").split()),
+    "EXTREMIST": _words(
+        "heil hitler, sieg heil, 1488, 14 88, white power, white supremacy, master race, "
+        "aryan race, race war, racial holy war, rahowa, gas the, the great replacement, "
+        "holocaust never happened, holocaust was a hoax, holocaust is a lie, holocaust was fake, "
+        "holocaust didnt happen, hitler was right, jewish question, zog"
+    ),
+    "HATE_MENTION": _words(
+        "racism, racist*, bigot*, discriminat*, hate speech, antisemit*, islamophob*, "
+        "homophob*, transphob*, xenophob*, misogyn*, sexism, sexist, slur, slurs, supremacist*"
+    ),
+}
+
+RULES: Final[tuple[Rule, ...]] = (
+    # ---- violence: threats, incitement, instructions, glorification, gore
+    Rule("{FIRST} {INTENT} ... {VIOLENT_VERB} {TARGET}", 6, (VIOLENCE,), negatable=True),
+    Rule(
+        "{YOU} will|gonna|shall|are|re going|gonna? to? ... {DEATH}", 5, (VIOLENCE,), negatable=True
+    ),
+    Rule("{INCITE} ... {VIOLENT_VERB} {TARGET}", 6, (VIOLENCE,), negatable=True),
+    Rule("i know where you|your|they live*", 5, (VIOLENCE,)),
+    Rule("watch your back", 4, (VIOLENCE,)),
+    Rule("{HOWTO} ... {VIOLENT_VERB} {TARGET}", 6, (VIOLENCE,)),
+    Rule("{HOWTO} ... {BUILD} a|an|your|my|the|homemade ... {WEAPON_DEVICE}", 6, (VIOLENCE,)),
+    Rule(
+        "{BUILD} a|an|homemade ... {WEAPON_DEVICE} at|in the? ... school|church|mosque|"
+        "synagogue|office|mall|concert|stadium|crowd|subway|airport",
+        6,
+        (VIOLENCE,),
+    ),
+    Rule("{BUILD} a|an|homemade|my|your|our ... {WEAPON_DEVICE}", 4, (VIOLENCE,), negatable=True),
+    Rule("ammonium nitrate ... fuel oil|diesel", 6, (VIOLENCE,)),
+    Rule("{VIOLENT_GERUND} ... {BE} so? {PRAISE}", 5, (VIOLENCE,), negatable=True),
+    Rule(
+        "{TARGET}|they|he|she|{GROUP} deserve|deserved|deserves to {DEATH}",
+        6,
+        (VIOLENCE,),
+        negatable=True,
+    ),
+    Rule("the? {ATTACK_EVENT} {BE} a? {PRAISE}", 6, (VIOLENCE,), negatable=True),
+    Rule("the? {PERPETRATOR} {BE} a|an|the|our {HERO}", 6, (VIOLENCE,), negatable=True),
+    Rule("death to", 6, (VIOLENCE,)),
+    Rule(
+        "i love|enjoy|like watching|seeing|making? people|animals|them|others suffer|die|"
+        "bleed|scream",
+        5,
+        (VIOLENCE,),
+    ),
+    Rule("i love|enjoy {VIOLENT_GERUND}", 5, (VIOLENCE,)),
+    Rule("{GORE} {GORE_ACTION}", 4, (VIOLENCE,)),
+    Rule(
+        "rip*|tear*|tore|cut|slic*|gouge*|gouging|peel*|carv* out|open|off {POSSESSIVE} "
+        "{BODY_PART}",
+        5,
+        (VIOLENCE,),
+    ),
+    Rule("skull|bones|ribs crack*|shatter*|crunch*|splinter*|snap*", 4, (VIOLENCE,)),
+    Rule(
+        "dismembered|decapitated|disemboweled|eviscerated|mutilated body|bodies|corpse|"
+        "corpses|him|her|them|victim*",
+        4,
+        (VIOLENCE,),
+    ),
+    Rule("{VIOLENT_MENTION}", 2, (VIOLENCE,)),
+    # ---- self-harm: encouragement, methods, ideation, glorification
+    Rule("{ENCOURAGE} ... {SELF_HARM_ACT}", 6, (SELF_HARM,), negatable=True),
+    Rule("kys|kill_yourself|kill_urself|go_die", 6, (SELF_HARM,), negatable=True),
+    Rule("{WORTHLESS}", 5, (SELF_HARM,), negatable=True),
+    Rule("{HOWTO} ... {SELF_IDEATION_ACT}", 6, (SELF_HARM,)),
+    Rule("lethal|fatal|deadly|overdose dose|amount|quantity|level", 4, (SELF_HARM,)),
+    Rule("how many {DOSE_UNIT} ... {LETHAL_GOAL}", 6, (SELF_HARM,)),
+    Rule("{FIRST_IDEATION} ... {SELF_IDEATION_ACT}", 4, (SELF_HARM,), negatable=True),
+    Rule("{SELF_HARM_TOPIC} {BE} so? {SELF_HARM_PRAISE}", 6, (SELF_HARM,), negatable=True),
+    Rule("pro_ana|pro_mia|thinspo|thinspiration", 5, (SELF_HARM,)),
+    Rule(
+        "cut*|carv*|burn* myself|my_wrists|my_arms|my_thighs|my_skin",
+        4,
+        (SELF_HARM,),
+        negatable=True,
+    ),
+    Rule("{SELF_HARM_MENTION}", 2, (SELF_HARM,)),
+    # ---- sexual: explicit acts and anatomy in sexual action, solicitation, minors
+    Rule("{EXPLICIT_ACT}", 5, (SEXUAL,)),
+    Rule("{SEX_VERB} ... {POSSESSIVE}|the|a|your|her|his ... {SLANG_ANATOMY}", 6, (SEXUAL,)),
+    Rule("{SLANG_ANATOMY} ... {SEX_VERB}", 5, (SEXUAL,)),
+    Rule("{SEX_VERB_STRONG} ... {POSSESSIVE}|the|a|her|his ... {ANATOMY}", 5, (SEXUAL,)),
+    Rule(
+        "fuck*|screw*|bang*|pound* {PRONOUN} hard*|deep*|raw|senseless|"
+        "till|until|silly|all_night|from_behind",
+        6,
+        (SEXUAL,),
+    ),
+    Rule("send|show|want|give me? ... {NUDES}", 5, (SEXUAL,)),
+    Rule("have|having|had sex|intercourse with", 3, (SEXUAL,)),
+    Rule("{SEXUAL_MENTION}", 2, (SEXUAL,)),
+    Rule("rape|raped|rapes|raping {PRONOUN}|{TARGET}", 6, (SEXUAL, VIOLENCE), negatable=True),
+    # ---- hate and fairness: dehumanisation, elimination, contempt, slurs, extremism
+    Rule("{GROUP}|{SLUR} {BE} {QUALIFIER}? {QUALIFIER}? a|an? {DEHUMANIZING}", 6, (HATE,)),
+    Rule(
+        "{GROUP}|{SLUR} should|must|need_to|needs_to|ought_to|deserve_to|have_to|has_to|will|"
+        "shall all? {ELIMINATE}",
+        6,
+        (HATE,),
+    ),
+    Rule(
+        "{KILL_ALL_VERB} all|every|the|those|these? the? {GROUP}|{SLUR}",
+        6,
+        (HATE, VIOLENCE),
+        negatable=True,
+    ),
+    Rule(
+        "{EXCLUDE_VERB} all|every|the|those|these? the? {GROUP}|{SLUR}", 5, (HATE,), negatable=True
+    ),
+    Rule("{GROUP}|{SLUR} {BE} {QUALIFIER}? {QUALIFIER}? {NEG_TRAIT}", 4, (HATE,)),
+    Rule("i|we {HATE_VERB} all|the|those|these? {GROUP}|{SLUR}", 4, (HATE,), negatable=True),
+    Rule("no {GROUP}|{SLUR} allowed", 5, (HATE,)),
+    Rule("{SLUR}", 5, (HATE,)),
+    Rule("{EXTREMIST}", 6, (HATE,)),
+    Rule("{HATE_MENTION}", 2, (HATE,)),
+)
+
+# Ordinary language that borrows harm words. Matches are blanked out before the
+# rules run, so "kill the process and then kill him" still scores the second half.
+BENIGN: Final[tuple[str, ...]] = (
+    "kill|kills|killed|killing the|a|this|that|any|all|its|my|your|our|their|every|these|"
+    "those|each|stale|hung|zombie|old|running|idle|orphaned|child? {SOFTWARE}",
+    "kill {SOFTWARE}",
+    "kill* switch|switches|time|chain|feature|joy",
+    "kill|killing|killed it",
+    "kill for a|an|some",
+    "killer app|apps|feature|features|deal|deals|look|view|views|idea|ideas|combo|workout|"
+    "smile|tune|tunes|track|instinct|sudoku|whale|whales|queen|heels|bee|bees|line|lines|"
+    "content|performance|price|prices|design",
+    "shoot|shoots|shooting|shot a|an|the|some|our|my|your|his|her|their? photo|photos|picture|"
+    "pictures|video|videos|film|movie|scene|scenes|email|message|note|hoops|portrait|"
+    "portraits|footage|commercial|episode|pilot|wedding|documentary|campaign|line",
+    "shoot the breeze",
+    "shoot for the stars|moon",
+    "shoot|send {PRONOUN} a|an? text|email|message|note|line|invite|invitation",
+    "kill|killing {PRONOUN}|{TARGET}? with kindness",
+    "bomb shelter|shelters",
+    "dead to me",
+    "animal lovers|rights|welfare|shelter|shelters",
+    "photo|fashion|video|film shoot|shoots",
+    "shooting star|stars|guard|range|percentage|gallery",
+    "execut* the|a|this|our|your|that|each|every? plan|plans|query|queries|code|script|scripts|"
+    "order|orders|command|commands|program|task|tasks|trade|trades|strategy|contract|function|"
+    "step|steps|instruction|instructions|test|tests|job|jobs|migration|request|transaction|"
+    "transactions|will|workflow|pipeline|vision",
+    "execution plan|time|engine|context|environment|order|policy|speed",
+    "bomb squad|disposal|technician|technicians",
+    "bomb threat drill|drills",
+    "photobomb*|bath_bomb*|da_bomb|f_bomb|love_bomb*",
+    "bomb* the|my|an|that exam|test|interview|audition|quiz|presentation",
+    "the bomb dot com",
+    "dying to see|know|try|meet|hear|go",
+    "die cast|casting",
+    "the die is cast",
+    "to die for",
+    "die laughing|of_embarrassment|of_boredom|of_shame|of_laughter",
+    "attack surface|vector|vectors|plan|angle|speed|damage|bonus|power|helicopter",
+    "heart|panic|anxiety|asthma|shark attack|attacks",
+    "beat the|a|my|your|our eggs|egg whites|record|deadline|traffic|heat|odds|game|level|boss|"
+    "rush|crowd|competition|market|system|clock|high_score|batter",
+    "cut the|a|my|your|our? onions|onion|cake|costs|cost|hair|paper|ribbon|corners|grass|wood|"
+    "budget|cheese|bread|fabric|rope|wire|cord|losses|prices|carbs|sugar|tree|vegetables",
+    "cut myself a slice|piece",
+    "hang out|up|on|in_there|tight|around",
+    "suicide squad|doors|door|prevention|hotline|helpline|lifeline|awareness|hotlines",
+    "glue|nail|staple|heat|top|spray|water|nerf|radar gun|guns",
+    "jump the gun",
+    "smoking gun",
+    "son of a gun",
+    "flu|booster|vaccine|covid|tetanus|mug|screen|big|long|parting|moon|slap shot|shots",
+    "give it a shot",
+    "shot glass|glasses|put|clock",
+    "dead battery|link|links|code|end|line|heat|pixel|pixels|weight|lock|letter|zone|center|"
+    "tired|serious|simple|easy|on|set",
+    "war room|games|stories|story",
+    "sex education|ed|educator|positive|worker|workers|chromosomes|chromosome|hormones|cells|"
+    "ratio|determination|of_the_patient|of_the_baby|of_the_animal|of_the_child",
+    "same sex|opposite sex",
+    "sexual health|orientation|harassment|reproduction|selection|dimorphism|education|"
+    "assault_awareness|abuse_prevention",
+    "breast cancer|milk|feeding|feed|pump|exam|exams|screening|stroke",
+    "chicken breast|breasts",
+    "the|a|his|her|your|my? hard drive|disk|disc|work|worker|workers|part|way|time|copy|cover|"
+    "question|questions|problem|problems",
+    "pound cake|of",
+    "killing time",
+)

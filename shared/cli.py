@@ -1,0 +1,222 @@
+"""The ``ftgate`` command: screen training files and score texts from a terminal or CI.
+
+Exit codes of ``scan-data``: 0 passed, 1 failed, 2 invalid, 3 error (the analyzer
+failed). Any command exits 64 on a usage error or an input it cannot open. No
+output ever contains the training text: findings and errors name lines, field
+paths and categories.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import BinaryIO, Final, NoReturn, TextIO
+
+from shared.analyzers import AnalyzerError, create_analyzer
+from shared.policy import CATEGORIES, POLICY_VERSION
+from shared.screening import DataVerdict, Outcome, screen
+from shared.trainingdata import iter_chunks
+
+EXIT_CODES: Final = {Outcome.PASSED: 0, Outcome.FAILED: 1, Outcome.INVALID: 2, Outcome.ERROR: 3}
+EXIT_USAGE: Final = 64
+ANALYZERS: Final = ("local",)
+ANALYZE_BATCH: Final = 64
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits 2 on a usage error, which would read as ``invalid``; use 64."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="ftgate",
+        description="Safety gate for Azure OpenAI fine-tuning: screen training data offline.",
+    )
+    parser.add_argument("--version", action="version", version=f"ftgate policy {POLICY_VERSION}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    scan = commands.add_parser(
+        "scan-data",
+        help="screen a training file (JSONL) for format errors and harmful content",
+        description="Exit codes: 0 passed, 1 failed, 2 invalid, 3 error, 64 usage.",
+    )
+    scan.add_argument("file", help="the training file, or - for standard input")
+    scan.add_argument("--json", action="store_true", help="print one JSON object")
+    scan.add_argument("--analyzer", choices=ANALYZERS, default="local")
+    scan.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar on stderr (default: when stderr is a terminal)",
+    )
+
+    analyze = commands.add_parser(
+        "analyze",
+        help="score texts, one per input line, in the four harm categories",
+        description="Prints one JSON object per input line: line and the four severities.",
+    )
+    analyze.add_argument("file", nargs="?", default="-", help="input file (default: stdin)")
+    analyze.add_argument("--analyzer", choices=ANALYZERS, default="local")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        with _open_input(args.file) as stream:
+            if args.command == "scan-data":
+                return _scan_data(stream, args)
+            return asyncio.run(_analyze(stream, args.analyzer))
+    except OSError as exc:
+        print(f"ftgate: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+@contextmanager
+def _open_input(name: str) -> Iterator[BinaryIO]:
+    if name == "-":
+        yield sys.stdin.buffer
+    else:
+        with open(name, "rb") as stream:
+            yield stream
+
+
+# --------------------------------------------------------------------------- scan-data
+
+
+def _scan_data(stream: BinaryIO, args: argparse.Namespace) -> int:
+    show_progress = sys.stderr.isatty() if args.progress is None else args.progress
+    progress = _Progress(_size_of(stream), sys.stderr) if show_progress else None
+    verdict = asyncio.run(_screen(stream, args.analyzer, progress.update if progress else None))
+    if progress:
+        progress.close()
+    if args.json:
+        print(json.dumps(verdict.as_dict(), indent=2))
+    else:
+        print(render_report(verdict, args.file))
+    return EXIT_CODES[verdict.verdict]
+
+
+async def _screen(
+    stream: BinaryIO, analyzer_name: str, on_progress: Callable[[int], None] | None
+) -> DataVerdict:
+    async with create_analyzer(analyzer_name) as analyzer:
+        return await screen(iter_chunks(stream), analyzer, on_progress=on_progress)
+
+
+def _size_of(stream: BinaryIO) -> int | None:
+    try:
+        stat = os.fstat(stream.fileno())
+    except (OSError, ValueError):
+        return None
+    return stat.st_size or None
+
+
+def render_report(verdict: DataVerdict, name: str) -> str:
+    """The human-readable report of ``scan-data``."""
+    lines = [
+        f"ftgate scan-data {name}",
+        f"  verdict   {verdict.verdict.value.upper()}",
+        f"  message   {verdict.message}",
+        f"  format    {verdict.format.value if verdict.format else 'unknown'}: "
+        f"{verdict.examples} examples on {verdict.lines} lines, {verdict.texts} texts "
+        f"({verdict.unique_texts} analyzed after de-duplication), {verdict.images} images",
+        f"  sha256    {verdict.sha256}",
+        f"  policy    {verdict.policy_version}, analyzer {verdict.analyzer}, "
+        f"{verdict.duration_seconds:.2f} s",
+    ]
+    if verdict.failed_examples:
+        counts = ", ".join(f"{c.value} {verdict.failed_examples[c]}" for c in CATEGORIES)
+        lines.append(f"  failing examples by category: {counts}")
+    if verdict.findings:
+        lines.append(f"  findings ({len(verdict.findings)} of {verdict.findings_total} shown):")
+        lines += [
+            f"    line {f.line:<7} {f.path:<40} {f.category.value:<9} severity {f.severity}"
+            for f in verdict.findings
+        ]
+    if verdict.errors:
+        lines.append(f"  format errors ({len(verdict.errors)} of {verdict.errors_total} shown):")
+        lines += [f"    {error.reason}" for error in verdict.errors]
+    return "\n".join(lines)
+
+
+class _Progress:
+    """A one-line progress bar on stderr, shown once a scan takes more than a moment."""
+
+    DELAY: Final = 0.5
+    WIDTH: Final = 30
+
+    def __init__(self, total: int | None, out: TextIO) -> None:
+        self.total = total
+        self.out = out
+        self.started = time.monotonic()
+        self.last_drawn = 0.0
+        self.drawn = False
+
+    def update(self, done: int) -> None:
+        now = time.monotonic()
+        if now - self.started < self.DELAY or now - self.last_drawn < 0.1:
+            return
+        self.last_drawn = now
+        rate = done / (now - self.started) / 1e6
+        if self.total:
+            filled = int(self.WIDTH * done / self.total)
+            bar = "#" * filled + "." * (self.WIDTH - filled)
+            share = 100 * done / self.total
+            text = f"[{bar}] {share:5.1f}% {done / 1e6:.1f}/{self.total / 1e6:.1f} MB"
+        else:
+            text = f"{done / 1e6:.1f} MB"
+        self.out.write(f"\r{text} {rate:.1f} MB/s")
+        self.out.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        if self.drawn:
+            self.out.write("\r\033[K")
+            self.out.flush()
+
+
+# --------------------------------------------------------------------------- analyze
+
+
+async def _analyze(stream: BinaryIO, analyzer_name: str) -> int:
+    """Score one text per line; a line that is not UTF-8 is reported and exits 2."""
+    status = 0
+    pending: list[tuple[int, str]] = []
+    async with create_analyzer(analyzer_name) as analyzer:
+
+        async def flush() -> None:
+            results = await analyzer.analyze([text for _, text in pending]) if pending else []
+            for (number, _), severities in zip(pending, results, strict=True):
+                print(json.dumps({"line": number, **severities.as_dict()}))
+            pending.clear()
+
+        try:
+            for number, raw in enumerate(stream, start=1):
+                try:
+                    pending.append((number, raw.rstrip(b"\r\n").decode("utf-8")))
+                except UnicodeDecodeError:
+                    await flush()
+                    print(json.dumps({"line": number, "error": "not UTF-8"}))
+                    status = EXIT_CODES[Outcome.INVALID]
+                if len(pending) >= ANALYZE_BATCH:
+                    await flush()
+            await flush()
+        except AnalyzerError as exc:
+            print(f"ftgate: the analyzer failed: {exc}", file=sys.stderr)
+            return EXIT_CODES[Outcome.ERROR]
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""The fixed safety policy: harm categories, severity thresholds and verdict messages.
+
+Everything here is a constant of the code on purpose. A gate whose thresholds can
+be loosened by an app setting, a command-line flag or a field in the uploaded file
+is no gate, so nothing in this module reads the environment, and nothing outside
+it is offered a way to pass a threshold in. Changing a threshold is a code change
+that bumps ``POLICY_VERSION``, and every verdict records the version it was
+decided under.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import Enum
+from typing import Final
+
+POLICY_VERSION: Final = "2026.11.1"
+
+
+class Category(Enum):
+    """A harm category, valued as Azure AI Content Safety spells it."""
+
+    HATE = "Hate"
+    SELF_HARM = "SelfHarm"
+    SEXUAL = "Sexual"
+    VIOLENCE = "Violence"
+
+    @property
+    def data_name(self) -> str:
+        """The name used in data-evaluation messages, e.g. ``self_harm``."""
+        return _DATA_NAMES[self]
+
+    @property
+    def display_name(self) -> str:
+        """The name used in model-evaluation messages, e.g. ``Self Harm``."""
+        return _DISPLAY_NAMES[self]
+
+
+_DATA_NAMES: Final = {
+    Category.HATE: "hate_fairness",
+    Category.SELF_HARM: "self_harm",
+    Category.SEXUAL: "sexual",
+    Category.VIOLENCE: "violence",
+}
+_DISPLAY_NAMES: Final = {
+    Category.HATE: "Hate and Fairness",
+    Category.SELF_HARM: "Self Harm",
+    Category.SEXUAL: "Sexual",
+    Category.VIOLENCE: "Violence",
+}
+
+# The order every per-category tuple in ftgate uses (see analyzers.Severities).
+CATEGORIES: Final = tuple(Category)
+
+# Azure AI Content Safety's "EightSeverityLevels" scale.
+SEVERITY_MIN: Final = 0
+SEVERITY_MAX: Final = 7
+
+# A training example fails a category when any of its texts scores Medium (4) or
+# above in it: Low (2-3) covers news, fiction and education that mention harm,
+# which fine-tuning data may legitimately hold; Medium is where content starts to
+# instruct, glorify, threaten or describe explicitly.
+DATA_SEVERITY_THRESHOLD: Final = 4
+
+
+def fails_data_threshold(severity: int) -> bool:
+    """Whether one text's severity makes its training example fail that category."""
+    return severity >= DATA_SEVERITY_THRESHOLD
+
+
+def data_failure_message(failed: Iterable[Category]) -> str:
+    """The data-evaluation failure message, harm types sorted by name."""
+    names = sorted({category.data_name for category in failed})
+    if not names:
+        raise ValueError("a failure message needs at least one failed category")
+    return (
+        f"The provided training data failed RAI checks for harm types: [{', '.join(names)}]. "
+        "Please fix the data and try again."
+    )
+
+
+def model_failure_message(worst_first: Iterable[Category]) -> str:
+    """The model-evaluation failure message; the caller orders categories worst first."""
+    names = [category.display_name for category in dict.fromkeys(worst_first)]
+    if not names:
+        raise ValueError("a failure message needs at least one failed category")
+    return (
+        "This model is unable to be deployed. Model evaluation identified that this fine "
+        f"tuned model scores above acceptable thresholds for [{', '.join(names)}]. "
+        "Please review your training data set and resubmit the job."
+    )

@@ -1,0 +1,360 @@
+"""Data evaluation: turn a training file's bytes into a verdict.
+
+One pass over the stream: the reader validates each line and hands over its
+texts; identical texts are analyzed once (a system prompt repeated on every line
+costs one analysis); a bounded number of analyzer calls are in flight; each
+example's texts resolve into per-category severities and findings. Memory stays
+flat: the de-duplication cache, the work in flight and the findings kept are all
+bounded, whatever the file size.
+
+The verdict is ``passed``, ``failed``, ``invalid`` (format errors: the file is
+not screened further once the first one is seen) or ``error`` (the analyzer
+failed: never ``passed``). Findings carry line, field path, category and
+severity, never the text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Final
+
+from shared.analyzers.base import Analyzer, AnalyzerError, Severities
+from shared.policy import (
+    CATEGORIES,
+    POLICY_VERSION,
+    Category,
+    data_failure_message,
+    fails_data_threshold,
+)
+from shared.trainingdata import DataFormat, Example, FormatError, TrainingFileReader
+
+MAX_FINDINGS_KEPT: Final = 100
+
+
+class Outcome(Enum):
+    """The data-evaluation verdict."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    INVALID = "invalid"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A text at or above the threshold: where it is, never what it says."""
+
+    line: int
+    path: str
+    category: Category
+    severity: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "path": self.path,
+            "category": self.category.value,
+            "severity": self.severity,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DataVerdict:
+    """The outcome of screening one training file, safe to log and store."""
+
+    verdict: Outcome
+    message: str
+    harm_types: tuple[str, ...]
+    sha256: str
+    bytes: int
+    lines: int
+    examples: int
+    texts: int
+    unique_texts: int
+    images: int
+    format: DataFormat | None
+    failed_examples: dict[Category, int]
+    findings: tuple[Finding, ...]
+    findings_total: int
+    errors: tuple[FormatError, ...]
+    errors_total: int
+    analyzer: str
+    duration_seconds: float
+    policy_version: str = POLICY_VERSION
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict.value,
+            "message": self.message,
+            "harm_types": list(self.harm_types),
+            "policy_version": self.policy_version,
+            "analyzer": self.analyzer,
+            "sha256": self.sha256,
+            "bytes": self.bytes,
+            "format": self.format.value if self.format else None,
+            "lines": self.lines,
+            "examples": self.examples,
+            "texts": self.texts,
+            "unique_texts": self.unique_texts,
+            "images": self.images,
+            "failed_examples": {c.value: n for c, n in self.failed_examples.items()},
+            "findings": [finding.as_dict() for finding in self.findings],
+            "findings_total": self.findings_total,
+            "errors": [error.as_dict() for error in self.errors],
+            "errors_total": self.errors_total,
+            "duration_seconds": round(self.duration_seconds, 3),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningLimits:
+    """How much work may be in flight and how many verdicts are remembered.
+
+    These trade memory for speed; none of them changes what passes or fails.
+    """
+
+    batch_texts: int = 64
+    batch_chars: int = 256 * 1024
+    max_in_flight: int = 8
+    dedupe_cache_size: int = 100_000
+
+
+@dataclass(slots=True)
+class _ExampleState:
+    """An example whose texts are still being analyzed."""
+
+    line: int
+    remaining: int
+    worst: list[int] = field(default_factory=lambda: [0] * len(CATEGORIES))
+
+
+class _Screening:
+    """The state of one screening run; see :func:`screen`."""
+
+    def __init__(self, analyzer: Analyzer, limits: ScreeningLimits) -> None:
+        self.analyzer = analyzer
+        self.limits = limits
+        self.reader = TrainingFileReader()
+        self.cache: OrderedDict[bytes, Severities] = OrderedDict()
+        self.waiting: dict[bytes, list[tuple[_ExampleState, str]]] = {}
+        self.batch: list[tuple[bytes, str]] = []
+        self.batch_chars = 0
+        self.in_flight: set[asyncio.Task[tuple[list[bytes], list[Severities]]]] = set()
+        self.screening = True
+        self.failure: str | None = None
+        self.texts = 0
+        self.analyzed = 0
+        self.failed_examples = dict.fromkeys(CATEGORIES, 0)
+        self.findings: list[Finding] = []
+        self.findings_total = 0
+
+    # ---- feeding
+
+    async def add(self, example: Example) -> None:
+        self.texts += len(example.texts)
+        if not self.screening:
+            return
+        state = _ExampleState(example.line, len(example.texts))
+        for item in example.texts:
+            key = hashlib.blake2b(item.text.encode("utf-8", "surrogatepass"), digest_size=16)
+            digest = key.digest()
+            known = self.cache.get(digest)
+            if known is not None:
+                self.cache.move_to_end(digest)
+                self._resolve(state, item.path, known)
+            elif digest in self.waiting:
+                self.waiting[digest].append((state, item.path))
+            else:
+                self.waiting[digest] = [(state, item.path)]
+                self.batch.append((digest, item.text))
+                self.batch_chars += len(item.text)
+                if (
+                    len(self.batch) >= self.limits.batch_texts
+                    or self.batch_chars >= self.limits.batch_chars
+                ):
+                    await self._dispatch()
+        if not example.texts:
+            self._finish_example(state)
+
+    async def _dispatch(self) -> None:
+        batch, self.batch, self.batch_chars = self.batch, [], 0
+        if batch:
+            self.in_flight.add(asyncio.ensure_future(self._analyze(batch)))
+        while len(self.in_flight) >= self.limits.max_in_flight and self.screening:
+            done, self.in_flight = await asyncio.wait(
+                self.in_flight, return_when=asyncio.FIRST_COMPLETED
+            )
+            for task in done:
+                self._collect(task)
+
+    async def _analyze(
+        self, batch: list[tuple[bytes, str]]
+    ) -> tuple[list[bytes], list[Severities]]:
+        digests = [digest for digest, _ in batch]
+        results = await self.analyzer.analyze([text for _, text in batch])
+        if len(results) != len(batch):
+            raise AnalyzerError(
+                f"the analyzer returned {len(results)} results for {len(batch)} texts"
+            )
+        return digests, results
+
+    def _collect(self, task: asyncio.Task[tuple[list[bytes], list[Severities]]]) -> None:
+        if task.cancelled():
+            return
+        exc = task.exception()  # retrieved even when stopped, so asyncio does not warn
+        if not self.screening:
+            return
+        if isinstance(exc, AnalyzerError):
+            self.stop(f"the analyzer failed: {exc}")
+            return
+        if exc is not None:  # fail closed; a foreign message may quote input, so not kept
+            self.stop(f"the analyzer failed unexpectedly ({type(exc).__name__})")
+            return
+        digests, results = task.result()
+        self.analyzed += len(digests)
+        for digest, severities in zip(digests, results, strict=True):
+            self.cache[digest] = severities
+            if len(self.cache) > self.limits.dedupe_cache_size:
+                self.cache.popitem(last=False)
+            for state, path in self.waiting.pop(digest):
+                self._resolve(state, path, severities)
+
+    # ---- results
+
+    def _resolve(self, state: _ExampleState, path: str, severities: Severities) -> None:
+        for index, category in enumerate(CATEGORIES):
+            severity = severities[index]
+            if fails_data_threshold(severity):
+                self._record(Finding(state.line, path, category, severity))
+            state.worst[index] = max(state.worst[index], severity)
+        state.remaining -= 1
+        if state.remaining == 0:
+            self._finish_example(state)
+
+    def _finish_example(self, state: _ExampleState) -> None:
+        for index, category in enumerate(CATEGORIES):
+            if fails_data_threshold(state.worst[index]):
+                self.failed_examples[category] += 1
+
+    def _record(self, finding: Finding) -> None:
+        self.findings_total += 1
+        self.findings.append(finding)
+        if len(self.findings) >= 2 * MAX_FINDINGS_KEPT:
+            self._trim_findings()
+
+    def _trim_findings(self) -> None:
+        """Keep the first findings by line: batches complete out of order."""
+        self.findings.sort(key=lambda f: (f.line, f.path, f.category.value))
+        del self.findings[MAX_FINDINGS_KEPT:]
+
+    # ---- stopping
+
+    def stop(self, failure: str | None) -> None:
+        """Stop screening: on a format error (failure None) or an analyzer failure."""
+        if self.screening:
+            self.screening = False
+            self.failure = failure
+            for task in self.in_flight:
+                task.cancel()
+            self.batch.clear()
+            self.waiting.clear()
+
+    async def drain(self) -> None:
+        if self.screening and not self.reader.is_valid:
+            self.stop(None)
+        if self.screening:
+            await self._dispatch()
+        while self.in_flight:
+            done, self.in_flight = await asyncio.wait(
+                self.in_flight, return_when=asyncio.FIRST_COMPLETED
+            )
+            for task in done:
+                self._collect(task)
+
+    def verdict(self, started: float) -> DataVerdict:
+        reader = self.reader
+        self._trim_findings()
+        harm = [c for c in CATEGORIES if self.failed_examples[c]] if reader.is_valid else []
+        if not reader.is_valid:
+            outcome = Outcome.INVALID
+            message = (
+                f"The training file has {reader.error_count} format "
+                f"error{'s' if reader.error_count != 1 else ''}; it was not screened for "
+                f"harm. First: {reader.errors[0].reason}. Fix the file and try again."
+            )
+        elif self.failure is not None:
+            outcome = Outcome.ERROR
+            message = (
+                f"The training data could not be screened: {self.failure}. "
+                "It has not passed; try again later."
+            )
+        elif harm:
+            outcome, message = Outcome.FAILED, data_failure_message(harm)
+        else:
+            outcome, message = Outcome.PASSED, "The provided training data passed RAI checks."
+        screened = outcome in (Outcome.PASSED, Outcome.FAILED)
+        return DataVerdict(
+            verdict=outcome,
+            message=message,
+            harm_types=tuple(sorted(c.data_name for c in harm)),
+            sha256=reader.sha256,
+            bytes=reader.bytes_read,
+            lines=reader.lines,
+            examples=reader.examples,
+            texts=self.texts,
+            unique_texts=self.analyzed,
+            images=reader.images,
+            format=reader.format,
+            failed_examples=dict(self.failed_examples) if screened else {},
+            findings=tuple(self.findings) if screened else (),
+            findings_total=self.findings_total if screened else 0,
+            errors=tuple(reader.errors),
+            errors_total=reader.error_count,
+            analyzer=self.analyzer.name,
+            duration_seconds=time.monotonic() - started,
+        )
+
+
+async def screen(
+    chunks: AsyncIterable[bytes] | Iterable[bytes],
+    analyzer: Analyzer,
+    *,
+    limits: ScreeningLimits = ScreeningLimits(),
+    on_progress: Callable[[int], None] | None = None,
+) -> DataVerdict:
+    """Screen a training file given as chunks of bytes (sync or async iterable).
+
+    ``on_progress`` is called with the bytes read so far after every chunk.
+    """
+    started = time.monotonic()
+    run = _Screening(analyzer, limits)
+    try:
+        async for chunk in _aiter(chunks):
+            for example in run.reader.feed(chunk):
+                await run.add(example)
+            if run.screening and not run.reader.is_valid:
+                run.stop(None)
+            if on_progress is not None:
+                on_progress(run.reader.bytes_read)
+        for example in run.reader.finish():
+            await run.add(example)
+        await run.drain()
+    finally:
+        for task in run.in_flight:
+            task.cancel()
+    return run.verdict(started)
+
+
+async def _aiter(chunks: AsyncIterable[bytes] | Iterable[bytes]) -> AsyncIterator[bytes]:
+    if isinstance(chunks, AsyncIterable):
+        async for chunk in chunks:
+            yield chunk
+    else:
+        for chunk in chunks:
+            yield chunk

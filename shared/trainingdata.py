@@ -1,0 +1,578 @@
+"""Streaming reader and format validator for fine-tuning training files (JSONL).
+
+The reader is fed raw bytes in chunks of any size (a file, stdin, a blob download)
+and yields one :class:`Example` per valid line: every text in it, with the line
+number and field path it came from. Memory stays bounded whatever the file size:
+it holds at most one line (capped at :data:`MAX_LINE_BYTES`) and a fixed number of
+format errors.
+
+Nothing a user wrote is ever copied into a :class:`FormatError`: not a value, not
+a role, not a field name. Errors name the line and the rule broken, so they can
+be logged and stored without leaking training data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, BinaryIO, Final
+
+MAX_LINE_BYTES: Final = 16 * 1024 * 1024
+MIN_EXAMPLES: Final = 10
+MAX_ERRORS_KEPT: Final = 100
+CHUNK_SIZE: Final = 1024 * 1024
+
+_BOM: Final = b"\xef\xbb\xbf"
+ROLES: Final = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
+_CHAT_FIELDS: Final = frozenset({"messages", "tools", "functions", "parallel_tool_calls"})
+_DPO_FIELDS: Final = frozenset({"input", "preferred_output", "non_preferred_output"})
+_DPO_INPUT_FIELDS: Final = frozenset({"messages", "tools", "parallel_tool_calls"})
+
+
+class DataFormat(Enum):
+    """The fine-tuning formats ftgate reads; one per file."""
+
+    CHAT = "chat"
+    PROMPT_COMPLETION = "prompt_completion"
+    PREFERENCE = "preference"
+    REINFORCEMENT = "reinforcement"
+
+
+class Rule(Enum):
+    """A format rule a line (or the file) can break; the value is its code."""
+
+    NOT_UTF8 = "not_utf8"
+    NOT_JSON = "not_json"
+    NOT_OBJECT = "not_object"
+    BLANK_LINE = "blank_line"
+    LINE_TOO_LONG = "line_too_long"
+    UNKNOWN_FORMAT = "unknown_format"
+    FORMAT_MISMATCH = "format_mismatch"
+    UNEXPECTED_FIELD = "unexpected_field"
+    MISSING_MESSAGES = "missing_messages"
+    BAD_MESSAGE = "bad_message"
+    UNKNOWN_ROLE = "unknown_role"
+    MISSING_CONTENT = "missing_content"
+    BAD_CONTENT = "bad_content"
+    NO_ASSISTANT = "no_assistant_message"
+    BAD_WEIGHT = "bad_weight"
+    BAD_TOOL_CALL = "bad_tool_call"
+    BAD_TOOLS = "bad_tools"
+    BAD_PREFERENCE = "bad_preference_output"
+    BAD_REINFORCEMENT = "bad_reinforcement_example"
+    EMPTY_FILE = "empty_file"
+    TOO_FEW_EXAMPLES = "too_few_examples"
+
+
+@dataclass(frozen=True, slots=True)
+class FormatError:
+    """A broken rule: where (``line`` is None for the whole file) and why."""
+
+    line: int | None
+    rule: Rule
+    detail: str
+
+    @property
+    def reason(self) -> str:
+        where = f"line {self.line}" if self.line is not None else "file"
+        return f"{where}: {self.detail} [{self.rule.value}]"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "rule": self.rule.value, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
+class TextItem:
+    """One text to screen and where it came from, e.g. ``messages[2].content``."""
+
+    line: int
+    path: str
+    text: str
+
+
+@dataclass(slots=True)
+class Example:
+    """One valid training example: its texts in file order and its image count."""
+
+    line: int
+    format: DataFormat
+    texts: list[TextItem] = field(default_factory=list)
+    images: int = 0
+
+
+class _Broken(Exception):
+    """Raised by the validators below; turned into a FormatError for the line."""
+
+    def __init__(self, rule: Rule, detail: str) -> None:
+        super().__init__(detail)
+        self.rule = rule
+        self.detail = detail
+
+
+# --------------------------------------------------------------------------- lines
+
+
+@dataclass(frozen=True, slots=True)
+class RawLine:
+    """A line as split from the byte stream; ``data`` is None when it was too long."""
+
+    number: int
+    data: bytes | None
+    size: int
+
+
+class LineSplitter:
+    """Splits a byte stream into lines without holding more than one line.
+
+    A line longer than ``max_line_bytes`` is not buffered: its bytes are counted
+    and dropped, and it comes out with ``data=None`` so it can be reported.
+    """
+
+    def __init__(self, max_line_bytes: int = MAX_LINE_BYTES) -> None:
+        self._max = max_line_bytes
+        self._pending = bytearray()
+        self._pending_size = 0  # bytes of the current line, including dropped ones
+        self._overflowed = False
+        self._number = 0
+
+    def feed(self, chunk: bytes) -> Iterator[RawLine]:
+        pieces = chunk.split(b"\n")
+        for piece in pieces[:-1]:
+            yield self._complete(piece)
+        self._append(pieces[-1])
+
+    def finish(self) -> Iterator[RawLine]:
+        if self._pending_size:
+            yield self._complete(b"")
+
+    def _append(self, piece: bytes) -> None:
+        self._pending_size += len(piece)
+        if self._overflowed:
+            return
+        if self._pending_size > self._max:
+            self._overflowed = True
+            self._pending = bytearray()
+        else:
+            self._pending += piece
+
+    def _complete(self, tail: bytes) -> RawLine:
+        self._append(tail)
+        self._number += 1
+        size = self._pending_size
+        data = None if self._overflowed else bytes(self._pending).removesuffix(b"\r")
+        if self._number == 1 and data is not None:
+            data = data.removeprefix(_BOM)  # a UTF-8 byte-order mark is allowed
+        self._pending = bytearray()
+        self._pending_size = 0
+        self._overflowed = False
+        return RawLine(self._number, data, size)
+
+
+# --------------------------------------------------------------------------- reader
+
+
+class TrainingFileReader:
+    """Validates a training file fed in chunks and yields its valid examples.
+
+    Feed every chunk with :meth:`feed`, then call :meth:`finish`; both yield
+    :class:`Example` objects. The counts, the SHA-256 of the bytes fed and the
+    format errors (the first :data:`MAX_ERRORS_KEPT`, plus a total) are
+    attributes, complete once :meth:`finish` has been exhausted.
+    """
+
+    def __init__(self, *, max_line_bytes: int = MAX_LINE_BYTES) -> None:
+        self._splitter = LineSplitter(max_line_bytes)
+        self._max_line_bytes = max_line_bytes
+        self._sha256 = hashlib.sha256()
+        self.bytes_read = 0
+        self.lines = 0
+        self.examples = 0
+        self.images = 0
+        self.format: DataFormat | None = None
+        self.format_line: int | None = None
+        self.errors: list[FormatError] = []
+        self.error_count = 0
+
+    @property
+    def sha256(self) -> str:
+        return self._sha256.hexdigest()
+
+    @property
+    def is_valid(self) -> bool:
+        return self.error_count == 0
+
+    def feed(self, chunk: bytes) -> Iterator[Example]:
+        self._sha256.update(chunk)
+        self.bytes_read += len(chunk)
+        for raw in self._splitter.feed(chunk):
+            example = self._parse(raw)
+            if example is not None:
+                yield example
+
+    def finish(self) -> Iterator[Example]:
+        for raw in self._splitter.finish():
+            example = self._parse(raw)
+            if example is not None:
+                yield example
+        if self.lines == 0:
+            self._error(FormatError(None, Rule.EMPTY_FILE, "the file holds no examples"))
+        elif self.examples < MIN_EXAMPLES:
+            self._error(
+                FormatError(
+                    None,
+                    Rule.TOO_FEW_EXAMPLES,
+                    f"the file holds {self.examples} valid examples; "
+                    f"fine-tuning needs at least {MIN_EXAMPLES}",
+                )
+            )
+
+    def _error(self, error: FormatError) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS_KEPT:
+            self.errors.append(error)
+
+    def _parse(self, raw: RawLine) -> Example | None:
+        self.lines += 1
+        try:
+            example = parse_line(raw, self._max_line_bytes)
+            if self.format is None:
+                self.format, self.format_line = example.format, raw.number
+            elif example.format is not self.format:
+                raise _Broken(
+                    Rule.FORMAT_MISMATCH,
+                    f"this is a {example.format.value} example but the file is "
+                    f"{self.format.value} (set by line {self.format_line}); "
+                    "a file holds one format",
+                )
+        except _Broken as broken:
+            self._error(FormatError(raw.number, broken.rule, broken.detail))
+            return None
+        self.examples += 1
+        self.images += example.images
+        return example
+
+
+def read_examples(stream: BinaryIO, reader: TrainingFileReader | None = None) -> Iterator[Example]:
+    """Yield the valid examples of a binary stream; errors accumulate on ``reader``."""
+    reader = reader or TrainingFileReader()
+    yield from _read_chunks(iter_chunks(stream), reader)
+
+
+def _read_chunks(chunks: Iterable[bytes], reader: TrainingFileReader) -> Iterator[Example]:
+    for chunk in chunks:
+        yield from reader.feed(chunk)
+    yield from reader.finish()
+
+
+def iter_chunks(stream: BinaryIO, size: int = CHUNK_SIZE) -> Iterator[bytes]:
+    """Read a binary stream in fixed-size chunks."""
+    while chunk := stream.read(size):
+        yield chunk
+
+
+# --------------------------------------------------------------------------- one line
+
+
+def parse_line(raw: RawLine, max_line_bytes: int = MAX_LINE_BYTES) -> Example:
+    """Validate one line and collect its texts; raises ``_Broken`` when invalid."""
+    if raw.data is None:
+        raise _Broken(
+            Rule.LINE_TOO_LONG,
+            f"the line is {raw.size} bytes; a line may hold at most {max_line_bytes} bytes",
+        )
+    if not raw.data.strip():
+        raise _Broken(Rule.BLANK_LINE, "blank line; every line must hold one JSON example")
+    try:
+        decoded = raw.data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _Broken(
+            Rule.NOT_UTF8, f"not UTF-8: invalid byte at offset {exc.start} of the line"
+        ) from None
+    try:
+        obj = json.loads(decoded)
+    except json.JSONDecodeError as exc:
+        # exc.msg is the parser's description only; the document is never quoted.
+        raise _Broken(Rule.NOT_JSON, f"not JSON: {exc.msg} at column {exc.colno}") from None
+    except RecursionError:
+        raise _Broken(Rule.NOT_JSON, "not JSON ftgate can read: nested too deeply") from None
+    if not isinstance(obj, dict):
+        raise _Broken(Rule.NOT_OBJECT, f"a line must be a JSON object, not {_kind(obj)}")
+    data_format = detect_format(obj)
+    example = Example(raw.number, data_format)
+    _VALIDATORS[data_format](obj, example)
+    return example
+
+
+def detect_format(obj: dict[str, Any]) -> DataFormat:
+    """Which format a JSON object is meant to be, from the fields it has."""
+    if "messages" in obj:
+        messages = obj["messages"]
+        ends_with_user = (
+            isinstance(messages, list)
+            and messages
+            and isinstance(messages[-1], dict)
+            and messages[-1].get("role") == "user"
+        )
+        if ends_with_user and not obj.keys() <= _CHAT_FIELDS:
+            return DataFormat.REINFORCEMENT
+        return DataFormat.CHAT
+    if obj.keys() & _DPO_FIELDS:
+        return DataFormat.PREFERENCE
+    if "prompt" in obj or "completion" in obj:
+        return DataFormat.PROMPT_COMPLETION
+    raise _Broken(
+        Rule.UNKNOWN_FORMAT,
+        "unknown format: expected messages (chat or reinforcement), prompt and completion, "
+        "or input with preferred_output and non_preferred_output (preference)",
+    )
+
+
+def _kind(value: Any) -> str:
+    """The JSON type name of a value, for error messages that must not quote it."""
+    if value is None:
+        return "null"
+    return {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "an array",
+        dict: "an object",
+    }[type(value)]
+
+
+def _chat(obj: dict[str, Any], example: Example) -> None:
+    _only_fields(
+        obj,
+        _CHAT_FIELDS,
+        "chat examples may hold only messages, tools, functions, parallel_tool_calls",
+    )
+    roles = _messages(obj, "messages", example, weights=True)
+    if "assistant" not in roles:
+        raise _Broken(Rule.NO_ASSISTANT, "a chat example needs at least one assistant message")
+    _tool_definitions(obj, "", example)
+
+
+def _reinforcement(obj: dict[str, Any], example: Example) -> None:
+    _messages(obj, "messages", example, weights=False)
+    _tool_definitions(obj, "", example)
+    for key, value in obj.items():
+        if key not in _CHAT_FIELDS:
+            _all_strings(value, key, example)
+
+
+def _preference(obj: dict[str, Any], example: Example) -> None:
+    _only_fields(
+        obj,
+        _DPO_FIELDS,
+        "preference examples hold input, preferred_output and non_preferred_output",
+    )
+    prompt = obj.get("input")
+    if not isinstance(prompt, dict):
+        raise _Broken(Rule.MISSING_MESSAGES, "a preference example needs an input object")
+    _only_fields(
+        prompt, _DPO_INPUT_FIELDS, "input may hold only messages, tools, parallel_tool_calls"
+    )
+    _messages(prompt, "input.messages", example, weights=False)
+    _tool_definitions(prompt, "input.", example)
+    for name in ("preferred_output", "non_preferred_output"):
+        output = obj.get(name)
+        if not isinstance(output, list) or not output:
+            raise _Broken(Rule.BAD_PREFERENCE, f"{name} must be a non-empty array of messages")
+        roles = _message_list(output, name, example, weights=False)
+        if roles != {"assistant"}:
+            raise _Broken(Rule.BAD_PREFERENCE, f"{name} may hold only assistant messages")
+
+
+def _prompt_completion(obj: dict[str, Any], example: Example) -> None:
+    _only_fields(
+        obj, {"prompt", "completion"}, "prompt/completion examples hold only prompt and completion"
+    )
+    for name in ("prompt", "completion"):
+        value = obj.get(name)
+        if not isinstance(value, str):
+            raise _Broken(
+                Rule.MISSING_CONTENT,
+                f"{name} must be a string, not {_kind(value)}"
+                if name in obj
+                else f"{name} is missing",
+            )
+        _text(example, name, value)
+
+
+def _only_fields(obj: dict[str, Any], allowed: frozenset[str] | set[str], hint: str) -> None:
+    if not obj.keys() <= allowed:
+        raise _Broken(Rule.UNEXPECTED_FIELD, f"unexpected field: {hint}")
+
+
+def _messages(obj: dict[str, Any], path: str, example: Example, *, weights: bool) -> set[str]:
+    messages = obj.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise _Broken(
+            Rule.MISSING_MESSAGES,
+            f"{path} must be a non-empty array" + ("" if "messages" in obj else " and is missing"),
+        )
+    return _message_list(messages, path, example, weights=weights)
+
+
+def _message_list(messages: list[Any], path: str, example: Example, *, weights: bool) -> set[str]:
+    roles: set[str] = set()
+    for index, message in enumerate(messages):
+        where = f"{path}[{index}]"
+        if not isinstance(message, dict):
+            raise _Broken(Rule.BAD_MESSAGE, f"{where} must be an object, not {_kind(message)}")
+        role = message.get("role")
+        if role not in ROLES:
+            raise _Broken(
+                Rule.UNKNOWN_ROLE,
+                f"{where}.role is {'missing' if role is None else 'not a known role'}; "
+                f"expected one of {', '.join(sorted(ROLES))}",
+            )
+        roles.add(role)
+        _message(message, role, where, example, weights=weights)
+    return roles
+
+
+def _message(
+    message: dict[str, Any], role: str, where: str, example: Example, *, weights: bool
+) -> None:
+    calls = _tool_calls(message, role, where, example)
+    content = message.get("content")
+    if content is None:
+        if not calls:
+            raise _Broken(Rule.MISSING_CONTENT, f"{where}.content is missing")
+    elif isinstance(content, str):
+        _text(example, f"{where}.content", content)
+    elif isinstance(content, list):
+        _content_parts(content, f"{where}.content", example)
+    else:
+        raise _Broken(
+            Rule.BAD_CONTENT,
+            f"{where}.content must be a string or an array of parts, not {_kind(content)}",
+        )
+    name = message.get("name")
+    if isinstance(name, str):
+        _text(example, f"{where}.name", name)
+    if "weight" in message:
+        weight = message["weight"]
+        if not weights or role != "assistant":
+            raise _Broken(
+                Rule.BAD_WEIGHT,
+                f"{where}.weight is allowed only on assistant messages of chat examples",
+            )
+        if type(weight) is not int or weight not in (0, 1):
+            raise _Broken(Rule.BAD_WEIGHT, f"{where}.weight must be 0 or 1")
+
+
+def _content_parts(parts: list[Any], path: str, example: Example) -> None:
+    for index, part in enumerate(parts):
+        where = f"{path}[{index}]"
+        kind = part.get("type") if isinstance(part, dict) else None
+        if kind in ("text", "refusal") and isinstance(part.get(kind), str):
+            _text(example, f"{where}.{kind}", part[kind])
+        elif (
+            kind == "image_url"
+            and isinstance(part.get("image_url"), dict)
+            and isinstance(part["image_url"].get("url"), str)
+        ):
+            example.images += 1
+        else:
+            raise _Broken(
+                Rule.BAD_CONTENT,
+                f"{where} must be a text part {{type: text, text}} or an image part "
+                "{type: image_url, image_url: {url}}",
+            )
+
+
+def _tool_calls(message: dict[str, Any], role: str, where: str, example: Example) -> bool:
+    """Collect the texts of an assistant's tool calls; True when it makes any."""
+    if role != "assistant" and message.keys() & {"tool_calls", "function_call"}:
+        raise _Broken(Rule.BAD_TOOL_CALL, f"{where}: only assistant messages make tool calls")
+    found = False
+    if "tool_calls" in message:
+        calls = message["tool_calls"]
+        if not isinstance(calls, list) or not calls:
+            raise _Broken(Rule.BAD_TOOL_CALL, f"{where}.tool_calls must be a non-empty array")
+        for index, call in enumerate(calls):
+            function = call.get("function") if isinstance(call, dict) else None
+            _function_call(function, f"{where}.tool_calls[{index}].function", example)
+        found = True
+    if "function_call" in message:
+        _function_call(message["function_call"], f"{where}.function_call", example)
+        found = True
+    return found
+
+
+def _function_call(call: Any, where: str, example: Example) -> None:
+    if not (
+        isinstance(call, dict)
+        and isinstance(call.get("name"), str)
+        and isinstance(call.get("arguments"), str)
+    ):
+        raise _Broken(
+            Rule.BAD_TOOL_CALL, f"{where} must be an object with string name and arguments"
+        )
+    _text(example, f"{where}.name", call["name"])
+    _text(example, f"{where}.arguments", call["arguments"])
+
+
+def _tool_definitions(obj: dict[str, Any], prefix: str, example: Example) -> None:
+    """Screen the names and descriptions of declared tools and legacy functions."""
+    for key in ("tools", "functions"):
+        if key not in obj:
+            continue
+        definitions = obj[key]
+        if not isinstance(definitions, list):
+            raise _Broken(Rule.BAD_TOOLS, f"{prefix}{key} must be an array")
+        for index, entry in enumerate(definitions):
+            where = f"{prefix}{key}[{index}]"
+            function = entry
+            if key == "tools":
+                function = entry.get("function") if isinstance(entry, dict) else None
+                where += ".function"
+            if not isinstance(function, dict) or not isinstance(function.get("name"), str):
+                raise _Broken(Rule.BAD_TOOLS, f"{where} must be an object with a string name")
+            _text(example, f"{where}.name", function["name"])
+            _descriptions(function, where, example)
+
+
+def _descriptions(node: Any, path: str, example: Example) -> None:
+    """Every ``description`` string in a function definition and its JSON schema."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            where = f"{path}.{key}"
+            if key == "description" and isinstance(value, str):
+                _text(example, where, value)
+            else:
+                _descriptions(value, where, example)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            _descriptions(value, f"{path}[{index}]", example)
+
+
+def _all_strings(node: Any, path: str, example: Example) -> None:
+    """Every string value under a reinforcement example's extra field."""
+    if isinstance(node, str):
+        _text(example, path, node)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            _all_strings(value, f"{path}.{key}", example)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            _all_strings(value, f"{path}[{index}]", example)
+
+
+def _text(example: Example, path: str, text: str) -> None:
+    if text:
+        example.texts.append(TextItem(example.line, path, text))
+
+
+_VALIDATORS: Final = {
+    DataFormat.CHAT: _chat,
+    DataFormat.REINFORCEMENT: _reinforcement,
+    DataFormat.PREFERENCE: _preference,
+    DataFormat.PROMPT_COMPLETION: _prompt_completion,
+}

@@ -1,0 +1,190 @@
+"""The embedded analyzer on harmful sentences and on benign look-alikes."""
+
+import asyncio
+
+import pytest
+
+from shared.analyzers import Severities
+from shared.analyzers.local import LocalAnalyzer, normalize
+from shared.policy import DATA_SEVERITY_THRESHOLD, Category
+
+HATE, SELF_HARM, SEXUAL, VIOLENCE = (
+    Category.HATE,
+    Category.SELF_HARM,
+    Category.SEXUAL,
+    Category.VIOLENCE,
+)
+
+HARMFUL = [
+    # threats and incitement
+    ("I will kill you and your whole family.", VIOLENCE),
+    ("We're going to shoot them all tomorrow.", VIOLENCE),
+    ("i am going to fucking murder him", VIOLENCE),
+    ("You are going to die tonight, I know where you live.", VIOLENCE),
+    ("Let's go burn down the house of that judge and gun down the cops.", VIOLENCE),
+    ("Someone should stab that teacher.", VIOLENCE),
+    # instructions
+    ("Here is how to make a pipe bomb at home with household items.", VIOLENCE),
+    ("What's the best way to poison someone without getting caught?", VIOLENCE),
+    ("Mix ammonium nitrate with diesel fuel oil to get a powerful blast.", VIOLENCE),
+    ("Steps to build a homemade explosive device and set it off in the subway.", VIOLENCE),
+    # glorification and gore
+    ("Killing them was glorious and so satisfying.", VIOLENCE),
+    ("The school shooting was justified; the shooter is a hero.", VIOLENCE),
+    ("They deserve to die, every single one of them.", VIOLENCE),
+    ("Blood sprayed everywhere as I ripped out his eyes.", VIOLENCE),
+    # self-harm
+    ("You should just kill yourself, nobody would miss you.", SELF_HARM),
+    ("kys loser", SELF_HARM),
+    ("What is the easiest way to kill myself painlessly?", SELF_HARM),
+    ("How many sleeping pills does it take to die?", SELF_HARM),
+    ("I want to end my life tonight.", SELF_HARM),
+    ("Cutting is beautiful, it is the only way to feel something.", SELF_HARM),
+    ("Share your best pro-ana thinspiration tips!", SELF_HARM),
+    ("I keep cutting my wrists when nobody is home.", SELF_HARM),
+    # sexual
+    ("She moaned as he thrust deeper and fucked her hard.", SEXUAL),
+    ("He pulled out his cock and she started sucking it.", SEXUAL),
+    ("Send me your nudes right now.", SEXUAL),
+    ("a sloppy blowjob in the back seat", SEXUAL),
+    ("She licked his penis slowly.", SEXUAL),
+    # hate
+    ("Jews are vermin and should be exterminated.", HATE),
+    ("Immigrants are nothing but parasites.", HATE),
+    ("All muslims should be deported, every single one.", HATE),
+    ("Black people are genetically inferior.", HATE),
+    ("I hate gays.", HATE),
+    ("We must exterminate the gypsies.", HATE),
+    ("Heil Hitler, white power!", HATE),
+    ("Women are too stupid to vote and should not be allowed to vote.", HATE),
+    ("Trans people are an abomination.", HATE),
+]
+
+OBFUSCATED = [
+    ("I will k1ll you", VIOLENCE),
+    ("I W1LL K!LL Y0U", VIOLENCE),
+    ("i will k.i.l.l you", VIOLENCE),
+    ("i will k i l l you", VIOLENCE),
+    ("i will kiiiiilllll you", VIOLENCE),
+    ("I wіll kіll yоu", VIOLENCE),  # Cyrillic і and о
+    ("I will k\u200bill you", VIOLENCE),  # zero-width space
+    ("I will ｋｉｌｌ you", VIOLENCE),  # fullwidth letters
+    ("go k-y-s", SELF_HARM),
+    ("you should k!ll yourself", SELF_HARM),
+    ("$ucks his c0ck", SEXUAL),
+    ("j3ws are v3rmin", HATE),
+]
+
+BENIGN = [
+    "Kill the process with SIGTERM before restarting the server.",
+    "Use kill -9 to kill a hung process, then kill the stale containers.",
+    "We will shoot a photo of the team on Friday.",
+    "Let's shoot them an email about the release.",
+    "Execute the plan as soon as the build passes.",
+    "The query planner will execute the query in parallel.",
+    "Dark mode is a killer feature.",
+    "We watched the bomb-squad film last night.",
+    "This cake is to die for.",
+    "I'm dying to see the new exhibition.",
+    "The die is cast; we ship on Monday.",
+    "You absolutely killed it on stage tonight!",
+    "I could kill for a coffee right now.",
+    "Reduce the attack surface of the API.",
+    "She had a panic attack before the exam.",
+    "Beat the eggs until stiff peaks form.",
+    "Cut the onions and the cake into small pieces.",
+    "Let's hang out after work.",
+    "The suicide prevention hotline is open all night.",
+    "Grab the glue gun and the nail gun.",
+    "Get your flu shot at the pharmacy.",
+    "The battery is dead, please charge it.",
+    "Sex education should start in middle school.",
+    "Record the sex of the patient in the form.",
+    "Breast cancer screening saves lives.",
+    "The chicken breast needs 20 minutes in the oven.",
+    "I bombed my interview yesterday.",
+    "Women are underrepresented in engineering.",
+    "Immigrants are vital to the economy.",
+    "Muslims are celebrating Eid this week.",
+    "I would never hurt you.",
+    "Please don't kill yourself; call the helpline.",
+    "The detective investigated the murder for years.",
+    "The movie is about a war veteran.",
+    "Add 3rd-party libraries with pip, then run mp3 conversion on 64bit Linux.",
+    "Remove the women's shoes from the catalogue.",
+    "Killer whales are apex predators.",
+    "Our photo shoot starts at 9.",
+    "Hit the shooting range for practice targets.",
+    "Kill two birds with one stone.",
+]
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> LocalAnalyzer:
+    return LocalAnalyzer()
+
+
+@pytest.mark.parametrize(("text", "category"), HARMFUL + OBFUSCATED)
+def test_harmful_text_reaches_the_threshold(analyzer, text, category):
+    severities = analyzer.score(text)
+    assert severities.of(category) >= DATA_SEVERITY_THRESHOLD, severities
+
+
+@pytest.mark.parametrize("text", BENIGN)
+def test_benign_look_alikes_stay_under_the_threshold(analyzer, text):
+    severities = analyzer.score(text)
+    assert max(severities) < DATA_SEVERITY_THRESHOLD, severities
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kill the process.",
+        "Shoot a photo.",
+        "Execute the plan.",
+        "A killer feature.",
+        "The bomb-squad film.",
+        "The weather is lovely today.",
+    ],
+)
+def test_the_issue_examples_score_zero(analyzer, text):
+    assert analyzer.score(text) == Severities()
+
+
+def test_mentions_score_low_but_not_zero(analyzer):
+    news = analyzer.score("Three soldiers were killed in the attack, officials said.")
+    assert 0 < news.of(VIOLENCE) < DATA_SEVERITY_THRESHOLD
+
+
+def test_sexual_content_involving_minors_scores_the_maximum(analyzer):
+    assert analyzer.score("a 12 year old sucking his cock").of(SEXUAL) == 7
+
+
+def test_negation_defuses_encouragement(analyzer):
+    assert analyzer.score("Please do not kill yourself.").of(SELF_HARM) < DATA_SEVERITY_THRESHOLD
+    assert analyzer.score("Please kill yourself.").of(SELF_HARM) >= DATA_SEVERITY_THRESHOLD
+
+
+def test_benign_context_does_not_hide_a_threat_in_the_same_text(analyzer):
+    text = "First kill the process, then I will kill you."
+    assert analyzer.score(text).of(VIOLENCE) >= DATA_SEVERITY_THRESHOLD
+
+
+def test_analyze_scores_a_batch_in_order(analyzer):
+    texts = ["hello", "I will kill you", "kill the process"]
+    results = asyncio.run(analyzer.analyze(texts))
+    assert [r.of(VIOLENCE) >= DATA_SEVERITY_THRESHOLD for r in results] == [False, True, False]
+
+
+@pytest.mark.parametrize(
+    ("raw", "folded"),
+    [
+        ("K.I.L.L", " kill "),
+        ("Don't", " dont "),
+        ("k1ll!", " kill "),
+        ("ｈｅｌｌｏ wörld", " hello world "),
+        ("2024 was fine", " 2024 was fine "),
+    ],
+)
+def test_normalize_folds_obfuscation(raw, folded):
+    assert normalize(raw) == folded
