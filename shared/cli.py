@@ -153,7 +153,8 @@ def render_report(verdict: DataVerdict, name: str) -> str:
 class _Progress:
     """A one-line progress bar on stderr, shown once a scan takes more than a moment."""
 
-    DELAY: Final = 0.5
+    DELAY = 0.5  # seconds before the bar appears, so quick scans stay quiet
+    INTERVAL = 0.1  # seconds between redraws
     WIDTH: Final = 30
 
     def __init__(self, total: int | None, out: TextIO) -> None:
@@ -165,7 +166,7 @@ class _Progress:
 
     def update(self, done: int) -> None:
         now = time.monotonic()
-        if now - self.started < self.DELAY or now - self.last_drawn < 0.1:
+        if now - self.started < self.DELAY or now - self.last_drawn < self.INTERVAL:
             return
         self.last_drawn = now
         rate = done / (now - self.started) / 1e6

@@ -158,6 +158,8 @@ class _Screening:
 
     async def add(self, example: Example) -> None:
         self.texts += len(example.texts)
+        if self.screening and not self.reader.is_valid:
+            self.stop(None)  # an invalid file is not screened for harm: stop paying for it
         if not self.screening:
             return
         state = _ExampleState(example.line, len(example.texts))
@@ -338,8 +340,6 @@ async def screen(
         async for chunk in _aiter(chunks):
             for example in run.reader.feed(chunk):
                 await run.add(example)
-            if run.screening and not run.reader.is_valid:
-                run.stop(None)
             if on_progress is not None:
                 on_progress(run.reader.bytes_read)
         for example in run.reader.finish():

@@ -145,7 +145,8 @@ class LineSplitter:
         self._append(pieces[-1])
 
     def finish(self) -> Iterator[RawLine]:
-        if self._pending_size:
+        bom_only = self._number == 0 and self._pending == _BOM
+        if self._pending_size and not bom_only:
             yield self._complete(b"")
 
     def _append(self, piece: bytes) -> None:

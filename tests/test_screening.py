@@ -1,0 +1,217 @@
+"""Screening: verdicts, findings, de-duplication, bounded concurrency, failing closed."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections import Counter
+from collections.abc import Sequence
+
+import pytest
+
+from conftest import SYSTEM, chat, clean_file, jsonl
+from shared.analyzers import AnalyzerError, Severities
+from shared.analyzers.local import LocalAnalyzer
+from shared.policy import POLICY_VERSION, Category
+from shared.screening import MAX_FINDINGS_KEPT, Outcome, ScreeningLimits, screen
+
+THREAT = "I will kill you and your whole family."
+CANARY = "CANARY-51d0e2-NEVER-ECHO"
+
+
+class CountingAnalyzer(LocalAnalyzer):
+    """The real local analyzer, recording what it was asked and how much at once."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        super().__init__()
+        self.delay = delay
+        self.calls = 0
+        self.seen: Counter[str] = Counter()
+        self.active = 0
+        self.peak = 0
+
+    async def analyze(self, texts: Sequence[str]) -> list[Severities]:
+        self.calls += 1
+        self.seen.update(texts)
+        self.active += 1
+        self.peak = max(self.peak, self.active)
+        try:
+            await asyncio.sleep(self.delay)
+            return await super().analyze(texts)
+        finally:
+            self.active -= 1
+
+
+class FailingAnalyzer(LocalAnalyzer):
+    """Fails on the n-th call, the way a Content Safety outage would surface."""
+
+    def __init__(self, error: Exception, on_call: int = 1) -> None:
+        super().__init__()
+        self.error = error
+        self.on_call = on_call
+        self.calls = 0
+
+    async def analyze(self, texts: Sequence[str]) -> list[Severities]:
+        self.calls += 1
+        if self.calls >= self.on_call:
+            raise self.error
+        return await super().analyze(texts)
+
+
+def run(data: bytes, analyzer=None, **kwargs):
+    return asyncio.run(screen([data], analyzer or LocalAnalyzer(), **kwargs))
+
+
+def test_clean_file_passes():
+    data = clean_file(12)
+    verdict = run(data)
+    assert verdict.verdict is Outcome.PASSED
+    assert verdict.harm_types == ()
+    assert verdict.findings == ()
+    assert verdict.examples == 12
+    assert verdict.texts == 36
+    assert verdict.sha256 == hashlib.sha256(data).hexdigest()
+    assert verdict.policy_version == POLICY_VERSION
+    assert verdict.analyzer == "local"
+
+
+def test_harmful_file_fails_with_findings_by_line_path_and_category():
+    rows = [chat() for _ in range(12)]
+    rows[3] = chat(assistant=THREAT)
+    rows[7] = chat(user="Jews are vermin.", assistant="You should just kill yourself.")
+    verdict = run(jsonl(rows))
+    assert verdict.verdict is Outcome.FAILED
+    assert verdict.harm_types == ("hate_fairness", "self_harm", "violence")
+    assert verdict.message == (
+        "The provided training data failed RAI checks for harm types: "
+        "[hate_fairness, self_harm, violence]. Please fix the data and try again."
+    )
+    found = {(f.line, f.path, f.category) for f in verdict.findings}
+    assert found == {
+        (4, "messages[2].content", Category.VIOLENCE),
+        (8, "messages[1].content", Category.HATE),
+        (8, "messages[2].content", Category.SELF_HARM),
+    }
+    assert all(f.severity >= 4 for f in verdict.findings)
+    assert verdict.failed_examples == {
+        Category.HATE: 1,
+        Category.SELF_HARM: 1,
+        Category.SEXUAL: 0,
+        Category.VIOLENCE: 1,
+    }
+
+
+def test_repeated_texts_are_analyzed_once():
+    rows = [chat(f"Question {i % 5}?", f"Answer {i}.") for i in range(40)]
+    analyzer = CountingAnalyzer()
+    verdict = run(jsonl(rows), analyzer)
+    assert analyzer.seen[SYSTEM] == 1
+    assert max(analyzer.seen.values()) == 1
+    assert verdict.texts == 120
+    assert verdict.unique_texts == len(analyzer.seen) == 1 + 5 + 40
+
+
+def test_a_duplicate_of_a_harmful_text_is_reported_on_every_line():
+    rows = [chat(assistant=THREAT) for _ in range(10)]
+    verdict = run(jsonl(rows), limits=ScreeningLimits(batch_texts=1, max_in_flight=3))
+    assert verdict.unique_texts == 3
+    assert [f.line for f in verdict.findings] == list(range(1, 11))
+    assert verdict.failed_examples[Category.VIOLENCE] == 10
+
+
+def test_a_small_dedupe_cache_changes_cost_not_the_verdict():
+    rows = [chat(f"Q{i % 3}", THREAT if i % 4 == 0 else f"A{i % 3}") for i in range(30)]
+    small = run(jsonl(rows), limits=ScreeningLimits(batch_texts=2, dedupe_cache_size=2))
+    large = run(jsonl(rows))
+    assert small.findings == large.findings
+    assert small.failed_examples == large.failed_examples
+    assert small.unique_texts >= large.unique_texts
+
+
+def test_analyses_in_flight_are_bounded():
+    analyzer = CountingAnalyzer(delay=0.005)
+    rows = [chat(f"Question {i}", f"Answer {i}") for i in range(200)]
+    verdict = run(jsonl(rows), analyzer, limits=ScreeningLimits(batch_texts=4, max_in_flight=3))
+    assert verdict.verdict is Outcome.PASSED
+    assert analyzer.peak == 3
+    assert sum(analyzer.seen.values()) == verdict.unique_texts == 401
+
+
+def test_findings_kept_are_the_first_by_line_and_all_are_counted():
+    rows = [chat(assistant=f"{THREAT} ({i})") for i in range(250)]
+    verdict = run(jsonl(rows), limits=ScreeningLimits(batch_texts=7, max_in_flight=4))
+    assert verdict.findings_total == 250
+    assert [f.line for f in verdict.findings] == list(range(1, MAX_FINDINGS_KEPT + 1))
+
+
+def test_format_error_makes_the_file_invalid_and_stops_screening():
+    rows = [b"not json", *[chat(f"Q{i}", THREAT) for i in range(300)]]
+    analyzer = CountingAnalyzer()
+    verdict = run(jsonl(rows), analyzer, limits=ScreeningLimits(batch_texts=8))
+    assert verdict.verdict is Outcome.INVALID
+    assert verdict.findings == ()
+    assert verdict.harm_types == ()
+    assert verdict.errors[0].line == 1
+    assert verdict.errors_total == 1
+    assert analyzer.calls == 0
+    assert verdict.message.startswith("The training file has 1 format error;")
+
+
+def test_too_few_examples_is_invalid_even_when_harmful():
+    verdict = run(jsonl([chat(assistant=THREAT)] * 3))
+    assert verdict.verdict is Outcome.INVALID
+    assert "at least 10" in verdict.errors[0].reason
+
+
+@pytest.mark.parametrize("on_call", [1, 3])
+def test_an_analyzer_failure_is_an_error_never_a_pass(on_call):
+    analyzer = FailingAnalyzer(AnalyzerError("HTTP 503 after 5 attempts"), on_call=on_call)
+    verdict = run(clean_file(100), analyzer, limits=ScreeningLimits(batch_texts=4))
+    assert verdict.verdict is Outcome.ERROR
+    assert "HTTP 503 after 5 attempts" in verdict.message
+    assert verdict.findings == ()
+    assert verdict.harm_types == ()
+
+
+def test_an_unexpected_analyzer_exception_fails_closed_without_its_message():
+    analyzer = FailingAnalyzer(RuntimeError(f"could not score {CANARY}"))
+    verdict = run(clean_file(10), analyzer)
+    assert verdict.verdict is Outcome.ERROR
+    assert "RuntimeError" in verdict.message
+    assert CANARY not in str(verdict.as_dict())
+
+
+def test_an_analyzer_returning_too_few_results_is_an_error():
+    class Short(LocalAnalyzer):
+        async def analyze(self, texts):
+            return (await super().analyze(texts))[:-1]
+
+    verdict = run(clean_file(10), Short())
+    assert verdict.verdict is Outcome.ERROR
+    assert "results for" in verdict.message
+
+
+def test_async_chunk_sources_are_accepted():
+    async def chunks():
+        data = clean_file(10)
+        for start in range(0, len(data), 100):
+            yield data[start : start + 100]
+
+    verdict = asyncio.run(screen(chunks(), LocalAnalyzer()))
+    assert verdict.verdict is Outcome.PASSED
+    assert verdict.examples == 10
+
+
+def test_progress_reports_bytes_read():
+    seen: list[int] = []
+    data = clean_file(10)
+    asyncio.run(screen([data[:50], data[50:]], LocalAnalyzer(), on_progress=seen.append))
+    assert seen == [50, len(data)]
+
+
+def test_the_verdict_never_holds_training_text():
+    rows = [chat(f"{CANARY} q{i}", f"{CANARY} {THREAT}") for i in range(12)]
+    verdict = run(jsonl(rows))
+    assert verdict.verdict is Outcome.FAILED
+    assert CANARY not in repr(verdict)
+    assert CANARY not in str(verdict.as_dict())

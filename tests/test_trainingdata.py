@@ -1,0 +1,315 @@
+"""The streaming reader: every format, every format error, chunking and limits."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from conftest import SYSTEM, chat, clean_file, jsonl
+from shared.trainingdata import (
+    MAX_ERRORS_KEPT,
+    MAX_LINE_BYTES,
+    DataFormat,
+    Example,
+    Rule,
+    TrainingFileReader,
+    read_examples,
+)
+
+CANARY = "CANARY-7f3a9c-DO-NOT-LEAK"
+
+
+def read(data: bytes, chunk: int = 1 << 20, **kwargs) -> tuple[list[Example], TrainingFileReader]:
+    reader = TrainingFileReader(**kwargs)
+    examples: list[Example] = []
+    for start in range(0, len(data), chunk):
+        examples += reader.feed(data[start : start + chunk])
+    examples += reader.finish()
+    return examples, reader
+
+
+def paths(example: Example) -> dict[str, str]:
+    return {item.path: item.text for item in example.texts}
+
+
+def ten(row: dict) -> bytes:
+    return jsonl([row] * 10)
+
+
+# --------------------------------------------------------------------------- formats
+
+
+def test_chat_example_yields_every_text_with_its_path():
+    row = {
+        "messages": [
+            {"role": "system", "content": "sys"},
+            {"role": "developer", "content": "dev"},
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "look at this"},
+                    {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}},
+                ],
+            },
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "call_1",
+                        "type": "function",
+                        "function": {"name": "lookup", "arguments": '{"q": "x"}'},
+                    }
+                ],
+            },
+            {"role": "tool", "tool_call_id": "call_1", "content": "tool result"},
+            {"role": "assistant", "function_call": {"name": "legacy", "arguments": "{}"}},
+            {"role": "function", "name": "legacy", "content": "function result"},
+            {"role": "assistant", "content": "final answer", "weight": 1},
+            {"role": "assistant", "content": "ignored in training", "weight": 0},
+        ],
+        "tools": [
+            {
+                "type": "function",
+                "function": {
+                    "name": "lookup",
+                    "description": "Look things up",
+                    "parameters": {
+                        "type": "object",
+                        "properties": {"q": {"type": "string", "description": "query text"}},
+                    },
+                },
+            }
+        ],
+        "functions": [{"name": "legacy", "description": "Old style"}],
+        "parallel_tool_calls": False,
+    }
+    examples, reader = read(ten(row))
+    assert reader.is_valid, reader.errors
+    assert reader.format is DataFormat.CHAT
+    assert reader.images == 10
+    assert paths(examples[0]) == {
+        "messages[0].content": "sys",
+        "messages[1].content": "dev",
+        "messages[2].content[0].text": "look at this",
+        "messages[3].tool_calls[0].function.name": "lookup",
+        "messages[3].tool_calls[0].function.arguments": '{"q": "x"}',
+        "messages[4].content": "tool result",
+        "messages[5].function_call.name": "legacy",
+        "messages[5].function_call.arguments": "{}",
+        "messages[6].content": "function result",
+        "messages[6].name": "legacy",
+        "messages[7].content": "final answer",
+        "messages[8].content": "ignored in training",
+        "tools[0].function.name": "lookup",
+        "tools[0].function.description": "Look things up",
+        "tools[0].function.parameters.properties.q.description": "query text",
+        "functions[0].name": "legacy",
+        "functions[0].description": "Old style",
+    }
+    assert [example.line for example in examples] == list(range(1, 11))
+
+
+def test_prompt_completion_example():
+    examples, reader = read(ten({"prompt": "Q?", "completion": "A."}))
+    assert reader.is_valid
+    assert reader.format is DataFormat.PROMPT_COMPLETION
+    assert paths(examples[0]) == {"prompt": "Q?", "completion": "A."}
+
+
+def test_preference_example_screens_input_and_both_outputs():
+    row = {
+        "input": {
+            "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "Q"}]
+        },
+        "preferred_output": [{"role": "assistant", "content": "good"}],
+        "non_preferred_output": [{"role": "assistant", "content": "bad"}],
+    }
+    examples, reader = read(ten(row))
+    assert reader.is_valid
+    assert reader.format is DataFormat.PREFERENCE
+    assert paths(examples[0]) == {
+        "input.messages[0].content": SYSTEM,
+        "input.messages[1].content": "Q",
+        "preferred_output[0].content": "good",
+        "non_preferred_output[0].content": "bad",
+    }
+
+
+def test_reinforcement_example_screens_string_values_of_extra_fields():
+    row = {
+        "messages": [
+            {"role": "developer", "content": "grade it"},
+            {"role": "user", "content": "Q"},
+        ],
+        "reference_answer": "42",
+        "meta": {"notes": ["first", 3, {"deep": "second"}], "score": 1.5},
+    }
+    examples, reader = read(ten(row))
+    assert reader.is_valid
+    assert reader.format is DataFormat.REINFORCEMENT
+    assert paths(examples[0]) == {
+        "messages[0].content": "grade it",
+        "messages[1].content": "Q",
+        "reference_answer": "42",
+        "meta.notes[0]": "first",
+        "meta.notes[2].deep": "second",
+    }
+
+
+def test_a_leading_bom_and_crlf_line_ends_are_fine():
+    data = b"\xef\xbb\xbf" + clean_file().replace(b"\n", b"\r\n")
+    examples, reader = read(data)
+    assert reader.is_valid
+    assert len(examples) == 10
+
+
+def test_last_line_without_newline_is_read():
+    examples, reader = read(clean_file().rstrip(b"\n"))
+    assert reader.is_valid
+    assert len(examples) == 10
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 64, 1 << 20])
+def test_chunk_size_does_not_change_the_result(chunk):
+    data = b"\xef\xbb\xbf" + clean_file(12).replace(b"\n", b"\r\n") + b"not json\n"
+    whole, reference = read(data)
+    pieces, reader = read(data, chunk=chunk)
+    assert [(e.line, e.texts) for e in pieces] == [(e.line, e.texts) for e in whole]
+    assert reader.errors == reference.errors
+    assert reader.sha256 == reference.sha256
+
+
+def test_read_examples_from_a_binary_stream():
+    reader = TrainingFileReader()
+    examples = list(read_examples(io.BytesIO(clean_file(11)), reader))
+    assert len(examples) == 11
+    assert reader.is_valid
+    assert reader.bytes_read == len(clean_file(11))
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _bad_chat(**message_overrides) -> dict:
+    row = chat()
+    row["messages"][2] = {"role": "assistant", "content": "A", **message_overrides}
+    return row
+
+
+BROKEN_LINES = [
+    (b"\xff\xfe not utf-8", Rule.NOT_UTF8),
+    (b'{"messages": [', Rule.NOT_JSON),
+    (b"[1, 2, 3]", Rule.NOT_OBJECT),
+    (b"   ", Rule.BLANK_LINE),
+    (b"[" * 100_000 + b"]" * 100_000, Rule.NOT_JSON),
+    ({"text": "no known fields"}, Rule.UNKNOWN_FORMAT),
+    ({"messages": []}, Rule.MISSING_MESSAGES),
+    ({"messages": "hello"}, Rule.MISSING_MESSAGES),
+    ({"input": {"tools": []}, "preferred_output": [], "non_preferred_output": []},
+     Rule.MISSING_MESSAGES),
+    ({"messages": ["not an object", {"role": "assistant", "content": "A"}]}, Rule.BAD_MESSAGE),
+    ({"messages": [{"role": "wizard", "content": "x"}, {"role": "assistant", "content": "A"}]},
+     Rule.UNKNOWN_ROLE),
+    ({"messages": [{"content": "x"}, {"role": "assistant", "content": "A"}]}, Rule.UNKNOWN_ROLE),
+    ({"messages": [{"role": "user"}, {"role": "assistant", "content": "A"}]},
+     Rule.MISSING_CONTENT),
+    ({"messages": [{"role": "user", "content": "Q"}, {"role": "assistant"}]},
+     Rule.MISSING_CONTENT),
+    ({"messages": [{"role": "user", "content": 5}, {"role": "assistant", "content": "A"}]},
+     Rule.BAD_CONTENT),
+    ({"messages": [{"role": "user", "content": [{"type": "audio"}]},
+                   {"role": "assistant", "content": "A"}]}, Rule.BAD_CONTENT),
+    ({"messages": [{"role": "system", "content": "S"}, {"role": "user", "content": "Q"}]},
+     Rule.NO_ASSISTANT),
+    (_bad_chat(weight=2), Rule.BAD_WEIGHT),
+    (_bad_chat(weight=True), Rule.BAD_WEIGHT),
+    (_bad_chat(weight="1"), Rule.BAD_WEIGHT),
+    ({"messages": [{"role": "user", "content": "Q", "weight": 1},
+                   {"role": "assistant", "content": "A"}]}, Rule.BAD_WEIGHT),
+    (_bad_chat(tool_calls=[{"function": {"name": "f"}}]), Rule.BAD_TOOL_CALL),
+    (_bad_chat(tool_calls=[]), Rule.BAD_TOOL_CALL),
+    ({"messages": [{"role": "user", "content": "Q", "function_call": {"name": "f",
+                                                                       "arguments": "{}"}},
+                   {"role": "assistant", "content": "A"}]}, Rule.BAD_TOOL_CALL),
+    ({**chat(), "tools": [{"type": "function"}]}, Rule.BAD_TOOLS),
+    ({**chat(), "tools": "lookup"}, Rule.BAD_TOOLS),
+    ({**chat(), "metadata": "x"}, Rule.UNEXPECTED_FIELD),
+    ({"prompt": "Q"}, Rule.MISSING_CONTENT),
+    ({"prompt": "Q", "completion": 7}, Rule.MISSING_CONTENT),
+    ({"input": {"messages": [{"role": "user", "content": "Q"}]},
+      "preferred_output": [{"role": "user", "content": "x"}],
+      "non_preferred_output": [{"role": "assistant", "content": "y"}]}, Rule.BAD_PREFERENCE),
+    ({"input": {"messages": [{"role": "user", "content": "Q"}]},
+      "preferred_output": [{"role": "assistant", "content": "x"}]}, Rule.BAD_PREFERENCE),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("line", "rule"), BROKEN_LINES)
+def test_each_format_error_names_its_line_and_rule(line, rule):
+    rows = [chat() for _ in range(12)]
+    rows[4] = line
+    examples, reader = read(jsonl(rows))
+    assert [(error.line, error.rule) for error in reader.errors] == [(5, rule)]
+    assert reader.errors[0].reason.startswith("line 5: ")
+    assert len(examples) == 11
+    assert reader.examples == 11
+
+
+def test_a_format_that_differs_from_the_files_is_an_error():
+    rows = [chat() for _ in range(11)] + [{"prompt": "Q", "completion": "A"}]
+    _, reader = read(jsonl(rows))
+    assert [(e.line, e.rule) for e in reader.errors] == [(12, Rule.FORMAT_MISMATCH)]
+    assert "set by line 1" in reader.errors[0].detail
+
+
+def test_an_empty_file_is_invalid():
+    for data in (b"", b"\xef\xbb\xbf"):
+        _, reader = read(data)
+        assert [(e.line, e.rule) for e in reader.errors] == [(None, Rule.EMPTY_FILE)]
+
+
+def test_fewer_than_ten_examples_is_invalid():
+    _, reader = read(clean_file(9))
+    assert [(e.line, e.rule) for e in reader.errors] == [(None, Rule.TOO_FEW_EXAMPLES)]
+    assert reader.errors[0].reason.startswith("file: ")
+
+
+def test_a_line_over_16_mib_is_reported_without_being_held():
+    huge = json.dumps({"prompt": "x" * MAX_LINE_BYTES, "completion": "y"}).encode()
+    data = clean_file(10).replace(b"\n", b"\n" + huge + b"\n", 1)
+    examples, reader = read(data, chunk=1 << 20)
+    assert [(e.line, e.rule) for e in reader.errors] == [(2, Rule.LINE_TOO_LONG)]
+    assert len(examples) == 10
+    assert [e.line for e in examples] == [1, *range(3, 12)]
+
+
+def test_errors_kept_are_capped_but_all_are_counted():
+    rows = [chat() for _ in range(10)] + [b"not json"] * 250
+    _, reader = read(jsonl(rows))
+    assert len(reader.errors) == MAX_ERRORS_KEPT
+    assert reader.error_count == 250
+    assert reader.errors[0].line == 11
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        {"messages": [{"role": CANARY, "content": "x"}, {"role": "assistant", "content": "A"}]},
+        {CANARY: "x"},
+        {**chat(), CANARY: "x"},
+        {"messages": [{"role": "user", "content": 5}, {"role": "assistant", "content": CANARY}]},
+        ('{"messages": "' + CANARY + '" oops').encode(),
+        b"\xff" + CANARY.encode(),
+        {"prompt": CANARY},
+    ],
+)
+def test_format_errors_never_quote_the_line(line):
+    rows = [chat() for _ in range(10)] + [line]
+    _, reader = read(jsonl(rows))
+    assert reader.error_count == 1
+    error = reader.errors[0]
+    assert CANARY not in error.reason
+    assert CANARY not in json.dumps(error.as_dict())
