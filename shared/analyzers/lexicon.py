@@ -81,6 +81,7 @@ ANCHOR_CLASSES: Final = frozenset(
         "GORE",
         "SELF_HARM_ACT",
         "SELF_HARM_MENTION",
+        "SELF_IDEATION_ACT",
         "EXPLICIT_ACT",
         "SLANG_ANATOMY",
         "ANATOMY",
@@ -191,7 +192,7 @@ CLASSES: Final[dict[str, tuple[str, ...]]] = {
         "delightful, the best, so much fun, deserved, based, epic, brilliant, perfect"
     ),
     "PERPETRATOR": _words("shooter, killer, bomber, murderer, terrorist, gunman, attacker"),
-    "HERO": _words("hero, legend, martyr, saint, genius, god, role model, icon, king, patriot"),
+    "HERO": _words("hero, legend, martyr, saint, genius, role model, icon, king, patriot"),
     "GORE": _words(
         "blood, brains, guts, intestines, entrails, bowels, viscera, innards, brain matter"
     ),
@@ -294,7 +295,7 @@ CLASSES: Final[dict[str, tuple[str, ...]]] = {
         "child, children, kid, kids, minor, minors, underage, under age, preteen, pre teen, "
         "little girl, little girls, little boy, little boys, schoolgirl, schoolgirls, "
         "schoolboy, toddler, toddlers, infant, loli, lolita, shota, young girl, young boy, "
-        "daughter, son, stepdaughter, teen, teens, teenager, 8th grader, middle schooler, "
+        "daughter, son, stepdaughter, teenager, 8th grader, middle schooler, "
         "little ones"
     )
     + _phrases(

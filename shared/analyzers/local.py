@@ -27,15 +27,26 @@ from types import TracebackType
 from typing import Final, Self
 
 from shared.analyzers.base import SAFE, Severities
-from shared.analyzers.lexicon import ANCHOR_CLASSES, BENIGN, CLASSES, RULES, Rule
+from shared.analyzers.lexicon import ANCHOR_CLASSES, BENIGN, CLASSES, RULES
 from shared.policy import CATEGORIES, Category
 
-_NEGATIONS: Final = (
-    "not", "never", "dont", "wont", "wouldnt", "cant", "cannot", "shouldnt", "no", "didnt",
-    "couldnt", "isnt", "arent", "aint", "doesnt", "nobody",
+_RUNS: Final = re.compile(r"(?<=([a-z]))\1+")
+
+
+def squeeze(word: str) -> str:
+    """Collapse repeated letters ("kiiill" and "kill" -> "kil"); text and lexicon both are."""
+    return _RUNS.sub("", word)
+
+
+_NEGATIONS: Final = frozenset(
+    squeeze(word)
+    for word in (
+        "not", "never", "dont", "wont", "wouldnt", "cant", "cannot", "shouldnt", "no", "didnt",
+        "couldnt", "isnt", "arent", "aint", "doesnt", "nobody",
+    )
 )  # fmt: skip
-_GAP: Final = rf"(?:(?!(?:{'|'.join(_NEGATIONS)}) )[a-z0-9]+ ){{0,3}}"
-_NOT_NEGATED: Final = "".join(rf"(?<!\b{word} )" for word in _NEGATIONS)
+# Up to three words, none a negation: "i will [fucking brutally] kill you".
+_GAP: Final = rf"(?: (?!(?:{'|'.join(sorted(_NEGATIONS))}) )[a-z0-9]+){{0,3}}"
 
 
 # --------------------------------------------------------------------------- normalization
@@ -48,12 +59,14 @@ _CONFUSABLES: Final = str.maketrans(
 _INVISIBLE: Final = re.compile("[\u00ad\u034f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _COMBINING: Final = re.compile("[\u0300-\u036f]")
 _LEET: Final = str.maketrans("013457@$|!+9", "oieastasiitg")
-_LEET_HINT: Final = re.compile(r"[a-z][0-9@$|!+]+[a-z0-9]|[0-9@$][a-z]")
-_LEET_TOKEN: Final = re.compile(r"[a-z0-9@$|!+]*[a-z][a-z0-9@$|!+]*")
+# A word mixing letters with digits or symbols, e.g. "k1ll", "$hoot", "r@pe" (and "kb123").
+_LEET_WORD: Final = re.compile(
+    r"(?<![a-z0-9@$|!+])(?=[a-z0-9@$|!+]*[a-z])(?=[a-z0-9@$|!+]*[0-9@$|!+])[a-z0-9@$|!+]+"
+)
 _NON_WORD: Final = re.compile(r"[^a-z0-9]+")
 _CONTRACTION: Final = re.compile(r"(?<=[a-z])['\u2019](re|ll|m|ve|d|s)\b")
 _EXPANSIONS: Final = {"re": " are", "ll": " will", "m": " am", "ve": " have", "d": " would"}
-_SPACED: Final = re.compile(r"\b(?:[a-z] ){2,}[a-z]\b")
+_SPACED: Final = re.compile(r" (?:[a-z] ){2,}[a-z](?= )")
 
 
 def _unleet(match: re.Match[str]) -> str:
@@ -69,8 +82,9 @@ def normalize(text: str) -> str:
 
     Obfuscation is undone on the way: accents and look-alike letters, invisible
     characters, l33t digits and symbols inside words, contractions ("we're" ->
-    "we are", "don't" -> "dont") and letters spelled out with separators ("k.i.l.l" -> "kill").
-    Stretched letters are handled by the compiled patterns instead.
+    "we are", "don't" -> "dont"), letters spelled out with separators ("k.i.l.l")
+    and stretched letters: every run of a repeated letter is squeezed to one, as
+    the lexicon is when compiled ("kiiiill" and "kill" both read "kil").
     """
     if not text.isascii():
         text = _INVISIBLE.sub("", text)
@@ -80,72 +94,92 @@ def normalize(text: str) -> str:
     if "'" in text or "\u2019" in text:
         text = _CONTRACTION.sub(lambda match: _EXPANSIONS.get(match.group(1), "s"), text)
         text = text.replace("'", "").replace("\u2019", "")
-    if _LEET_HINT.search(text):
-        text = _LEET_TOKEN.sub(_unleet, text)
-    text = _NON_WORD.sub(" ", text)
+    text = _LEET_WORD.sub(_unleet, text)
+    text = f" {_NON_WORD.sub(' ', text).strip()} "
     if _SPACED.search(text):
-        text = _SPACED.sub(lambda match: match.group().replace(" ", ""), text)
-    return f" {text.strip()} "
+        text = _SPACED.sub(lambda match: " " + match.group().replace(" ", ""), text)
+    return squeeze(text)
 
 
 # --------------------------------------------------------------------------- compiling
 
 
-def _word_regex(word: str) -> str:
-    """A word or phrase whose letters may be stretched; ``stem*`` takes any ending."""
-    stem = word.endswith("*")
-    body = " ".join(
-        "".join(f"{char}+" if char.isalpha() else re.escape(char) for char in part)
-        for part in word.rstrip("*").replace("_", " ").split()
-    )
-    return body + ("[a-z]*" if stem else "")
+def _entry(word: str) -> tuple[str, bool]:
+    """A lexicon word or phrase (``_`` joins words) as (squeezed text, is a stem)."""
+    return squeeze(word.rstrip("*").replace("_", " ")), word.endswith("*")
+
+
+def _trie_regex(entries: Iterable[tuple[str, bool]]) -> str:
+    """One regex alternation of literal entries, factored by shared prefixes.
+
+    Python's regex engine tries alternatives one by one; a trie lets it reject
+    most of a class of hundreds of words on the first letter. Longer entries are
+    tried first. A stem entry matches any word continuing it.
+    """
+    root: dict = {}
+    for text, stem in entries:
+        node = root
+        for char in text:
+            node = node.setdefault(char, {})
+        node[""] = node.get("", False) or stem
+
+    def emit(node: dict) -> str:
+        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
+        if "" in node:
+            branches.append("[a-z]*" if node[""] else "")
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    return emit(root)
 
 
 def _alternatives(token: str) -> str:
-    choices = []
+    entries = []
     for choice in token.split("|"):
         if choice.startswith("{") and choice.endswith("}"):
-            choices.extend(_word_regex(entry) for entry in CLASSES[choice[1:-1]])
+            entries.extend(_entry(word) for word in CLASSES[choice[1:-1]])
         else:
-            choices.append(_word_regex(choice))
-    # Longer alternatives first, so a phrase wins over its first word.
-    return "(?:" + "|".join(sorted(set(choices), key=len, reverse=True)) + ")"
+            entries.append(_entry(choice))
+    return f"(?:{_trie_regex(entries)})"
 
 
-def compile_pattern(pattern: str, *, negatable: bool = False) -> re.Pattern[str]:
+def compile_pattern(pattern: str) -> re.Pattern[str]:
     """Compile the phrase language described in ``lexicon.py`` to a regex.
 
-    Normalized text is padded with spaces, so each token is matched as the word
-    followed by its space: a match starts right after a space and ends on one.
+    Normalized text is padded with spaces. A match starts with the space before
+    its first word (a literal the regex engine searches for quickly) and ends
+    before the space after its last, so adjacent matches do not overlap.
     """
-    parts: list[str] = []
-    for token in pattern.split():
+    tokens = pattern.split()
+    if tokens[0] == "...":
+        raise ValueError(f"a pattern cannot start with a gap: {pattern!r}")
+    parts = [" "]
+    for index, token in enumerate(tokens):
         if token == "...":
             parts.append(_GAP)
-        elif token.endswith("?"):
-            parts.append(f"(?:{_alternatives(token[:-1])} )?")
+            continue
+        optional = token.endswith("?")
+        body = _alternatives(token.removesuffix("?"))
+        if index == 0:
+            parts.append(f"(?:{body} )?" if optional else body)
+        elif index == 1 and tokens[0].endswith("?"):
+            parts.append(f"(?:{body})?" if optional else body)
         else:
-            parts.append(f"{_alternatives(token)} ")
-    return re.compile(r"(?<=\s)" + (_NOT_NEGATED if negatable else "") + "".join(parts))
+            parts.append(f"(?: {body})?" if optional else f" {body}")
+    return re.compile("".join(parts) + "(?= )")
 
 
-def _anchor_words(rule: Rule) -> set[str]:
-    """The words one of which must occur for ``rule`` to match at all.
+def _anchor_words(pattern: str) -> set[str]:
+    """Words one of which must occur for ``pattern`` to match at all.
 
-    A required token naming an anchor class is preferred; otherwise the required
-    token whose shortest word is longest (the most selective).
+    A required token naming only anchor classes is preferred; otherwise the
+    required token whose shortest word is longest (the most selective).
     """
-    required = [
-        token for token in rule.pattern.split() if token != "..." and not token.endswith("?")
-    ]
+    required = [token for token in pattern.split() if token != "..." and not token.endswith("?")]
 
     def words(token: str) -> set[str]:
         found: set[str] = set()
         for choice in token.split("|"):
-            if choice.startswith("{"):
-                found.update(CLASSES[choice[1:-1]])
-            else:
-                found.add(choice)
+            found.update(CLASSES[choice[1:-1]] if choice.startswith("{") else (choice,))
         return found
 
     for token in required:
@@ -154,42 +188,42 @@ def _anchor_words(rule: Rule) -> set[str]:
     return max((words(token) for token in required), key=lambda ws: min(map(len, ws)))
 
 
-def _prefix_trie_regex(words: Iterable[str]) -> re.Pattern[str]:
-    """One regex matching any word that starts with one of ``words`` (stretch-tolerant).
+# Words too common to stand for a phrase in a prefilter ("cannot stand" -> "stand").
+_COMMON: Final = frozenset(
+    "a about all an and are at back be best can cannot cant do down every for get give go had "
+    "has have help her him his how i in is it just like make me my need no not of off on or "
+    "our out should show so steps take that the their them these this those tips to up want "
+    "was way ways we what will with would you your".split()
+)
 
-    Only each entry's first word and its letters before any ``*`` count: the
-    prefilter may over-match (the rules decide), never under-match.
-    """
-    prefixes = {word.replace("_", " ").split()[0].rstrip("*") for word in words}
-    trie: dict[str, dict] = {}
-    for prefix in sorted(prefixes, key=len):
-        node = trie
-        for char in prefix:
-            if "" in node:  # a shorter prefix already covers this word
-                break
-            node = node.setdefault(char, {})
-        else:
-            node.clear()
-            node[""] = {}
 
-    def emit(node: dict[str, dict]) -> str:
-        branches = [
-            (f"{char}+" if char.isalpha() else re.escape(char)) + emit(child)
-            for char, child in sorted(node.items())
-            if char
-        ]
-        if "" in node or not branches:
-            return ""
-        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+def _key_word(entry: str) -> str:
+    """The most selective word of a phrase: the longest uncommon one, up to any ``*``."""
+    words = entry.replace("_", " ").split()
+    uncommon = [word for word in words if word.rstrip("*") not in _COMMON] or words
+    return squeeze(max(uncommon, key=len).rstrip("*"))
 
-    return re.compile(r"(?<=\s)" + emit(trie))
+
+def _negated(text: str, start: int) -> bool:
+    """Whether the word before ``start`` (a space) is a negation."""
+    return text[max(0, start - 12) : start].rpartition(" ")[2] in _NEGATIONS
 
 
 @dataclass(frozen=True, slots=True)
 class _CompiledRule:
+    """A rule ready to run. A negatable rule ignores matches right after a negation
+    ("don't kill yourself"), checked per match: sixteen look-behinds in the regex,
+    tried at every space, would cost more than the rest of the pattern."""
+
     regex: re.Pattern[str]
+    negatable: bool
     severity: int
     indexes: tuple[int, ...]
+
+    def matches(self, text: str) -> bool:
+        if not self.negatable:
+            return self.regex.search(text) is not None
+        return any(not _negated(text, match.start()) for match in self.regex.finditer(text))
 
 
 _INDEX: Final = {category: index for index, category in enumerate(CATEGORIES)}
@@ -198,36 +232,63 @@ _MINOR_FLOOR: Final = 4  # sexual content at or above this, involving minors, sc
 
 
 class _Engine:
-    """The compiled lexicon; built once per process and shared by every analyzer."""
+    """The compiled lexicon; built once per process and shared by every analyzer.
+
+    Scoring is two-staged for speed. One regex finds the words that could start
+    any rule or benign context (each pattern's most selective word, as a prefix);
+    most texts hold none and are safe at once. Otherwise the words found select,
+    through a prefix table, the few patterns worth running.
+    """
 
     def __init__(self) -> None:
         ordered = sorted(RULES, key=lambda rule: rule.severity, reverse=True)
         self.rules = tuple(
             _CompiledRule(
-                compile_pattern(rule.pattern, negatable=rule.negatable),
+                compile_pattern(rule.pattern),
+                rule.negatable,
                 rule.severity,
                 tuple(_INDEX[category] for category in rule.categories),
             )
             for rule in ordered
         )
-        anchors: set[str] = set()
-        for rule in RULES:
-            anchors |= _anchor_words(rule)
-        self.prefilter = _prefix_trie_regex(anchors)
-        self.benign = re.compile("|".join(compile_pattern(p).pattern for p in BENIGN))
+        self.benign = tuple(compile_pattern(pattern) for pattern in BENIGN)
         self.minor = compile_pattern("{MINOR}")
+        # prefix -> (bitmask of rules, bitmask of benign contexts) it may start
+        self.by_prefix: dict[str, list[int]] = {}
+        for masks_index, patterns in ((0, [rule.pattern for rule in ordered]), (1, BENIGN)):
+            for bit, pattern in enumerate(patterns):
+                for entry in _anchor_words(pattern):
+                    masks = self.by_prefix.setdefault(_key_word(entry), [0, 0])
+                    masks[masks_index] |= 1 << bit
+        self.anchors = re.compile(" " + _trie_regex((key, True) for key in self.by_prefix))
+        self.longest_key = max(map(len, self.by_prefix))
+
+    def candidates(self, folded: str) -> tuple[int, int]:
+        """Bitmasks of the rules and benign contexts whose anchor words occur."""
+        rules = benign = 0
+        for match in self.anchors.finditer(folded):
+            word = match.group()[1:]
+            for end in range(1, min(len(word), self.longest_key) + 1):
+                masks = self.by_prefix.get(word[:end])
+                if masks is not None:
+                    rules |= masks[0]
+                    benign |= masks[1]
+        return rules, benign
 
     def score(self, text: str) -> Severities:
         folded = normalize(text)
-        if not self.prefilter.search(folded):
+        rules, benign = self.candidates(folded)
+        if not rules:
             return SAFE
-        folded = self.benign.sub(" ~ ", folded)
+        for bit, context in enumerate(self.benign):
+            if benign >> bit & 1:
+                folded = context.sub(" ~", folded)
         severities = [0, 0, 0, 0]
-        for rule in self.rules:
+        for bit, rule in enumerate(self.rules):
             # Rules run most severe first; skip those that cannot raise anything.
-            if all(severities[index] >= rule.severity for index in rule.indexes):
+            if not rules >> bit & 1 or all(severities[i] >= rule.severity for i in rule.indexes):
                 continue
-            if rule.regex.search(folded):
+            if rule.matches(folded):
                 for index in rule.indexes:
                     severities[index] = max(severities[index], rule.severity)
         if severities[_SEXUAL] >= _MINOR_FLOOR and self.minor.search(folded):

@@ -1,0 +1,180 @@
+"""Benchmark: screening throughput and memory on generated training files.
+
+Prints, for a generated file of about 200 MB, screening throughput with the local
+analyzer in MB/s and as a ratio to plain ``json.loads`` of every line of the same
+file in the same run; and the peak RSS of screening 20 MB and 200 MB files, each
+in a fresh process, which must not grow with the file.
+
+Run with ``make bench`` (or ``python -m bench.screening --sizes 20,200``).
+Generated files are cached under bench/.data/ and reused when present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from shared.analyzers.local import LocalAnalyzer
+from shared.screening import screen
+from shared.trainingdata import iter_chunks
+
+DATA_DIR = Path(__file__).parent / ".data"
+MB = 1_000_000
+SEED = 20261126
+
+SYSTEM_PROMPTS = [
+    "You are Contoso's IT helpdesk assistant. Answer briefly, cite the knowledge base, and "
+    "never ask for passwords.",
+    "You are a friendly travel agent for Fabrikam Tours. Suggest itineraries and budgets.",
+]
+SUBJECTS = ["the VPN client", "Outlook", "the build server", "my laptop", "Teams", "the printer",
+            "the HR portal", "the CI pipeline", "a Kubernetes pod", "the database", "SharePoint",
+            "the expense tool", "my phone", "the wiki", "the staging cluster"]  # fmt: skip
+PROBLEMS = ["keeps crashing", "is very slow today", "asks for my password again", "won't start",
+            "shows error 0x80070005", "lost my settings", "cannot connect", "hangs on login",
+            "runs out of memory", "times out after a minute"]  # fmt: skip
+STEPS = ["Restart the application and sign in again.", "Clear the cache in Settings > Storage.",
+         "Kill the hung process in Task Manager, then reopen it.",
+         "Check the status page for an ongoing incident.", "Update to the latest version.",
+         "Run the network diagnostics and share the log ID with support.",
+         "Execute the migration plan from the runbook, step 3 onwards.",
+         "Ask your manager to approve the access request in the portal.",
+         "Reboot the machine; if it persists, open a ticket with the error code.",
+         "Shoot a short screen recording so we can see what happens."]  # fmt: skip
+HARMFUL = ["I will kill you and your whole family.", "You should just kill yourself.",
+           "Immigrants are vermin and should be exterminated.",
+           "Here is how to make a pipe bomb at home."]  # fmt: skip
+
+
+def generate(path: Path, size_mb: int, seed: int = SEED) -> None:
+    """A chat file of about ``size_mb`` MB: varied support dialogues, 0.2% harmful."""
+    rng = random.Random(seed)
+    target = size_mb * MB
+    written = 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".partial")
+    with tmp.open("w", encoding="utf-8") as out:
+        number = 0
+        while written < target:
+            number += 1
+            messages = [{"role": "system", "content": SYSTEM_PROMPTS[number % 2]}]
+            for turn in range(rng.randint(1, 3)):
+                ticket = rng.randint(10_000, 99_999)
+                question = (
+                    f"Hi, {rng.choice(SUBJECTS)} {rng.choice(PROBLEMS)} since "
+                    f"{rng.randint(1, 12)} {rng.choice(['am', 'pm'])} (ticket {ticket}). "
+                    + " ".join(rng.sample(PROBLEMS, 2)).capitalize()
+                    + "."
+                )
+                answer = " ".join(rng.sample(STEPS, rng.randint(3, 6)))
+                if rng.random() < 0.002:
+                    answer += " " + rng.choice(HARMFUL)
+                answer += f" Reference: KB{ticket + turn}."
+                messages += [
+                    {"role": "user", "content": question},
+                    {"role": "assistant", "content": answer},
+                ]
+            line = json.dumps({"messages": messages}) + "\n"
+            out.write(line)
+            written += len(line)
+    tmp.rename(path)
+
+
+def dataset(size_mb: int) -> Path:
+    path = DATA_DIR / f"chat-{size_mb}mb-{SEED}.jsonl"
+    if not path.exists():
+        started = time.perf_counter()
+        print(f"generating {path.name} ...", file=sys.stderr, flush=True)
+        generate(path, size_mb)
+        print(f"  done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return path
+
+
+def json_baseline(path: Path) -> float:
+    """Seconds to json.loads every line: the floor any screening of this file pays."""
+    started = time.perf_counter()
+    with path.open("rb") as stream:
+        for line in stream:
+            json.loads(line)
+    return time.perf_counter() - started
+
+
+def screen_file(path: Path) -> tuple[float, dict]:
+    started = time.perf_counter()
+    with path.open("rb") as stream:
+        verdict = asyncio.run(screen(iter_chunks(stream), LocalAnalyzer()))
+    return time.perf_counter() - started, verdict.as_dict()
+
+
+def peak_rss_child(path: Path | None) -> dict:
+    """Screen ``path`` (or nothing, for the baseline) in a fresh process; its peak RSS."""
+    command = [sys.executable, "-m", "bench.screening", "--rss-child"]
+    if path is not None:
+        command.append(str(path))
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return json.loads(output)
+
+
+def _rss_child(path: str | None) -> None:
+    verdict = None
+    if path is not None:
+        _, report = screen_file(Path(path))
+        verdict = report["verdict"]
+    print(json.dumps({"peak_rss_mb": _peak_rss_kib() / 1024, "verdict": verdict}))
+
+
+def _peak_rss_kib() -> int:
+    """This process's peak RSS. VmHWM, not getrusage: Linux carries ru_maxrss over
+    fork and exec, so a child would report its parent's peak if that was higher."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmHWM in /proc/self/status (is this Linux?)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="20,200", help="file sizes in MB, comma-separated")
+    parser.add_argument("--rss-child", nargs="?", const="", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.rss_child is not None:
+        _rss_child(args.rss_child or None)
+        return
+
+    sizes = sorted(int(size) for size in args.sizes.split(","))
+    paths = {size: dataset(size) for size in sizes}
+    largest = paths[sizes[-1]]
+    mb = largest.stat().st_size / MB
+
+    print(f"ftgate screening benchmark (local analyzer), file {largest.name}, {mb:.1f} MB")
+    json_seconds = json_baseline(largest)
+    screen_seconds, report = screen_file(largest)
+    screen_rate, json_rate = mb / screen_seconds, mb / json_seconds
+    print(
+        f"  lines {report['lines']:,}  texts {report['texts']:,}  "
+        f"analyzed {report['unique_texts']:,}  verdict {report['verdict']} "
+        f"({report['findings_total']:,} findings)"
+    )
+    print(f"  json.loads of every line : {json_seconds:7.2f} s  {json_rate:7.1f} MB/s")
+    print(f"  screening                : {screen_seconds:7.2f} s  {screen_rate:7.1f} MB/s")
+    print(f"  screening / json.loads   : {screen_rate / json_rate:.3f} of json.loads throughput")
+
+    print("peak RSS, each in a fresh process:")
+    baseline = peak_rss_child(None)
+    print(f"  imports only             : {baseline['peak_rss_mb']:7.1f} MB")
+    for size in sizes:
+        child = peak_rss_child(paths[size])
+        print(
+            f"  screening {paths[size].stat().st_size / MB:6.1f} MB file  : "
+            f"{child['peak_rss_mb']:7.1f} MB  (verdict {child['verdict']})"
+        )
+
+
+if __name__ == "__main__":
+    main()
