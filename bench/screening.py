@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import subprocess
 import sys
@@ -105,11 +106,17 @@ def json_baseline(path: Path) -> float:
     return time.perf_counter() - started
 
 
-def screen_file(path: Path) -> tuple[float, dict]:
+def screen_file(path: Path, workers: int = 1) -> tuple[float, dict]:
+    """Seconds to screen ``path`` as ``ftgate scan-data`` does, and the verdict."""
+
+    async def run() -> dict:
+        async with LocalAnalyzer(workers) as analyzer:
+            with path.open("rb") as stream:
+                return (await screen(iter_chunks(stream), analyzer)).as_dict()
+
     started = time.perf_counter()
-    with path.open("rb") as stream:
-        verdict = asyncio.run(screen(iter_chunks(stream), LocalAnalyzer()))
-    return time.perf_counter() - started, verdict.as_dict()
+    report = asyncio.run(run())
+    return time.perf_counter() - started, report
 
 
 def peak_rss_child(path: Path | None) -> dict:
@@ -154,18 +161,23 @@ def main() -> None:
 
     print(f"ftgate screening benchmark (local analyzer), file {largest.name}, {mb:.1f} MB")
     json_seconds = json_baseline(largest)
-    screen_seconds, report = screen_file(largest)
-    screen_rate, json_rate = mb / screen_seconds, mb / json_seconds
+    json_rate = mb / json_seconds
+    print(f"  json.loads of every line   : {json_seconds:7.2f} s  {json_rate:7.1f} MB/s")
+    cpus = os.cpu_count() or 1
+    for workers in sorted({1, cpus}):
+        seconds, report = screen_file(largest, workers)
+        rate = mb / seconds
+        print(
+            f"  screening, {workers} worker{'s' if workers > 1 else ' '}     : {seconds:7.2f} s  "
+            f"{rate:7.1f} MB/s  = {rate / json_rate:.3f} x json.loads"
+        )
     print(
         f"  lines {report['lines']:,}  texts {report['texts']:,}  "
         f"analyzed {report['unique_texts']:,}  verdict {report['verdict']} "
         f"({report['findings_total']:,} findings)"
     )
-    print(f"  json.loads of every line : {json_seconds:7.2f} s  {json_rate:7.1f} MB/s")
-    print(f"  screening                : {screen_seconds:7.2f} s  {screen_rate:7.1f} MB/s")
-    print(f"  screening / json.loads   : {screen_rate / json_rate:.3f} of json.loads throughput")
 
-    print("peak RSS, each in a fresh process:")
+    print("peak RSS, each in a fresh process, 1 worker:")
     baseline = peak_rss_child(None)
     print(f"  imports only             : {baseline['peak_rss_mb']:7.1f} MB")
     for size in sizes:

@@ -27,6 +27,7 @@ EXIT_CODES: Final = {Outcome.PASSED: 0, Outcome.FAILED: 1, Outcome.INVALID: 2, O
 EXIT_USAGE: Final = 64
 ANALYZERS: Final = ("local",)
 ANALYZE_BATCH: Final = 64
+PARALLEL_FROM_BYTES: Final = 8 * 1024 * 1024
 
 
 class _Parser(argparse.ArgumentParser):
@@ -54,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--json", action="store_true", help="print one JSON object")
     scan.add_argument("--analyzer", choices=ANALYZERS, default="local")
     scan.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=None,
+        help="processes scoring texts (default: one per CPU for files over 8 MB, else 1)",
+    )
+    scan.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -68,6 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("file", nargs="?", default="-", help="input file (default: stdin)")
     analyze.add_argument("--analyzer", choices=ANALYZERS, default="local")
     return parser
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -95,9 +109,13 @@ def _open_input(name: str) -> Iterator[BinaryIO]:
 
 
 def _scan_data(stream: BinaryIO, args: argparse.Namespace) -> int:
+    size = _size_of(stream)
+    workers = args.workers or _default_workers(size)
     show_progress = sys.stderr.isatty() if args.progress is None else args.progress
-    progress = _Progress(_size_of(stream), sys.stderr) if show_progress else None
-    verdict = asyncio.run(_screen(stream, args.analyzer, progress.update if progress else None))
+    progress = _Progress(size, sys.stderr) if show_progress else None
+    verdict = asyncio.run(
+        _screen(stream, args.analyzer, workers, progress.update if progress else None)
+    )
     if progress:
         progress.close()
     if args.json:
@@ -107,10 +125,21 @@ def _scan_data(stream: BinaryIO, args: argparse.Namespace) -> int:
     return EXIT_CODES[verdict.verdict]
 
 
+def _default_workers(size: int | None) -> int:
+    """Every CPU for a large or unknown-size input; starting processes isn't worth it
+    for a small one."""
+    if size is not None and size < PARALLEL_FROM_BYTES:
+        return 1
+    return os.cpu_count() or 1
+
+
 async def _screen(
-    stream: BinaryIO, analyzer_name: str, on_progress: Callable[[int], None] | None
+    stream: BinaryIO,
+    analyzer_name: str,
+    workers: int,
+    on_progress: Callable[[int], None] | None,
 ) -> DataVerdict:
-    async with create_analyzer(analyzer_name) as analyzer:
+    async with create_analyzer(analyzer_name, workers=workers) as analyzer:
         return await screen(iter_chunks(stream), analyzer, on_progress=on_progress)
 
 

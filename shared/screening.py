@@ -122,7 +122,7 @@ class ScreeningLimits:
     batch_texts: int = 64
     batch_chars: int = 256 * 1024
     max_in_flight: int = 8
-    dedupe_cache_size: int = 100_000
+    dedupe_cache_size: int = 65_536
 
 
 @dataclass(slots=True)
@@ -142,6 +142,7 @@ class _Screening:
         self.limits = limits
         self.reader = TrainingFileReader()
         self.cache: OrderedDict[bytes, Severities] = OrderedDict()
+        self.distinct_results: dict[Severities, Severities] = {}
         self.waiting: dict[bytes, list[tuple[_ExampleState, str]]] = {}
         self.batch: list[tuple[bytes, str]] = []
         self.batch_chars = 0
@@ -220,7 +221,10 @@ class _Screening:
             return
         digests, results = task.result()
         self.analyzed += len(digests)
-        for digest, severities in zip(digests, results, strict=True):
+        for digest, result in zip(digests, results, strict=True):
+            # Few distinct results exist (8^4 at most): share them, so the cache
+            # costs a digest and a slot per text rather than a tuple as well.
+            severities = self.distinct_results.setdefault(result, result)
             self.cache[digest] = severities
             if len(self.cache) > self.limits.dedupe_cache_size:
                 self.cache.popitem(last=False)

@@ -65,7 +65,7 @@ def test_analyzer_failure_exits_3(capsys, write_file, monkeypatch):
         async def analyze(self, texts):
             raise AnalyzerError("service unavailable (HTTP 503)")
 
-    monkeypatch.setattr(cli, "create_analyzer", lambda name: Down())
+    monkeypatch.setattr(cli, "create_analyzer", lambda name, **options: Down())
     code, out, _ = scan(capsys, write_file(clean_file()), "--json")
     assert code == 3
     assert json.loads(out)["verdict"] == "error"

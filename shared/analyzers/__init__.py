@@ -6,8 +6,8 @@ from shared.analyzers.local import LocalAnalyzer
 __all__ = ["SAFE", "Analyzer", "AnalyzerError", "Severities", "create_analyzer"]
 
 
-def create_analyzer(name: str) -> Analyzer:
-    """The analyzer called ``name`` on the command line."""
+def create_analyzer(name: str, *, workers: int = 1) -> Analyzer:
+    """The analyzer called ``name`` on the command line; ``workers`` processes for local."""
     if name == "local":
-        return LocalAnalyzer()
+        return LocalAnalyzer(workers)
     raise ValueError(f"unknown analyzer {name!r}; available: local")

@@ -19,9 +19,12 @@ not a substitute for Azure AI Content Safety, which production uses.
 
 from __future__ import annotations
 
+import asyncio
+import multiprocessing
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Final, Self
@@ -280,20 +283,25 @@ class _Engine:
         rules, benign = self.candidates(folded)
         if not rules:
             return SAFE
-        for bit, context in enumerate(self.benign):
-            if benign >> bit & 1:
-                folded = context.sub(" ~", folded)
+        for bit in _bits(benign):
+            folded = self.benign[bit].sub(" ~", folded)
         severities = [0, 0, 0, 0]
-        for bit, rule in enumerate(self.rules):
-            # Rules run most severe first; skip those that cannot raise anything.
-            if not rules >> bit & 1 or all(severities[i] >= rule.severity for i in rule.indexes):
-                continue
-            if rule.matches(folded):
+        for bit in _bits(rules):  # most severe first: rules are ordered by severity
+            rule = self.rules[bit]
+            if any(severities[i] < rule.severity for i in rule.indexes) and rule.matches(folded):
                 for index in rule.indexes:
                     severities[index] = max(severities[index], rule.severity)
         if severities[_SEXUAL] >= _MINOR_FLOOR and self.minor.search(folded):
             severities[_SEXUAL] = 7
         return Severities(*severities)
+
+
+def _bits(mask: int) -> Iterator[int]:
+    """The positions of the set bits of ``mask``, lowest first."""
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
 
 
 _ENGINE: _Engine | None = None
@@ -306,20 +314,41 @@ def _engine() -> _Engine:
     return _ENGINE
 
 
+def _score_batch(texts: list[str]) -> list[Severities]:
+    """Score a batch in a worker process (forked after the engine was compiled)."""
+    engine = _engine()
+    return [engine.score(text) for text in texts]
+
+
 class LocalAnalyzer:
-    """The embedded analyzer: scores texts in-process, offline, deterministically."""
+    """The embedded analyzer: scores texts offline and deterministically.
+
+    With ``workers`` > 1, batches are scored in that many forked processes, so a
+    large file uses every core; with 1 (the default) scoring runs in-process.
+    """
 
     name = "local"
 
-    def __init__(self) -> None:
-        self._engine = _engine()
+    def __init__(self, workers: int = 1) -> None:
+        if workers < 1:
+            raise ValueError("workers must be at least 1")
+        self._engine = _engine()  # compiled before any fork, so workers inherit it
+        self._workers = workers
+        self._pool: ProcessPoolExecutor | None = None
 
     def score(self, text: str) -> Severities:
-        """Score one text synchronously."""
+        """Score one text synchronously, in this process."""
         return self._engine.score(text)
 
     async def analyze(self, texts: Sequence[str]) -> list[Severities]:
-        return [self._engine.score(text) for text in texts]
+        if self._workers == 1:
+            return [self._engine.score(text) for text in texts]
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                self._workers, mp_context=multiprocessing.get_context("fork")
+            )
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, _score_batch, list(texts))
 
     async def __aenter__(self) -> Self:
         return self
@@ -330,4 +359,6 @@ class LocalAnalyzer:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        return None
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
