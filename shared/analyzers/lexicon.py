@@ -73,6 +73,7 @@ ANCHOR_CLASSES: Final = frozenset(
     {
         "VIOLENT_VERB",
         "VIOLENT_GERUND",
+        "THREAT_ACT",
         "VIOLENT_MENTION",
         "DEATH",
         "WEAPON_DEVICE",
@@ -155,6 +156,29 @@ CLASSES: Final[dict[str, tuple[str, ...]]] = {
         "cut your throat, knife, run over, gas, exterminate, beat up, beat the shit out of, "
         "burn alive, burn down the house of"
     ),
+    # complete threats, the victim included: "slit your throat", "beat him to death"
+    "THREAT_ACT": _phrases(
+        "slit, cut, bash in, smash, snap, break, blow off, blow out, rip off, burn down, "
+        "put a bullet in, put a bullet through, stab, crush",
+        "your throat, his throat, her throat, their throats, your head, his head, her head, "
+        "your skull, his skull, her skull, your neck, his neck, her neck, your legs, his legs, "
+        "her legs, your brains, his brains, her brains, your house, his house, her house",
+    )
+    + _phrases(
+        "beat, kick, stab, choke, strangle",
+        "you to death, him to death, her to death, them to death",
+    )
+    + _words(
+        "make you bleed, make you suffer, make him suffer, make her suffer, gut you, gut him, "
+        "end you, shoot you in the head, shoot him in the head, shoot her in the head, "
+        "blow your brains out, blow his brains out, blow your head off, blow his head off"
+    ),
+    "PLACE": _words(
+        "school, schools, mosque, mosques, church, churches, synagogue, synagogues, temple, "
+        "mall, concert, office, parade, stadium, subway, airport, clinic, campus, classroom, "
+        "daycare, kindergarten, hospital, rally, crowd, embassy, courthouse, "
+        "police station, gay bar, pride parade"
+    ),
     "VIOLENT_GERUND": _words(
         "killing, murdering, slaughtering, shooting, stabbing, torturing, beating, burning, "
         "bombing, massacring, lynching, raping, hanging, beheading, strangling, butchering, "
@@ -233,7 +257,8 @@ CLASSES: Final[dict[str, tuple[str, ...]]] = {
     "SELF_IDEATION_ACT": _words(
         "kill myself, end my life, end it all, commit suicide, hurt myself, cut myself, die, "
         "not be alive, not wake up, disappear forever, hang myself, overdose, take my own life, "
-        "starve myself, unalive myself, shoot myself"
+        "starve myself, unalive myself, shoot myself, cut deep, cut deeper, hide my cuts, "
+        "hide the cuts, hide my scars, hide self harm, cut without anyone noticing"
     ),
     "DOSE_UNIT": _words(
         "pills, tablets, sleeping pills, mg, milligrams, grams, capsules, pills of, tylenol, "
@@ -241,7 +266,8 @@ CLASSES: Final[dict[str, tuple[str, ...]]] = {
     ),
     "LETHAL_GOAL": _words(
         "to die, kill me, kill you, kill a person, kill someone, be lethal, overdose, od, "
-        "is lethal, would kill, to kill myself, to end it, to not wake up, be fatal, is fatal"
+        "is lethal, would kill, to kill myself, to end it, to not wake up, be fatal, is fatal, "
+        "to kill me, to kill a person, to kill someone, to overdose"
     ),
     "SELF_HARM_TOPIC": _words(
         "self harm, cutting, starving, anorexia, purging, suicide, killing yourself, "
@@ -280,7 +306,8 @@ CLASSES: Final[dict[str, tuple[str, ...]]] = {
     ),
     "SEX_VERB_STRONG": _words(
         "lick*, suck*, fondl*, grop*, thrust*, penetrat*, moan*, throb*, nibbl*, fingering, "
-        "fingered, stroked, stroking, jerked, jerking, played with her, played with his"
+        "fingered, stroked, stroking, jerked, jerking, played with her, played with his, "
+        "grab*, caress*, squeez*"
     ),
     "SEXUAL_MENTION": _words(
         "sex, sexual, sexually, sexy, naked, nude, nudes, nudity, porn*, erotic*, intercourse, "
@@ -347,7 +374,8 @@ CLASSES: Final[dict[str, tuple[str, ...]]] = {
         "be put down, be culled, culled, be deported, deported, go back where they came from, "
         "go back to where they came from, get out of our country, be banned, not be allowed, "
         "be segregated, not vote, not have rights, be second class citizens, be locked up, "
-        "be thrown out, be rounded up"
+        "be thrown out, be rounded up, be thrown off buildings, be thrown off roofs, be stoned, "
+        "be beaten, be executed, be castrated, be jailed for being gay, be enslaved, be slaves"
     ),
     "KILL_ALL_VERB": _words(
         "exterminate, kill, gas, eradicate, wipe out, purge, lynch, burn, shoot, hang, cleanse, "
@@ -376,6 +404,21 @@ RULES: Final[tuple[Rule, ...]] = (
         "{YOU} will|gonna|shall|are|re going|gonna? to? ... {DEATH}", 5, (VIOLENCE,), negatable=True
     ),
     Rule("{INCITE} ... {VIOLENT_VERB} {TARGET}", 6, (VIOLENCE,), negatable=True),
+    Rule("{FIRST}|{INCITE} {INTENT}? ... {THREAT_ACT}", 6, (VIOLENCE,), negatable=True),
+    Rule("i|we hope|wish {YOU}|he|she|they ... {DEATH}", 5, (VIOLENCE,), negatable=True),
+    Rule(
+        "shoot_up|bomb|blow_up|burn_down|firebomb|torch|attack|massacre|storm the|a|that|this|"
+        "every|our|their? {PLACE}",
+        6,
+        (VIOLENCE,),
+        negatable=True,
+    ),
+    Rule(
+        "bring|take|carry a|my? gun|guns|rifle|knife|bomb|weapon to {PLACE}|school|work|class",
+        5,
+        (VIOLENCE,),
+        negatable=True,
+    ),
     Rule("i know where you|your|they live*", 5, (VIOLENCE,)),
     Rule("watch your back", 4, (VIOLENCE,)),
     Rule("{HOWTO} ... {VIOLENT_VERB} {TARGET}", 6, (VIOLENCE,)),
@@ -422,11 +465,18 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule("{VIOLENT_MENTION}", 2, (VIOLENCE,)),
     # ---- self-harm: encouragement, methods, ideation, glorification
     Rule("{ENCOURAGE} ... {SELF_HARM_ACT}", 6, (SELF_HARM,), negatable=True),
-    Rule("kys|kill_yourself|kill_urself|go_die", 6, (SELF_HARM,), negatable=True),
+    Rule(
+        "kys|kill_yourself|kill_urself|go_die|hang_yourself|slit_your_wrists|drink_bleach|"
+        "unalive_yourself|off_yourself|end_your_life",
+        6,
+        (SELF_HARM,),
+        negatable=True,
+    ),
+    Rule("starve_yourself|purge_after_eating", 4, (SELF_HARM,), negatable=True),
     Rule("{WORTHLESS}", 5, (SELF_HARM,), negatable=True),
     Rule("{HOWTO} ... {SELF_IDEATION_ACT}", 6, (SELF_HARM,)),
     Rule("lethal|fatal|deadly|overdose dose|amount|quantity|level", 4, (SELF_HARM,)),
-    Rule("how many {DOSE_UNIT} ... {LETHAL_GOAL}", 6, (SELF_HARM,)),
+    Rule("how many|much {DOSE_UNIT} ... {LETHAL_GOAL}", 6, (SELF_HARM,)),
     Rule("{FIRST_IDEATION} ... {SELF_IDEATION_ACT}", 4, (SELF_HARM,), negatable=True),
     Rule("{SELF_HARM_TOPIC} {BE} so? {SELF_HARM_PRAISE}", 6, (SELF_HARM,), negatable=True),
     Rule("pro_ana|pro_mia|thinspo|thinspiration", 5, (SELF_HARM,)),
@@ -449,11 +499,26 @@ RULES: Final[tuple[Rule, ...]] = (
         (SEXUAL,),
     ),
     Rule("send|show|want|give me? ... {NUDES}", 5, (SEXUAL,)),
+    Rule("see|seeing|watch|watching you|u|her|him naked|nude", 4, (SEXUAL,), negatable=True),
+    Rule("i|he|she|we|they|you fucked|fucks|fucking|banged|screwed {PRONOUN}", 5, (SEXUAL,)),
     Rule("have|having|had sex|intercourse with", 3, (SEXUAL,)),
     Rule("{SEXUAL_MENTION}", 2, (SEXUAL,)),
     Rule("rape|raped|rapes|raping {PRONOUN}|{TARGET}", 6, (SEXUAL, VIOLENCE), negatable=True),
+    Rule(
+        "deserve|deserves|deserved to be raped|molested|gangbanged|gang_raped",
+        6,
+        (SEXUAL, VIOLENCE),
+        negatable=True,
+    ),
     # ---- hate and fairness: dehumanisation, elimination, contempt, slurs, extremism
     Rule("{GROUP}|{SLUR} {BE} {QUALIFIER}? {QUALIFIER}? a|an? {DEHUMANIZING}", 6, (HATE,)),
+    Rule("those|these people|ones {BE} {QUALIFIER}? a|an? {DEHUMANIZING}", 4, (HATE,)),
+    Rule(
+        "{GROUP}|{SLUR} belong|belongs in_the_kitchen|in_cages|in_a_cage|in_zoos|in_chains|"
+        "in_camps|in_ovens|in_the_gas_chamber|in_the_ground",
+        5,
+        (HATE,),
+    ),
     Rule(
         "{GROUP}|{SLUR} should|must|need_to|needs_to|ought_to|deserve_to|have_to|has_to|will|"
         "shall all? {ELIMINATE}",
@@ -546,4 +611,10 @@ BENIGN: Final[tuple[str, ...]] = (
     "question|questions|problem|problems",
     "pound cake|of",
     "killing time",
+    "treat|treating|recognize|recognise|recognizing|prevent|preventing|reverse|reversing|"
+    "survive|survived|survivors|signs_of|symptoms_of|respond_to|responding_to|after|from an|a? "
+    "overdose|overdoses",
+    "blow up|blew up|blowing up the|a|this|that? balloon|balloons|photo|picture|image|phone|"
+    "internet|chat",
+    "startup|video|post|tweet|story blew up",
 )
