@@ -1,0 +1,52 @@
+"""The function app skeleton and the layout rules of DESIGN.md."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import azure.functions as func
+
+import function_app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_function_app_loads_as_a_v2_app():
+    assert isinstance(function_app.app, func.FunctionApp)
+    # No trigger yet: screening runs from the CLI until the blob trigger lands.
+    assert function_app.app.get_functions() == []
+
+
+def test_host_and_sample_settings_are_valid():
+    host = json.loads((ROOT / "host.json").read_text())
+    assert host["version"] == "2.0"
+    assert host["extensionBundle"]["id"] == "Microsoft.Azure.Functions.ExtensionBundle"
+    values = json.loads((ROOT / "local.settings.sample.json").read_text())["Values"]
+    assert values["FUNCTIONS_WORKER_RUNTIME"] == "python"
+    assert values["AzureWebJobsStorage"] == "UseDevelopmentStorage=true"
+
+
+def test_the_library_never_imports_azure_functions():
+    """shared/ is called the same way by the functions, the CLI and the tests."""
+    offenders = []
+    for path in (ROOT / "shared").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [f"{path.name}: {n}" for n in names if n.startswith("azure.functions")]
+    assert offenders == []
+
+
+def test_runtime_requirements_hold_only_what_the_app_needs():
+    lines = [
+        line.split("==")[0]
+        for line in (ROOT / "requirements.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert "azure-functions" in lines
+    assert not {"pytest", "ruff"} & set(lines)
