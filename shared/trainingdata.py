@@ -23,9 +23,11 @@ from typing import Any, BinaryIO, Final
 MAX_LINE_BYTES: Final = 16 * 1024 * 1024
 MIN_EXAMPLES: Final = 10
 MAX_ERRORS_KEPT: Final = 100
+MAX_DEPTH: Final = 64  # nesting ftgate walks inside tool schemas and extra fields
 CHUNK_SIZE: Final = 1024 * 1024
 
 _BOM: Final = b"\xef\xbb\xbf"
+_TOO_DEEP: Final = f"the JSON is nested more than {MAX_DEPTH} levels deep"
 ROLES: Final = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 _CHAT_FIELDS: Final = frozenset({"messages", "tools", "functions", "parallel_tool_calls"})
 _DPO_FIELDS: Final = frozenset({"input", "preferred_output", "non_preferred_output"})
@@ -47,6 +49,7 @@ class Rule(Enum):
     NOT_UTF8 = "not_utf8"
     NOT_JSON = "not_json"
     NOT_OBJECT = "not_object"
+    TOO_DEEP = "nested_too_deeply"
     BLANK_LINE = "blank_line"
     LINE_TOO_LONG = "line_too_long"
     UNKNOWN_FORMAT = "unknown_format"
@@ -298,12 +301,15 @@ def parse_line(raw: RawLine, max_line_bytes: int = MAX_LINE_BYTES) -> Example:
         # exc.msg is the parser's description only; the document is never quoted.
         raise _Broken(Rule.NOT_JSON, f"not JSON: {exc.msg} at column {exc.colno}") from None
     except RecursionError:
-        raise _Broken(Rule.NOT_JSON, "not JSON ftgate can read: nested too deeply") from None
+        raise _Broken(Rule.TOO_DEEP, _TOO_DEEP) from None
     if not isinstance(obj, dict):
         raise _Broken(Rule.NOT_OBJECT, f"a line must be a JSON object, not {_kind(obj)}")
     data_format = detect_format(obj)
     example = Example(raw.number, data_format)
-    _VALIDATORS[data_format](obj, example)
+    try:
+        _VALIDATORS[data_format](obj, example)
+    except RecursionError:
+        raise _Broken(Rule.TOO_DEEP, _TOO_DEEP) from None
     return example
 
 
@@ -540,30 +546,33 @@ def _tool_definitions(obj: dict[str, Any], prefix: str, example: Example) -> Non
             _descriptions(function, where, example)
 
 
-def _descriptions(node: Any, path: str, example: Example) -> None:
+def _descriptions(node: Any, path: str, example: Example, depth: int = 0) -> None:
     """Every ``description`` string in a function definition and its JSON schema."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            where = f"{path}.{key}"
-            if key == "description" and isinstance(value, str):
-                _text(example, where, value)
-            else:
-                _descriptions(value, where, example)
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            _descriptions(value, f"{path}[{index}]", example)
+    for where, key, value in _children(node, path, depth):
+        if key == "description" and isinstance(value, str):
+            _text(example, where, value)
+        else:
+            _descriptions(value, where, example, depth + 1)
 
 
-def _all_strings(node: Any, path: str, example: Example) -> None:
+def _all_strings(node: Any, path: str, example: Example, depth: int = 0) -> None:
     """Every string value under a reinforcement example's extra field."""
     if isinstance(node, str):
         _text(example, path, node)
-    elif isinstance(node, dict):
+    for where, _, value in _children(node, path, depth):
+        _all_strings(value, where, example, depth + 1)
+
+
+def _children(node: Any, path: str, depth: int) -> Iterator[tuple[str, Any, Any]]:
+    """(path, key, value) of an object's or array's members; nothing for a scalar."""
+    if depth > MAX_DEPTH and isinstance(node, dict | list):
+        raise _Broken(Rule.TOO_DEEP, _TOO_DEEP)
+    if isinstance(node, dict):
         for key, value in node.items():
-            _all_strings(value, f"{path}.{key}", example)
+            yield f"{path}.{key}", key, value
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            _all_strings(value, f"{path}[{index}]", example)
+            yield f"{path}[{index}]", index, value
 
 
 def _text(example: Example, path: str, text: str) -> None:

@@ -199,12 +199,17 @@ def _bad_chat(**message_overrides) -> dict:
     return row
 
 
+DEEP = json.loads("[" * 70 + "]" * 70)
 BROKEN_LINES = [
     (b"\xff\xfe not utf-8", Rule.NOT_UTF8),
     (b'{"messages": [', Rule.NOT_JSON),
     (b"[1, 2, 3]", Rule.NOT_OBJECT),
     (b"   ", Rule.BLANK_LINE),
-    (b"[" * 100_000 + b"]" * 100_000, Rule.NOT_JSON),
+    (b"[" * 100_000 + b"]" * 100_000, Rule.TOO_DEEP),
+    (
+        {**chat(), "tools": [{"type": "function", "function": {"name": "f", "parameters": DEEP}}]},
+        Rule.TOO_DEEP,
+    ),
     ({"text": "no known fields"}, Rule.UNKNOWN_FORMAT),
     ({"messages": []}, Rule.MISSING_MESSAGES),
     ({"messages": "hello"}, Rule.MISSING_MESSAGES),
@@ -256,6 +261,13 @@ def test_each_format_error_names_its_line_and_rule(line, rule):
     assert reader.errors[0].reason.startswith("line 5: ")
     assert len(examples) == 11
     assert reader.examples == 11
+
+
+def test_extra_fields_nested_too_deeply_are_an_error():
+    deep = {"messages": [{"role": "user", "content": "Q"}], "x": DEEP}
+    rows = [{"messages": [{"role": "user", "content": "Q"}], "x": "y"}] * 10 + [deep]
+    _, reader = read(jsonl(rows))
+    assert [(e.line, e.rule) for e in reader.errors] == [(11, Rule.TOO_DEEP)]
 
 
 def test_a_format_that_differs_from_the_files_is_an_error():
