@@ -52,8 +52,7 @@ _DISPLAY_NAMES: Final = {
 # The order every per-category tuple in ftgate uses (see analyzers.Severities).
 CATEGORIES: Final = tuple(Category)
 
-# Azure AI Content Safety's "EightSeverityLevels" scale.
-SEVERITY_MIN: Final = 0
+# Azure AI Content Safety's "EightSeverityLevels" scale runs from 0 to this.
 SEVERITY_MAX: Final = 7
 
 # A training example fails a category when any of its texts scores Medium (4) or

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import NamedTuple, Protocol, Self, runtime_checkable
 
-from shared.policy import SEVERITY_MAX, SEVERITY_MIN, Category
+from shared.policy import Category
 
 
 class Severities(NamedTuple):
@@ -23,13 +23,6 @@ class Severities(NamedTuple):
     def as_dict(self) -> dict[str, int]:
         """Keyed as Azure AI Content Safety names the categories."""
         return {category.value: self.of(category) for category in Category}
-
-    @classmethod
-    def from_mapping(cls, by_category: dict[Category, int]) -> Severities:
-        values = [by_category[category] for category in Category]
-        if any(not SEVERITY_MIN <= value <= SEVERITY_MAX for value in values):
-            raise ValueError(f"severities must lie in {SEVERITY_MIN}..{SEVERITY_MAX}")
-        return cls(*values)
 
 
 _INDEX = {category: index for index, category in enumerate(Category)}

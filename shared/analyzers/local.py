@@ -31,7 +31,7 @@ from typing import Final, Self
 
 from shared.analyzers.base import SAFE, Severities
 from shared.analyzers.lexicon import ANCHOR_CLASSES, BENIGN, CLASSES, RULES
-from shared.policy import CATEGORIES, Category
+from shared.policy import CATEGORIES, SEVERITY_MAX, Category
 
 _RUNS: Final = re.compile(r"(?<=([a-z]))\1+")
 
@@ -231,7 +231,7 @@ class _CompiledRule:
 
 _INDEX: Final = {category: index for index, category in enumerate(CATEGORIES)}
 _SEXUAL: Final = _INDEX[Category.SEXUAL]
-_MINOR_FLOOR: Final = 4  # sexual content at or above this, involving minors, scores 7
+_MINOR_FLOOR: Final = 4  # sexual content at or above this, involving minors, scores the max
 
 
 class _Engine:
@@ -292,7 +292,7 @@ class _Engine:
                 for index in rule.indexes:
                     severities[index] = max(severities[index], rule.severity)
         if severities[_SEXUAL] >= _MINOR_FLOOR and self.minor.search(folded):
-            severities[_SEXUAL] = 7
+            severities[_SEXUAL] = SEVERITY_MAX
         return Severities(*severities)
 
 
