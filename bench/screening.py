@@ -162,14 +162,15 @@ def main() -> None:
     print(f"ftgate screening benchmark (local analyzer), file {largest.name}, {mb:.1f} MB")
     json_seconds = json_baseline(largest)
     json_rate = mb / json_seconds
-    print(f"  json.loads of every line   : {json_seconds:7.2f} s  {json_rate:7.1f} MB/s")
+    print(f"  {'json.loads of every line':<27}: {json_seconds:7.2f} s  {json_rate:7.1f} MB/s")
     cpus = os.cpu_count() or 1
     for workers in sorted({1, cpus}):
         seconds, report = screen_file(largest, workers)
         rate = mb / seconds
+        label = f"screening, {workers} worker{'s' if workers > 1 else ''}"
         print(
-            f"  screening, {workers} worker{'s' if workers > 1 else ' '}     : {seconds:7.2f} s  "
-            f"{rate:7.1f} MB/s  = {rate / json_rate:.3f} x json.loads"
+            f"  {label:<27}: {seconds:7.2f} s  {rate:7.1f} MB/s"
+            f"  = {rate / json_rate:.3f} x json.loads"
         )
     print(
         f"  lines {report['lines']:,}  texts {report['texts']:,}  "
@@ -179,13 +180,11 @@ def main() -> None:
 
     print("peak RSS, each in a fresh process, 1 worker:")
     baseline = peak_rss_child(None)
-    print(f"  imports only             : {baseline['peak_rss_mb']:7.1f} MB")
+    print(f"  {'imports only':<27}: {baseline['peak_rss_mb']:7.1f} MB")
     for size in sizes:
         child = peak_rss_child(paths[size])
-        print(
-            f"  screening {paths[size].stat().st_size / MB:6.1f} MB file  : "
-            f"{child['peak_rss_mb']:7.1f} MB  (verdict {child['verdict']})"
-        )
+        label = f"screening a {paths[size].stat().st_size / MB:.0f} MB file"
+        print(f"  {label:<27}: {child['peak_rss_mb']:7.1f} MB  (verdict {child['verdict']})")
 
 
 if __name__ == "__main__":

@@ -163,15 +163,21 @@ class LineSplitter:
             self._pending += piece
 
     def _complete(self, tail: bytes) -> RawLine:
-        self._append(tail)
+        if self._pending_size:  # the line began in an earlier chunk
+            self._append(tail)
+            size = self._pending_size
+            data = None if self._overflowed else bytes(self._pending)
+            self._pending = bytearray()
+            self._pending_size = 0
+            self._overflowed = False
+        else:  # the whole line is in this chunk: no copy
+            size = len(tail)
+            data = tail if size <= self._max else None
         self._number += 1
-        size = self._pending_size
-        data = None if self._overflowed else bytes(self._pending).removesuffix(b"\r")
-        if self._number == 1 and data is not None:
-            data = data.removeprefix(_BOM)  # a UTF-8 byte-order mark is allowed
-        self._pending = bytearray()
-        self._pending_size = 0
-        self._overflowed = False
+        if data is not None:
+            data = data.removesuffix(b"\r")
+            if self._number == 1:
+                data = data.removeprefix(_BOM)  # a UTF-8 byte-order mark is allowed
         return RawLine(self._number, data, size)
 
 

@@ -298,6 +298,15 @@ def test_a_line_over_16_mib_is_reported_without_being_held():
     assert [e.line for e in examples] == [1, *range(3, 12)]
 
 
+@pytest.mark.parametrize("chunk", [7, 1 << 20])
+def test_the_line_limit_holds_whether_a_line_spans_chunks_or_not(chunk):
+    long_row = {"prompt": "x" * 500, "completion": "y"}
+    rows = [{"prompt": "q", "completion": "a"}] * 10 + [long_row]
+    _, reader = read(jsonl(rows), chunk=chunk, max_line_bytes=400)
+    assert [(e.line, e.rule) for e in reader.errors] == [(11, Rule.LINE_TOO_LONG)]
+    assert "at most 400 bytes" in reader.errors[0].reason
+
+
 def test_errors_kept_are_capped_but_all_are_counted():
     rows = [chat() for _ in range(10)] + [b"not json"] * 250
     _, reader = read(jsonl(rows))
