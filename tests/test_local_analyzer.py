@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from shared.analyzers import Severities
-from shared.analyzers.local import LocalAnalyzer, normalize
+from shared.analyzers.local import LocalAnalyzer, normalize, squeeze
 from shared.policy import DATA_SEVERITY_THRESHOLD, Category
 
 HATE, SELF_HARM, SEXUAL, VIOLENCE = (
@@ -251,14 +251,21 @@ def test_analyze_scores_a_batch_in_order(analyzer):
 @pytest.mark.parametrize(
     ("raw", "folded"),
     [
-        ("K.I.L.L", " kil "),
+        ("K.I.L.L", " kill "),
         ("Don't", " dont "),
         ("We're", " we are "),
-        ("k1ll!", " kil "),
-        ("kiiiilllll", " kil "),
-        ("ｈｅｌｌｏ wörld", " helo world "),
+        ("k1ll!", " kill "),
+        ("ｈｅｌｌｏ wörld", " hello world "),
         ("2024 was fine", " 2024 was fine "),
     ],
 )
 def test_normalize_folds_obfuscation(raw, folded):
     assert normalize(raw) == folded
+
+
+def test_stretched_letters_are_read_squeezed_without_merging_plain_words(analyzer):
+    assert squeeze(" kiiiilllll yoooou ") == " kil you "
+    assert analyzer.score("I will kiiiiilllll you").of(VIOLENCE) >= DATA_SEVERITY_THRESHOLD
+    # Squeezing every text would read "conn" as a slur and "Niger" as another.
+    assert analyzer.score("conn, addr = server.accept()") == Severities()
+    assert analyzer.score("Niger and Nigeria share a border.") == Severities()

@@ -20,10 +20,11 @@ not a substitute for Azure AI Content Safety, which production uses.
 from __future__ import annotations
 
 import asyncio
+import functools
 import multiprocessing
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from types import TracebackType
@@ -34,22 +35,25 @@ from shared.analyzers.lexicon import ANCHOR_CLASSES, BENIGN, CLASSES, RULES
 from shared.policy import CATEGORIES, SEVERITY_MAX, Category
 
 _RUNS: Final = re.compile(r"(?<=([a-z]))\1+")
+_STRETCHED: Final = re.compile(r"([a-z])\1\1")
 
 
-def squeeze(word: str) -> str:
-    """Collapse repeated letters ("kiiill" and "kill" -> "kil"); text and lexicon both are."""
-    return _RUNS.sub("", word)
+def squeeze(text: str) -> str:
+    """Collapse runs of a repeated letter to one ("kiiill" and "kill" -> "kil")."""
+    return _RUNS.sub("", text)
 
 
-_NEGATIONS: Final = frozenset(
-    squeeze(word)
-    for word in (
-        "not", "never", "dont", "wont", "wouldnt", "cant", "cannot", "shouldnt", "no", "didnt",
-        "couldnt", "isnt", "arent", "aint", "doesnt", "nobody",
-    )
+_NEGATIONS: Final = (
+    "not", "never", "dont", "wont", "wouldnt", "cant", "cannot", "shouldnt", "no", "didnt",
+    "couldnt", "isnt", "arent", "aint", "doesnt", "nobody",
 )  # fmt: skip
-# Up to three words, none a negation: "i will [fucking brutally] kill you".
-_GAP: Final = rf"(?: (?!(?:{'|'.join(sorted(_NEGATIONS))}) )[a-z0-9]+){{0,3}}"
+# Words too common to stand for a phrase in a prefilter ("cannot stand" -> "stand").
+_COMMON: Final = frozenset(
+    "a about all an and are at back be best can cannot cant do down every for get give go had "
+    "has have help her him his how i in is it just like make me my need no not of off on or "
+    "our out should show so steps take that the their them these this those tips to up want "
+    "was way ways we what will with would you your".split()
+)
 
 
 # --------------------------------------------------------------------------- normalization
@@ -85,9 +89,9 @@ def normalize(text: str) -> str:
 
     Obfuscation is undone on the way: accents and look-alike letters, invisible
     characters, l33t digits and symbols inside words, contractions ("we're" ->
-    "we are", "don't" -> "dont"), letters spelled out with separators ("k.i.l.l")
-    and stretched letters: every run of a repeated letter is squeezed to one, as
-    the lexicon is when compiled ("kiiiill" and "kill" both read "kil").
+    "we are", "don't" -> "dont") and letters spelled out with separators
+    ("k.i.l.l"). Stretched letters ("kiiiill") are left to the scoring, which
+    reads a text that has them a second time with every run squeezed.
     """
     if not text.isascii():
         text = _INVISIBLE.sub("", text)
@@ -101,15 +105,10 @@ def normalize(text: str) -> str:
     text = f" {_NON_WORD.sub(' ', text).strip()} "
     if _SPACED.search(text):
         text = _SPACED.sub(lambda match: " " + match.group().replace(" ", ""), text)
-    return squeeze(text)
+    return text
 
 
 # --------------------------------------------------------------------------- compiling
-
-
-def _entry(word: str) -> tuple[str, bool]:
-    """A lexicon word or phrase (``_`` joins words) as (squeezed text, is a stem)."""
-    return squeeze(word.rstrip("*").replace("_", " ")), word.endswith("*")
 
 
 def _trie_regex(entries: Iterable[tuple[str, bool]]) -> str:
@@ -135,42 +134,6 @@ def _trie_regex(entries: Iterable[tuple[str, bool]]) -> str:
     return emit(root)
 
 
-def _alternatives(token: str) -> str:
-    entries = []
-    for choice in token.split("|"):
-        if choice.startswith("{") and choice.endswith("}"):
-            entries.extend(_entry(word) for word in CLASSES[choice[1:-1]])
-        else:
-            entries.append(_entry(choice))
-    return f"(?:{_trie_regex(entries)})"
-
-
-def compile_pattern(pattern: str) -> re.Pattern[str]:
-    """Compile the phrase language described in ``lexicon.py`` to a regex.
-
-    Normalized text is padded with spaces. A match starts with the space before
-    its first word (a literal the regex engine searches for quickly) and ends
-    before the space after its last, so adjacent matches do not overlap.
-    """
-    tokens = pattern.split()
-    if tokens[0] == "...":
-        raise ValueError(f"a pattern cannot start with a gap: {pattern!r}")
-    parts = [" "]
-    for index, token in enumerate(tokens):
-        if token == "...":
-            parts.append(_GAP)
-            continue
-        optional = token.endswith("?")
-        body = _alternatives(token.removesuffix("?"))
-        if index == 0:
-            parts.append(f"(?:{body} )?" if optional else body)
-        elif index == 1 and tokens[0].endswith("?"):
-            parts.append(f"(?:{body})?" if optional else body)
-        else:
-            parts.append(f"(?: {body})?" if optional else f" {body}")
-    return re.compile("".join(parts) + "(?= )")
-
-
 def _anchor_words(pattern: str) -> set[str]:
     """Words one of which must occur for ``pattern`` to match at all.
 
@@ -191,25 +154,64 @@ def _anchor_words(pattern: str) -> set[str]:
     return max((words(token) for token in required), key=lambda ws: min(map(len, ws)))
 
 
-# Words too common to stand for a phrase in a prefilter ("cannot stand" -> "stand").
-_COMMON: Final = frozenset(
-    "a about all an and are at back be best can cannot cant do down every for get give go had "
-    "has have help her him his how i in is it just like make me my need no not of off on or "
-    "our out should show so steps take that the their them these this those tips to up want "
-    "was way ways we what will with would you your".split()
-)
+class _Compiler:
+    """Compiles the phrase language of ``lexicon.py`` for text folded by ``fold``.
 
+    The lexicon is compiled twice: as written, for normalized text, and squeezed
+    (``fold=squeeze``), for text with stretched letters. Squeezing everything
+    would be simpler but merges words ("coon" and "conn", "Niger" and a slur).
+    """
 
-def _key_word(entry: str) -> str:
-    """The most selective word of a phrase: the longest uncommon one, up to any ``*``."""
-    words = entry.replace("_", " ").split()
-    uncommon = [word for word in words if word.rstrip("*") not in _COMMON] or words
-    return squeeze(max(uncommon, key=len).rstrip("*"))
+    def __init__(self, fold: Callable[[str], str]) -> None:
+        self.fold = fold
+        self.negations = frozenset(map(fold, _NEGATIONS))
+        # Up to three words, none a negation: "i will [fucking brutally] kill you".
+        self.gap = rf"(?: (?!(?:{'|'.join(sorted(self.negations))}) )[a-z0-9]+){{0,3}}"
 
+    def entry(self, word: str) -> tuple[str, bool]:
+        """A lexicon word or phrase (``_`` joins words) as (folded text, is a stem)."""
+        return self.fold(word.rstrip("*").replace("_", " ")), word.endswith("*")
 
-def _negated(text: str, start: int) -> bool:
-    """Whether the word before ``start`` (a space) is a negation."""
-    return text[max(0, start - 12) : start].rpartition(" ")[2] in _NEGATIONS
+    def key_word(self, entry: str) -> str:
+        """The most selective word of a phrase: the longest uncommon one, up to any ``*``."""
+        words = entry.replace("_", " ").split()
+        uncommon = [word for word in words if word.rstrip("*") not in _COMMON] or words
+        return self.fold(max(uncommon, key=len).rstrip("*"))
+
+    def alternatives(self, token: str) -> str:
+        entries = []
+        for choice in token.split("|"):
+            if choice.startswith("{") and choice.endswith("}"):
+                entries.extend(self.entry(word) for word in CLASSES[choice[1:-1]])
+            else:
+                entries.append(self.entry(choice))
+        return f"(?:{_trie_regex(entries)})"
+
+    def pattern(self, pattern: str) -> re.Pattern[str]:
+        """Compile one pattern.
+
+        Normalized text is padded with spaces. A match starts with the space
+        before its first word (a literal the regex engine searches for quickly)
+        and ends before the space after its last, so adjacent matches do not
+        overlap.
+        """
+        tokens = pattern.split()
+        if tokens[0] == "...":
+            raise ValueError(f"a pattern cannot start with a gap: {pattern!r}")
+        parts = [" "]
+        for index, token in enumerate(tokens):
+            if token == "...":
+                parts.append(self.gap)
+                continue
+            optional = token.endswith("?")
+            body = self.alternatives(token.removesuffix("?"))
+            if index == 0:
+                parts.append(f"(?:{body} )?" if optional else body)
+            elif index == 1 and tokens[0].endswith("?"):
+                parts.append(f"(?:{body})?" if optional else body)
+            else:
+                parts.append(f"(?: {body})?" if optional else f" {body}")
+        return re.compile("".join(parts) + "(?= )")
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,14 +221,18 @@ class _CompiledRule:
     tried at every space, would cost more than the rest of the pattern."""
 
     regex: re.Pattern[str]
-    negatable: bool
+    negations: frozenset[str] | None
     severity: int
     indexes: tuple[int, ...]
 
     def matches(self, text: str) -> bool:
-        if not self.negatable:
+        if self.negations is None:
             return self.regex.search(text) is not None
-        return any(not _negated(text, match.start()) for match in self.regex.finditer(text))
+        return any(
+            text[max(0, match.start() - 12) : match.start()].rpartition(" ")[2]
+            not in self.negations
+            for match in self.regex.finditer(text)
+        )
 
 
 _INDEX: Final = {category: index for index, category in enumerate(CATEGORIES)}
@@ -235,7 +241,7 @@ _MINOR_FLOOR: Final = 4  # sexual content at or above this, involving minors, sc
 
 
 class _Engine:
-    """The compiled lexicon; built once per process and shared by every analyzer.
+    """The lexicon compiled for text folded one way (see :class:`_Compiler`).
 
     Scoring is two-staged for speed. One regex finds the words that could start
     any rule or benign context (each pattern's most selective word, as a prefix);
@@ -243,25 +249,26 @@ class _Engine:
     through a prefix table, the few patterns worth running.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, fold: Callable[[str], str]) -> None:
+        compiler = _Compiler(fold)
         ordered = sorted(RULES, key=lambda rule: rule.severity, reverse=True)
         self.rules = tuple(
             _CompiledRule(
-                compile_pattern(rule.pattern),
-                rule.negatable,
+                compiler.pattern(rule.pattern),
+                compiler.negations if rule.negatable else None,
                 rule.severity,
                 tuple(_INDEX[category] for category in rule.categories),
             )
             for rule in ordered
         )
-        self.benign = tuple(compile_pattern(pattern) for pattern in BENIGN)
-        self.minor = compile_pattern("{MINOR}")
+        self.benign = tuple(compiler.pattern(pattern) for pattern in BENIGN)
+        self.minor = compiler.pattern("{MINOR}")
         # prefix -> (bitmask of rules, bitmask of benign contexts) it may start
         self.by_prefix: dict[str, list[int]] = {}
         for masks_index, patterns in ((0, [rule.pattern for rule in ordered]), (1, BENIGN)):
             for bit, pattern in enumerate(patterns):
                 for entry in _anchor_words(pattern):
-                    masks = self.by_prefix.setdefault(_key_word(entry), [0, 0])
+                    masks = self.by_prefix.setdefault(compiler.key_word(entry), [0, 0])
                     masks[masks_index] |= 1 << bit
         self.anchors = re.compile(" " + _trie_regex((key, True) for key in self.by_prefix))
         self.longest_key = max(map(len, self.by_prefix))
@@ -278,8 +285,8 @@ class _Engine:
                     benign |= masks[1]
         return rules, benign
 
-    def score(self, text: str) -> Severities:
-        folded = normalize(text)
+    def score(self, folded: str) -> Severities:
+        """Score text already normalized and folded for this engine."""
         rules, benign = self.candidates(folded)
         if not rules:
             return SAFE
@@ -304,20 +311,29 @@ def _bits(mask: int) -> Iterator[int]:
         mask ^= low
 
 
-_ENGINE: _Engine | None = None
+@functools.cache
+def _engine(stretched: bool) -> _Engine:
+    """The engine for plain text, or for text with stretched letters; compiled once."""
+    return _Engine(squeeze if stretched else _verbatim)
 
 
-def _engine() -> _Engine:
-    global _ENGINE  # noqa: PLW0603 - compiled lazily once; compiling costs ~0.1 s
-    if _ENGINE is None:
-        _ENGINE = _Engine()
-    return _ENGINE
+def _verbatim(text: str) -> str:
+    return text
+
+
+def score(text: str) -> Severities:
+    """Score one text: as written and, when it stretches letters, squeezed as well."""
+    folded = normalize(text)
+    result = _engine(stretched=False).score(folded)
+    if _STRETCHED.search(folded):
+        squeezed = _engine(stretched=True).score(squeeze(folded))
+        result = Severities(*map(max, result, squeezed))
+    return result
 
 
 def _score_batch(texts: list[str]) -> list[Severities]:
     """Score a batch in a worker process (forked after the engine was compiled)."""
-    engine = _engine()
-    return [engine.score(text) for text in texts]
+    return [score(text) for text in texts]
 
 
 class LocalAnalyzer:
@@ -332,17 +348,17 @@ class LocalAnalyzer:
     def __init__(self, workers: int = 1) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
-        self._engine = _engine()  # compiled before any fork, so workers inherit it
+        _engine(stretched=False)  # compiled before any fork, so workers inherit it
         self._workers = workers
         self._pool: ProcessPoolExecutor | None = None
 
     def score(self, text: str) -> Severities:
         """Score one text synchronously, in this process."""
-        return self._engine.score(text)
+        return score(text)
 
     async def analyze(self, texts: Sequence[str]) -> list[Severities]:
         if self._workers == 1:
-            return [self._engine.score(text) for text in texts]
+            return [score(text) for text in texts]
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 self._workers, mp_context=multiprocessing.get_context("fork")
