@@ -122,7 +122,7 @@ class ScreeningLimits:
     batch_texts: int = 64
     batch_chars: int = 256 * 1024
     max_in_flight: int = 8
-    dedupe_cache_size: int = 65_536
+    dedupe_cache_size: int = 32_768
 
 
 @dataclass(slots=True)
