@@ -238,6 +238,7 @@ class _CompiledRule:
 _INDEX: Final = {category: index for index, category in enumerate(CATEGORIES)}
 _SEXUAL: Final = _INDEX[Category.SEXUAL]
 _MINOR_FLOOR: Final = 4  # sexual content at or above this, involving minors, scores the max
+_WORD_MASKS_KEPT: Final = 50_000
 
 
 class _Engine:
@@ -272,17 +273,31 @@ class _Engine:
                     masks[masks_index] |= 1 << bit
         self.anchors = re.compile(" " + _trie_regex((key, True) for key in self.by_prefix))
         self.longest_key = max(map(len, self.by_prefix))
+        self.word_masks: dict[str, tuple[int, int]] = {}  # memo: anchor words recur
 
     def candidates(self, folded: str) -> tuple[int, int]:
         """Bitmasks of the rules and benign contexts whose anchor words occur."""
         rules = benign = 0
         for match in self.anchors.finditer(folded):
-            word = match.group()[1:]
-            for end in range(1, min(len(word), self.longest_key) + 1):
-                masks = self.by_prefix.get(word[:end])
-                if masks is not None:
-                    rules |= masks[0]
-                    benign |= masks[1]
+            word = match.group()
+            masks = self.word_masks.get(word)
+            if masks is None:
+                masks = self._masks_of(word[1:])
+                if len(self.word_masks) >= _WORD_MASKS_KEPT:
+                    self.word_masks.clear()
+                self.word_masks[word] = masks
+            rules |= masks[0]
+            benign |= masks[1]
+        return rules, benign
+
+    def _masks_of(self, word: str) -> tuple[int, int]:
+        """What every anchor prefix of ``word`` may start."""
+        rules = benign = 0
+        for end in range(1, min(len(word), self.longest_key) + 1):
+            masks = self.by_prefix.get(word[:end])
+            if masks is not None:
+                rules |= masks[0]
+                benign |= masks[1]
         return rules, benign
 
     def score(self, folded: str) -> Severities:
