@@ -18,14 +18,14 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import BinaryIO, Final, NoReturn, TextIO
 
-from shared.analyzers import AnalyzerError, create_analyzer
+from shared.analyzers import ANALYZERS, AnalyzerError, create_analyzer
 from shared.policy import CATEGORIES, POLICY_VERSION
 from shared.screening import DataVerdict, Outcome, screen
+from shared.settings import SettingsError, content_safety_configured
 from shared.trainingdata import iter_chunks
 
 EXIT_CODES: Final = {Outcome.PASSED: 0, Outcome.FAILED: 1, Outcome.INVALID: 2, Outcome.ERROR: 3}
 EXIT_USAGE: Final = 64
-ANALYZERS: Final = ("local",)
 ANALYZE_BATCH: Final = 64
 PARALLEL_FROM_BYTES: Final = 8 * 1024 * 1024
 
@@ -36,6 +36,12 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+_ANALYZER_HELP = (
+    "contentsafety (Azure AI Content Safety at CONTENT_SAFETY_ENDPOINT) or local (embedded, "
+    "offline); default: contentsafety when CONTENT_SAFETY_ENDPOINT is set, else local"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scan.add_argument("file", help="the training file, or - for standard input")
     scan.add_argument("--json", action="store_true", help="print one JSON object")
-    scan.add_argument("--analyzer", choices=ANALYZERS, default="local")
+    scan.add_argument("--analyzer", choices=ANALYZERS, default=None, help=_ANALYZER_HELP)
     scan.add_argument(
         "--workers",
         type=_positive_int,
@@ -73,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Prints one JSON object per input line: line and the four severities.",
     )
     analyze.add_argument("file", nargs="?", default="-", help="input file (default: stdin)")
-    analyze.add_argument("--analyzer", choices=ANALYZERS, default="local")
+    analyze.add_argument("--analyzer", choices=ANALYZERS, default=None, help=_ANALYZER_HELP)
     return parser
 
 
@@ -86,6 +92,8 @@ def _positive_int(value: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.analyzer is None:
+        args.analyzer = "contentsafety" if content_safety_configured() else "local"
     try:
         with _open_input(args.file) as stream:
             if args.command == "scan-data":
@@ -93,6 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_analyze(stream, args.analyzer))
     except OSError as exc:
         print(f"ftgate: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except SettingsError as exc:
+        print(f"ftgate: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
 

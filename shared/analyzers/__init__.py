@@ -3,11 +3,25 @@
 from shared.analyzers.base import SAFE, Analyzer, AnalyzerError, Severities
 from shared.analyzers.local import LocalAnalyzer
 
-__all__ = ["SAFE", "Analyzer", "AnalyzerError", "Severities", "create_analyzer"]
+__all__ = ["ANALYZERS", "SAFE", "Analyzer", "AnalyzerError", "Severities", "create_analyzer"]
+
+
+ANALYZERS = ("local", "contentsafety")
 
 
 def create_analyzer(name: str, *, workers: int = 1) -> Analyzer:
-    """The analyzer called ``name`` on the command line; ``workers`` processes for local."""
+    """The analyzer called ``name`` on the command line.
+
+    ``workers`` is the local analyzer's process count. ``contentsafety`` reads
+    its settings from the environment and raises ``SettingsError`` if they are
+    missing or malformed.
+    """
     if name == "local":
         return LocalAnalyzer(workers)
-    raise ValueError(f"unknown analyzer {name!r}; available: local")
+    if name == "contentsafety":
+        # Imported here so that offline runs never pay for loading the Azure SDKs.
+        from shared.analyzers.contentsafety import ContentSafetyAnalyzer  # noqa: PLC0415
+        from shared.settings import ContentSafetySettings  # noqa: PLC0415
+
+        return ContentSafetyAnalyzer(ContentSafetySettings.from_environment())
+    raise ValueError(f"unknown analyzer {name!r}; available: {', '.join(ANALYZERS)}")

@@ -1,0 +1,198 @@
+"""The Azure AI Content Safety analyzer: the production scorer, over the async SDK.
+
+One request per text (per window of a long text), api-version 2024-09-01, eight
+severity levels, all four categories. Throughput is shaped on the client: a
+request-rate limit at the resource's quota and a bound on requests in flight,
+so a large file runs at the quota rather than into a storm of 429s. Faults are
+retried here, not by azure-core, so that every wait is accounted for: 429 waits
+for Retry-After (and pauses every request, since the quota is shared), 5xx and
+timeouts back off exponentially with jitter, and nothing outlives the file's
+deadline. When retries run out the analyzer raises :class:`AnalyzerError`, so
+the verdict is ``error``, never ``passed``.
+
+Error messages carry statuses, error codes and counts; never the text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any, Final, Self
+
+from azure.ai.contentsafety.aio import ContentSafetyClient
+from azure.ai.contentsafety.models import (
+    AnalyzeTextOptions,
+    AnalyzeTextOutputType,
+    AnalyzeTextResult,
+)
+from azure.core.credentials import AzureKeyCredential
+from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
+
+from shared.analyzers.base import AnalyzerError, Severities
+from shared.policy import CATEGORIES
+from shared.settings import ContentSafetySettings
+
+API_VERSION: Final = "2024-09-01"
+MAX_TEXT_CHARS: Final = 10_000  # the service's limit per request
+WINDOW_OVERLAP: Final = 1_000  # so a phrase cut by one window's edge is whole in the next
+BACKOFF_MAX: Final = 30.0
+_RETRIED_STATUSES: Final = frozenset({408, 500, 502, 503, 504})
+_CATEGORY_NAMES: Final = [category.value for category in CATEGORIES]
+
+
+def windows(text: str, size: int = MAX_TEXT_CHARS, overlap: int = WINDOW_OVERLAP) -> list[str]:
+    """Overlapping slices of at most ``size`` characters covering ``text``."""
+    if len(text) <= size:
+        return [text]
+    step = size - overlap
+    return [text[start : start + size] for start in range(0, len(text) - overlap, step)]
+
+
+class RateLimiter:
+    """Spaces requests evenly at ``rate`` per second; a 429 pauses everyone.
+
+    Each caller reserves the next free slot, so concurrent callers never burst
+    above the rate, and the quota is used evenly rather than in spikes.
+    """
+
+    def __init__(self, rate: float) -> None:
+        self._interval = 1.0 / rate
+        self._next = 0.0
+
+    async def acquire(self) -> None:
+        now = time.monotonic()
+        slot = max(now, self._next)
+        self._next = slot + self._interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+    def pause(self, seconds: float) -> None:
+        self._next = max(self._next, time.monotonic() + seconds)
+
+
+class ContentSafetyAnalyzer:
+    """Scores texts with Azure AI Content Safety (``name`` ``contentsafety``)."""
+
+    name = "contentsafety"
+
+    def __init__(
+        self,
+        settings: ContentSafetySettings,
+        *,
+        credential: Any = None,
+        **client_options: Any,
+    ) -> None:
+        """``credential`` defaults to the key when set, else DefaultAzureCredential."""
+        self._settings = settings
+        self._owned_credential = None
+        if credential is None and settings.key:
+            credential = AzureKeyCredential(settings.key)
+        if credential is None:
+            from azure.identity.aio import DefaultAzureCredential  # noqa: PLC0415 - only if used
+
+            credential = self._owned_credential = DefaultAzureCredential()
+        self._client = ContentSafetyClient(
+            settings.endpoint,
+            credential,
+            api_version=API_VERSION,
+            retry_total=0,  # retries are ours: see the module docstring
+            **client_options,
+        )
+        self._limiter = RateLimiter(settings.max_rps)
+        self._slots = asyncio.Semaphore(settings.max_concurrency)
+        self._deadline = time.monotonic() + settings.deadline
+        self.requests = 0
+        self.throttled = 0
+        self.retries = 0
+
+    async def __aenter__(self) -> Self:
+        self._deadline = time.monotonic() + self._settings.deadline
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self._client.close()
+        if self._owned_credential is not None:
+            await self._owned_credential.close()
+
+    async def analyze(self, texts: Sequence[str]) -> list[Severities]:
+        return list(await asyncio.gather(*(self._score(text) for text in texts)))
+
+    async def _score(self, text: str) -> Severities:
+        results = await asyncio.gather(*(self._request(part) for part in windows(text)))
+        return results[0] if len(results) == 1 else Severities(*map(max, *results))
+
+    async def _request(self, text: str) -> Severities:
+        problem = "no attempt made"
+        for attempt in range(1, self._settings.max_attempts + 1):
+            remaining = self._deadline - time.monotonic()
+            if remaining <= 0:
+                raise AnalyzerError(f"the file's deadline passed; last problem: {problem}")
+            async with self._slots:
+                await self._limiter.acquire()
+                self.requests += 1
+                try:
+                    async with asyncio.timeout(min(self._settings.request_timeout, remaining)):
+                        result = await self._client.analyze_text(
+                            AnalyzeTextOptions(
+                                text=text,
+                                categories=_CATEGORY_NAMES,
+                                output_type=AnalyzeTextOutputType.EIGHT_SEVERITY_LEVELS,
+                            )
+                        )
+                    return _severities(result)
+                except HttpResponseError as exc:
+                    status = exc.status_code or 0
+                    problem = f"HTTP {status} {_error_code(exc)}".rstrip()
+                    if status == 429:
+                        self.throttled += 1
+                        wait = _retry_after(exc) or self._backoff(attempt)
+                        self._limiter.pause(wait)
+                    elif status in _RETRIED_STATUSES:
+                        wait = self._backoff(attempt)
+                    else:
+                        raise AnalyzerError(
+                            f"Content Safety refused the request: {problem}"
+                        ) from None
+                except (TimeoutError, ServiceRequestError, ServiceResponseError) as exc:
+                    problem = f"{type(exc).__name__} (no answer in time or connection failed)"
+                    wait = self._backoff(attempt)
+            if attempt < self._settings.max_attempts:
+                self.retries += 1
+                await asyncio.sleep(min(wait, max(0.0, self._deadline - time.monotonic())))
+        raise AnalyzerError(
+            f"Content Safety failed {self._settings.max_attempts} attempts; last: {problem}"
+        )
+
+    def _backoff(self, attempt: int) -> float:
+        """Exponential backoff with full jitter."""
+        ceiling = min(BACKOFF_MAX, self._settings.backoff_base * 2 ** (attempt - 1))
+        return random.uniform(0, ceiling)
+
+
+def _severities(result: AnalyzeTextResult) -> Severities:
+    by_name = {item.category: item.severity for item in result.categories_analysis or []}
+    missing = [name for name in _CATEGORY_NAMES if by_name.get(name) is None]
+    if missing:
+        raise AnalyzerError(f"Content Safety's answer has no severity for {', '.join(missing)}")
+    return Severities(*(int(by_name[name]) for name in _CATEGORY_NAMES))
+
+
+def _retry_after(exc: HttpResponseError) -> float | None:
+    header = exc.response.headers.get("Retry-After") if exc.response is not None else None
+    try:
+        return max(0.0, float(header)) if header else None
+    except ValueError:
+        return None
+
+
+def _error_code(exc: HttpResponseError) -> str:
+    error = getattr(exc, "error", None)
+    return str(getattr(error, "code", "") or "")

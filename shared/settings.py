@@ -1,0 +1,67 @@
+"""Environment -> typed settings, validated once, with errors that name the variable.
+
+Only operational settings live here (where services are, how hard to push them).
+Nothing here touches the policy: thresholds are constants of ``shared.policy``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+DEFAULT_MAX_RPS: Final = 100.0  # the S0 tier's 1,000 requests per 10 seconds
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names it and says what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class ContentSafetySettings:
+    """How to reach Azure AI Content Safety and how hard to drive it."""
+
+    endpoint: str
+    key: str | None = None  # opt-in; DefaultAzureCredential (managed identity) otherwise
+    max_rps: float = DEFAULT_MAX_RPS
+    max_concurrency: int = 32
+    max_attempts: int = 6
+    request_timeout: float = 30.0  # seconds, per attempt
+    deadline: float = 3600.0  # seconds for one file, all retries included
+    backoff_base: float = 0.5  # seconds; doubles per attempt, with full jitter, up to 30
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> ContentSafetySettings:
+        endpoint = environ.get("CONTENT_SAFETY_ENDPOINT", "").strip()
+        if not endpoint:
+            raise SettingsError(
+                "CONTENT_SAFETY_ENDPOINT is not set: set it to your Azure AI Content Safety "
+                "endpoint, e.g. https://<resource>.cognitiveservices.azure.com"
+            )
+        if not endpoint.startswith(("https://", "http://")):
+            raise SettingsError(f"CONTENT_SAFETY_ENDPOINT must be an http(s) URL, not {endpoint!r}")
+        return cls(
+            endpoint=endpoint.rstrip("/"),
+            key=environ.get("CONTENT_SAFETY_KEY") or None,
+            max_rps=_positive(environ, "CONTENT_SAFETY_MAX_RPS", DEFAULT_MAX_RPS),
+            max_concurrency=int(_positive(environ, "CONTENT_SAFETY_MAX_CONCURRENCY", 32)),
+            deadline=_positive(environ, "CONTENT_SAFETY_DEADLINE_SECONDS", 3600.0),
+        )
+
+
+def content_safety_configured(environ: Mapping[str, str] = os.environ) -> bool:
+    return bool(environ.get("CONTENT_SAFETY_ENDPOINT", "").strip())
+
+
+def _positive(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {raw!r}") from None
+    if value <= 0:
+        raise SettingsError(f"{name} must be greater than 0, not {raw!r}")
+    return value

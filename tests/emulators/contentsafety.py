@@ -1,0 +1,192 @@
+"""A local HTTP emulator of Azure AI Content Safety's text analysis, for tests and benchmarks.
+
+It speaks ``POST /contentsafety/text:analyze?api-version=...`` with the request
+and response JSON of the REST API, authenticates with a key
+(``Ocp-Apim-Subscription-Key``) or any bearer token, and scores texts with the
+local analyzer. Knobs reproduce what a real deployment does under load and in
+outages: latency, a request-rate quota answered with 429 and Retry-After,
+injected 500/503s, hangs, and responses that drop a category.
+
+Run it in-process with :class:`ContentSafetyEmulator` (a context manager that
+serves on a free loopback port from a background thread).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import threading
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from shared.analyzers.local import score
+
+MAX_TEXT_CHARS = 10_000
+CATEGORIES = ("Hate", "SelfHarm", "Sexual", "Violence")
+
+
+@dataclass
+class Knobs:
+    """What the emulator does; tests may change these while it runs."""
+
+    key: str = "emulator-key"
+    latency: float = 0.0
+    quota_rps: float | None = None  # requests admitted per second, else 429
+    fail_next: deque[int] = field(default_factory=deque)  # statuses to answer with, in order
+    fail_every: int = 0  # answer 503 to every n-th request (0: never)
+    hang_seconds: float = 0.0  # stall every request this long before answering
+    drop_category: str | None = None
+
+
+@dataclass
+class Stats:
+    """What the emulator saw; never the texts."""
+
+    requests: int = 0
+    statuses: Counter[int] = field(default_factory=Counter)
+    api_versions: Counter[str] = field(default_factory=Counter)
+    in_flight: int = 0
+    peak_in_flight: int = 0
+    characters: int = 0
+    first_request: float | None = None
+    last_request: float | None = None
+
+
+class ContentSafetyEmulator:
+    """Serve the emulator on 127.0.0.1 at a free port while the context is open."""
+
+    def __init__(self, knobs: Knobs | None = None) -> None:
+        self.knobs = knobs or Knobs()
+        self.stats = Stats()
+        self._window: deque[float] = deque()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: web.AppRunner | None = None
+        self._thread: threading.Thread | None = None
+        self.port = 0
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> ContentSafetyEmulator:
+        started = threading.Event()
+        self._thread = threading.Thread(target=self._serve, args=(started,), daemon=True)
+        self._thread.start()
+        if not started.wait(10):
+            raise RuntimeError("the Content Safety emulator did not start")
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._closing.set)  # wake hung requests
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(10)
+
+    def _serve(self, started: threading.Event) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._closing = asyncio.Event()
+        app = web.Application()
+        app.router.add_post("/contentsafety/text:analyze", self._analyze)
+        self._runner = web.AppRunner(app, access_log=None)
+        self._loop.run_until_complete(self._runner.setup())
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        self._loop.run_until_complete(site.start())
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        started.set()
+        try:
+            self._loop.run_forever()
+        finally:
+            self._loop.run_until_complete(self._runner.cleanup())
+            self._loop.close()
+
+    # ---- the API
+
+    async def _analyze(self, request: web.Request) -> web.Response:
+        stats, knobs = self.stats, self.knobs
+        now = time.monotonic()
+        stats.requests += 1
+        stats.first_request = stats.first_request or now
+        stats.last_request = now
+        stats.api_versions[request.query.get("api-version", "")] += 1
+        stats.in_flight += 1
+        stats.peak_in_flight = max(stats.peak_in_flight, stats.in_flight)
+        try:
+            response = await self._respond(request, knobs, now)
+        finally:
+            stats.in_flight -= 1
+        stats.statuses[response.status] += 1
+        return response
+
+    async def _respond(self, request: web.Request, knobs: Knobs, now: float) -> web.Response:
+        if not self._authorized(request, knobs):
+            return _error(401, "Unauthorized", "Access denied due to invalid subscription key.")
+        if knobs.quota_rps is not None and not self._admit(now, knobs.quota_rps):
+            retry_after = max(1, math.ceil(self._window[0] + 1 - now))
+            return _error(429, "TooManyRequests", "Rate limit is exceeded.", retry_after)
+        if knobs.hang_seconds:
+            await self._pause(knobs.hang_seconds)
+        if knobs.latency:
+            await asyncio.sleep(knobs.latency)
+        if knobs.fail_next:
+            status = knobs.fail_next.popleft()
+            return _error(status, "InternalServerError", "Injected failure.")
+        if knobs.fail_every and self.stats.requests % knobs.fail_every == 0:
+            return _error(503, "ServiceUnavailable", "Injected failure.")
+        try:
+            body = await request.json()
+            text = body["text"]
+        except (ValueError, KeyError, TypeError):
+            return _error(400, "InvalidRequestBody", "The request body is invalid.")
+        if not isinstance(text, str) or not text or len(text) > MAX_TEXT_CHARS:
+            return _error(
+                400, "InvalidRequestBody", f"Text length must be 1 to {MAX_TEXT_CHARS} characters."
+            )
+        self.stats.characters += len(text)
+        return web.json_response(self._result(text, body, knobs))
+
+    def _result(self, text: str, body: dict[str, Any], knobs: Knobs) -> dict[str, Any]:
+        severities = score(text).as_dict()
+        eight_levels = body.get("outputType") == "EightSeverityLevels"
+        wanted = body.get("categories") or list(CATEGORIES)
+        analysis = [
+            {
+                "category": category,
+                "severity": severities[category] if eight_levels else severities[category] // 2 * 2,
+            }
+            for category in wanted
+            if category != knobs.drop_category
+        ]
+        return {"blocklistsMatch": [], "categoriesAnalysis": analysis}
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, but wake when the emulator closes, so a hang never delays teardown."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._closing.wait(), seconds)
+
+    @staticmethod
+    def _authorized(request: web.Request, knobs: Knobs) -> bool:
+        key = request.headers.get("Ocp-Apim-Subscription-Key")
+        bearer = request.headers.get("Authorization", "")
+        return key == knobs.key or (bearer.startswith("Bearer ") and len(bearer) > 7)
+
+    def _admit(self, now: float, quota_rps: float) -> bool:
+        """A sliding one-second window of admitted requests, as the service meters."""
+        while self._window and self._window[0] <= now - 1:
+            self._window.popleft()
+        if len(self._window) >= quota_rps:
+            return False
+        self._window.append(now)
+        return True
+
+
+def _error(status: int, code: str, message: str, retry_after: int | None = None) -> web.Response:
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    return web.json_response(
+        {"error": {"code": code, "message": message}}, status=status, headers=headers
+    )
