@@ -3,10 +3,12 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+AZURITE_VERSION := 3.35.0
+AZURITE := .azurite/node_modules/.bin/azurite
 
 .PHONY: setup demo test lint bench clean
 
-setup: $(STAMP)
+setup: $(STAMP) $(AZURITE)
 
 # Reinstalls only when a requirements or project file changed: idempotent.
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
@@ -15,8 +17,12 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
+# Azurite, the Azure Storage emulator the integration tests start on free ports.
+$(AZURITE):
+	npm install --prefix .azurite --no-audit --no-fund --loglevel=error azurite@$(AZURITE_VERSION)
+
 # Screens a clean and a harmful example on the embedded analyzer (no Azure needed).
-demo: setup
+demo: $(STAMP)
 	@echo "== examples/chat-clean.jsonl"
 	@$(BIN)/ftgate scan-data examples/chat-clean.jsonl; echo "exit code $$?"
 	@echo
@@ -35,4 +41,4 @@ bench: setup
 	$(BIN)/python -m bench.screening
 
 clean:
-	rm -rf $(VENV) bench/.data .pytest_cache .ruff_cache
+	rm -rf $(VENV) .azurite bench/.data .pytest_cache .ruff_cache

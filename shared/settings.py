@@ -65,3 +65,62 @@ def _positive(environ: Mapping[str, str], name: str, default: float) -> float:
     if value <= 0:
         raise SettingsError(f"{name} must be greater than 0, not {raw!r}")
     return value
+
+
+STORAGE_CONNECTION: Final = "TRAINING_STORAGE"  # the app-setting prefix the bindings use
+
+
+@dataclass(frozen=True, slots=True)
+class StorageConnection:
+    """A storage account as Functions connections describe one.
+
+    Either a connection string in ``<NAME>`` (Azurite: UseDevelopmentStorage=true
+    or an explicit one), or identity-based settings ``<NAME>__blobServiceUri``,
+    ``__queueServiceUri``, ``__tableServiceUri`` with ``__credential`` =
+    managedidentity and an optional ``__clientId`` for a user-assigned identity.
+    """
+
+    connection_string: str | None = None
+    blob_service_uri: str | None = None
+    queue_service_uri: str | None = None
+    table_service_uri: str | None = None
+    client_id: str | None = None
+
+    @classmethod
+    def from_environment(
+        cls, name: str = STORAGE_CONNECTION, environ: Mapping[str, str] = os.environ
+    ) -> StorageConnection:
+        if environ.get(name):
+            return cls(connection_string=environ[name])
+        uris = {
+            field: environ.get(f"{name}__{setting}") or None
+            for field, setting in (
+                ("blob_service_uri", "blobServiceUri"),
+                ("queue_service_uri", "queueServiceUri"),
+                ("table_service_uri", "tableServiceUri"),
+            )
+        }
+        if not uris["table_service_uri"]:
+            raise SettingsError(
+                f"{name} is not configured: set {name} to a connection string, or "
+                f"{name}__blobServiceUri, {name}__queueServiceUri and {name}__tableServiceUri "
+                "for a managed identity"
+            )
+        return cls(**uris, client_id=environ.get(f"{name}__clientId") or None)
+
+
+@dataclass(frozen=True, slots=True)
+class AppSettings:
+    """The function app's settings."""
+
+    storage: StorageConnection
+    training_container: str = "training-data"
+    verdicts_table: str = "verdicts"
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> AppSettings:
+        return cls(
+            storage=StorageConnection.from_environment(environ=environ),
+            training_container=environ.get("TRAINING_CONTAINER") or "training-data",
+            verdicts_table=environ.get("VERDICTS_TABLE") or "verdicts",
+        )

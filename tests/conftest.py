@@ -44,3 +44,12 @@ def write_file(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def azurite():
+    """Azurite on free ports for the whole session (started by the tests themselves)."""
+    from emulators.azurite import Azurite  # noqa: PLC0415 - only sessions that need it
+
+    with Azurite() as running:
+        yield running

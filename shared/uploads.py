@@ -1,0 +1,128 @@
+"""Screening an uploaded training blob: exactly one verdict per content, no work twice.
+
+The blob trigger calls :func:`screen_upload` with the SDK's BlobClient. Events
+are delivered at least once, so before reading anything it asks the verdict
+store what this blob name last was: an event for a name and ETag that already
+have a verdict does nothing. Otherwise the blob is hashed in a first streaming
+pass, and content that already has a verdict under another name reuses it.
+Only new content is screened, in a second streaming pass, chunk by chunk: the
+blob is never held in memory.
+
+An analyzer outage raises :class:`ScreeningUnavailable` so the platform retries
+the invocation; after the last retry the blob trigger puts the blob on its
+poison queue, and :func:`record_poisoned` records the ``error`` verdict, so a
+pipeline never waits forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from azure.core import MatchConditions
+from azure.storage.blob import BlobClient
+
+from shared.analyzers.base import Analyzer
+from shared.policy import POLICY_VERSION
+from shared.screening import Outcome, screen
+from shared.verdicts import BlobState, VerdictStore, data_verdict_entity
+
+log = logging.getLogger(__name__)
+
+VERDICT_TAG = "rai-verdict"
+POLICY_TAG = "rai-policy"
+
+
+class ScreeningUnavailable(Exception):
+    """The analyzer failed; the invocation should fail so that the platform retries."""
+
+
+async def screen_upload(
+    blob: BlobClient, analyzer_factory: Callable[[], Analyzer], store: VerdictStore
+) -> dict[str, Any]:
+    """The verdict entity for ``blob``: recorded before, reused, or screened now."""
+    name = blob.blob_name
+    properties = await asyncio.to_thread(blob.get_blob_properties)
+    etag = properties.etag
+    state = await store.get_blob_state(name)
+    if state is not None and state.etag == etag:
+        known = await store.get_data_verdict(state.sha256)
+        if known is not None and known["Verdict"] != Outcome.ERROR.value:
+            log.info("redelivered event: verdict %s already recorded", known["Verdict"])
+            return known
+
+    sha256 = await _hash(blob, etag)
+    known = await store.get_data_verdict(sha256)
+    if known is not None and known["Verdict"] != Outcome.ERROR.value:
+        log.info("content %s already screened: reusing verdict %s", sha256, known["Verdict"])
+        entity = known
+    else:
+        async with analyzer_factory() as analyzer:
+            verdict = await screen(_chunks(blob, etag), analyzer)
+        log.info(
+            "screened %s: verdict %s, %d examples, %d texts, %d analyzed, %.1f s",
+            verdict.sha256,
+            verdict.verdict.value,
+            verdict.examples,
+            verdict.texts,
+            verdict.unique_texts,
+            verdict.duration_seconds,
+        )
+        if verdict.verdict is Outcome.ERROR:
+            raise ScreeningUnavailable(verdict.message)
+        entity = data_verdict_entity(verdict, blob_name=name, etag=etag)
+        await store.put_data_verdict(entity)
+    await store.put_blob_state(name, BlobState(etag, entity["RowKey"]))
+    await _tag(blob, entity["Verdict"])
+    return entity
+
+
+async def record_poisoned(blob: BlobClient, store: VerdictStore, reason: str) -> dict[str, Any]:
+    """Record ``error`` for a blob whose screening failed on every retry."""
+    properties = await asyncio.to_thread(blob.get_blob_properties)
+    sha256 = await _hash(blob, properties.etag)
+    known = await store.get_data_verdict(sha256)
+    if known is not None and known["Verdict"] != Outcome.ERROR.value:
+        return known  # a later retry succeeded after all
+    entity = {
+        "PartitionKey": "data",
+        "RowKey": sha256,
+        "Verdict": Outcome.ERROR.value,
+        "Message": f"The training data could not be screened: {reason}. It has not passed.",
+        "PolicyVersion": POLICY_VERSION,
+        "BlobName": blob.blob_name,
+        "BlobETag": properties.etag,
+        "Bytes": properties.size,
+    }
+    await store.put_data_verdict(entity)
+    await store.put_blob_state(blob.blob_name, BlobState(properties.etag, sha256))
+    await _tag(blob, Outcome.ERROR.value)
+    return entity
+
+
+def _download(blob: BlobClient, etag: str) -> Iterator[bytes]:
+    """The blob's chunks, as of ``etag``: a blob replaced mid-read fails, not mixes."""
+    stream = blob.download_blob(etag=etag, match_condition=MatchConditions.IfNotModified)
+    return stream.chunks()
+
+
+async def _chunks(blob: BlobClient, etag: str):
+    """Chunks read on a worker thread, so analyzer calls keep flowing meanwhile."""
+    chunks = await asyncio.to_thread(_download, blob, etag)
+    while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
+        yield chunk
+
+
+async def _hash(blob: BlobClient, etag: str) -> str:
+    digest = hashlib.sha256()
+    async for chunk in _chunks(blob, etag):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+async def _tag(blob: BlobClient, verdict: str) -> None:
+    """Index tags, so the portal and automation can see the outcome without the table."""
+    await asyncio.to_thread(blob.set_blob_tags, {VERDICT_TAG: verdict, POLICY_TAG: POLICY_VERSION})

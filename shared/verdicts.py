@@ -1,0 +1,175 @@
+"""Verdict records and their stores: Azure Table Storage, or memory for offline runs.
+
+One entity per training-file content (partition ``data``, row key = SHA-256),
+holding the verdict, its message, policy version, analyzer, counts, when it was
+decided, the blob it was decided for, and for ``failed`` and ``invalid`` the
+first findings or format errors by line, path and category — never text. A
+second, small entity per blob name (partition ``blob``) remembers which content
+and ETag a name last had, so a redelivered event does no work twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final, Protocol
+from urllib.parse import quote
+
+from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+from azure.data.tables.aio import TableClient
+
+from shared.policy import CATEGORIES
+from shared.screening import DataVerdict
+from shared.settings import StorageConnection
+
+DATA_PARTITION: Final = "data"
+BLOB_PARTITION: Final = "blob"
+# Table Storage caps a string property at 64 KiB (32K UTF-16 characters).
+MAX_PROPERTY_CHARS: Final = 30_000
+
+
+@dataclass(frozen=True, slots=True)
+class BlobState:
+    """What the store last saw of a blob name: its ETag and content hash."""
+
+    etag: str
+    sha256: str
+
+
+class VerdictStore(Protocol):
+    """Where verdicts are kept; implemented for Table Storage and for memory."""
+
+    async def get_data_verdict(self, sha256: str) -> dict[str, Any] | None: ...
+
+    async def put_data_verdict(self, entity: dict[str, Any]) -> None: ...
+
+    async def get_blob_state(self, name: str) -> BlobState | None: ...
+
+    async def put_blob_state(self, name: str, state: BlobState) -> None: ...
+
+
+def data_verdict_entity(
+    verdict: DataVerdict, *, blob_name: str | None = None, etag: str | None = None
+) -> dict[str, Any]:
+    """The Table entity of a data verdict: counts, codes and locations only."""
+    entity: dict[str, Any] = {
+        "PartitionKey": DATA_PARTITION,
+        "RowKey": verdict.sha256,
+        "Verdict": verdict.verdict.value,
+        "HarmTypes": ",".join(verdict.harm_types),
+        "Message": verdict.message,
+        "PolicyVersion": verdict.policy_version,
+        "Analyzer": verdict.analyzer,
+        "Format": verdict.format.value if verdict.format else "",
+        "Bytes": verdict.bytes,
+        "Lines": verdict.lines,
+        "Examples": verdict.examples,
+        "Texts": verdict.texts,
+        "UniqueTexts": verdict.unique_texts,
+        "Images": verdict.images,
+        "FindingsTotal": verdict.findings_total,
+        "ErrorsTotal": verdict.errors_total,
+        "EvaluatedAt": datetime.now(UTC),
+        "DurationSeconds": round(verdict.duration_seconds, 3),
+        "BlobName": blob_name or "",
+        "BlobETag": etag or "",
+        "Findings": _bounded_json([f.as_dict() for f in verdict.findings]),
+        "Errors": _bounded_json([e.as_dict() for e in verdict.errors]),
+    }
+    for category in CATEGORIES:
+        entity[f"Failed{category.value}"] = verdict.failed_examples.get(category, 0)
+    return entity
+
+
+def _bounded_json(items: list[dict[str, Any]]) -> str:
+    """As many leading items as fit in one Table property."""
+    while items:
+        text = json.dumps(items, separators=(",", ":"))
+        if len(text) <= MAX_PROPERTY_CHARS:
+            return text
+        items = items[: len(items) // 2]
+    return "[]"
+
+
+def blob_row_key(name: str) -> str:
+    """A row key for a blob name: Table keys may not hold / \\ # ? or control characters."""
+    return quote(name, safe="")
+
+
+class TableVerdictStore:
+    """Verdicts in an Azure Table (Azurite in tests), through the async SDK."""
+
+    def __init__(self, table: TableClient) -> None:
+        self._table = table
+
+    @classmethod
+    def open(cls, storage: StorageConnection, table_name: str) -> TableVerdictStore:
+        """From a connection string (Azurite) or a managed identity and the table URI."""
+        if storage.connection_string:
+            return cls(TableClient.from_connection_string(storage.connection_string, table_name))
+        from azure.identity.aio import DefaultAzureCredential  # noqa: PLC0415 - identity only
+
+        credential = DefaultAzureCredential(managed_identity_client_id=storage.client_id)
+        return cls(TableClient(str(storage.table_service_uri), table_name, credential=credential))
+
+    async def __aenter__(self) -> TableVerdictStore:
+        with contextlib.suppress(ResourceExistsError):
+            await self._table.create_table()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self._table.close()
+
+    async def get_data_verdict(self, sha256: str) -> dict[str, Any] | None:
+        return await self._get(DATA_PARTITION, sha256)
+
+    async def put_data_verdict(self, entity: dict[str, Any]) -> None:
+        await self._table.upsert_entity(entity)
+
+    async def get_blob_state(self, name: str) -> BlobState | None:
+        entity = await self._get(BLOB_PARTITION, blob_row_key(name))
+        return BlobState(entity["ETag"], entity["Sha256"]) if entity else None
+
+    async def put_blob_state(self, name: str, state: BlobState) -> None:
+        await self._table.upsert_entity(
+            {
+                "PartitionKey": BLOB_PARTITION,
+                "RowKey": blob_row_key(name),
+                "ETag": state.etag,
+                "Sha256": state.sha256,
+            }
+        )
+
+    async def _get(self, partition: str, row: str) -> dict[str, Any] | None:
+        try:
+            return dict(await self._table.get_entity(partition, row))
+        except ResourceNotFoundError:
+            return None
+
+
+class MemoryVerdictStore:
+    """Verdicts in a dict: the CLI's offline default and a test double."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, dict[str, Any]] = {}
+        self.blobs: dict[str, BlobState] = {}
+
+    async def __aenter__(self) -> MemoryVerdictStore:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+    async def get_data_verdict(self, sha256: str) -> dict[str, Any] | None:
+        return self.data.get(sha256)
+
+    async def put_data_verdict(self, entity: dict[str, Any]) -> None:
+        self.data[entity["RowKey"]] = dict(entity)
+
+    async def get_blob_state(self, name: str) -> BlobState | None:
+        return self.blobs.get(name)
+
+    async def put_blob_state(self, name: str, state: BlobState) -> None:
+        self.blobs[name] = state

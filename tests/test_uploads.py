@@ -1,0 +1,141 @@
+"""Screening uploaded blobs end to end: Azurite for blobs and tables, Content Safety emulated."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+
+import pytest
+from azure.storage.blob import BlobServiceClient
+from emulators.contentsafety import ContentSafetyEmulator
+
+from conftest import chat, clean_file, jsonl
+from shared.analyzers.contentsafety import ContentSafetyAnalyzer
+from shared.policy import POLICY_VERSION
+from shared.settings import ContentSafetySettings, StorageConnection
+from shared.uploads import ScreeningUnavailable, record_poisoned, screen_upload
+from shared.verdicts import TableVerdictStore
+
+THREAT = "I will kill you and your whole family."
+CANARY = "CANARY-0b7d55-UPLOAD"
+
+
+@pytest.fixture
+def container(azurite):
+    service = BlobServiceClient.from_connection_string(azurite.connection_string)
+    client = service.create_container(f"training-{uuid.uuid4().hex[:8]}")
+    yield client
+    client.delete_container()
+
+
+@pytest.fixture
+def emulator():
+    with ContentSafetyEmulator() as running:
+        yield running
+
+
+def upload(container, data: bytes, name: str | None = None):
+    blob = container.get_blob_client(name or f"{uuid.uuid4().hex}.jsonl")
+    blob.upload_blob(data, overwrite=True)
+    return blob
+
+
+def run_upload(azurite, emulator, blob, table: str = "verdicts"):
+    settings = ContentSafetySettings(
+        endpoint=emulator.endpoint, key=emulator.knobs.key, backoff_base=0.01, max_attempts=2
+    )
+
+    async def run():
+        storage = StorageConnection(connection_string=azurite.connection_string)
+        async with TableVerdictStore.open(storage, table) as store:
+            entity = await screen_upload(blob, lambda: ContentSafetyAnalyzer(settings), store)
+            return entity, await store.get_data_verdict(entity["RowKey"])
+
+    return asyncio.run(run())
+
+
+def fresh_clean_file() -> bytes:
+    """Clean content no earlier test uploaded (verdicts are per content)."""
+    tag = uuid.uuid4().hex
+    return jsonl(chat(f"Question {i} ({tag})?", f"Answer {i}.") for i in range(10))
+
+
+def harmful_file() -> bytes:
+    """Failing content, new each call; the canary is in every text."""
+    tag = uuid.uuid4().hex
+    rows = [chat(f"{CANARY} q{i} {tag}", f"{CANARY} a{i}") for i in range(12)]
+    rows[4] = chat(assistant=f"{CANARY} {THREAT}")
+    return jsonl(rows)
+
+
+def test_clean_failing_and_invalid_uploads_get_their_verdicts(azurite, emulator, container):
+    clean, failing, invalid = (
+        upload(container, data) for data in (fresh_clean_file(), harmful_file(), clean_file(5))
+    )
+    verdicts = {
+        "clean": run_upload(azurite, emulator, clean)[1],
+        "failing": run_upload(azurite, emulator, failing)[1],
+        "invalid": run_upload(azurite, emulator, invalid)[1],
+    }
+    assert verdicts["clean"]["Verdict"] == "passed"
+    failed = verdicts["failing"]
+    assert failed["Verdict"] == "failed"
+    assert failed["HarmTypes"] == "violence"
+    assert failed["PolicyVersion"] == POLICY_VERSION
+    assert failed["Analyzer"] == "contentsafety"
+    assert json.loads(failed["Findings"])[0] == {
+        "line": 5, "path": "messages[2].content", "category": "Violence", "severity": 6,
+    }  # fmt: skip
+    assert failed["BlobName"] == failing.blob_name
+    assert verdicts["invalid"]["Verdict"] == "invalid"
+    assert json.loads(verdicts["invalid"]["Errors"])[0]["rule"] == "too_few_examples"
+    assert failing.get_blob_tags() == {"rai-verdict": "failed", "rai-policy": POLICY_VERSION}
+
+
+def test_a_redelivered_event_does_no_work_twice(azurite, emulator, container):
+    blob = upload(container, harmful_file())
+    first, _ = run_upload(azurite, emulator, blob)
+    requests = emulator.stats.requests
+    assert requests > 0
+    second, _ = run_upload(azurite, emulator, blob)
+    assert emulator.stats.requests == requests
+    assert second["RowKey"] == first["RowKey"]
+
+
+def test_the_same_content_under_another_name_reuses_its_verdict(azurite, emulator, container):
+    data = harmful_file()
+    run_upload(azurite, emulator, upload(container, data))
+    requests = emulator.stats.requests
+    assert requests > 0
+    copy = upload(container, data, "copy-of-the-same.jsonl")
+    entity, _ = run_upload(azurite, emulator, copy)
+    assert emulator.stats.requests == requests
+    assert entity["Verdict"] == "failed"
+    assert copy.get_blob_tags()["rai-verdict"] == "failed"
+
+
+def test_an_outage_fails_the_invocation_and_poison_records_error(azurite, emulator, container):
+    blob = upload(container, fresh_clean_file())
+    emulator.knobs.fail_every = 1
+    with pytest.raises(ScreeningUnavailable, match="503"):
+        run_upload(azurite, emulator, blob)
+
+    async def poison():
+        storage = StorageConnection(connection_string=azurite.connection_string)
+        async with TableVerdictStore.open(storage, "verdicts") as store:
+            return await record_poisoned(blob, store, "the analyzer failed on every retry")
+
+    entity = asyncio.run(poison())
+    assert entity["Verdict"] == "error"
+    assert blob.get_blob_tags()["rai-verdict"] == "error"
+    emulator.knobs.fail_every = 0
+    retried, _ = run_upload(azurite, emulator, blob)  # a later upload event screens it again
+    assert retried["Verdict"] == "passed"
+
+
+def test_no_training_text_reaches_the_table_or_the_tags(azurite, emulator, container):
+    blob = upload(container, harmful_file())
+    _, stored = run_upload(azurite, emulator, blob)
+    assert CANARY not in json.dumps(stored, default=str)
+    assert CANARY not in json.dumps(blob.get_blob_tags())
