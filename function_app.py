@@ -1,10 +1,63 @@
 """The ftgate Azure Functions app (Python v2 programming model).
 
 Triggers stay thin: read the binding, call the library in ``shared/``, write the
-verdict. No trigger is registered yet: the screening library is usable from the
-``ftgate`` command today, and the blob trigger that calls it on upload comes next.
+verdict. Settings (see README): TRAINING_STORAGE (connection, identity-based in
+Azure), TRAINING_CONTAINER, VERDICTS_TABLE, CONTENT_SAFETY_ENDPOINT.
 """
 
+# No `from __future__ import annotations` here: the Python worker reads parameter
+# annotations as classes to pick the SDK-type binding.
+import json
+import logging
+
 import azure.functions as func
+import azurefunctions.extensions.bindings.blob as blob_binding
+
+from shared.analyzers import create_analyzer
+from shared.settings import STORAGE_CONNECTION, AppSettings
+from shared.uploads import open_blob, record_poisoned, screen_upload
+from shared.verdicts import TableVerdictStore
+
+# The queue the blob trigger moves a blob to after its last failed attempt.
+BLOB_POISON_QUEUE = "webjobs-blobtrigger-poison"
+SCREEN_FUNCTION = "screen_training_file"
 
 app = func.FunctionApp()
+log = logging.getLogger("ftgate")
+
+
+@app.function_name(SCREEN_FUNCTION)
+@app.blob_trigger(
+    arg_name="blob",
+    path="%TRAINING_CONTAINER%/{name}",
+    connection=STORAGE_CONNECTION,
+    source=func.BlobSource.EVENT_GRID,
+)
+async def screen_training_file(blob: blob_binding.BlobClient) -> None:
+    """Screen an uploaded training file with Azure AI Content Safety; store the verdict."""
+    settings = AppSettings.from_environment()
+    async with TableVerdictStore.open(settings.storage, settings.verdicts_table) as store:
+        entity = await screen_upload(blob, lambda: create_analyzer("contentsafety"), store)
+    log.info("training file %s: verdict %s", entity["RowKey"], entity["Verdict"])
+
+
+@app.function_name("record_poisoned_training_file")
+@app.queue_trigger(
+    arg_name="message", queue_name=BLOB_POISON_QUEUE, connection="AzureWebJobsStorage"
+)
+async def record_poisoned_training_file(message: func.QueueMessage) -> None:
+    """Record ``error`` for a training file whose screening failed on every retry."""
+    try:
+        poisoned = json.loads(message.get_body())
+        function_id = str(poisoned.get("FunctionId", ""))
+        container, name = poisoned["ContainerName"], poisoned["BlobName"]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        log.error("poison message %s is not a blob-trigger poison message; dropped", message.id)
+        return
+    if not function_id.endswith(f".{SCREEN_FUNCTION}"):
+        return  # another blob function's poison message
+    settings = AppSettings.from_environment()
+    blob = open_blob(settings.storage, container, name)
+    async with TableVerdictStore.open(settings.storage, settings.verdicts_table) as store:
+        entity = await record_poisoned(blob, store, "screening failed on every retry")
+    log.warning("training file %s: verdict %s after retries", entity["RowKey"], entity["Verdict"])

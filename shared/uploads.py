@@ -28,6 +28,7 @@ from azure.storage.blob import BlobClient
 from shared.analyzers.base import Analyzer
 from shared.policy import POLICY_VERSION
 from shared.screening import Outcome, screen
+from shared.settings import StorageConnection
 from shared.verdicts import BlobState, VerdictStore, data_verdict_entity
 
 log = logging.getLogger(__name__)
@@ -126,3 +127,13 @@ async def _hash(blob: BlobClient, etag: str) -> str:
 async def _tag(blob: BlobClient, verdict: str) -> None:
     """Index tags, so the portal and automation can see the outcome without the table."""
     await asyncio.to_thread(blob.set_blob_tags, {VERDICT_TAG: verdict, POLICY_TAG: POLICY_VERSION})
+
+
+def open_blob(storage: StorageConnection, container: str, name: str) -> BlobClient:
+    """A BlobClient from a connection string or a managed identity (user-assigned if set)."""
+    if storage.connection_string:
+        return BlobClient.from_connection_string(storage.connection_string, container, name)
+    from azure.identity import DefaultAzureCredential  # noqa: PLC0415 - identity only
+
+    credential = DefaultAzureCredential(managed_identity_client_id=storage.client_id)
+    return BlobClient(str(storage.blob_service_uri), container, name, credential=credential)

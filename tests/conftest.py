@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -44,6 +45,14 @@ def write_file(tmp_path):
         return path
 
     return write
+
+
+@functools.cache
+def app_functions() -> dict:
+    """The function app's functions by name (the SDK lets an app list them only once)."""
+    import function_app  # noqa: PLC0415 - loaded by the tests that look at the app
+
+    return {f.get_function_name(): f for f in function_app.app.get_functions()}
 
 
 @pytest.fixture(scope="session")

@@ -9,14 +9,14 @@ from pathlib import Path
 import azure.functions as func
 
 import function_app
+from conftest import app_functions
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_function_app_loads_as_a_v2_app():
     assert isinstance(function_app.app, func.FunctionApp)
-    # No trigger yet: screening runs from the CLI until the blob trigger lands.
-    assert function_app.app.get_functions() == []
+    assert set(app_functions()) == {"screen_training_file", "record_poisoned_training_file"}
 
 
 def test_host_and_sample_settings_are_valid():
@@ -26,6 +26,9 @@ def test_host_and_sample_settings_are_valid():
     values = json.loads((ROOT / "local.settings.sample.json").read_text())["Values"]
     assert values["FUNCTIONS_WORKER_RUNTIME"] == "python"
     assert values["AzureWebJobsStorage"] == "UseDevelopmentStorage=true"
+    assert values["TRAINING_STORAGE"] == "UseDevelopmentStorage=true"
+    assert values["TRAINING_CONTAINER"] == "training-data"
+    assert not any("KEY" in name for name in values)  # keys are opt-in, never sampled
 
 
 def test_the_library_never_imports_azure_functions():

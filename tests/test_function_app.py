@@ -1,0 +1,177 @@
+"""The function app as the host sees it: indexing, and invocations with real binding objects."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import inspect
+import json
+import logging
+import uuid
+from types import SimpleNamespace
+
+import azure.functions as func
+import azurefunctions.extensions.bindings.blob as blob_binding
+import pytest
+from azure.storage.blob import BlobServiceClient
+from azurefunctions.extensions.base import Datum
+from azurefunctions.extensions.bindings.blob.blobClientConverter import BlobClientConverter
+from emulators.contentsafety import ContentSafetyEmulator
+
+import function_app
+from conftest import app_functions, chat, jsonl
+from shared.settings import STORAGE_CONNECTION, StorageConnection
+from shared.uploads import ScreeningUnavailable
+from shared.verdicts import TableVerdictStore
+
+CANARY = "CANARY-5e11a0-FUNCTION"
+THREAT = "I will kill you and your whole family."
+FUNCTIONS = app_functions()
+
+
+def bindings_of(name: str) -> list[dict]:
+    return json.loads(FUNCTIONS[name].get_function_json())["bindings"]
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_every_function_indexes_as_the_host_would(name):
+    """One trigger; binding names and parameter names match one to one."""
+    function = FUNCTIONS[name].get_user_function()
+    bindings = bindings_of(name)
+    parameters = set(inspect.signature(function).parameters) - {"context"}
+    assert {b["name"] for b in bindings if b["direction"] == "IN"} == parameters
+    assert [b["type"] for b in bindings].count(bindings[0]["type"]) == 1
+    assert sum(b["type"].endswith("Trigger") for b in bindings) == 1
+    assert inspect.iscoroutinefunction(function)
+
+
+def test_the_blob_trigger_uses_event_grid_and_the_sdk_binding():
+    (binding,) = bindings_of("screen_training_file")
+    assert binding == {
+        "direction": "IN",
+        "type": "blobTrigger",
+        "name": "blob",
+        "path": "%TRAINING_CONTAINER%/{name}",
+        "connection": STORAGE_CONNECTION,
+        "source": "EventGrid",
+    }
+    function = FUNCTIONS["screen_training_file"].get_user_function()
+    annotation = inspect.signature(function).parameters["blob"].annotation
+    assert annotation is blob_binding.BlobClient
+    assert BlobClientConverter.check_input_type_annotation(annotation)
+
+
+def test_the_poison_handler_listens_on_the_blob_trigger_poison_queue():
+    (binding,) = bindings_of("record_poisoned_training_file")
+    assert binding["type"] == "queueTrigger"
+    assert binding["queueName"] == "webjobs-blobtrigger-poison"
+    assert binding["connection"] == "AzureWebJobsStorage"
+
+
+# --------------------------------------------------------------------------- invocations
+
+
+@pytest.fixture
+def app_environment(azurite, monkeypatch):
+    emulator = ContentSafetyEmulator()
+    with emulator:
+        container = f"training-{uuid.uuid4().hex[:8]}"
+        table = f"verdicts{uuid.uuid4().hex[:8]}"
+        BlobServiceClient.from_connection_string(azurite.connection_string).create_container(
+            container
+        )
+        for name, value in {
+            STORAGE_CONNECTION: azurite.connection_string,
+            "TRAINING_CONTAINER": container,
+            "VERDICTS_TABLE": table,
+            "CONTENT_SAFETY_ENDPOINT": emulator.endpoint,
+            "CONTENT_SAFETY_KEY": emulator.knobs.key,
+        }.items():
+            monkeypatch.setenv(name, value)
+        yield SimpleNamespace(container=container, table=table, emulator=emulator, azurite=azurite)
+
+
+def sdk_blob_client(container: str, name: str):
+    """The BlobClient exactly as the Python worker builds it from the host's binding data."""
+    data = SimpleNamespace(
+        version="1.0",
+        source="AzureStorageBlobs",
+        content_type="application/json",
+        content=json.dumps(
+            {"Connection": STORAGE_CONNECTION, "ContainerName": container, "BlobName": name}
+        ),
+    )
+    return BlobClientConverter.decode(
+        Datum(data, "model_binding_data"), trigger_metadata={}, pytype=blob_binding.BlobClient
+    )
+
+
+def stored_verdict(env, sha256: str) -> dict | None:
+    async def get():
+        storage = StorageConnection(connection_string=env.azurite.connection_string)
+        async with TableVerdictStore.open(storage, env.table) as store:
+            return await store.get_data_verdict(sha256)
+
+    return asyncio.run(get())
+
+
+def upload(env, data: bytes) -> str:
+    name = f"uploads/{uuid.uuid4().hex}.jsonl"
+    service = BlobServiceClient.from_connection_string(env.azurite.connection_string)
+    service.get_blob_client(env.container, name).upload_blob(data)
+    return name
+
+
+def harmful_file() -> bytes:
+    rows = [chat(f"{CANARY} q{i}", f"{CANARY} a{i}") for i in range(12)]
+    rows[2] = chat(assistant=f"{CANARY} {THREAT}")
+    return jsonl(rows)
+
+
+def test_an_upload_is_screened_and_its_verdict_stored(app_environment, caplog):
+    caplog.set_level(logging.DEBUG)
+    data = harmful_file()
+    name = upload(app_environment, data)
+    client = sdk_blob_client(app_environment.container, name)
+    asyncio.run(function_app.screen_training_file(blob=client))
+    sha256 = hashlib.sha256(data).hexdigest()
+    verdict = stored_verdict(app_environment, sha256)
+    assert verdict["Verdict"] == "failed"
+    assert verdict["BlobName"] == name
+    assert client.get_blob_tags()["rai-verdict"] == "failed"
+    assert "verdict failed" in caplog.text
+    assert CANARY not in caplog.text
+    assert CANARY not in json.dumps(verdict, default=str)
+
+
+def test_an_outage_fails_the_invocation_and_the_poison_message_records_error(
+    app_environment, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    data = harmful_file()
+    name = upload(app_environment, data)
+    app_environment.emulator.knobs.fail_every = 1
+    with pytest.raises(ScreeningUnavailable) as raised:
+        asyncio.run(
+            function_app.screen_training_file(blob=sdk_blob_client(app_environment.container, name))
+        )
+    assert CANARY not in str(raised.value)
+    poison = {
+        "Type": "blob",
+        "FunctionId": "Host.Functions.screen_training_file",
+        "BlobType": "BlockBlob",
+        "ContainerName": app_environment.container,
+        "BlobName": name,
+        "ETag": '"0x1"',
+    }
+    message = func.QueueMessage(id="1", body=json.dumps(poison).encode())
+    asyncio.run(function_app.record_poisoned_training_file(message=message))
+    sha256 = hashlib.sha256(data).hexdigest()
+    assert stored_verdict(app_environment, sha256)["Verdict"] == "error"
+    assert CANARY not in caplog.text
+
+
+def test_a_malformed_poison_message_is_dropped_not_retried_forever(app_environment, caplog):
+    message = func.QueueMessage(id="7", body=b"not json")
+    asyncio.run(function_app.record_poisoned_training_file(message=message))
+    assert "not a blob-trigger poison message" in caplog.text
