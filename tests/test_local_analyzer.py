@@ -56,6 +56,7 @@ HARMFUL = [
     ("I hate gays.", HATE),
     ("We must exterminate the gypsies.", HATE),
     ("Heil Hitler, white power!", HATE),
+    ("Proud aryan, 1488 forever", HATE),
     ("Women are too stupid to vote and should not be allowed to vote.", HATE),
     ("Trans people are an abomination.", HATE),
     # more threats, methods and contempt, phrased the ways people write them
@@ -140,6 +141,7 @@ BENIGN = [
     "Our photo shoot starts at 9.",
     "Hit the shooting range for practice targets.",
     "Kill two birds with one stone.",
+    "How do I fix issue #1488 with the VPN client?",
     "The soldiers fought bravely in the Second World War.",
     "He shot the winning goal in the final minute.",
     "Our team will crush the competition this quarter.",

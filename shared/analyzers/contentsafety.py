@@ -2,7 +2,7 @@
 
 One request per text (per window of a long text), api-version 2024-09-01, eight
 severity levels, all four categories. Throughput is shaped on the client: a
-request-rate limit at the resource's quota and a bound on requests in flight,
+request-rate limit just under the resource's quota and a bound on requests in flight,
 so a large file runs at the quota rather than into a storm of 429s. Faults are
 retried here, not by azure-core, so that every wait is accounted for: 429 waits
 for Retry-After (and pauses every request, since the quota is shared), 5xx and
@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections import deque
 from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, Final, Self
@@ -52,25 +53,49 @@ def windows(text: str, size: int = MAX_TEXT_CHARS, overlap: int = WINDOW_OVERLAP
 
 
 class RateLimiter:
-    """Spaces requests evenly at ``rate`` per second; a 429 pauses everyone.
+    """Keeps requests under ``rate`` per second as the service meters them.
 
-    Each caller reserves the next free slot, so concurrent callers never burst
-    above the rate, and the quota is used evenly rather than in spikes.
+    Requests are spaced evenly, and no rolling second holds more than the
+    budget, even after the event loop stalls and several callers wake at once.
+    The budget keeps ``HEADROOM`` below the quota, since the service counts
+    arrivals and the network adds jitter. A 429 pauses every caller: the quota is
+    the resource's, not one request's.
     """
 
+    HEADROOM: Final = 0.95
+
     def __init__(self, rate: float) -> None:
-        self._interval = 1.0 / rate
+        budget = rate * self.HEADROOM
+        self._per_second = max(1, int(budget))
+        self._interval = 1.0 / budget
+        self._sent: deque[float] = deque()
         self._next = 0.0
+        self._paused_until = 0.0
+        self._turn = asyncio.Lock()
 
     async def acquire(self) -> None:
-        now = time.monotonic()
-        slot = max(now, self._next)
-        self._next = slot + self._interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
+        async with self._turn:  # first come, first served
+            while True:
+                now = time.monotonic()
+                while self._sent and self._sent[0] <= now - 1.0:
+                    self._sent.popleft()
+                window_full = len(self._sent) >= self._per_second
+                wait = max(
+                    self._next - now,
+                    self._paused_until - now,
+                    self._sent[0] + 1.0 - now if window_full else 0.0,
+                )
+                if wait <= 0:
+                    break
+                await asyncio.sleep(wait)
+            self._sent.append(now)
+            # Schedule from the slot, not from when this caller woke: sleeping late
+            # must not slow the rate. After an idle spell, start afresh from now.
+            slot = self._next if now - self._next < self._interval else now
+            self._next = slot + self._interval
 
     def pause(self, seconds: float) -> None:
-        self._next = max(self._next, time.monotonic() + seconds)
+        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
 
 
 class ContentSafetyAnalyzer:

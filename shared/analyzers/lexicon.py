@@ -386,7 +386,7 @@ CLASSES: Final[dict[str, tuple[str, ...]]] = {
     ),
     "SLUR": tuple(codecs.decode(_SLURS_ROT13, "rot13").split()),
     "EXTREMIST": _words(
-        "heil hitler, sieg heil, 1488, 14 88, white power, white supremacy, master race, "
+        "heil hitler, sieg heil, white power, white supremacy, master race, "
         "aryan race, race war, racial holy war, rahowa, gas the, the great replacement, "
         "holocaust never happened, holocaust was a hoax, holocaust is a lie, holocaust was fake, "
         "holocaust didnt happen, hitler was right, jewish question, zog"
@@ -539,6 +539,9 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule("no {GROUP}|{SLUR} allowed", 5, (HATE,)),
     Rule("{SLUR}", 5, (HATE,)),
     Rule("{EXTREMIST}", 6, (HATE,)),
+    # The numeric codes are common as plain numbers ("issue #1488"): only with company.
+    Rule("{EXTREMIST}|aryan|nazi|nazis|hitler|heil|wpww ... 1488|14_88", 6, (HATE,)),
+    Rule("1488|14_88 ... {EXTREMIST}|aryan|nazi|nazis|hitler|heil|wpww", 6, (HATE,)),
     Rule("{HATE_MENTION}", 2, (HATE,)),
 )
 
