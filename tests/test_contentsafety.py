@@ -7,6 +7,7 @@ import json
 import time
 from collections import deque
 
+import aiohttp
 import pytest
 from emulators.contentsafety import MAX_TEXT_CHARS, ContentSafetyEmulator
 
@@ -181,3 +182,22 @@ def test_malformed_settings_are_named(name, value, message):
     with pytest.raises(SettingsError, match=message) as raised:
         ContentSafetySettings.from_environment(environ)
     assert name in str(raised.value) or "ENDPOINT" in name
+
+
+def test_the_emulator_accepts_a_bearer_token_and_rejects_no_auth(emulator):
+    """Managed identity sends a bearer token; the SDK sends it only over TLS, so this is
+    checked with a plain HTTP client."""
+
+    async def post(headers: dict) -> int:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(
+                f"{emulator.endpoint}/contentsafety/text:analyze?api-version=2024-09-01",
+                json={"text": "hello", "outputType": "EightSeverityLevels"},
+                headers=headers,
+            ) as response,
+        ):
+            return response.status
+
+    assert asyncio.run(post({"Authorization": "Bearer eyJ0eXAi.token"})) == 200
+    assert asyncio.run(post({})) == 401

@@ -1,0 +1,42 @@
+"""Settings from the environment: connection styles and errors that name the variable."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.settings import AppSettings, SettingsError, StorageConnection
+
+URIS = {
+    "TRAINING_STORAGE__blobServiceUri": "https://acct.blob.core.windows.net",
+    "TRAINING_STORAGE__queueServiceUri": "https://acct.queue.core.windows.net",
+    "TRAINING_STORAGE__tableServiceUri": "https://acct.table.core.windows.net",
+    "TRAINING_STORAGE__credential": "managedidentity",
+}
+
+
+def test_identity_based_connection_with_a_user_assigned_identity():
+    storage = StorageConnection.from_environment(
+        environ={**URIS, "TRAINING_STORAGE__clientId": "00000000-0000-0000-0000-000000000001"}
+    )
+    assert storage.connection_string is None
+    assert storage.table_service_uri == "https://acct.table.core.windows.net"
+    assert storage.blob_service_uri == "https://acct.blob.core.windows.net"
+    assert storage.client_id == "00000000-0000-0000-0000-000000000001"
+
+
+def test_a_connection_string_wins_for_local_development():
+    storage = StorageConnection.from_environment(
+        environ={**URIS, "TRAINING_STORAGE": "UseDevelopmentStorage=true"}
+    )
+    assert storage.connection_string == "UseDevelopmentStorage=true"
+
+
+def test_a_missing_connection_names_what_to_set():
+    with pytest.raises(SettingsError, match="TRAINING_STORAGE__tableServiceUri"):
+        StorageConnection.from_environment(environ={})
+
+
+def test_app_settings_defaults():
+    settings = AppSettings.from_environment({"TRAINING_STORAGE": "UseDevelopmentStorage=true"})
+    assert settings.training_container == "training-data"
+    assert settings.verdicts_table == "verdicts"
