@@ -1,4 +1,4 @@
-"""Verdict records and their stores: Azure Table Storage, or memory for offline runs.
+"""Verdict records and where they are kept: Azure Table Storage.
 
 One entity per training-file content (partition ``data``, row key = SHA-256),
 holding the verdict, its message, policy version, analyzer, counts, when it was
@@ -39,7 +39,7 @@ class BlobState:
 
 
 class VerdictStore(Protocol):
-    """Where verdicts are kept; implemented for Table Storage and for memory."""
+    """Where verdicts are kept (the seam the upload flow and later the gate use)."""
 
     async def get_data_verdict(self, sha256: str) -> dict[str, Any] | None: ...
 
@@ -147,29 +147,3 @@ class TableVerdictStore:
             return dict(await self._table.get_entity(partition, row))
         except ResourceNotFoundError:
             return None
-
-
-class MemoryVerdictStore:
-    """Verdicts in a dict: the CLI's offline default and a test double."""
-
-    def __init__(self) -> None:
-        self.data: dict[str, dict[str, Any]] = {}
-        self.blobs: dict[str, BlobState] = {}
-
-    async def __aenter__(self) -> MemoryVerdictStore:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        return None
-
-    async def get_data_verdict(self, sha256: str) -> dict[str, Any] | None:
-        return self.data.get(sha256)
-
-    async def put_data_verdict(self, entity: dict[str, Any]) -> None:
-        self.data[entity["RowKey"]] = dict(entity)
-
-    async def get_blob_state(self, name: str) -> BlobState | None:
-        return self.blobs.get(name)
-
-    async def put_blob_state(self, name: str, state: BlobState) -> None:
-        self.blobs[name] = state
