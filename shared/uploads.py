@@ -29,7 +29,7 @@ from shared.analyzers.base import Analyzer
 from shared.policy import POLICY_VERSION
 from shared.screening import Outcome, screen
 from shared.settings import StorageConnection
-from shared.verdicts import BlobState, VerdictStore, data_verdict_entity
+from shared.verdicts import BlobState, VerdictStore, data_verdict_entity, error_verdict_entity
 
 log = logging.getLogger(__name__)
 
@@ -88,16 +88,9 @@ async def record_poisoned(blob: BlobClient, store: VerdictStore, reason: str) ->
     known = await store.get_data_verdict(sha256)
     if known is not None and known["Verdict"] != Outcome.ERROR.value:
         return known  # a later retry succeeded after all
-    entity = {
-        "PartitionKey": "data",
-        "RowKey": sha256,
-        "Verdict": Outcome.ERROR.value,
-        "Message": f"The training data could not be screened: {reason}. It has not passed.",
-        "PolicyVersion": POLICY_VERSION,
-        "BlobName": blob.blob_name,
-        "BlobETag": properties.etag,
-        "Bytes": properties.size,
-    }
+    entity = error_verdict_entity(
+        sha256, reason, blob_name=blob.blob_name, etag=properties.etag, size=properties.size
+    )
     await store.put_data_verdict(entity)
     await store.put_blob_state(blob.blob_name, BlobState(properties.etag, sha256))
     await _tag(blob, Outcome.ERROR.value)

@@ -20,8 +20,8 @@ from urllib.parse import quote
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.data.tables.aio import TableClient
 
-from shared.policy import CATEGORIES
-from shared.screening import DataVerdict
+from shared.policy import CATEGORIES, POLICY_VERSION
+from shared.screening import DataVerdict, Outcome
 from shared.settings import StorageConnection
 
 DATA_PARTITION: Final = "data"
@@ -81,6 +81,23 @@ def data_verdict_entity(
     for category in CATEGORIES:
         entity[f"Failed{category.value}"] = verdict.failed_examples.get(category, 0)
     return entity
+
+
+def error_verdict_entity(
+    sha256: str, reason: str, *, blob_name: str, etag: str, size: int
+) -> dict[str, Any]:
+    """The entity recorded when screening failed for good: ``error``, never a pass."""
+    return {
+        "PartitionKey": DATA_PARTITION,
+        "RowKey": sha256,
+        "Verdict": Outcome.ERROR.value,
+        "Message": f"The training data could not be screened: {reason}. It has not passed.",
+        "PolicyVersion": POLICY_VERSION,
+        "EvaluatedAt": datetime.now(UTC),
+        "BlobName": blob_name,
+        "BlobETag": etag,
+        "Bytes": size,
+    }
 
 
 def _bounded_json(items: list[dict[str, Any]]) -> str:
