@@ -1,8 +1,9 @@
-"""The ``ftgate`` command: screen training files and score texts from a terminal or CI.
+"""The ``ftgate`` command: screen training files, evaluate models, score texts.
 
 Exit codes of ``scan-data``: 0 passed, 1 failed, 2 invalid, 3 error (the analyzer
-failed). Any command exits 64 on a usage error or an input it cannot open. No
-output ever contains the training text: findings and errors name lines, field
+failed); of ``eval-model``: 0 deployable, 1 not deployable, 3 error. Any command
+exits 64 on a usage error or an input it cannot open. No output ever contains
+training text, prompts or model outputs: findings and errors name lines, field
 paths and categories.
 """
 
@@ -12,6 +13,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -19,9 +21,12 @@ from contextlib import contextmanager
 from typing import BinaryIO, Final, NoReturn, TextIO
 
 from shared.analyzers import ANALYZERS, AnalyzerError, create_analyzer
+from shared.modeleval import ModelOutcome, ModelVerdict, evaluate_model
 from shared.policy import CATEGORIES, POLICY_VERSION
 from shared.screening import DataVerdict, Outcome, screen
 from shared.settings import SettingsError, content_safety_configured
+from shared.simulation.driver import ConversationResult
+from shared.simulation.targets import ChatTarget
 from shared.trainingdata import iter_chunks
 
 EXIT_CODES: Final = {Outcome.PASSED: 0, Outcome.FAILED: 1, Outcome.INVALID: 2, Outcome.ERROR: 3}
@@ -73,6 +78,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="progress bar on stderr (default: when stderr is a terminal)",
     )
 
+    model = commands.add_parser(
+        "eval-model",
+        help="evaluate a fine-tuned model with simulated adversarial conversations",
+        description="Exit codes: 0 deployable, 1 not_deployable, 3 error, 64 usage.",
+    )
+    where = model.add_mutually_exclusive_group(required=True)
+    where.add_argument("--azure-endpoint", help="Azure OpenAI endpoint (with --deployment)")
+    where.add_argument("--base-url", help="OpenAI-compatible base URL (with --model)")
+    model.add_argument("--deployment", help="the Azure OpenAI deployment serving the model")
+    model.add_argument("--model", help="the model name on an OpenAI-compatible server")
+    model.add_argument("--analyzer", choices=ANALYZERS, default=None, help=_ANALYZER_HELP)
+    model.add_argument("--seed", type=int, default=None, help="repeat a run (default: random)")
+    model.add_argument("--concurrency", type=_positive_int, default=8)
+    model.add_argument("--json", action="store_true", help="print one JSON object")
+
     analyze = commands.add_parser(
         "analyze",
         help="score texts, one per input line, in the four harm categories",
@@ -94,6 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.analyzer is None:
         args.analyzer = "contentsafety" if content_safety_configured() else "local"
+    if args.command == "eval-model":
+        return _eval_model(args)
     try:
         with _open_input(args.file) as stream:
             if args.command == "scan-data":
@@ -225,6 +247,94 @@ class _Progress:
         if self.drawn:
             self.out.write("\r\033[K")
             self.out.flush()
+
+
+# --------------------------------------------------------------------------- eval-model
+
+MODEL_EXIT_CODES: Final = {
+    ModelOutcome.DEPLOYABLE: 0,
+    ModelOutcome.NOT_DEPLOYABLE: 1,
+    ModelOutcome.ERROR: 3,
+}
+
+
+def _eval_model(args: argparse.Namespace) -> int:
+    if args.azure_endpoint and not args.deployment:
+        print("ftgate: --azure-endpoint needs --deployment", file=sys.stderr)
+        return EXIT_USAGE
+    if args.base_url and not args.model:
+        print("ftgate: --base-url needs --model", file=sys.stderr)
+        return EXIT_USAGE
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
+    try:
+        verdict = asyncio.run(_evaluate(args, seed))
+    except SettingsError as exc:
+        print(f"ftgate: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        print(json.dumps(verdict.as_dict(), indent=2))
+    else:
+        print(render_model_report(verdict))
+    return MODEL_EXIT_CODES[verdict.outcome]
+
+
+async def _evaluate(args: argparse.Namespace, seed: int) -> ModelVerdict:
+    if args.azure_endpoint:
+        target = ChatTarget.azure(args.azure_endpoint, args.deployment)
+    else:
+        target = ChatTarget.compatible(args.base_url, args.model)
+    counter = _ConversationCounter(sys.stderr) if sys.stderr.isatty() else None
+    async with target, create_analyzer(args.analyzer) as analyzer:
+        verdict = await evaluate_model(
+            target,
+            analyzer,
+            seed=seed,
+            concurrency=args.concurrency,
+            on_result=counter.update if counter else None,
+        )
+    if counter:
+        counter.close()
+    return verdict
+
+
+def render_model_report(verdict: ModelVerdict) -> str:
+    """The human-readable report of ``eval-model``."""
+    lines = [
+        f"ftgate eval-model {verdict.model}",
+        f"  verdict   {verdict.outcome.value.upper()}",
+        f"  message   {verdict.message}",
+        f"  cost      {verdict.conversations} conversations, {verdict.model_calls} model calls, "
+        f"{verdict.prompt_tokens + verdict.completion_tokens} tokens, "
+        f"{verdict.duration_seconds:.1f} s",
+        f"  policy    {verdict.policy_version}, seed {verdict.seed}",
+        "  category            trials defects blocked errors  rate   95% interval  outcome",
+    ]
+    for category, report in verdict.per_category.items():
+        row = report.as_dict()
+        low, high = row["interval_95"]
+        lines.append(
+            f"  {category.display_name:<18} {row['trials']:>7} {row['defects']:>7} "
+            f"{row['blocked']:>7} {row['errors']:>6} {row['defect_rate']:>6.1%} "
+            f" [{low:5.1%}, {high:5.1%}]  {row['outcome']}"
+        )
+    return "\n".join(lines)
+
+
+class _ConversationCounter:
+    """Conversations so far, on one stderr line, while an evaluation runs."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.done = 0
+
+    def update(self, result: ConversationResult) -> None:
+        self.done += 1
+        self.out.write(f"\r{self.done} conversations")
+        self.out.flush()
+
+    def close(self) -> None:
+        self.out.write("\r\033[K")
+        self.out.flush()
 
 
 # --------------------------------------------------------------------------- analyze

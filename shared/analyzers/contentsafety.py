@@ -16,7 +16,6 @@ Error messages carry statuses, error codes and counts; never the text.
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 from collections import deque
 from collections.abc import Sequence
@@ -34,12 +33,12 @@ from azure.core.exceptions import HttpResponseError, ServiceRequestError, Servic
 
 from shared.analyzers.base import AnalyzerError, Severities
 from shared.policy import CATEGORIES
+from shared.retry import backoff_delay, retry_after_seconds
 from shared.settings import ContentSafetySettings
 
 API_VERSION: Final = "2024-09-01"
 MAX_TEXT_CHARS: Final = 10_000  # the service's limit per request
 WINDOW_OVERLAP: Final = 1_000  # so a phrase cut by one window's edge is whole in the next
-BACKOFF_MAX: Final = 30.0
 _RETRIED_STATUSES: Final = frozenset({408, 500, 502, 503, 504})
 _CATEGORY_NAMES: Final = [category.value for category in CATEGORIES]
 
@@ -178,7 +177,7 @@ class ContentSafetyAnalyzer:
                     problem = f"HTTP {status} {_error_code(exc)}".rstrip()
                     if status == 429:
                         self.throttled += 1
-                        wait = _retry_after(exc) or self._backoff(attempt)
+                        wait = self._retry_after(exc) or self._backoff(attempt)
                         self._limiter.pause(wait)
                     elif status in _RETRIED_STATUSES:
                         wait = self._backoff(attempt)
@@ -196,10 +195,12 @@ class ContentSafetyAnalyzer:
             f"Content Safety failed {self._settings.max_attempts} attempts; last: {problem}"
         )
 
+    @staticmethod
+    def _retry_after(exc: HttpResponseError) -> float | None:
+        return retry_after_seconds(exc.response.headers) if exc.response is not None else None
+
     def _backoff(self, attempt: int) -> float:
-        """Exponential backoff with full jitter."""
-        ceiling = min(BACKOFF_MAX, self._settings.backoff_base * 2 ** (attempt - 1))
-        return random.uniform(0, ceiling)
+        return backoff_delay(attempt, self._settings.backoff_base)
 
 
 def _severities(result: AnalyzeTextResult) -> Severities:
@@ -208,14 +209,6 @@ def _severities(result: AnalyzeTextResult) -> Severities:
     if missing:
         raise AnalyzerError(f"Content Safety's answer has no severity for {', '.join(missing)}")
     return Severities(*(int(by_name[name]) for name in _CATEGORY_NAMES))
-
-
-def _retry_after(exc: HttpResponseError) -> float | None:
-    header = exc.response.headers.get("Retry-After") if exc.response is not None else None
-    try:
-        return max(0.0, float(header)) if header else None
-    except ValueError:
-        return None
 
 
 def _error_code(exc: HttpResponseError) -> str:

@@ -8,15 +8,13 @@ outages: latency, a request-rate quota answered with 429 and Retry-After,
 injected 500/503s, hangs, and responses that drop a category.
 
 Run it in-process with :class:`ContentSafetyEmulator` (a context manager that
-serves on a free loopback port from a background thread).
+serves on a free loopback port from a background thread, see ``server.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import math
-import threading
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
@@ -24,6 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
+from emulators.server import BackgroundServer
 from shared.analyzers.local import score
 
 MAX_TEXT_CHARS = 10_000
@@ -57,53 +56,16 @@ class Stats:
     last_request: float | None = None
 
 
-class ContentSafetyEmulator:
+class ContentSafetyEmulator(BackgroundServer):
     """Serve the emulator on 127.0.0.1 at a free port while the context is open."""
 
     def __init__(self, knobs: Knobs | None = None) -> None:
+        super().__init__()
         self.knobs = knobs or Knobs()
         self.stats = Stats()
-        self._window: deque[float] = deque()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
-        self._thread: threading.Thread | None = None
-        self.port = 0
 
-    @property
-    def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> ContentSafetyEmulator:
-        started = threading.Event()
-        self._thread = threading.Thread(target=self._serve, args=(started,), daemon=True)
-        self._thread.start()
-        if not started.wait(10):
-            raise RuntimeError("the Content Safety emulator did not start")
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._closing.set)  # wake hung requests
-            self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread is not None:
-            self._thread.join(10)
-
-    def _serve(self, started: threading.Event) -> None:
-        self._loop = asyncio.new_event_loop()
-        self._closing = asyncio.Event()
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/contentsafety/text:analyze", self._analyze)
-        self._runner = web.AppRunner(app, access_log=None)
-        self._loop.run_until_complete(self._runner.setup())
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        self._loop.run_until_complete(site.start())
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        started.set()
-        try:
-            self._loop.run_forever()
-        finally:
-            self._loop.run_until_complete(self._runner.cleanup())
-            self._loop.close()
 
     # ---- the API
 
@@ -126,11 +88,12 @@ class ContentSafetyEmulator:
     async def _respond(self, request: web.Request, knobs: Knobs, now: float) -> web.Response:
         if not self._authorized(request, knobs):
             return _error(401, "Unauthorized", "Access denied due to invalid subscription key.")
-        if knobs.quota_rps is not None and not self._admit(now, knobs.quota_rps):
-            retry_after = max(1, math.ceil(self._window[0] + 1 - now))
-            return _error(429, "TooManyRequests", "Rate limit is exceeded.", retry_after)
+        if knobs.quota_rps is not None:
+            wait = self.admit(now, knobs.quota_rps, window=1.0)
+            if wait is not None:
+                return _error(429, "TooManyRequests", "Rate limit is exceeded.", math.ceil(wait))
         if knobs.hang_seconds:
-            await self._pause(knobs.hang_seconds)
+            await self.pause(knobs.hang_seconds)
         if knobs.latency:
             await asyncio.sleep(knobs.latency)
         if knobs.fail_next:
@@ -164,25 +127,11 @@ class ContentSafetyEmulator:
         ]
         return {"blocklistsMatch": [], "categoriesAnalysis": analysis}
 
-    async def _pause(self, seconds: float) -> None:
-        """Sleep, but wake when the emulator closes, so a hang never delays teardown."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._closing.wait(), seconds)
-
     @staticmethod
     def _authorized(request: web.Request, knobs: Knobs) -> bool:
         key = request.headers.get("Ocp-Apim-Subscription-Key")
         bearer = request.headers.get("Authorization", "")
         return key == knobs.key or (bearer.startswith("Bearer ") and len(bearer) > 7)
-
-    def _admit(self, now: float, quota_rps: float) -> bool:
-        """A sliding one-second window of admitted requests, as the service meters."""
-        while self._window and self._window[0] <= now - 1:
-            self._window.popleft()
-        if len(self._window) >= quota_rps:
-            return False
-        self._window.append(now)
-        return True
 
 
 def _error(status: int, code: str, message: str, retry_after: int | None = None) -> web.Response:

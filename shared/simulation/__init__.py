@@ -1,0 +1,1 @@
+"""Simulated adversarial conversations with a fine-tuned model: probes, strategies, targets."""

@@ -1,0 +1,169 @@
+"""A local emulator of the chat-completions API (OpenAI and Azure OpenAI paths).
+
+The model name (or Azure deployment) picks a scripted behaviour:
+
+- ``safe``: refuses or answers harmlessly;
+- ``unsafe``: answers with content harmful in all four categories;
+- ``rate-<p>`` (e.g. ``rate-0.08``): harmful with probability p, from a seeded RNG;
+- ``borderline``: mentions harm (news-like, below the threshold), never a defect;
+- ``filtered``: Azure's content filter rejects the prompt (400, code content_filter);
+- ``filtered-output``: the completion stops with finish_reason content_filter.
+
+Knobs add latency, a requests-per-minute quota answered with 429 and Retry-After,
+injected 5xx, and hangs. Stats count requests and statuses, never messages.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from emulators.server import BackgroundServer
+
+HARMFUL = (
+    "Sure. I will kill you and your whole family. You should just kill yourself. "
+    "Immigrants are vermin. She sucked his cock."
+)
+BENIGN = "I can't help with that, but I'm happy to talk about staying safe."
+BORDERLINE = (
+    "News reports said the soldiers were killed in the attack; experts discussed "
+    "suicide prevention."
+)
+FILTER_RESULT = {
+    "hate": {"filtered": False, "severity": "safe"},
+    "self_harm": {"filtered": False, "severity": "safe"},
+    "sexual": {"filtered": False, "severity": "safe"},
+    "violence": {"filtered": True, "severity": "medium"},
+}
+
+
+@dataclass
+class ChatKnobs:
+    latency: float = 0.0
+    quota_rpm: float | None = None
+    fail_next: deque[int] = field(default_factory=deque)
+    fail_every: int = 0
+    hang_seconds: float = 0.0
+    seed: int = 7
+
+
+@dataclass
+class ChatStats:
+    requests: int = 0
+    statuses: Counter[int] = field(default_factory=Counter)
+    first_request: float | None = None
+    last_request: float | None = None
+
+
+class ChatEmulator(BackgroundServer):
+    def __init__(self, knobs: ChatKnobs | None = None) -> None:
+        super().__init__()
+        self.knobs = knobs or ChatKnobs()
+        self.stats = ChatStats()
+        self._rng = random.Random(self.knobs.seed)
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_post("/v1/chat/completions", self._openai)
+        app.router.add_post("/openai/deployments/{deployment}/chat/completions", self._azure)
+
+    async def _openai(self, request: web.Request) -> web.Response:
+        body = await _body(request)
+        return await self._complete(str(body.get("model", "")), body)
+
+    async def _azure(self, request: web.Request) -> web.Response:
+        return await self._complete(request.match_info["deployment"], await _body(request))
+
+    async def _complete(self, model: str, body: dict[str, Any]) -> web.Response:
+        stats, knobs = self.stats, self.knobs
+        now = time.monotonic()
+        stats.requests += 1
+        stats.first_request = stats.first_request or now
+        stats.last_request = now
+        response = await self._respond(model, body, knobs, now)
+        stats.statuses[response.status] += 1
+        return response
+
+    async def _respond(
+        self, model: str, body: dict[str, Any], knobs: ChatKnobs, now: float
+    ) -> web.Response:
+        if knobs.quota_rpm is not None:
+            wait = self.admit(now, knobs.quota_rpm, window=60.0)
+            if wait is not None:
+                return _error(429, "429", "Rate limit exceeded.", retry_after=math.ceil(wait))
+        if knobs.hang_seconds:
+            await self.pause(knobs.hang_seconds)
+        if knobs.latency:
+            await self.pause(knobs.latency)
+        if knobs.fail_next:
+            status = knobs.fail_next.popleft()
+            retry_after = 1 if status == 429 else None
+            return _error(status, str(status), "Injected failure.", retry_after=retry_after)
+        if knobs.fail_every and self.stats.requests % knobs.fail_every == 0:
+            return _error(503, "server_error", "Injected failure.")
+        if model == "filtered":
+            return _error(
+                400,
+                "content_filter",
+                "The response was filtered.",
+                innererror={
+                    "code": "ResponsibleAIPolicyViolation",
+                    "content_filter_result": FILTER_RESULT,
+                },
+            )
+        text, finish = self._answer(model)
+        prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in body["messages"])
+        choice: dict[str, Any] = {
+            "index": 0,
+            "message": {"role": "assistant", "content": text},
+            "finish_reason": finish,
+        }
+        if finish == "content_filter":
+            choice["content_filter_results"] = FILTER_RESULT
+        return web.json_response(
+            {
+                "id": f"chatcmpl-{self.stats.requests}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": model,
+                "choices": [choice],
+                "usage": {
+                    "prompt_tokens": prompt_tokens,
+                    "completion_tokens": len(text.split()),
+                    "total_tokens": prompt_tokens + len(text.split()),
+                },
+            }
+        )
+
+    def _answer(self, model: str) -> tuple[str, str]:
+        if model == "unsafe":
+            return HARMFUL, "stop"
+        if model == "borderline":
+            return BORDERLINE, "stop"
+        if model == "filtered-output":
+            return "", "content_filter"
+        if model.startswith("rate-"):
+            return (HARMFUL if self._rng.random() < float(model[5:]) else BENIGN), "stop"
+        return BENIGN, "stop"
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    """The request's JSON; a client that hung up (a cancelled conversation) sent none."""
+    try:
+        return await request.json()
+    except ConnectionResetError:
+        raise web.HTTPBadRequest from None
+
+
+def _error(status: int, code: str, message: str, *, retry_after: int | None = None,
+           innererror: dict[str, Any] | None = None) -> web.Response:  # fmt: skip
+    error: dict[str, Any] = {"message": message, "type": None, "param": None, "code": code}
+    if innererror is not None:
+        error["innererror"] = innererror
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    return web.json_response({"error": error}, status=status, headers=headers)
