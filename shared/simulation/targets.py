@@ -129,17 +129,9 @@ class ChatTarget:
     async def reply(self, messages: list[dict[str, str]]) -> Reply:
         problem = "no attempt made"
         for attempt in range(1, self._max_attempts + 1):
-            self.calls += 1
             wait = backoff_delay(attempt, self._backoff_base)
             try:
-                completion = await self._client.chat.completions.create(
-                    model=self.name,
-                    messages=messages,  # type: ignore[arg-type]
-                    max_tokens=self._max_tokens,
-                    temperature=self._temperature,
-                    timeout=self._timeout,
-                )
-                return _reply(completion)
+                return _reply(await self._create(messages))
             except openai.BadRequestError as exc:
                 if _error_code(exc) == "content_filter":
                     return Reply("", blocked=True, filter_categories=_filtered(exc.body))
@@ -160,6 +152,18 @@ class ChatTarget:
             if attempt < self._max_attempts:
                 await asyncio.sleep(wait)
         raise TargetError(f"the model failed {self._max_attempts} attempts; last: {problem}")
+
+    async def _create(self, messages: list[dict[str, str]]) -> Any:
+        # Counted when sent: a call cancelled in flight (its category had decided)
+        # may still have reached the model and cost tokens.
+        self.calls += 1
+        return await self._client.chat.completions.create(
+            model=self.name,
+            messages=messages,  # type: ignore[arg-type]
+            max_tokens=self._max_tokens,
+            temperature=self._temperature,
+            timeout=self._timeout,
+        )
 
 
 def _reply(completion: Any) -> Reply:
