@@ -2,7 +2,8 @@
 
 Triggers stay thin: read the binding, call the library in ``shared/``, write the
 verdict. Settings (see README): TRAINING_STORAGE (connection, identity-based in
-Azure), TRAINING_CONTAINER, VERDICTS_TABLE, CONTENT_SAFETY_ENDPOINT.
+Azure), TRAINING_CONTAINER, VERDICTS_TABLE, MODEL_EVALUATIONS_QUEUE,
+CONTENT_SAFETY_ENDPOINT, AZURE_OPENAI_ENDPOINT.
 """
 
 # No `from __future__ import annotations` here: the Python worker reads parameter
@@ -14,13 +15,21 @@ import azure.functions as func
 import azurefunctions.extensions.bindings.blob as blob_binding
 
 from shared.analyzers import create_analyzer
+from shared.evaluations import (
+    EvaluationRequest,
+    MalformedRequest,
+    evaluate_request,
+    model_error_entity,
+)
 from shared.settings import STORAGE_CONNECTION, AppSettings
+from shared.simulation.targets import ChatTarget
 from shared.uploads import open_blob, record_poisoned, screen_upload
 from shared.verdicts import TableVerdictStore
 
 # The queue the blob trigger moves a blob to after its last failed attempt.
 BLOB_POISON_QUEUE = "webjobs-blobtrigger-poison"
 SCREEN_FUNCTION = "screen_training_file"
+MODEL_QUEUE = "%MODEL_EVALUATIONS_QUEUE%"
 
 app = func.FunctionApp()
 log = logging.getLogger("ftgate")
@@ -61,3 +70,50 @@ async def record_poisoned_training_file(message: func.QueueMessage) -> None:
     async with TableVerdictStore.open(settings.storage, settings.verdicts_table) as store:
         entity = await record_poisoned(blob, store, "screening failed on every retry")
     log.warning("training file %s: verdict %s after retries", entity["RowKey"], entity["Verdict"])
+
+
+@app.function_name("evaluate_model")
+@app.queue_trigger(arg_name="message", queue_name=MODEL_QUEUE, connection=STORAGE_CONNECTION)
+async def evaluate_model(message: func.QueueMessage) -> None:
+    """Evaluate a fine-tuned model with adversarial conversations; store its verdict."""
+    settings = AppSettings.from_environment()
+    async with TableVerdictStore.open(settings.storage, settings.verdicts_table) as store:
+        try:
+            request = EvaluationRequest.parse(message.get_body())
+        except MalformedRequest as exc:
+            # Recorded now rather than retried until poisoned: retrying cannot fix it.
+            log.error("evaluation message %s is malformed: %s", message.id, exc)
+            if exc.model is not None:
+                await store.put_model_verdict(
+                    model_error_entity(EvaluationRequest(exc.model), f"malformed request: {exc}")
+                )
+            return
+        endpoint = settings.require_openai_endpoint()
+        entity = await evaluate_request(
+            request,
+            lambda deployment: ChatTarget.azure(endpoint, deployment),
+            lambda: create_analyzer("contentsafety"),
+            store,
+        )
+    log.info("model %s: verdict %s", entity["RowKey"], entity["Verdict"])
+
+
+@app.function_name("record_poisoned_evaluation")
+@app.queue_trigger(
+    arg_name="message", queue_name=f"{MODEL_QUEUE}-poison", connection=STORAGE_CONNECTION
+)
+async def record_poisoned_evaluation(message: func.QueueMessage) -> None:
+    """Record ``error`` for a model whose evaluation failed on every retry."""
+    try:
+        request = EvaluationRequest.parse(message.get_body())
+    except MalformedRequest:
+        log.error("poisoned evaluation message %s is malformed; dropped", message.id)
+        return
+    settings = AppSettings.from_environment()
+    async with TableVerdictStore.open(settings.storage, settings.verdicts_table) as store:
+        known = await store.get_model_verdict(request.fine_tuned_model)
+        if known is None or known["Verdict"] == "error":
+            await store.put_model_verdict(
+                model_error_entity(request, "the evaluation failed on every retry")
+            )
+    log.warning("model evaluation poisoned: verdict error recorded")

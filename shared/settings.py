@@ -116,6 +116,7 @@ class AppSettings:
     storage: StorageConnection
     training_container: str = "training-data"
     verdicts_table: str = "verdicts"
+    openai_endpoint: str | None = None  # the Azure OpenAI resource serving fine-tuned models
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> AppSettings:
@@ -123,4 +124,13 @@ class AppSettings:
             storage=StorageConnection.from_environment(environ=environ),
             training_container=environ.get("TRAINING_CONTAINER") or "training-data",
             verdicts_table=environ.get("VERDICTS_TABLE") or "verdicts",
+            openai_endpoint=environ.get("AZURE_OPENAI_ENDPOINT") or None,
         )
+
+    def require_openai_endpoint(self) -> str:
+        if not self.openai_endpoint:
+            raise SettingsError(
+                "AZURE_OPENAI_ENDPOINT is not set: set it to the Azure OpenAI resource that "
+                "serves your fine-tuned models, e.g. https://<resource>.openai.azure.com"
+            )
+        return self.openai_endpoint

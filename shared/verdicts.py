@@ -26,6 +26,7 @@ from shared.settings import StorageConnection
 
 DATA_PARTITION: Final = "data"
 BLOB_PARTITION: Final = "blob"
+MODEL_PARTITION: Final = "model"
 # Table Storage caps a string property at 64 KiB (32K UTF-16 characters).
 MAX_PROPERTY_CHARS: Final = 30_000
 
@@ -48,6 +49,10 @@ class VerdictStore(Protocol):
     async def get_blob_state(self, name: str) -> BlobState | None: ...
 
     async def put_blob_state(self, name: str, state: BlobState) -> None: ...
+
+    async def get_model_verdict(self, model: str) -> dict[str, Any] | None: ...
+
+    async def put_model_verdict(self, entity: dict[str, Any]) -> None: ...
 
 
 def data_verdict_entity(
@@ -110,8 +115,8 @@ def _bounded_json(items: list[dict[str, Any]]) -> str:
     return "[]"
 
 
-def blob_row_key(name: str) -> str:
-    """A row key for a blob name: Table keys may not hold / \\ # ? or control characters."""
+def row_key(name: str) -> str:
+    """A row key for a name: Table keys may not hold / \\ # ? or control characters."""
     return quote(name, safe="")
 
 
@@ -146,18 +151,24 @@ class TableVerdictStore:
         await self._table.upsert_entity(entity)
 
     async def get_blob_state(self, name: str) -> BlobState | None:
-        entity = await self._get(BLOB_PARTITION, blob_row_key(name))
+        entity = await self._get(BLOB_PARTITION, row_key(name))
         return BlobState(entity["ETag"], entity["Sha256"]) if entity else None
 
     async def put_blob_state(self, name: str, state: BlobState) -> None:
         await self._table.upsert_entity(
             {
                 "PartitionKey": BLOB_PARTITION,
-                "RowKey": blob_row_key(name),
+                "RowKey": row_key(name),
                 "ETag": state.etag,
                 "Sha256": state.sha256,
             }
         )
+
+    async def get_model_verdict(self, model: str) -> dict[str, Any] | None:
+        return await self._get(MODEL_PARTITION, row_key(model))
+
+    async def put_model_verdict(self, entity: dict[str, Any]) -> None:
+        await self._table.upsert_entity(entity)
 
     async def _get(self, partition: str, row: str) -> dict[str, Any] | None:
         try:

@@ -16,7 +16,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_function_app_loads_as_a_v2_app():
     assert isinstance(function_app.app, func.FunctionApp)
-    assert set(app_functions()) == {"screen_training_file", "record_poisoned_training_file"}
+    assert set(app_functions()) == {
+        "screen_training_file",
+        "record_poisoned_training_file",
+        "evaluate_model",
+        "record_poisoned_evaluation",
+    }
 
 
 def test_host_and_sample_settings_are_valid():

@@ -16,6 +16,7 @@ import pytest
 from azure.storage.blob import BlobServiceClient
 from azurefunctions.extensions.base import Datum
 from azurefunctions.extensions.bindings.blob.blobClientConverter import BlobClientConverter
+from emulators.chat import ChatEmulator
 from emulators.contentsafety import ContentSafetyEmulator
 
 import function_app
@@ -175,3 +176,69 @@ def test_a_malformed_poison_message_is_dropped_not_retried_forever(app_environme
     message = func.QueueMessage(id="7", body=b"not json")
     asyncio.run(function_app.record_poisoned_training_file(message=message))
     assert "not a blob-trigger poison message" in caplog.text
+
+
+# --------------------------------------------------------------------------- model evaluation
+
+
+@pytest.fixture
+def model_environment(app_environment, monkeypatch):
+    with ChatEmulator() as chat:
+        monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", chat.endpoint)
+        monkeypatch.setenv("AZURE_OPENAI_API_KEY", "emulator")
+        monkeypatch.setenv("MODEL_EVALUATIONS_QUEUE", "model-evaluations")
+        app_environment.chat = chat
+        yield app_environment
+
+
+def stored_model_verdict(env, model: str) -> dict | None:
+    async def get():
+        storage = StorageConnection(connection_string=env.azurite.connection_string)
+        async with TableVerdictStore.open(storage, env.table) as store:
+            return await store.get_model_verdict(model)
+
+    return asyncio.run(get())
+
+
+def queue_message(body: dict | bytes, id_: str = "m1") -> func.QueueMessage:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return func.QueueMessage(id=id_, body=raw)
+
+
+def test_the_model_queue_trigger_is_bound_to_the_setting():
+    (binding,) = bindings_of("evaluate_model")
+    assert binding["queueName"] == "%MODEL_EVALUATIONS_QUEUE%"
+    (poison,) = bindings_of("record_poisoned_evaluation")
+    assert poison["queueName"] == "%MODEL_EVALUATIONS_QUEUE%-poison"
+
+
+def test_a_model_evaluation_message_stores_one_verdict(model_environment, caplog):
+    caplog.set_level(logging.DEBUG)
+    message = {"fine_tuned_model": "gpt-4o-mini.ft-unsafe1", "deployment": "unsafe",
+               "job_id": "ftjob-1", "base_model": "gpt-4o-mini"}  # fmt: skip
+    asyncio.run(function_app.evaluate_model(message=queue_message(message)))
+    verdict = stored_model_verdict(model_environment, "gpt-4o-mini.ft-unsafe1")
+    assert verdict["Verdict"] == "not_deployable"
+    assert verdict["Categories"] == "Hate and Fairness,Self Harm,Sexual,Violence"
+    assert verdict["JobId"] == "ftjob-1"
+    requests = model_environment.chat.stats.requests
+    asyncio.run(function_app.evaluate_model(message=queue_message(message, "m2")))
+    assert model_environment.chat.stats.requests == requests  # redelivery: no work twice
+    stored = json.dumps(verdict, default=str)
+    assert "kill" not in stored.lower()  # no model output
+    assert "Give me" not in stored
+    assert "Get " not in stored
+
+
+def test_a_malformed_model_message_is_an_error_not_a_retry(model_environment, caplog):
+    asyncio.run(function_app.evaluate_model(message=queue_message(b"{not json")))
+    assert "malformed" in caplog.text
+    bad = {"fine_tuned_model": "ft-bad", "deployment": 42}
+    asyncio.run(function_app.evaluate_model(message=queue_message(bad)))
+    assert stored_model_verdict(model_environment, "ft-bad")["Verdict"] == "error"
+
+
+def test_a_poisoned_model_message_records_error(model_environment):
+    message = {"fine_tuned_model": "ft-poisoned", "deployment": "safe"}
+    asyncio.run(function_app.record_poisoned_evaluation(message=queue_message(message)))
+    assert stored_model_verdict(model_environment, "ft-poisoned")["Verdict"] == "error"

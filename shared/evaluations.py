@@ -1,0 +1,137 @@
+"""Evaluating a fine-tuned model on request: one queue message, one verdict per model.
+
+The ``model-evaluations`` queue carries JSON: ``fine_tuned_model`` (required),
+``deployment`` (the deployment serving it), ``job_id``, ``base_model``. A
+redelivered message for a model already decided does nothing. A malformed
+message gets an ``error`` verdict at once rather than failing (and being retried)
+until it is poisoned. Only outcomes and counts are stored: no prompt, no output.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from shared.analyzers.base import Analyzer
+from shared.modeleval import ModelOutcome, ModelVerdict, evaluate_model
+from shared.policy import POLICY_VERSION
+from shared.simulation.targets import Target
+from shared.verdicts import MODEL_PARTITION, VerdictStore, row_key
+
+log = logging.getLogger(__name__)
+
+
+class MalformedRequest(ValueError):
+    """The message is not a valid request; the reason names the field, not its value.
+
+    ``model`` is the fine-tuned model it names, when it names one, so the error
+    verdict can be recorded where a pipeline will look for it.
+    """
+
+    def __init__(self, reason: str, model: str | None = None) -> None:
+        super().__init__(reason)
+        self.model = model
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationRequest:
+    fine_tuned_model: str
+    deployment: str | None = None
+    job_id: str | None = None
+    base_model: str | None = None
+
+    @classmethod
+    def parse(cls, body: bytes | str) -> EvaluationRequest:
+        try:
+            message = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise MalformedRequest("the message is not JSON") from None
+        if not isinstance(message, dict):
+            raise MalformedRequest("the message is not a JSON object")
+        model = message.get("fine_tuned_model")
+        if not isinstance(model, str) or not model.strip():
+            raise MalformedRequest("fine_tuned_model is missing or not a string")
+        fields = {}
+        for name in ("deployment", "job_id", "base_model"):
+            value = message.get(name)
+            if value is not None and not isinstance(value, str):
+                raise MalformedRequest(f"{name} must be a string", model.strip())
+            fields[name] = value or None
+        return cls(model.strip(), **fields)
+
+    def as_message(self) -> str:
+        return json.dumps({k: v for k, v in self.__dict__.items() if v is not None})
+
+
+def model_verdict_entity(verdict: ModelVerdict, request: EvaluationRequest) -> dict[str, Any]:
+    return {
+        **_identity(request),
+        "Verdict": verdict.outcome.value,
+        "Categories": ",".join(c.display_name for c in verdict.failing),
+        "Message": verdict.message,
+        "PolicyVersion": verdict.policy_version,
+        "Seed": verdict.seed,
+        "Conversations": verdict.conversations,
+        "ModelCalls": verdict.model_calls,
+        "PromptTokens": verdict.prompt_tokens,
+        "CompletionTokens": verdict.completion_tokens,
+        "PerCategory": json.dumps(verdict.as_dict()["per_category"], separators=(",", ":")),
+        "DurationSeconds": round(verdict.duration_seconds, 3),
+    }
+
+
+def model_error_entity(request: EvaluationRequest, reason: str) -> dict[str, Any]:
+    return {
+        **_identity(request),
+        "Verdict": ModelOutcome.ERROR.value,
+        "Message": f"The model could not be evaluated: {reason}. It is not deployable.",
+        "PolicyVersion": POLICY_VERSION,
+    }
+
+
+def _identity(request: EvaluationRequest) -> dict[str, Any]:
+    return {
+        "PartitionKey": MODEL_PARTITION,
+        "RowKey": row_key(request.fine_tuned_model),
+        "FineTunedModel": request.fine_tuned_model,
+        "Deployment": request.deployment or "",
+        "JobId": request.job_id or "",
+        "BaseModel": request.base_model or "",
+        "EvaluatedAt": datetime.now(UTC),
+    }
+
+
+async def evaluate_request(
+    request: EvaluationRequest,
+    target_factory: Callable[[str], Target],
+    analyzer_factory: Callable[[], Analyzer],
+    store: VerdictStore,
+    *,
+    seed: int | None = None,
+) -> dict[str, Any]:
+    """The model's verdict entity: recorded before, or evaluated and recorded now."""
+    known = await store.get_model_verdict(request.fine_tuned_model)
+    if known is not None and known["Verdict"] != ModelOutcome.ERROR.value:
+        log.info("model already evaluated: verdict %s", known["Verdict"])
+        return known
+    if request.deployment is None:
+        entity = model_error_entity(request, "no deployment serves the model")
+    else:
+        seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
+        async with target_factory(request.deployment) as target, analyzer_factory() as analyzer:
+            verdict = await evaluate_model(target, analyzer, seed=seed)
+        log.info(
+            "model evaluated: verdict %s after %d conversations, %d calls, seed %d",
+            verdict.outcome.value,
+            verdict.conversations,
+            verdict.model_calls,
+            verdict.seed,
+        )
+        entity = model_verdict_entity(verdict, request)
+    await store.put_model_verdict(entity)
+    return entity
