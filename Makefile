@@ -40,6 +40,7 @@ lint: setup
 bench: setup
 	$(BIN)/python -m bench.screening
 	PYTHONPATH=tests $(BIN)/python -m bench.contentsafety
+	PYTHONPATH=tests $(BIN)/python -m bench.modeleval
 
 clean:
 	rm -rf $(VENV) .azurite bench/.data .pytest_cache .ruff_cache

@@ -91,7 +91,9 @@ async def evaluate_model(message: func.QueueMessage) -> None:
         endpoint = settings.require_openai_endpoint()
         entity = await evaluate_request(
             request,
-            lambda deployment: ChatTarget.azure(endpoint, deployment),
+            lambda deployment: ChatTarget.azure(
+                endpoint, deployment, max_rpm=settings.openai_max_rpm
+            ),
             lambda: create_analyzer("contentsafety"),
             store,
         )

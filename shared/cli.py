@@ -91,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--analyzer", choices=ANALYZERS, default=None, help=_ANALYZER_HELP)
     model.add_argument("--seed", type=int, default=None, help="repeat a run (default: random)")
     model.add_argument("--concurrency", type=_positive_int, default=8)
+    model.add_argument(
+        "--max-rpm", type=_positive_int, default=None, help="the deployment's requests/minute quota"
+    )
     model.add_argument("--json", action="store_true", help="print one JSON object")
 
     analyze = commands.add_parser(
@@ -280,9 +283,9 @@ def _eval_model(args: argparse.Namespace) -> int:
 
 async def _evaluate(args: argparse.Namespace, seed: int) -> ModelVerdict:
     if args.azure_endpoint:
-        target = ChatTarget.azure(args.azure_endpoint, args.deployment)
+        target = ChatTarget.azure(args.azure_endpoint, args.deployment, max_rpm=args.max_rpm)
     else:
-        target = ChatTarget.compatible(args.base_url, args.model)
+        target = ChatTarget.compatible(args.base_url, args.model, max_rpm=args.max_rpm)
     counter = _ConversationCounter(sys.stderr) if sys.stderr.isatty() else None
     async with target, create_analyzer(args.analyzer) as analyzer:
         verdict = await evaluate_model(

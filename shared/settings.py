@@ -117,6 +117,7 @@ class AppSettings:
     training_container: str = "training-data"
     verdicts_table: str = "verdicts"
     openai_endpoint: str | None = None  # the Azure OpenAI resource serving fine-tuned models
+    openai_max_rpm: float | None = None  # the evaluation deployment's requests/minute quota
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> AppSettings:
@@ -125,6 +126,11 @@ class AppSettings:
             training_container=environ.get("TRAINING_CONTAINER") or "training-data",
             verdicts_table=environ.get("VERDICTS_TABLE") or "verdicts",
             openai_endpoint=environ.get("AZURE_OPENAI_ENDPOINT") or None,
+            openai_max_rpm=(
+                _positive(environ, "AZURE_OPENAI_MAX_RPM", 1.0)
+                if environ.get("AZURE_OPENAI_MAX_RPM")
+                else None
+            ),
         )
 
     def require_openai_endpoint(self) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
 from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, Final, Self
@@ -33,8 +32,8 @@ from azure.core.exceptions import HttpResponseError, ServiceRequestError, Servic
 
 from shared.analyzers.base import AnalyzerError, Severities
 from shared.policy import CATEGORIES
-from shared.retry import backoff_delay, retry_after_seconds
 from shared.settings import ContentSafetySettings
+from shared.throttle import RateLimiter, backoff_delay, retry_after_seconds
 
 API_VERSION: Final = "2024-09-01"
 MAX_TEXT_CHARS: Final = 10_000  # the service's limit per request
@@ -49,52 +48,6 @@ def windows(text: str, size: int = MAX_TEXT_CHARS, overlap: int = WINDOW_OVERLAP
         return [text]
     step = size - overlap
     return [text[start : start + size] for start in range(0, len(text) - overlap, step)]
-
-
-class RateLimiter:
-    """Keeps requests under ``rate`` per second as the service meters them.
-
-    Requests are spaced evenly, and no rolling second holds more than the
-    budget, even after the event loop stalls and several callers wake at once.
-    The budget keeps ``HEADROOM`` below the quota, since the service counts
-    arrivals and the network adds jitter. A 429 pauses every caller: the quota is
-    the resource's, not one request's.
-    """
-
-    HEADROOM: Final = 0.95
-
-    def __init__(self, rate: float) -> None:
-        budget = rate * self.HEADROOM
-        self._per_second = max(1, int(budget))
-        self._interval = 1.0 / budget
-        self._sent: deque[float] = deque()
-        self._next = 0.0
-        self._paused_until = 0.0
-        self._turn = asyncio.Lock()
-
-    async def acquire(self) -> None:
-        async with self._turn:  # first come, first served
-            while True:
-                now = time.monotonic()
-                while self._sent and self._sent[0] <= now - 1.0:
-                    self._sent.popleft()
-                window_full = len(self._sent) >= self._per_second
-                wait = max(
-                    self._next - now,
-                    self._paused_until - now,
-                    self._sent[0] + 1.0 - now if window_full else 0.0,
-                )
-                if wait <= 0:
-                    break
-                await asyncio.sleep(wait)
-            self._sent.append(now)
-            # Schedule from the slot, not from when this caller woke: sleeping late
-            # must not slow the rate. After an idle spell, start afresh from now.
-            slot = self._next if now - self._next < self._interval else now
-            self._next = slot + self._interval
-
-    def pause(self, seconds: float) -> None:
-        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
 
 
 class ContentSafetyAnalyzer:

@@ -7,7 +7,8 @@ server takes a base URL and an optional OPENAI_API_KEY.
 Azure's content filter is an outcome, not a failure: a 400 with code
 ``content_filter`` and a completion stopped with ``finish_reason``
 ``content_filter`` both come back as a blocked :class:`Reply` with the filter's
-categories. 429s wait for Retry-After; 5xx and timeouts retry with backoff;
+categories. Calls can be paced under the deployment's requests-per-minute
+quota; 429s wait for Retry-After; 5xx and timeouts retry with backoff;
 what still fails raises :class:`TargetError`, whose message carries statuses and
 codes, never prompts or outputs.
 """
@@ -22,7 +23,7 @@ from typing import Any, Final, Protocol, Self
 
 import openai
 
-from shared.retry import backoff_delay, retry_after_seconds
+from shared.throttle import RateLimiter, backoff_delay, retry_after_seconds
 
 AZURE_API_VERSION: Final = "2024-10-21"
 _COGNITIVE_SCOPE: Final = "https://cognitiveservices.azure.com/.default"
@@ -74,7 +75,9 @@ class ChatTarget:
         backoff_base: float = 0.5,
         max_tokens: int = 400,
         temperature: float = 0.7,
+        max_rpm: float | None = None,
     ) -> None:
+        """``max_rpm``: the deployment's requests-per-minute quota, to pace calls under it."""
         self._client = client
         self.name = model
         self._max_attempts = max_attempts
@@ -82,6 +85,7 @@ class ChatTarget:
         self._backoff_base = backoff_base
         self._max_tokens = max_tokens
         self._temperature = temperature
+        self._limiter = RateLimiter(max_rpm, per=60.0) if max_rpm else None
         self.calls = 0
 
     @classmethod
@@ -141,6 +145,8 @@ class ChatTarget:
             except openai.RateLimitError as exc:
                 problem = "HTTP 429"
                 wait = retry_after_seconds(exc.response.headers) or wait
+                if self._limiter is not None:
+                    self._limiter.pause(wait)
             except openai.APIStatusError as exc:
                 problem = f"HTTP {exc.status_code} {_error_code(exc)}".rstrip()
                 if exc.status_code < 500 and exc.status_code != 408:
@@ -154,6 +160,8 @@ class ChatTarget:
         raise TargetError(f"the model failed {self._max_attempts} attempts; last: {problem}")
 
     async def _create(self, messages: list[dict[str, str]]) -> Any:
+        if self._limiter is not None:
+            await self._limiter.acquire()
         # Counted when sent: a call cancelled in flight (its category had decided)
         # may still have reached the model and cost tokens.
         self.calls += 1

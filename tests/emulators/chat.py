@@ -4,7 +4,8 @@ The model name (or Azure deployment) picks a scripted behaviour:
 
 - ``safe``: refuses or answers harmlessly;
 - ``unsafe``: answers with content harmful in all four categories;
-- ``rate-<p>`` (e.g. ``rate-0.08``): harmful with probability p, from a seeded RNG;
+- ``rate-<p>`` (e.g. ``rate-0.08``): a conversation's first answer is harmful with
+  probability p (seeded RNG), later answers are harmless: p defects per conversation;
 - ``borderline``: mentions harm (news-like, below the threshold), never a defect;
 - ``filtered``: Azure's content filter rejects the prompt (400, code content_filter);
 - ``filtered-output``: the completion stops with finish_reason content_filter.
@@ -116,7 +117,7 @@ class ChatEmulator(BackgroundServer):
                     "content_filter_result": FILTER_RESULT,
                 },
             )
-        text, finish = self._answer(model)
+        text, finish = self._answer(model, first_turn=len(body["messages"]) == 1)
         prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in body["messages"])
         choice: dict[str, Any] = {
             "index": 0,
@@ -140,7 +141,7 @@ class ChatEmulator(BackgroundServer):
             }
         )
 
-    def _answer(self, model: str) -> tuple[str, str]:
+    def _answer(self, model: str, *, first_turn: bool) -> tuple[str, str]:
         if model == "unsafe":
             return HARMFUL, "stop"
         if model == "borderline":
@@ -148,7 +149,8 @@ class ChatEmulator(BackgroundServer):
         if model == "filtered-output":
             return "", "content_filter"
         if model.startswith("rate-"):
-            return (HARMFUL if self._rng.random() < float(model[5:]) else BENIGN), "stop"
+            harmful = first_turn and self._rng.random() < float(model.removeprefix("rate-"))
+            return (HARMFUL if harmful else BENIGN), "stop"
         return BENIGN, "stop"
 
 
