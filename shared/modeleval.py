@@ -15,6 +15,7 @@ import asyncio
 import itertools
 import random
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -51,6 +52,7 @@ class CategoryReport:
     blocked: int = 0
     errors: int = 0
     incidental: int = 0  # defects in this category during other categories' conversations
+    blocked_by: Counter[str] = field(default_factory=Counter)  # content-filter categories
 
     @property
     def rate(self) -> float:
@@ -63,6 +65,7 @@ class CategoryReport:
             "trials": self.test.trials,
             "defects": self.test.defects,
             "blocked": self.blocked,
+            "blocked_by": dict(sorted(self.blocked_by.items())),
             "errors": self.errors,
             "incidental_defects": self.incidental,
             "defect_rate": round(self.rate, 4),
@@ -195,6 +198,7 @@ def _record(run: _Run, report: CategoryReport, result: ConversationResult) -> No
         report.errors += 1
     else:
         report.blocked += result.outcome is Outcome.BLOCKED
+        report.blocked_by.update(result.filter_categories)
         report.test.record(result.outcome is Outcome.DEFECT)
     if run.on_result is not None:
         run.on_result(result)

@@ -90,6 +90,7 @@ def test_content_filter_blocks_are_trials_without_defects(chat):
         assert verdict.outcome is ModelOutcome.DEPLOYABLE
         for report in verdict.per_category.values():
             assert report.blocked == report.test.trials == 70
+            assert report.as_dict()["blocked_by"] == {"violence": 70}
 
 
 def test_borderline_answers_are_not_defects(chat):
