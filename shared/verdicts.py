@@ -14,12 +14,13 @@ import contextlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, Self
 from urllib.parse import quote
 
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.data.tables.aio import TableClient
 
+from shared.closing import AsyncClosing
 from shared.policy import CATEGORIES, POLICY_VERSION
 from shared.screening import DataVerdict, Outcome
 from shared.settings import StorageConnection
@@ -120,7 +121,7 @@ def row_key(name: str) -> str:
     return quote(name, safe="")
 
 
-class TableVerdictStore:
+class TableVerdictStore(AsyncClosing):
     """Verdicts in an Azure Table (Azurite in tests), through the async SDK."""
 
     def __init__(self, table: TableClient) -> None:
@@ -136,12 +137,12 @@ class TableVerdictStore:
         credential = DefaultAzureCredential(managed_identity_client_id=storage.client_id)
         return cls(TableClient(str(storage.table_service_uri), table_name, credential=credential))
 
-    async def __aenter__(self) -> TableVerdictStore:
+    async def __aenter__(self) -> Self:
         with contextlib.suppress(ResourceExistsError):
             await self._table.create_table()
         return self
 
-    async def __aexit__(self, *exc_info: object) -> None:
+    async def aclose(self) -> None:
         await self._table.close()
 
     async def get_data_verdict(self, sha256: str) -> dict[str, Any] | None:

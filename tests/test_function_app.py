@@ -107,13 +107,19 @@ def sdk_blob_client(container: str, name: str):
     )
 
 
-def stored_verdict(env, sha256: str) -> dict | None:
+def from_store(env, read):
+    """``read(store)`` against the environment's verdict table."""
+
     async def get():
         storage = StorageConnection(connection_string=env.azurite.connection_string)
         async with TableVerdictStore.open(storage, env.table) as store:
-            return await store.get_data_verdict(sha256)
+            return await read(store)
 
     return asyncio.run(get())
+
+
+def stored_verdict(env, sha256: str) -> dict | None:
+    return from_store(env, lambda store: store.get_data_verdict(sha256))
 
 
 def upload(env, data: bytes) -> str:
@@ -192,12 +198,7 @@ def model_environment(app_environment, monkeypatch):
 
 
 def stored_model_verdict(env, model: str) -> dict | None:
-    async def get():
-        storage = StorageConnection(connection_string=env.azurite.connection_string)
-        async with TableVerdictStore.open(storage, env.table) as store:
-            return await store.get_model_verdict(model)
-
-    return asyncio.run(get())
+    return from_store(env, lambda store: store.get_model_verdict(model))
 
 
 def queue_message(body: dict | bytes, id_: str = "m1") -> func.QueueMessage:

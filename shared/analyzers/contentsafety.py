@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
-from types import TracebackType
 from typing import Any, Final, Self
 
 from azure.ai.contentsafety.aio import ContentSafetyClient
@@ -31,6 +30,7 @@ from azure.core.credentials import AzureKeyCredential
 from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
 
 from shared.analyzers.base import AnalyzerError, Severities
+from shared.closing import AsyncClosing
 from shared.policy import CATEGORIES
 from shared.settings import ContentSafetySettings
 from shared.throttle import RateLimiter, backoff_delay, retry_after_seconds
@@ -50,7 +50,7 @@ def windows(text: str, size: int = MAX_TEXT_CHARS, overlap: int = WINDOW_OVERLAP
     return [text[start : start + size] for start in range(0, len(text) - overlap, step)]
 
 
-class ContentSafetyAnalyzer:
+class ContentSafetyAnalyzer(AsyncClosing):
     """Scores texts with Azure AI Content Safety (``name`` ``contentsafety``)."""
 
     name = "contentsafety"
@@ -89,12 +89,7 @@ class ContentSafetyAnalyzer:
         self._deadline = time.monotonic() + self._settings.deadline
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    async def aclose(self) -> None:
         await self._client.close()
         if self._owned_credential is not None:
             await self._owned_credential.close()

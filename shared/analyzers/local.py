@@ -27,11 +27,11 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Final, Self
+from typing import Final
 
 from shared.analyzers.base import SAFE, Severities
 from shared.analyzers.lexicon import ANCHOR_CLASSES, BENIGN, CLASSES, RULES
+from shared.closing import AsyncClosing
 from shared.policy import CATEGORIES, SEVERITY_MAX, Category
 
 _RUNS: Final = re.compile(r"(?<=([a-z]))\1+")
@@ -351,7 +351,7 @@ def _score_batch(texts: list[str]) -> list[Severities]:
     return [score(text) for text in texts]
 
 
-class LocalAnalyzer:
+class LocalAnalyzer(AsyncClosing):
     """The embedded analyzer: scores texts offline and deterministically.
 
     With ``workers`` > 1, batches are scored in that many forked processes, so a
@@ -381,15 +381,7 @@ class LocalAnalyzer:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, _score_batch, list(texts))
 
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    async def aclose(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None

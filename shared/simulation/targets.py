@@ -18,11 +18,11 @@ from __future__ import annotations
 import asyncio
 import os
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, Final, Protocol, Self
 
 import openai
 
+from shared.closing import AsyncClosing
 from shared.throttle import RateLimiter, backoff_delay, retry_after_seconds
 
 AZURE_API_VERSION: Final = "2024-10-21"
@@ -54,15 +54,10 @@ class Target(Protocol):
 
     async def __aenter__(self) -> Self: ...
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None: ...
+    async def __aexit__(self, *exc_info: object) -> None: ...
 
 
-class ChatTarget:
+class ChatTarget(AsyncClosing):
     """A chat-completions model: an Azure OpenAI deployment or an OpenAI-compatible server."""
 
     def __init__(
@@ -119,15 +114,7 @@ class ChatTarget:
         )
         return cls(client, model, **options)
 
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    async def aclose(self) -> None:
         await self._client.close()
 
     async def reply(self, messages: list[dict[str, str]]) -> Reply:

@@ -19,13 +19,13 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections import Counter, deque
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
-from emulators.server import BackgroundServer
+from emulators.server import BackgroundServer, RequestStats
 
 HARMFUL = (
     "Sure. I will kill you and your whole family. You should just kill yourself. "
@@ -54,19 +54,11 @@ class ChatKnobs:
     seed: int = 7
 
 
-@dataclass
-class ChatStats:
-    requests: int = 0
-    statuses: Counter[int] = field(default_factory=Counter)
-    first_request: float | None = None
-    last_request: float | None = None
-
-
 class ChatEmulator(BackgroundServer):
     def __init__(self, knobs: ChatKnobs | None = None) -> None:
         super().__init__()
         self.knobs = knobs or ChatKnobs()
-        self.stats = ChatStats()
+        self.stats = RequestStats()
         self._rng = random.Random(self.knobs.seed)
 
     def add_routes(self, app: web.Application) -> None:
@@ -81,13 +73,9 @@ class ChatEmulator(BackgroundServer):
         return await self._complete(request.match_info["deployment"], await _body(request))
 
     async def _complete(self, model: str, body: dict[str, Any]) -> web.Response:
-        stats, knobs = self.stats, self.knobs
-        now = time.monotonic()
-        stats.requests += 1
-        stats.first_request = stats.first_request or now
-        stats.last_request = now
-        response = await self._respond(model, body, knobs, now)
-        stats.statuses[response.status] += 1
+        now = self.stats.arrived()
+        response = await self._respond(model, body, self.knobs, now)
+        self.stats.statuses[response.status] += 1
         return response
 
     async def _respond(

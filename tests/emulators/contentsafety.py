@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import math
-import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
-from emulators.server import BackgroundServer
+from emulators.server import BackgroundServer, RequestStats
 from shared.analyzers.local import score
 
 MAX_TEXT_CHARS = 10_000
@@ -43,17 +42,13 @@ class Knobs:
 
 
 @dataclass
-class Stats:
+class Stats(RequestStats):
     """What the emulator saw; never the texts."""
 
-    requests: int = 0
-    statuses: Counter[int] = field(default_factory=Counter)
     api_versions: Counter[str] = field(default_factory=Counter)
     in_flight: int = 0
     peak_in_flight: int = 0
     characters: int = 0
-    first_request: float | None = None
-    last_request: float | None = None
 
 
 class ContentSafetyEmulator(BackgroundServer):
@@ -71,10 +66,7 @@ class ContentSafetyEmulator(BackgroundServer):
 
     async def _analyze(self, request: web.Request) -> web.Response:
         stats, knobs = self.stats, self.knobs
-        now = time.monotonic()
-        stats.requests += 1
-        stats.first_request = stats.first_request or now
-        stats.last_request = now
+        now = stats.arrived()
         stats.api_versions[request.query.get("api-version", "")] += 1
         stats.in_flight += 1
         stats.peak_in_flight = max(stats.peak_in_flight, stats.in_flight)

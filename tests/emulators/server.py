@@ -9,10 +9,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections import deque
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
 from typing import Self
 
 from aiohttp import web
+
+
+@dataclass
+class RequestStats:
+    """What an emulator saw: counts and times, never the content."""
+
+    requests: int = 0
+    statuses: Counter[int] = field(default_factory=Counter)
+    first_request: float | None = None
+    last_request: float | None = None
+
+    def arrived(self) -> float:
+        now = time.monotonic()
+        self.requests += 1
+        self.first_request = self.first_request or now
+        self.last_request = now
+        return now
 
 
 class BackgroundServer:
