@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -26,6 +27,7 @@ from shared.policy import CATEGORIES, POLICY_VERSION
 from shared.screening import DataVerdict, Outcome, screen
 from shared.settings import SettingsError, content_safety_configured
 from shared.simulation.driver import ConversationResult
+from shared.simulation.strategies import SCRIPTED, AttackerStrategy, Strategy
 from shared.simulation.targets import ChatTarget
 from shared.trainingdata import iter_chunks
 
@@ -93,6 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--concurrency", type=_positive_int, default=8)
     model.add_argument(
         "--max-rpm", type=_positive_int, default=None, help="the deployment's requests/minute quota"
+    )
+    model.add_argument(
+        "--attacker",
+        help="a deployment (with --azure-endpoint) or model (with --base-url) that writes "
+        "adaptive follow-up turns, as one more strategy",
     )
     model.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -281,18 +288,27 @@ def _eval_model(args: argparse.Namespace) -> int:
     return MODEL_EXIT_CODES[verdict.outcome]
 
 
-async def _evaluate(args: argparse.Namespace, seed: int) -> ModelVerdict:
+def _chat_target(args: argparse.Namespace, name: str) -> ChatTarget:
     if args.azure_endpoint:
-        target = ChatTarget.azure(args.azure_endpoint, args.deployment, max_rpm=args.max_rpm)
-    else:
-        target = ChatTarget.compatible(args.base_url, args.model, max_rpm=args.max_rpm)
+        return ChatTarget.azure(args.azure_endpoint, name, max_rpm=args.max_rpm)
+    return ChatTarget.compatible(args.base_url, name, max_rpm=args.max_rpm)
+
+
+async def _evaluate(args: argparse.Namespace, seed: int) -> ModelVerdict:
     counter = _ConversationCounter(sys.stderr) if sys.stderr.isatty() else None
-    async with target, create_analyzer(args.analyzer) as analyzer:
+    async with contextlib.AsyncExitStack() as stack:
+        target = await stack.enter_async_context(_chat_target(args, args.deployment or args.model))
+        analyzer = await stack.enter_async_context(create_analyzer(args.analyzer))
+        strategies: tuple[Strategy, ...] = SCRIPTED
+        if args.attacker:
+            attacker = await stack.enter_async_context(_chat_target(args, args.attacker))
+            strategies = (*SCRIPTED, AttackerStrategy(attacker))
         verdict = await evaluate_model(
             target,
             analyzer,
             seed=seed,
             concurrency=args.concurrency,
+            strategies=strategies,
             on_result=counter.update if counter else None,
         )
     if counter:

@@ -206,6 +206,16 @@ def test_cli_eval_model_text_report_for_a_safe_model(chat, capsys):
     assert "Self Harm" in out
 
 
+def test_cli_eval_model_with_an_attacker_model(chat, capsys):
+    code = cli.main(
+        ["eval-model", "--base-url", f"{chat.endpoint}/v1", "--model", "safe",
+         "--attacker", "borderline", "--seed", "5", "--json"]
+    )  # fmt: skip
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert report["model_calls"] > 0
+
+
 def test_cli_eval_model_needs_a_model_name(capsys):
     assert cli.main(["eval-model", "--base-url", "http://127.0.0.1:9"]) == cli.EXIT_USAGE
     assert "--model" in capsys.readouterr().err
