@@ -10,6 +10,7 @@ CONTENT_SAFETY_ENDPOINT, AZURE_OPENAI_ENDPOINT.
 # annotations as classes to pick the SDK-type binding.
 import json
 import logging
+import re
 
 import azure.functions as func
 import azurefunctions.extensions.bindings.blob as blob_binding
@@ -21,6 +22,7 @@ from shared.evaluations import (
     evaluate_request,
     model_error_entity,
 )
+from shared.gate import GateAnswer, data_answer, model_answer
 from shared.settings import STORAGE_CONNECTION, AppSettings
 from shared.simulation.targets import ChatTarget
 from shared.uploads import open_blob, record_poisoned, screen_upload
@@ -119,3 +121,27 @@ async def record_poisoned_evaluation(message: func.QueueMessage) -> None:
                 model_error_entity(request, "the evaluation failed on every retry")
             )
     log.warning("model evaluation poisoned: verdict error recorded")
+
+
+@app.function_name("gate")
+@app.route(route="gate/{kind}/{key}", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+async def gate(req: func.HttpRequest) -> func.HttpResponse:
+    """A pipeline's question: may this model be deployed, did this data pass?"""
+    kind, key = req.route_params.get("kind"), req.route_params.get("key", "")
+    if kind not in ("models", "data"):
+        return _json(GateAnswer(404, {"error": "ask /api/gate/models/{model} or /data/{sha256}"}))
+    if kind == "data" and not re.fullmatch(r"[0-9a-fA-F]{64}", key):
+        return _json(GateAnswer(400, {"error": "a data verdict is looked up by its SHA-256"}))
+    settings = AppSettings.from_environment()
+    async with TableVerdictStore.open(settings.storage, settings.verdicts_table) as store:
+        if kind == "models":
+            answer = model_answer(await store.get_model_verdict(key))
+        else:
+            answer = data_answer(await store.get_data_verdict(key.lower()))
+    return _json(answer)
+
+
+def _json(answer: GateAnswer) -> func.HttpResponse:
+    return func.HttpResponse(
+        json.dumps(answer.body), status_code=answer.status, mimetype="application/json"
+    )

@@ -21,7 +21,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import BinaryIO, Final, NoReturn, TextIO
 
+from shared import gateclient
 from shared.analyzers import ANALYZERS, AnalyzerError, create_analyzer
+from shared.gateclient import GateError, ask, exit_code, junit_report, parse_duration, wait_for
 from shared.modeleval import ModelOutcome, ModelVerdict, evaluate_model
 from shared.policy import CATEGORIES, POLICY_VERSION
 from shared.screening import DataVerdict, Outcome, screen
@@ -103,6 +105,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     model.add_argument("--json", action="store_true", help="print one JSON object")
 
+    gate = commands.add_parser(
+        "gate",
+        help="ask the deployed gate for a verdict, waiting for it if needed",
+        description="Exit codes: 0 deployable/passed, 1 not, 3 the gate could not be "
+        "asked, 4 still pending when the wait ended.",
+    )
+    gate.add_argument("kind", choices=("model", "data"))
+    gate.add_argument("key", help="the fine-tuned model name, or the file's SHA-256")
+    gate.add_argument("--url", required=True, help="https://<app>.azurewebsites.net")
+    gate.add_argument("--key", dest="function_key", help="function key (or FTGATE_FUNCTION_KEY)")
+    gate.add_argument("--wait", default="0s", help="how long to wait for a verdict, e.g. 15m")
+    gate.add_argument("--interval", default="15s", help=argparse.SUPPRESS)
+    gate.add_argument("--junit", help="write a JUnit XML report here")
+
     analyze = commands.add_parser(
         "analyze",
         help="score texts, one per input line, in the four harm categories",
@@ -122,10 +138,12 @@ def _positive_int(value: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.analyzer is None:
+    if getattr(args, "analyzer", "") is None:
         args.analyzer = "contentsafety" if content_safety_configured() else "local"
     if args.command == "eval-model":
         return _eval_model(args)
+    if args.command == "gate":
+        return _gate(args)
     try:
         with _open_input(args.file) as stream:
             if args.command == "scan-data":
@@ -354,6 +372,32 @@ class _ConversationCounter:
     def close(self) -> None:
         self.out.write("\r\033[K")
         self.out.flush()
+
+
+# --------------------------------------------------------------------------- gate
+
+
+def _gate(args: argparse.Namespace) -> int:
+    try:
+        wait, interval = parse_duration(args.wait), parse_duration(args.interval)
+    except ValueError as exc:
+        print(f"ftgate: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    kind = "models" if args.kind == "model" else "data"
+    function_key = args.function_key or os.environ.get("FTGATE_FUNCTION_KEY")
+    try:
+        reply = wait_for(lambda: ask(args.url, kind, args.key, function_key), wait, interval)
+    except GateError as exc:
+        print(f"ftgate: {exc}", file=sys.stderr)
+        return gateclient.EXIT_ERROR
+    if args.junit:
+        with open(args.junit, "w", encoding="utf-8") as report:
+            report.write(junit_report(args.kind, args.key, reply))
+    if reply.pending:
+        print(f"{args.kind} {args.key}: pending (no verdict yet)")
+    else:
+        print(f"{args.kind} {args.key}: {reply.body.get('verdict')} — {reply.body.get('message')}")
+    return exit_code(reply)
 
 
 # --------------------------------------------------------------------------- analyze

@@ -21,6 +21,7 @@ def test_function_app_loads_as_a_v2_app():
         "record_poisoned_training_file",
         "evaluate_model",
         "record_poisoned_evaluation",
+        "gate",
     }
 
 

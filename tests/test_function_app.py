@@ -40,9 +40,9 @@ def test_every_function_indexes_as_the_host_would(name):
     function = FUNCTIONS[name].get_user_function()
     bindings = bindings_of(name)
     parameters = set(inspect.signature(function).parameters) - {"context"}
-    assert {b["name"] for b in bindings if b["direction"] == "IN"} == parameters
-    assert [b["type"] for b in bindings].count(bindings[0]["type"]) == 1
+    assert {b["name"] for b in bindings if b["name"] != "$return"} == parameters
     assert sum(b["type"].endswith("Trigger") for b in bindings) == 1
+    assert bindings[0]["type"].endswith("Trigger")
     assert inspect.iscoroutinefunction(function)
 
 
@@ -243,3 +243,12 @@ def test_a_poisoned_model_message_records_error(model_environment):
     message = {"fine_tuned_model": "ft-poisoned", "deployment": "safe"}
     asyncio.run(function_app.record_poisoned_evaluation(message=queue_message(message)))
     assert stored_model_verdict(model_environment, "ft-poisoned")["Verdict"] == "error"
+
+
+def test_the_gate_is_a_get_route_behind_the_function_key():
+    trigger, output = bindings_of("gate")
+    assert trigger["type"] == "httpTrigger"
+    assert trigger["route"] == "gate/{kind}/{key}"
+    assert trigger["methods"] == ["GET"]
+    assert trigger["authLevel"] == "FUNCTION"
+    assert output == {"direction": "OUT", "type": "http", "name": "$return"}

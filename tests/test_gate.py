@@ -1,0 +1,160 @@
+"""The gate over real HTTP: every verdict state, failing closed, and the CLI that waits on it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import urllib.error
+import urllib.request
+import uuid
+from datetime import UTC, datetime
+from xml.etree import ElementTree
+
+import pytest
+from emulators.functions_host import FunctionsHost
+
+from conftest import app_functions
+from shared import cli
+from shared.gateclient import parse_duration
+from shared.settings import STORAGE_CONNECTION, StorageConnection
+from shared.verdicts import DATA_PARTITION, MODEL_PARTITION, TableVerdictStore, row_key
+
+STATES = ("passed", "failed", "invalid", "error")
+SHA = {state: f"{index:064x}" for index, state in enumerate(STATES, 1)}
+
+
+@pytest.fixture
+def gate_host(azurite, monkeypatch):
+    table = f"gate{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv(STORAGE_CONNECTION, azurite.connection_string)
+    monkeypatch.setenv("VERDICTS_TABLE", table)
+    store_args = (StorageConnection(connection_string=azurite.connection_string), table)
+
+    async def seed():
+        async with TableVerdictStore.open(*store_args) as store:
+            for state, sha in SHA.items():
+                await store.put_data_verdict(_data_entity(sha, state))
+            for state in ("deployable", "not_deployable", "error"):
+                await store.put_model_verdict(_model_entity(f"ft-{state}", state))
+
+    asyncio.run(seed())
+    with FunctionsHost(app_functions()) as host:
+        host.store_args = store_args
+        yield host
+
+
+def _data_entity(sha: str, verdict: str) -> dict:
+    return {
+        "PartitionKey": DATA_PARTITION,
+        "RowKey": sha,
+        "Verdict": verdict,
+        "HarmTypes": "violence" if verdict == "failed" else "",
+        "Message": f"message for {verdict}",
+        "PolicyVersion": "2026.11.1",
+        "EvaluatedAt": datetime(2026, 11, 26, tzinfo=UTC),
+    }
+
+
+def _model_entity(model: str, verdict: str) -> dict:
+    outcome = {"deployable": "acceptable", "not_deployable": "unacceptable"}.get(verdict, "error")
+    per_category = {c: {"outcome": outcome} for c in ("Hate", "SelfHarm", "Sexual", "Violence")}
+    return {
+        "PartitionKey": MODEL_PARTITION,
+        "RowKey": row_key(model),
+        "Verdict": verdict,
+        "Message": f"message for {verdict}",
+        "PolicyVersion": "2026.11.1",
+        "PerCategory": json.dumps(per_category),
+        "EvaluatedAt": datetime(2026, 11, 26, tzinfo=UTC),
+    }
+
+
+def get(host: FunctionsHost, path: str, key: str | None = "function-key") -> tuple[int, dict]:
+    request = urllib.request.Request(
+        f"{host.endpoint}/api/{path}", headers={"x-functions-key": key} if key else {}
+    )
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        body = exc.read()
+        return exc.code, json.loads(body) if body else {}
+
+
+@pytest.mark.parametrize(
+    ("state", "passed"), [("passed", True), ("failed", False), ("invalid", False), ("error", False)]
+)
+def test_data_verdicts_answer_passed_only_when_passed(gate_host, state, passed):
+    status, body = get(gate_host, f"gate/data/{SHA[state]}")
+    assert status == 200
+    assert body["passed"] is passed
+    assert body["verdict"] == state
+    assert body["policy_version"] == "2026.11.1"
+    assert body["evaluated_at"].startswith("2026-11-26")
+
+
+@pytest.mark.parametrize(
+    ("state", "deployable"), [("deployable", True), ("not_deployable", False), ("error", False)]
+)
+def test_model_verdicts_answer_deployable_only_when_deployable(gate_host, state, deployable):
+    status, body = get(gate_host, f"gate/models/ft-{state}")
+    assert status == 200
+    assert body["deployable"] is deployable
+    assert set(body["categories"]) == {"Hate", "SelfHarm", "Sexual", "Violence"}
+
+
+def test_unknown_verdicts_are_pending_and_requests_need_the_key(gate_host):
+    assert get(gate_host, "gate/models/ft-unknown") == (404, {"status": "pending"})
+    assert get(gate_host, f"gate/data/{'f' * 64}") == (404, {"status": "pending"})
+    assert get(gate_host, "gate/models/ft-deployable", key=None)[0] == 401
+    assert get(gate_host, "gate/models/ft-deployable", key="wrong")[0] == 401
+    assert get(gate_host, "gate/data/not-a-sha")[0] == 400
+    assert get(gate_host, "gate/blobs/x")[0] == 404
+
+
+def run_cli(host, *args: str) -> int:
+    return cli.main(["gate", *args, "--url", host.endpoint, "--key", "function-key"])
+
+
+def test_cli_exit_codes(gate_host, capsys, monkeypatch):
+    assert run_cli(gate_host, "model", "ft-deployable") == 0
+    assert run_cli(gate_host, "model", "ft-not_deployable") == 1
+    assert run_cli(gate_host, "model", "ft-error") == 1
+    assert run_cli(gate_host, "data", SHA["passed"]) == 0
+    assert run_cli(gate_host, "data", SHA["invalid"]) == 1
+    assert run_cli(gate_host, "model", "ft-unknown", "--wait", "0.3s", "--interval", "0.1s") == 4
+    monkeypatch.setenv("FTGATE_FUNCTION_KEY", "wrong")
+    assert cli.main(["gate", "model", "ft-deployable", "--url", gate_host.endpoint]) == 3
+    assert "HTTP 401" in capsys.readouterr().err
+
+
+def test_cli_waits_until_the_verdict_arrives(gate_host):
+    def write_later():
+        async def put():
+            async with TableVerdictStore.open(*gate_host.store_args) as store:
+                await store.put_model_verdict(_model_entity("ft-late", "deployable"))
+
+        threading.Timer(0.5, lambda: asyncio.run(put())).start()
+
+    write_later()
+    assert run_cli(gate_host, "model", "ft-late", "--wait", "10s", "--interval", "0.1s") == 0
+
+
+def test_cli_writes_a_junit_report_with_a_case_per_category(gate_host, tmp_path):
+    report = tmp_path / "gate.xml"
+    assert run_cli(gate_host, "model", "ft-not_deployable", "--junit", str(report)) == 1
+    suite = ElementTree.parse(report).getroot()
+    cases = suite.findall("testcase")
+    assert [case.get("name") for case in cases] == ["Hate", "SelfHarm", "Sexual", "Violence"]
+    assert suite.get("failures") == "4"
+    assert cases[0].find("failure").get("message") == "unacceptable"
+    run_cli(gate_host, "data", SHA["failed"], "--junit", str(report))
+    suite = ElementTree.parse(report).getroot()
+    assert suite.get("failures") == "1"
+
+
+def test_durations():
+    assert [parse_duration(t) for t in ("90s", "15m", "2h", "30")] == [90, 900, 7200, 30]
+    with pytest.raises(ValueError, match="not a duration"):
+        parse_duration("soon")
