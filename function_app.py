@@ -3,7 +3,8 @@
 Triggers stay thin: read the binding, call the library in ``shared/``, write the
 verdict. Settings (see README): TRAINING_STORAGE (connection, identity-based in
 Azure), TRAINING_CONTAINER, VERDICTS_TABLE, MODEL_EVALUATIONS_QUEUE,
-CONTENT_SAFETY_ENDPOINT, AZURE_OPENAI_ENDPOINT.
+CONTENT_SAFETY_ENDPOINT, AZURE_OPENAI_ENDPOINT, FINE_TUNING_WEBHOOK_SECRET,
+FINE_TUNING_POLL_SCHEDULE.
 """
 
 # No `from __future__ import annotations` here: the Python worker reads parameter
@@ -22,9 +23,10 @@ from shared.evaluations import (
     evaluate_request,
     model_error_entity,
 )
+from shared.finetuning import EvaluationQueue, OpenAIJobs, handle_webhook, poll_jobs
 from shared.gate import GateAnswer, data_answer, model_answer
 from shared.settings import STORAGE_CONNECTION, AppSettings
-from shared.simulation.targets import ChatTarget
+from shared.simulation.targets import ChatTarget, azure_openai_client
 from shared.uploads import open_blob, record_poisoned, screen_upload
 from shared.verdicts import TableVerdictStore
 
@@ -145,3 +147,47 @@ def _json(answer: GateAnswer) -> func.HttpResponse:
     return func.HttpResponse(
         json.dumps(answer.body), status_code=answer.status, mimetype="application/json"
     )
+
+
+@app.function_name("fine_tuning_webhook")
+@app.route(route="webhooks/fine-tuning", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+async def fine_tuning_webhook(req: func.HttpRequest) -> func.HttpResponse:
+    """Azure OpenAI's fine-tuning events; authenticated by their signature, not a key."""
+    settings = AppSettings.from_environment()
+    if not settings.webhook_secret:
+        log.error("FINE_TUNING_WEBHOOK_SECRET is not set; webhook refused")
+        return _json(GateAnswer(503, {"error": "the webhook is not configured"}))
+    endpoint = settings.require_openai_endpoint()
+    async with (
+        TableVerdictStore.open(settings.storage, settings.verdicts_table) as store,
+        EvaluationQueue.open(settings.storage, settings.model_queue) as queue,
+        azure_openai_client(endpoint) as client,
+    ):
+        answer = await handle_webhook(
+            req.get_body(),
+            dict(req.headers),
+            secret=settings.webhook_secret,
+            jobs=OpenAIJobs(client),
+            store=store,
+            queue=queue,
+        )
+    return _json(GateAnswer(answer.status, answer.body))
+
+
+@app.function_name("poll_fine_tuning_jobs")
+@app.timer_trigger(arg_name="timer", schedule="%FINE_TUNING_POLL_SCHEDULE%")
+async def poll_fine_tuning_jobs(timer: func.TimerRequest) -> None:
+    """The safety net for a missed webhook: queue succeeded jobs nobody queued."""
+    settings = AppSettings.from_environment()
+    endpoint = settings.require_openai_endpoint()
+    async with (
+        TableVerdictStore.open(settings.storage, settings.verdicts_table) as store,
+        EvaluationQueue.open(settings.storage, settings.model_queue) as queue,
+        azure_openai_client(endpoint) as client,
+    ):
+
+        async def has_verdict(model: str) -> bool:
+            return await store.get_model_verdict(model) is not None
+
+        queued = await poll_jobs(OpenAIJobs(client), store, queue, has_verdict)
+    log.info("fine-tuning poll: %d evaluations queued", queued)

@@ -9,6 +9,7 @@ until it is poisoned. Only outcomes and counts are stored: no prompt, no output.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import random
@@ -65,7 +66,8 @@ class EvaluationRequest:
         return cls(model.strip(), **fields)
 
     def as_message(self) -> str:
-        return json.dumps({k: v for k, v in self.__dict__.items() if v is not None})
+        fields = dataclasses.asdict(self)
+        return json.dumps({name: value for name, value in fields.items() if value is not None})
 
 
 def model_verdict_entity(verdict: ModelVerdict, request: EvaluationRequest) -> dict[str, Any]:

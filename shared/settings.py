@@ -118,6 +118,8 @@ class AppSettings:
     verdicts_table: str = "verdicts"
     openai_endpoint: str | None = None  # the Azure OpenAI resource serving fine-tuned models
     openai_max_rpm: float | None = None  # the evaluation deployment's requests/minute quota
+    model_queue: str = "model-evaluations"
+    webhook_secret: str | None = None  # whsec_..., from Key Vault in Azure
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> AppSettings:
@@ -126,6 +128,8 @@ class AppSettings:
             training_container=environ.get("TRAINING_CONTAINER") or "training-data",
             verdicts_table=environ.get("VERDICTS_TABLE") or "verdicts",
             openai_endpoint=environ.get("AZURE_OPENAI_ENDPOINT") or None,
+            model_queue=environ.get("MODEL_EVALUATIONS_QUEUE") or "model-evaluations",
+            webhook_secret=environ.get("FINE_TUNING_WEBHOOK_SECRET") or None,
             openai_max_rpm=(
                 _positive(environ, "AZURE_OPENAI_MAX_RPM", 1.0)
                 if environ.get("AZURE_OPENAI_MAX_RPM")

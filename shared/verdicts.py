@@ -55,6 +55,8 @@ class VerdictStore(Protocol):
 
     async def put_model_verdict(self, entity: dict[str, Any]) -> None: ...
 
+    async def first_time(self, partition: str, name: str) -> bool: ...
+
 
 def data_verdict_entity(
     verdict: DataVerdict, *, blob_name: str | None = None, etag: str | None = None
@@ -170,6 +172,16 @@ class TableVerdictStore(AsyncClosing):
 
     async def put_model_verdict(self, entity: dict[str, Any]) -> None:
         await self._table.upsert_entity(entity)
+
+    async def first_time(self, partition: str, name: str) -> bool:
+        """Record a once-only marker; False if it was recorded before (an atomic insert)."""
+        try:
+            await self._table.create_entity(
+                {"PartitionKey": partition, "RowKey": row_key(name), "At": datetime.now(UTC)}
+            )
+        except ResourceExistsError:
+            return False
+        return True
 
     async def _get(self, partition: str, row: str) -> dict[str, Any] | None:
         try:

@@ -22,6 +22,8 @@ def test_function_app_loads_as_a_v2_app():
         "evaluate_model",
         "record_poisoned_evaluation",
         "gate",
+        "fine_tuning_webhook",
+        "poll_fine_tuning_jobs",
     }
 
 

@@ -86,23 +86,7 @@ class ChatTarget(AsyncClosing):
     @classmethod
     def azure(cls, endpoint: str, deployment: str, **options: Any) -> ChatTarget:
         """An Azure OpenAI deployment; Entra ID unless AZURE_OPENAI_API_KEY is set."""
-        key = os.environ.get("AZURE_OPENAI_API_KEY")
-        auth: dict[str, Any] = {"api_key": key}
-        if not key:
-            from azure.identity.aio import (  # noqa: PLC0415 - only for Entra ID
-                DefaultAzureCredential,
-                get_bearer_token_provider,
-            )
-
-            auth = {
-                "azure_ad_token_provider": get_bearer_token_provider(
-                    DefaultAzureCredential(), _COGNITIVE_SCOPE
-                )
-            }
-        client = openai.AsyncAzureOpenAI(
-            azure_endpoint=endpoint, api_version=AZURE_API_VERSION, max_retries=0, **auth
-        )
-        return cls(client, deployment, **options)
+        return cls(azure_openai_client(endpoint), deployment, **options)
 
     @classmethod
     def compatible(cls, base_url: str, model: str, **options: Any) -> ChatTarget:
@@ -159,6 +143,24 @@ class ChatTarget(AsyncClosing):
             temperature=self._temperature,
             timeout=self._timeout,
         )
+
+
+def azure_openai_client(endpoint: str) -> openai.AsyncAzureOpenAI:
+    """An Azure OpenAI client: Entra ID (managed identity in Azure) unless
+    AZURE_OPENAI_API_KEY opts into a key. Retries are the caller's."""
+    key = os.environ.get("AZURE_OPENAI_API_KEY")
+    auth: dict[str, Any] = {"api_key": key}
+    if not key:
+        from azure.identity.aio import (  # noqa: PLC0415 - only for Entra ID
+            DefaultAzureCredential,
+            get_bearer_token_provider,
+        )
+
+        provider = get_bearer_token_provider(DefaultAzureCredential(), _COGNITIVE_SCOPE)
+        auth = {"azure_ad_token_provider": provider}
+    return openai.AsyncAzureOpenAI(
+        azure_endpoint=endpoint, api_version=AZURE_API_VERSION, max_retries=0, **auth
+    )
 
 
 def _reply(completion: Any) -> Reply:

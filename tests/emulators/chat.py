@@ -59,11 +59,41 @@ class ChatEmulator(BackgroundServer):
         super().__init__()
         self.knobs = knobs or ChatKnobs()
         self.stats = RequestStats()
+        self.jobs: dict[str, dict[str, Any]] = {}
         self._rng = random.Random(self.knobs.seed)
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/chat/completions", self._openai)
         app.router.add_post("/openai/deployments/{deployment}/chat/completions", self._azure)
+        for prefix in ("/v1", "/openai"):
+            app.router.add_get(f"{prefix}/fine_tuning/jobs", self._list_jobs)
+            app.router.add_get(f"{prefix}/fine_tuning/jobs/{{job_id}}", self._get_job)
+
+    def add_job(self, job_id: str, fine_tuned_model: str | None, status: str = "succeeded") -> None:
+        """A fine-tuning job the jobs API will report."""
+        self.jobs[job_id] = {
+            "id": job_id,
+            "object": "fine_tuning.job",
+            "model": "gpt-4o-mini-2024-07-18",
+            "fine_tuned_model": fine_tuned_model,
+            "status": status,
+            "created_at": int(time.time()),
+            "training_file": "file-abc",
+            "hyperparameters": {"n_epochs": 3},
+            "result_files": [],
+            "organization_id": "org",
+            "seed": 1,
+        }
+
+    async def _list_jobs(self, request: web.Request) -> web.Response:
+        jobs = list(reversed(self.jobs.values()))[: int(request.query.get("limit", 20))]
+        return web.json_response({"object": "list", "data": jobs, "has_more": False})
+
+    async def _get_job(self, request: web.Request) -> web.Response:
+        job = self.jobs.get(request.match_info["job_id"])
+        if job is None:
+            return _error(404, "not_found", "No such job.")
+        return web.json_response(job)
 
     async def _openai(self, request: web.Request) -> web.Response:
         body = await _body(request)
