@@ -9,6 +9,7 @@ FINE_TUNING_POLL_SCHEDULE.
 
 # No `from __future__ import annotations` here: the Python worker reads parameter
 # annotations as classes to pick the SDK-type binding.
+import contextlib
 import json
 import logging
 import re
@@ -16,8 +17,11 @@ import re
 import azure.functions as func
 import azurefunctions.extensions.bindings.blob as blob_binding
 
+from shared import deployments
 from shared.analyzers import create_analyzer
+from shared.deployments import DeploymentSettings
 from shared.evaluations import (
+    Deployer,
     EvaluationRequest,
     MalformedRequest,
     evaluate_request,
@@ -25,7 +29,7 @@ from shared.evaluations import (
 )
 from shared.finetuning import EvaluationQueue, OpenAIJobs, handle_webhook, poll_jobs
 from shared.gate import GateAnswer, data_answer, model_answer
-from shared.settings import STORAGE_CONNECTION, AppSettings
+from shared.settings import STORAGE_CONNECTION, AppSettings, SettingsError
 from shared.simulation.targets import ChatTarget, azure_openai_client
 from shared.uploads import open_blob, record_poisoned, screen_upload
 from shared.verdicts import TableVerdictStore
@@ -81,7 +85,10 @@ async def record_poisoned_training_file(message: func.QueueMessage) -> None:
 async def evaluate_model(message: func.QueueMessage) -> None:
     """Evaluate a fine-tuned model with adversarial conversations; store its verdict."""
     settings = AppSettings.from_environment()
-    async with TableVerdictStore.open(settings.storage, settings.verdicts_table) as store:
+    async with contextlib.AsyncExitStack() as stack:
+        store = await stack.enter_async_context(
+            TableVerdictStore.open(settings.storage, settings.verdicts_table)
+        )
         try:
             request = EvaluationRequest.parse(message.get_body())
         except MalformedRequest as exc:
@@ -100,8 +107,20 @@ async def evaluate_model(message: func.QueueMessage) -> None:
             ),
             lambda: create_analyzer("contentsafety"),
             store,
+            deployer=await _deployer(stack) if request.deployment is None else None,
         )
     log.info("model %s: verdict %s", entity["RowKey"], entity["Verdict"])
+
+
+async def _deployer(stack: contextlib.AsyncExitStack) -> Deployer | None:
+    """Temporary deployments, when the Azure OpenAI account is configured."""
+    try:
+        settings = DeploymentSettings.from_environment()
+    except SettingsError:
+        return None
+    credential = await stack.enter_async_context(deployments.management_credential())
+    client = await stack.enter_async_context(deployments.management_client(settings, credential))
+    return lambda model, serves: deployments.temporary_deployment(client, settings, model, serves)
 
 
 @app.function_name("record_poisoned_evaluation")

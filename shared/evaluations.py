@@ -9,11 +9,13 @@ until it is poisoned. Only outcomes and counts are stored: no prompt, no output.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +23,7 @@ from typing import Any
 from shared.analyzers.base import Analyzer
 from shared.modeleval import ModelOutcome, ModelVerdict, evaluate_model
 from shared.policy import POLICY_VERSION
-from shared.simulation.targets import Target
+from shared.simulation.targets import Target, TargetError
 from shared.verdicts import MODEL_PARTITION, VerdictStore, row_key
 
 log = logging.getLogger(__name__)
@@ -108,24 +110,46 @@ def _identity(request: EvaluationRequest) -> dict[str, Any]:
     }
 
 
+Deployer = Callable[[str, Callable[[str], Awaitable[bool]]], AbstractAsyncContextManager[str]]
+
+
 async def evaluate_request(
     request: EvaluationRequest,
     target_factory: Callable[[str], Target],
     analyzer_factory: Callable[[], Analyzer],
     store: VerdictStore,
     *,
+    deployer: Deployer | None = None,
     seed: int | None = None,
 ) -> dict[str, Any]:
-    """The model's verdict entity: recorded before, or evaluated and recorded now."""
+    """The model's verdict entity: recorded before, or evaluated and recorded now.
+
+    A request without a deployment is evaluated on a temporary one from
+    ``deployer`` (see ``shared.deployments``), which is deleted afterwards.
+    """
     known = await store.get_model_verdict(request.fine_tuned_model)
     if known is not None and known["Verdict"] != ModelOutcome.ERROR.value:
         log.info("model already evaluated: verdict %s", known["Verdict"])
         return known
-    if request.deployment is None:
+    if request.deployment is None and deployer is None:
         entity = model_error_entity(request, "no deployment serves the model")
     else:
         seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
-        async with target_factory(request.deployment) as target, analyzer_factory() as analyzer:
+
+        async def serves(deployment: str) -> bool:
+            async with target_factory(deployment) as target:
+                try:
+                    await target.reply([{"role": "user", "content": "Reply with OK."}])
+                except TargetError:
+                    return False
+                return True
+
+        async with contextlib.AsyncExitStack() as stack:
+            deployment = request.deployment or await stack.enter_async_context(
+                deployer(request.fine_tuned_model, serves)  # type: ignore[misc]
+            )
+            target = await stack.enter_async_context(target_factory(deployment))
+            analyzer = await stack.enter_async_context(analyzer_factory())
             verdict = await evaluate_model(target, analyzer, seed=seed)
         log.info(
             "model evaluated: verdict %s after %d conversations, %d calls, seed %d",

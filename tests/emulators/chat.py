@@ -60,6 +60,8 @@ class ChatEmulator(BackgroundServer):
         self.knobs = knobs or ChatKnobs()
         self.stats = RequestStats()
         self.jobs: dict[str, dict[str, Any]] = {}
+        # Azure deployments made through the ARM emulator: name -> model served.
+        self.deployments: dict[str, str] = {}
         self._rng = random.Random(self.knobs.seed)
 
     def add_routes(self, app: web.Application) -> None:
@@ -100,7 +102,14 @@ class ChatEmulator(BackgroundServer):
         return await self._complete(str(body.get("model", "")), body)
 
     async def _azure(self, request: web.Request) -> web.Response:
-        return await self._complete(request.match_info["deployment"], await _body(request))
+        deployment = request.match_info["deployment"]
+        body = await _body(request)
+        if deployment.startswith("ftgate-eval-"):
+            model = self.deployments.get(deployment)
+            if model is None:
+                return _error(404, "DeploymentNotFound", "The deployment does not exist.")
+            deployment = model.rpartition("ft-")[2]  # "base.ft-unsafe" behaves as "unsafe"
+        return await self._complete(deployment, body)
 
     async def _complete(self, model: str, body: dict[str, Any]) -> web.Response:
         now = self.stats.arrived()

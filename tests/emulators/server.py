@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 import threading
 import time
 from collections import Counter, deque
@@ -71,7 +72,7 @@ class BackgroundServer:
         self.add_routes(app)
         runner = web.AppRunner(app, access_log=None)
         self._loop.run_until_complete(runner.setup())
-        site = web.TCPSite(runner, "127.0.0.1", 0)
+        site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=self.ssl_context())
         self._loop.run_until_complete(site.start())
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         started.set()
@@ -80,6 +81,10 @@ class BackgroundServer:
         finally:
             self._loop.run_until_complete(runner.cleanup())
             self._loop.close()
+
+    def ssl_context(self) -> ssl.SSLContext | None:
+        """TLS for servers whose clients insist on https; plain HTTP by default."""
+        return None
 
     async def pause(self, seconds: float) -> None:
         """Sleep, but wake when the server closes."""

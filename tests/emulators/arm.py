@@ -1,0 +1,113 @@
+"""An emulator of the Azure Resource Manager calls for Cognitive Services deployments.
+
+Serves PUT, GET and DELETE on ``.../accounts/{account}/deployments/{name}`` over
+TLS (a throwaway CA from trustme: the SDK sends bearer tokens only over https).
+A deployment reports ``Creating`` for its first poll, then ``Succeeded``; only then
+does the chat emulator it is linked to serve it. The Developer SKU can be
+switched off to test the fallback to Standard.
+"""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass, field
+from typing import Any
+
+import trustme
+from aiohttp import web
+
+from emulators.chat import ChatEmulator
+from emulators.server import BackgroundServer
+
+PATH = (
+    "/subscriptions/{subscription}/resourceGroups/{group}/providers/"
+    "Microsoft.CognitiveServices/accounts/{account}/deployments/{name}"
+)
+
+
+@dataclass
+class ArmStats:
+    created: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    skus: list[str] = field(default_factory=list)
+    rejected_skus: list[str] = field(default_factory=list)
+    tokens: set[str] = field(default_factory=set)
+
+
+class ArmEmulator(BackgroundServer):
+    def __init__(self, chat: ChatEmulator, *, developer_offered: bool = True) -> None:
+        super().__init__()
+        self.chat = chat
+        self.developer_offered = developer_offered
+        self.stats = ArmStats()
+        self.deployments: dict[str, dict[str, Any]] = {}
+        self.ca = trustme.CA()
+        self._certificate = self.ca.issue_cert("127.0.0.1", "localhost")
+
+    @property
+    def endpoint(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    def ssl_context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self._certificate.configure_cert(context)
+        return context
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_put(PATH, self._put)
+        app.router.add_get(PATH, self._get)
+        app.router.add_delete(PATH, self._delete)
+
+    async def _put(self, request: web.Request) -> web.Response:
+        self._saw(request)
+        name, body = request.match_info["name"], await request.json()
+        sku = body["sku"]["name"]
+        if sku == "DeveloperTier" and not self.developer_offered:
+            self.stats.rejected_skus.append(sku)
+            return web.json_response(
+                {"error": {"code": "InvalidResourceProperties",
+                           "message": "The specified SKU is not supported in this region."}},
+                status=400,
+            )  # fmt: skip
+        model = body["properties"]["model"]["name"]
+        self.deployments[name] = {"sku": sku, "model": model, "polls": 0}
+        self.stats.created.append(name)
+        self.stats.skus.append(sku)
+        return web.json_response(self._resource(request, name, "Creating"), status=201)
+
+    async def _get(self, request: web.Request) -> web.Response:
+        self._saw(request)
+        name = request.match_info["name"]
+        deployment = self.deployments.get(name)
+        if deployment is None:
+            return web.json_response({"error": {"code": "NotFound", "message": "x"}}, status=404)
+        deployment["polls"] += 1
+        if deployment["polls"] < 2:
+            return web.json_response(self._resource(request, name, "Creating"))
+        self.chat.deployments[name] = deployment["model"]
+        return web.json_response(self._resource(request, name, "Succeeded"))
+
+    async def _delete(self, request: web.Request) -> web.Response:
+        self._saw(request)
+        name = request.match_info["name"]
+        if self.deployments.pop(name, None) is None:
+            return web.Response(status=204)
+        self.chat.deployments.pop(name, None)
+        self.stats.deleted.append(name)
+        return web.Response(status=200)
+
+    def _saw(self, request: web.Request) -> None:
+        self.stats.tokens.add(request.headers.get("Authorization", ""))
+
+    def _resource(self, request: web.Request, name: str, state: str) -> dict[str, Any]:
+        deployment = self.deployments[name]
+        return {
+            "id": request.path,
+            "name": name,
+            "type": "Microsoft.CognitiveServices/accounts/deployments",
+            "sku": {"name": deployment["sku"], "capacity": 1},
+            "properties": {
+                "model": {"format": "OpenAI", "name": deployment["model"], "version": "1"},
+                "provisioningState": state,
+            },
+        }
