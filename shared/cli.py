@@ -15,6 +15,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -27,11 +28,12 @@ from shared.gateclient import GateError, ask, exit_code, junit_report, parse_dur
 from shared.modeleval import ModelOutcome, ModelVerdict, evaluate_model
 from shared.policy import CATEGORIES, POLICY_VERSION
 from shared.screening import DataVerdict, Outcome, screen
-from shared.settings import SettingsError, content_safety_configured
+from shared.settings import AppSettings, SettingsError, content_safety_configured
 from shared.simulation.driver import ConversationResult
 from shared.simulation.strategies import SCRIPTED, AttackerStrategy, Strategy
 from shared.simulation.targets import ChatTarget
 from shared.trainingdata import iter_chunks
+from shared.verdicts import TableVerdictStore
 
 EXIT_CODES: Final = {Outcome.PASSED: 0, Outcome.FAILED: 1, Outcome.INVALID: 2, Outcome.ERROR: 3}
 EXIT_USAGE: Final = 64
@@ -119,6 +121,16 @@ def build_parser() -> argparse.ArgumentParser:
     gate.add_argument("--interval", default="15s", help=argparse.SUPPRESS)
     gate.add_argument("--junit", help="write a JUnit XML report here")
 
+    verdicts = commands.add_parser(
+        "verdicts",
+        help="read the verdict table (TRAINING_STORAGE, VERDICTS_TABLE; Entra ID or Azurite)",
+    )
+    verdicts.add_argument("action", choices=("list", "show"))
+    verdicts.add_argument("key", nargs="?", help="show: a model name or a file's SHA-256")
+    verdicts.add_argument("--kind", choices=("data", "model"), default=None)
+    verdicts.add_argument("--limit", type=_positive_int, default=20)
+    verdicts.add_argument("--json", action="store_true")
+
     analyze = commands.add_parser(
         "analyze",
         help="score texts, one per input line, in the four harm categories",
@@ -144,6 +156,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _eval_model(args)
     if args.command == "gate":
         return _gate(args)
+    if args.command == "verdicts":
+        try:
+            return asyncio.run(_verdicts(args))
+        except SettingsError as exc:
+            print(f"ftgate: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     try:
         with _open_input(args.file) as stream:
             if args.command == "scan-data":
@@ -398,6 +416,41 @@ def _gate(args: argparse.Namespace) -> int:
     else:
         print(f"{args.kind} {args.key}: {reply.body.get('verdict')} — {reply.body.get('message')}")
     return exit_code(reply)
+
+
+# --------------------------------------------------------------------------- verdicts
+
+_VERDICT_COLUMNS: Final = ("RowKey", "Verdict", "PolicyVersion", "EvaluatedAt", "Message")
+
+
+async def _verdicts(args: argparse.Namespace) -> int:
+    settings = AppSettings.from_environment()
+    async with TableVerdictStore.open(settings.storage, settings.verdicts_table) as store:
+        if args.action == "list":
+            kinds = [args.kind] if args.kind else ["data", "model"]
+            rows = []
+            for kind in kinds:
+                rows += await store.list_verdicts(kind, args.limit)
+        else:
+            if not args.key:
+                print("ftgate: verdicts show needs a model name or a SHA-256", file=sys.stderr)
+                return EXIT_USAGE
+            by_sha = re.fullmatch(r"[0-9a-fA-F]{64}", args.key) and args.kind != "model"
+            found = await (
+                store.get_data_verdict(args.key.lower())
+                if by_sha
+                else store.get_model_verdict(args.key)
+            )
+            if found is None:
+                print(f"{args.key}: no verdict (pending)")
+                return gateclient.EXIT_PENDING
+            rows = [found]
+    if args.json:
+        print(json.dumps(rows, indent=2, default=str))
+    else:
+        for row in rows:
+            print("  ".join(f"{row.get(column, '')}" for column in _VERDICT_COLUMNS))
+    return 0
 
 
 # --------------------------------------------------------------------------- analyze

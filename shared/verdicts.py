@@ -173,6 +173,17 @@ class TableVerdictStore(AsyncClosing):
     async def put_model_verdict(self, entity: dict[str, Any]) -> None:
         await self._table.upsert_entity(entity)
 
+    async def list_verdicts(self, partition: str, limit: int) -> list[dict[str, Any]]:
+        """Up to ``limit`` verdicts of one kind (``data`` or ``model``)."""
+        found: list[dict[str, Any]] = []
+        async for entity in self._table.query_entities(
+            "PartitionKey eq @partition", parameters={"partition": partition}
+        ):
+            found.append(dict(entity))
+            if len(found) >= limit:
+                break
+        return found
+
     async def first_time(self, partition: str, name: str) -> bool:
         """Record a once-only marker; False if it was recorded before (an atomic insert)."""
         try:

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import azure.functions as func
+import yaml
 
 import function_app
 from conftest import app_functions
@@ -61,3 +62,12 @@ def test_runtime_requirements_hold_only_what_the_app_needs():
     ]
     assert "azure-functions" in lines
     assert not {"pytest", "ruff"} & set(lines)
+
+
+def test_the_pipeline_examples_parse_and_gate_both_steps():
+    for name in ("azure-pipelines.yml", "github-actions.yml"):
+        text = (ROOT / "examples" / "pipelines" / name).read_text()
+        assert yaml.safe_load(text)  # valid YAML
+        assert "ftgate gate data" in text
+        assert "ftgate gate model" in text
+        assert "--junit" in text

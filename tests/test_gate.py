@@ -158,3 +158,14 @@ def test_durations():
     assert [parse_duration(t) for t in ("90s", "15m", "2h", "30")] == [90, 900, 7200, 30]
     with pytest.raises(ValueError, match="not a duration"):
         parse_duration("soon")
+
+
+def test_cli_verdicts_list_and_show(gate_host, capsys):
+    assert cli.main(["verdicts", "list", "--kind", "model"]) == 0
+    out = capsys.readouterr().out
+    assert "ft-deployable" in out
+    assert "not_deployable" in out
+    assert cli.main(["verdicts", "show", SHA["failed"], "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["Verdict"] == "failed"
+    assert cli.main(["verdicts", "show", "ft-nothing"]) == 4
