@@ -1,0 +1,202 @@
+// ftgate in one subscription deployment: `azd up`, or
+// `az deployment sub create --location <region> --template-file infra/main.bicep --parameters ...`.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the environment; used in resource names and the azd-env-name tag.')
+param environmentName string
+
+@minLength(1)
+@description('The one region for everything: it must be the Azure OpenAI account\'s region.')
+param location string
+
+@description('The existing Azure OpenAI account whose fine-tuned models ftgate evaluates.')
+param openAiAccountName string
+
+@description('The resource group of that account.')
+param openAiResourceGroupName string
+
+@description('An existing Azure AI Content Safety endpoint; empty to create one here.')
+param contentSafetyEndpoint string = ''
+
+@description('Azure OpenAI fine-tuning webhook signing secret (whsec_...).')
+@secure()
+param fineTuningWebhookSecret string = ''
+
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int = 2048
+
+@description('Requests per second the Content Safety resource allows (S0: 100).')
+param contentSafetyMaxRps int = 100
+
+@description('Private endpoints for storage and Content Safety, and VNet integration.')
+param privateNetworking bool = false
+
+@description('Email for alert notifications; empty for none.')
+param alertEmail string = ''
+
+var abbrs = loadJsonContent('abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+var trainingContainerName = 'training-data'
+var deploymentContainerName = 'app-package-${take(resourceToken, 7)}'
+var modelQueueName = 'model-evaluations'
+var verdictsTableName = 'verdicts'
+var createContentSafety = empty(contentSafetyEndpoint)
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: '${abbrs.resourceGroup}${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: '${abbrs.managedIdentity}${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: '${abbrs.logAnalytics}${resourceToken}'
+    appInsightsName: '${abbrs.appInsights}${resourceToken}'
+    location: location
+    tags: tags
+    alertEmail: alertEmail
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: '${abbrs.storageAccount}${resourceToken}'
+    location: location
+    tags: tags
+    trainingContainerName: trainingContainerName
+    deploymentContainerName: deploymentContainerName
+    modelQueueName: modelQueueName
+    verdictsTableName: verdictsTableName
+    privateNetworking: privateNetworking
+  }
+}
+
+module contentSafety 'modules/contentsafety.bicep' = if (createContentSafety) {
+  name: 'contentsafety'
+  scope: rg
+  params: {
+    name: '${abbrs.contentSafety}${resourceToken}'
+    location: location
+    tags: tags
+    privateNetworking: privateNetworking
+  }
+}
+
+module openAi 'modules/openai-access.bicep' = {
+  name: 'openai-access'
+  scope: resourceGroup(openAiResourceGroupName)
+  params: {
+    accountName: openAiAccountName
+    location: location
+    principalId: identity.outputs.principalId
+  }
+}
+
+module network 'modules/network.bicep' = if (privateNetworking) {
+  name: 'network'
+  scope: rg
+  params: {
+    name: '${abbrs.virtualNetwork}${resourceToken}'
+    location: location
+    tags: tags
+    storageId: storage.outputs.id
+    contentSafetyId: createContentSafety ? contentSafety.outputs.id : ''
+  }
+}
+
+module rbac 'modules/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    principalId: identity.outputs.principalId
+    storageName: storage.outputs.name
+    contentSafetyName: createContentSafety ? contentSafety.outputs.name : ''
+    appInsightsName: monitoring.outputs.appInsightsName
+  }
+}
+
+// Every setting the code reads (see README); identity-based connections only.
+var appSettings = {
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identity.outputs.clientId
+  AzureWebJobsStorage__blobServiceUri: storage.outputs.blobEndpoint
+  AzureWebJobsStorage__queueServiceUri: storage.outputs.queueEndpoint
+  AzureWebJobsStorage__tableServiceUri: storage.outputs.tableEndpoint
+  TRAINING_STORAGE__credential: 'managedidentity'
+  TRAINING_STORAGE__clientId: identity.outputs.clientId
+  TRAINING_STORAGE__blobServiceUri: storage.outputs.blobEndpoint
+  TRAINING_STORAGE__queueServiceUri: storage.outputs.queueEndpoint
+  TRAINING_STORAGE__tableServiceUri: storage.outputs.tableEndpoint
+  AZURE_CLIENT_ID: identity.outputs.clientId
+  APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.outputs.clientId};Authorization=AAD'
+  TRAINING_CONTAINER: trainingContainerName
+  VERDICTS_TABLE: verdictsTableName
+  MODEL_EVALUATIONS_QUEUE: modelQueueName
+  CONTENT_SAFETY_ENDPOINT: createContentSafety ? contentSafety.outputs.endpoint : contentSafetyEndpoint
+  CONTENT_SAFETY_MAX_RPS: string(contentSafetyMaxRps)
+  AZURE_OPENAI_ENDPOINT: openAi.outputs.endpoint
+  AZURE_SUBSCRIPTION_ID: subscription().subscriptionId
+  AZURE_OPENAI_RESOURCE_GROUP: openAiResourceGroupName
+  AZURE_OPENAI_ACCOUNT: openAiAccountName
+  FINE_TUNING_WEBHOOK_SECRET: fineTuningWebhookSecret
+  FINE_TUNING_POLL_SCHEDULE: '0 */10 * * * *'
+}
+
+module functionApp 'modules/functionapp.bicep' = {
+  name: 'functionapp'
+  scope: rg
+  params: {
+    name: '${abbrs.functionApp}${resourceToken}'
+    planName: '${abbrs.plan}${resourceToken}'
+    location: location
+    tags: tags
+    identityId: identity.outputs.id
+    blobEndpoint: storage.outputs.blobEndpoint
+    deploymentContainerName: deploymentContainerName
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+    appSettings: appSettings
+    subnetId: privateNetworking ? network.outputs.appSubnetId : ''
+  }
+}
+
+module eventGrid 'modules/eventgrid.bicep' = {
+  name: 'eventgrid'
+  scope: rg
+  params: {
+    name: '${abbrs.eventGridSystemTopic}${resourceToken}'
+    location: location
+    tags: tags
+    storageId: storage.outputs.id
+  }
+}
+
+output AZURE_LOCATION string = location
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output FTGATE_URL string = 'https://${functionApp.outputs.defaultHostName}'
+output STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output EVENT_GRID_SYSTEM_TOPIC string = eventGrid.outputs.name
+output TRAINING_CONTAINER string = trainingContainerName

@@ -1,0 +1,98 @@
+// Log Analytics and Application Insights (Entra ID only), and the alerts ops acts on.
+param logAnalyticsName string
+param appInsightsName string
+param location string
+param tags object
+@description('Where alert notifications go; empty for no action group.')
+param alertEmail string = ''
+
+resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+  name: logAnalyticsName
+  location: location
+  tags: tags
+  properties: {
+    retentionInDays: 30
+    sku: { name: 'PerGB2018' }
+  }
+}
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
+  name: appInsightsName
+  location: location
+  tags: tags
+  kind: 'web'
+  properties: {
+    Application_Type: 'web'
+    WorkspaceResourceId: logAnalytics.id
+    DisableLocalAuth: true // telemetry is sent with the app's Entra ID identity
+  }
+}
+
+resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = if (!empty(alertEmail)) {
+  name: 'ag-${appInsightsName}'
+  location: 'global'
+  tags: tags
+  properties: {
+    groupShortName: 'ftgate'
+    enabled: true
+    emailReceivers: [
+      { name: 'ops', emailAddress: alertEmail, useCommonAlertSchema: true }
+    ]
+  }
+}
+
+// Verdict errors: the analyzer or the model could not be reached after retries.
+resource verdictErrors 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
+  name: 'alert-verdict-errors-${appInsightsName}'
+  location: location
+  tags: tags
+  properties: {
+    displayName: 'ftgate: error verdicts'
+    severity: 2
+    enabled: true
+    scopes: [appInsights.id]
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT15M'
+    criteria: {
+      allOf: [
+        {
+          query: 'traces | where message has "verdict error"'
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+        }
+      ]
+    }
+    actions: { actionGroups: empty(alertEmail) ? [] : [actionGroup.id] }
+  }
+}
+
+// Poison messages: a blob or an evaluation request failed on every retry.
+resource poisonMessages 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
+  name: 'alert-poison-${appInsightsName}'
+  location: location
+  tags: tags
+  properties: {
+    displayName: 'ftgate: poison messages'
+    severity: 2
+    enabled: true
+    scopes: [appInsights.id]
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT15M'
+    criteria: {
+      allOf: [
+        {
+          query: 'requests | where name in ("record_poisoned_training_file", "record_poisoned_evaluation")'
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+        }
+      ]
+    }
+    actions: { actionGroups: empty(alertEmail) ? [] : [actionGroup.id] }
+  }
+}
+
+output appInsightsId string = appInsights.id
+output appInsightsName string = appInsights.name
+output connectionString string = appInsights.properties.ConnectionString
