@@ -49,6 +49,18 @@ var modelQueueName = 'model-evaluations'
 var verdictsTableName = 'verdicts'
 var createContentSafety = empty(contentSafetyEndpoint)
 
+module region 'modules/region-check.bicep' = {
+  name: 'region-check'
+  scope: resourceGroup(openAiResourceGroupName)
+  params: {
+    accountName: openAiAccountName
+    location: location
+  }
+}
+
+// Every regional module below is placed at region.outputs.location, the checked region.
+var checkedLocation = region.outputs.location
+
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: '${abbrs.resourceGroup}${environmentName}'
   location: location
@@ -60,7 +72,7 @@ module identity 'modules/identity.bicep' = {
   scope: rg
   params: {
     name: '${abbrs.managedIdentity}${resourceToken}'
-    location: location
+    location: checkedLocation
     tags: tags
   }
 }
@@ -71,7 +83,7 @@ module monitoring 'modules/monitoring.bicep' = {
   params: {
     logAnalyticsName: '${abbrs.logAnalytics}${resourceToken}'
     appInsightsName: '${abbrs.appInsights}${resourceToken}'
-    location: location
+    location: checkedLocation
     tags: tags
     alertEmail: alertEmail
   }
@@ -82,7 +94,7 @@ module storage 'modules/storage.bicep' = {
   scope: rg
   params: {
     name: '${abbrs.storageAccount}${resourceToken}'
-    location: location
+    location: checkedLocation
     tags: tags
     trainingContainerName: trainingContainerName
     deploymentContainerName: deploymentContainerName
@@ -97,7 +109,7 @@ module contentSafety 'modules/contentsafety.bicep' = if (createContentSafety) {
   scope: rg
   params: {
     name: '${abbrs.contentSafety}${resourceToken}'
-    location: location
+    location: checkedLocation
     tags: tags
     privateNetworking: privateNetworking
   }
@@ -108,7 +120,6 @@ module openAi 'modules/openai-access.bicep' = {
   scope: resourceGroup(openAiResourceGroupName)
   params: {
     accountName: openAiAccountName
-    location: location
     principalId: identity.outputs.principalId
   }
 }
@@ -118,7 +129,7 @@ module network 'modules/network.bicep' = if (privateNetworking) {
   scope: rg
   params: {
     name: '${abbrs.virtualNetwork}${resourceToken}'
-    location: location
+    location: checkedLocation
     tags: tags
     storageId: storage.outputs.id
     contentSafetyId: createContentSafety ? contentSafety.outputs.id : ''
@@ -170,7 +181,7 @@ module functionApp 'modules/functionapp.bicep' = {
   params: {
     name: '${abbrs.functionApp}${resourceToken}'
     planName: '${abbrs.plan}${resourceToken}'
-    location: location
+    location: checkedLocation
     tags: tags
     identityId: identity.outputs.id
     blobEndpoint: storage.outputs.blobEndpoint
@@ -187,7 +198,7 @@ module eventGrid 'modules/eventgrid.bicep' = {
   scope: rg
   params: {
     name: '${abbrs.eventGridSystemTopic}${resourceToken}'
-    location: location
+    location: checkedLocation
     tags: tags
     storageId: storage.outputs.id
   }

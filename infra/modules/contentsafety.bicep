@@ -5,6 +5,7 @@ param tags object
 param privateNetworking bool
 
 resource contentSafety 'Microsoft.CognitiveServices/accounts@2024-10-01' = {
+  // checkov:skip=CKV_AZURE_134: public access is disabled with privateNetworking; without it the app calls Content Safety over its public endpoint, with Entra ID only (local auth disabled)
   name: name
   location: location
   tags: tags

@@ -13,6 +13,7 @@ param appSettings object
 param subnetId string = ''
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  // checkov:skip=CKV_AZURE_225: Flex Consumption zone redundancy depends on the region; the plan scales per event, not per instance count
   name: planName
   location: location
   tags: tags
@@ -27,6 +28,9 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
 }
 
 resource app 'Microsoft.Web/sites@2024-04-01' = {
+  // checkov:skip=CKV_AZURE_222: the fine-tuning webhook and Event Grid deliver from the internet; HTTP routes need a function key or a webhook signature
+  // checkov:skip=CKV_AZURE_212: Flex Consumption scales from zero per event; a minimum instance count would be an always-ready cost with no failover benefit
+  // checkov:skip=CKV_AZURE_213: Flex Consumption apps have no health-check path; failures surface as poison messages and alerts
   name: name
   location: location
   tags: union(tags, { 'azd-service-name': 'api' })
@@ -38,6 +42,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    clientCertEnabled: true
     clientCertMode: 'Optional'
     virtualNetworkSubnetId: empty(subnetId) ? null : subnetId
     siteConfig: {
@@ -68,6 +73,13 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   }
 
   resource settings 'config' = {
+    // checkov:skip=CKV_AZURE_66: failed request tracing is an App Service (IIS) log; Functions log to Application Insights
+    // checkov:skip=CKV_AZURE_63: HTTP logs are an App Service feature; Functions log requests to Application Insights
+    // checkov:skip=CKV_AZURE_65: detailed error pages are an App Service (IIS) feature; not applicable to Functions
+    // checkov:skip=CKV_AZURE_80: .NET Framework version does not apply to a Python app
+    // checkov:skip=CKV_AZURE_13: App Service Authentication does not fit webhooks and key-protected gate calls from pipelines
+    // checkov:skip=CKV_AZURE_88: Flex Consumption deploys from a blob container, not Azure Files
+    // checkov:skip=CKV_AZURE_222: this is the app-settings resource; public access is set on the site above
     name: 'appsettings'
     properties: appSettings
   }

@@ -6,16 +6,15 @@ param tags object
 param storageId string
 param contentSafetyId string = ''
 
-var endpoints = concat(
-  [
-    { name: 'blob', target: storageId, zone: 'privatelink.blob.${environment().suffixes.storage}' }
-    { name: 'queue', target: storageId, zone: 'privatelink.queue.${environment().suffixes.storage}' }
-    { name: 'table', target: storageId, zone: 'privatelink.table.${environment().suffixes.storage}' }
-  ],
-  empty(contentSafetyId) ? [] : [
-    { name: 'account', target: contentSafetyId, zone: 'privatelink.cognitiveservices.azure.com' }
-  ]
-)
+var storageEndpoints = [
+  { name: 'blob', target: storageId, zone: 'privatelink.blob.${environment().suffixes.storage}' }
+  { name: 'queue', target: storageId, zone: 'privatelink.queue.${environment().suffixes.storage}' }
+  { name: 'table', target: storageId, zone: 'privatelink.table.${environment().suffixes.storage}' }
+]
+var contentSafetyEndpoints = empty(contentSafetyId) ? [] : [
+  { name: 'account', target: contentSafetyId, zone: 'privatelink.cognitiveservices.azure.com' }
+]
+var endpoints = concat(storageEndpoints, contentSafetyEndpoints)
 
 resource vnet 'Microsoft.Network/virtualNetworks@2024-01-01' = {
   name: name

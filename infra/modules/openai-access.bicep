@@ -1,7 +1,5 @@
-// Access to the existing Azure OpenAI account, deployed in that account's resource
-// group; refuses a region other than the account's.
+// Access to the existing Azure OpenAI account, deployed in that account's resource group.
 param accountName string
-param location string
 param principalId string
 
 var roles = {
@@ -13,9 +11,6 @@ resource account 'Microsoft.CognitiveServices/accounts@2024-10-01' existing = {
   name: accountName
 }
 
-// Evaluations and verdicts stay in the resource's geography: one region for all.
-var sameRegion = toLower(replace(account.location, ' ', '')) == toLower(replace(location, ' ', ''))
-
 resource openAIUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(account.id, principalId, roles.cognitiveServicesOpenAIUser)
   scope: account
@@ -23,7 +18,7 @@ resource openAIUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
     principalId: principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.cognitiveServicesOpenAIUser)
-    description: sameRegion ? 'ftgate: evaluate fine-tuned models, read fine-tuning jobs' : fail('The location parameter must be the Azure OpenAI account region (${account.location}): ftgate keeps evaluations and verdicts in the resource\'s geography.')
+    description: 'ftgate: evaluate fine-tuned models, read fine-tuning jobs'
   }
 }
 
@@ -40,4 +35,3 @@ resource openAIContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' 
 }
 
 output endpoint string = account.properties.endpoint
-output location string = account.location
