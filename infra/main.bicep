@@ -34,6 +34,9 @@ param instanceMemoryMB int = 2048
 @description('Requests per second the Content Safety resource allows (S0: 100).')
 param contentSafetyMaxRps int = 100
 
+@description('Requests per minute the evaluation deployments allow; 0 for no client-side pacing.')
+param openAiMaxRpm int = 0
+
 @description('Private endpoints for storage and Content Safety, and VNet integration.')
 param privateNetworking bool = false
 
@@ -168,6 +171,7 @@ var appSettings = {
   CONTENT_SAFETY_ENDPOINT: createContentSafety ? contentSafety.outputs.endpoint : contentSafetyEndpoint
   CONTENT_SAFETY_MAX_RPS: string(contentSafetyMaxRps)
   AZURE_OPENAI_ENDPOINT: openAi.outputs.endpoint
+  AZURE_OPENAI_MAX_RPM: openAiMaxRpm > 0 ? string(openAiMaxRpm) : ''
   AZURE_SUBSCRIPTION_ID: subscription().subscriptionId
   AZURE_OPENAI_RESOURCE_GROUP: openAiResourceGroupName
   AZURE_OPENAI_ACCOUNT: openAiAccountName

@@ -1,0 +1,200 @@
+"""The Bicep under infra/, parsed with pycep-parser: what it deploys and how securely."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+from pycep import BicepParser
+
+ROOT = Path(__file__).resolve().parent.parent
+INFRA = ROOT / "infra"
+BICEP_FILES = sorted(INFRA.rglob("*.bicep"))
+
+# Settings the code reads that the deployment deliberately does not set.
+NOT_DEPLOYED = {
+    "TRAINING_STORAGE": "a connection string: local development with Azurite only",
+    "CONTENT_SAFETY_KEY": "keys are opt-in; the app uses its managed identity",
+    "AZURE_OPENAI_API_KEY": "keys are opt-in; the app uses its managed identity",
+    "OPENAI_API_KEY": "the CLI's OpenAI-compatible targets only",
+    "FTGATE_FUNCTION_KEY": "the CLI's gate command only",
+    "CONTENT_SAFETY_MAX_CONCURRENCY": "a tuning knob with a sound default",
+    "CONTENT_SAFETY_DEADLINE_SECONDS": "a tuning knob with a sound default",
+    "FTGATE_DEPLOYMENT_POLL_SECONDS": "a tuning knob with a sound default",
+    "AZURE_RESOURCE_MANAGER_URL": "other clouds only; the public cloud is the default",
+}
+# Settings the deployment sets for the platform and SDKs rather than for ftgate's code.
+PLATFORM = {
+    "AZURE_CLIENT_ID": "DefaultAzureCredential picks the user-assigned identity from it",
+    "APPLICATIONINSIGHTS_CONNECTION_STRING": "the Functions host's telemetry",
+    "APPLICATIONINSIGHTS_AUTHENTICATION_STRING": "telemetry with Entra ID (local auth off)",
+}
+ROLES = {
+    "storageBlobDataOwner": "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
+    "storageQueueDataContributor": "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
+    "storageTableDataContributor": "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
+    "cognitiveServicesUser": "a97b65f3-24c7-4388-baec-2e87135dc908",
+    "monitoringMetricsPublisher": "3913510d-42f4-4e42-8a64-420c390055eb",
+    "cognitiveServicesOpenAIUser": "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd",
+    "cognitiveServicesContributor": "25fbc0a9-bd7c-42a3-aa1a-3b75d497ee68",
+}
+
+
+@cache
+def parsed(path: Path) -> dict:
+    return BicepParser().parse(text=path.read_text())
+
+
+def module(name: str) -> dict:
+    return parsed(INFRA / "modules" / f"{name}.bicep")
+
+
+def resources(name: str) -> dict[str, dict]:
+    return module(name)["resources"]
+
+
+def config(resource: dict) -> dict:
+    """A resource's body, whether or not it is conditional (``= if (...) {...}``)."""
+    body = resource["config"]
+    return body["config"] if "condition" in body else body
+
+
+@pytest.mark.parametrize("path", BICEP_FILES, ids=lambda p: p.name)
+def test_every_bicep_file_parses(path):
+    assert parsed(path)["resources"] or parsed(path).get("modules") or parsed(path)["outputs"]
+
+
+def test_main_deploys_at_subscription_scope_from_the_repos_own_modules():
+    main = parsed(INFRA / "main.bicep")
+    assert main["globals"]["scope"]["value"] == "subscription"
+    assert {m["type"] for m in main["modules"].values()} == {"local"}  # no registry modules
+    paths = {m["detail"]["path"] for m in main["modules"].values()}
+    assert paths == {f"modules/{p.stem}.bicep" for p in (INFRA / "modules").glob("*.bicep")}
+
+
+def test_one_location_everywhere():
+    """Every regional resource takes the location parameter; modules get the checked one."""
+    for path in (INFRA / "modules").glob("*.bicep"):
+        for name, resource in parsed(path)["resources"].items():
+            location = config(resource).get("location")
+            if location is None or resource.get("existing"):
+                continue  # child resources inherit their parent's
+            assert location in ("location", "global"), (path.name, name, location)
+    main_text = (INFRA / "main.bicep").read_text()
+    module_locations = re.findall(r"^\s{4}location: (\S+)$", main_text, flags=re.MULTILINE)
+    assert set(module_locations) == {"location", "checkedLocation"}
+    assert module_locations.count("location") == 1  # only the region check itself
+
+
+def test_the_region_check_refuses_a_mismatch_with_a_clear_message():
+    text = (INFRA / "modules" / "region-check.bicep").read_text()
+    assert "fail('The location parameter" in text
+    assert "var checkedLocation = region.outputs.location" in (INFRA / "main.bicep").read_text()
+
+
+def test_flex_consumption_python_311_with_identity_deployment_storage():
+    plan = config(resources("functionapp")["plan"])
+    assert plan["sku"] == {"tier": "FlexConsumption", "name": "FC1"}
+    site = config(resources("functionapp")["app"])
+    app_config = site["properties"]["functionAppConfig"]
+    assert app_config["runtime"] == {"name": "python", "version": "3.11"}
+    authentication = app_config["deployment"]["storage"]["authentication"]
+    assert authentication["type"] == "UserAssignedIdentity"
+    assert app_config["scaleAndConcurrency"]["maximumInstanceCount"] == "maximumInstanceCount"
+    assert site["identity"]["type"] == "UserAssigned"
+    assert site["properties"]["httpsOnly"] is True
+
+
+def test_storage_allows_no_shared_keys_and_holds_what_the_app_uses():
+    storage = config(resources("storage")["storage"])["properties"]
+    assert storage["allowSharedKeyAccess"] is False
+    assert storage["allowBlobPublicAccess"] is False
+    assert storage["minimumTlsVersion"] == "TLS1_2"
+    names = {name: config(r).get("name") for name, r in resources("storage").items()}
+    assert names["trainingContainer"] == "trainingContainerName"
+    assert names["deploymentContainer"] == "deploymentContainerName"
+    assert names["modelQueue"] == "modelQueueName"
+    assert "-poison" in str(names["modelPoisonQueue"])
+    assert names["verdictsTable"] == "verdictsTableName"
+    text = "\n".join(path.read_text() for path in BICEP_FILES)
+    assert "listKeys" not in text
+    assert "AccountKey" not in text
+
+
+def test_content_safety_and_monitoring_use_entra_id_only():
+    safety = config(resources("contentsafety")["contentSafety"])
+    assert safety["kind"] == "ContentSafety"
+    assert safety["properties"]["disableLocalAuth"] is True
+    assert safety["properties"]["customSubDomainName"] == "name"
+    insights = config(resources("monitoring")["appInsights"])
+    assert insights["properties"]["DisableLocalAuth"] is True
+    alerts = {
+        config(r).get("properties", {}).get("displayName") for r in resources("monitoring").values()
+    }
+    assert {"ftgate: error verdicts", "ftgate: poison messages"} <= alerts
+
+
+def test_role_assignments_use_guid_names_and_the_right_role_definitions():
+    role_ids = set()
+    for name in ("rbac", "openai-access"):
+        text = (INFRA / "modules" / f"{name}.bicep").read_text()
+        role_ids |= set(re.findall(r"'([0-9a-f-]{36})'", text))
+        for resource in resources(name).values():
+            if resource["type"] == "Microsoft.Authorization/roleAssignments":
+                assert config(resource)["name"]["function"]["type"] == "guid"
+                assert config(resource)["properties"]["principalType"] == "ServicePrincipal"
+    assert set(ROLES.values()) <= role_ids
+
+
+def test_event_grid_topic_and_optional_private_networking():
+    topic = config(resources("eventgrid")["topic"])
+    assert topic["properties"]["topicType"] == "Microsoft.Storage.StorageAccounts"
+    network = {r["type"] for r in resources("network").values()}
+    assert {"Microsoft.Network/virtualNetworks", "Microsoft.Network/privateEndpoints",
+            "Microsoft.Network/privateDnsZones"} <= network  # fmt: skip
+    postdeploy = (INFRA / "hooks" / "postdeploy.sh").read_text()
+    assert "blobs_extension" in postdeploy
+    assert "screen_training_file" in postdeploy
+
+
+def app_settings() -> set[str]:
+    text = (INFRA / "main.bicep").read_text()
+    block = text[
+        text.index("var appSettings = {") : text.index("\n}\n", text.index("var appSettings"))
+    ]
+    return set(re.findall(r"^\s{2}(\w+):", block, flags=re.MULTILINE))
+
+
+def settings_the_code_reads() -> set[str]:
+    sources = [*ROOT.glob("shared/**/*.py"), ROOT / "function_app.py"]
+    text = "\n".join(path.read_text() for path in sources)
+    names = set(re.findall(r'environ(?:\.get)?[\(\[]"([A-Za-z_]+)"', text))
+    names |= set(re.findall(r'environ, "([A-Z_]+)"', text))  # _positive(environ, "NAME", ...)
+    for group in re.findall(r"names = \(([^)]*)\)", text):  # names read in a loop
+        names |= set(re.findall(r'"([A-Z][A-Z_]+)"', group))
+    names |= set(re.findall(r'"%([A-Z_]+)%', text))  # binding expressions
+    connection = re.search(r'STORAGE_CONNECTION: Final = "(\w+)"', text).group(1)
+    suffixes = set(re.findall(r'\("\w+", "(\w+ServiceUri)"\)', text)) | {"clientId", "credential"}
+    names |= {f"{connection}__{suffix}" for suffix in suffixes} | {connection}
+    names |= {"AzureWebJobsStorage__" + s for s in suffixes}  # the host's own connection
+    return names
+
+
+def test_every_setting_the_code_reads_is_deployed_and_vice_versa():
+    deployed, read = app_settings(), settings_the_code_reads()
+    assert read - deployed == set(NOT_DEPLOYED)
+    assert deployed - read == set(PLATFORM)
+
+
+def test_azd_wires_the_post_deploy_hook_and_the_parameters():
+    azure_yaml = (ROOT / "azure.yaml").read_text()
+    assert "./infra/hooks/postdeploy.sh" in azure_yaml
+    parameters = json.loads((INFRA / "main.parameters.json").read_text())["parameters"]
+    main = parsed(INFRA / "main.bicep")["parameters"]
+    assert set(parameters) <= set(main)
+    assert {"environmentName", "location", "openAiAccountName", "openAiResourceGroupName"} <= set(
+        parameters
+    )
