@@ -27,8 +27,9 @@ from shared.evaluations import (
     evaluate_request,
     model_error_entity,
 )
-from shared.finetuning import EvaluationQueue, OpenAIJobs, handle_webhook, poll_jobs
+from shared.finetuning import OpenAIJobs, handle_webhook, poll_jobs
 from shared.gate import GateAnswer, data_answer, model_answer
+from shared.queues import JsonQueue
 from shared.settings import STORAGE_CONNECTION, AppSettings, SettingsError
 from shared.simulation.targets import ChatTarget, azure_openai_client
 from shared.uploads import open_blob, record_poisoned, screen_upload
@@ -179,7 +180,7 @@ async def fine_tuning_webhook(req: func.HttpRequest) -> func.HttpResponse:
     endpoint = settings.require_openai_endpoint()
     async with (
         TableVerdictStore.open(settings.storage, settings.verdicts_table) as store,
-        EvaluationQueue.open(settings.storage, settings.model_queue) as queue,
+        JsonQueue.open(settings.storage, settings.model_queue) as queue,
         azure_openai_client(endpoint) as client,
     ):
         answer = await handle_webhook(
@@ -201,7 +202,7 @@ async def poll_fine_tuning_jobs(timer: func.TimerRequest) -> None:
     endpoint = settings.require_openai_endpoint()
     async with (
         TableVerdictStore.open(settings.storage, settings.verdicts_table) as store,
-        EvaluationQueue.open(settings.storage, settings.model_queue) as queue,
+        JsonQueue.open(settings.storage, settings.model_queue) as queue,
         azure_openai_client(endpoint) as client,
     ):
 

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.analyzers.base import Analyzer
+from shared.gate import is_stale
 from shared.modeleval import ModelOutcome, ModelVerdict, evaluate_model
 from shared.policy import POLICY_VERSION
 from shared.simulation.targets import Target, TargetError
@@ -128,7 +129,7 @@ async def evaluate_request(
     ``deployer`` (see ``shared.deployments``), which is deleted afterwards.
     """
     known = await store.get_model_verdict(request.fine_tuned_model)
-    if known is not None and known["Verdict"] != ModelOutcome.ERROR.value:
+    if known is not None and known["Verdict"] != ModelOutcome.ERROR.value and not is_stale(known):
         log.info("model already evaluated: verdict %s", known["Verdict"])
         return known
     if request.deployment is None and deployer is None:

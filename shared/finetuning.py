@@ -12,7 +12,6 @@ answers well within its timeout.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -20,12 +19,9 @@ from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
 import openai
-from azure.core.exceptions import ResourceExistsError
-from azure.storage.queue import TextBase64EncodePolicy
-from azure.storage.queue.aio import QueueClient
 
 from shared.evaluations import EvaluationRequest
-from shared.settings import StorageConnection
+from shared.queues import JsonQueue
 from shared.verdicts import VerdictStore
 
 log = logging.getLogger(__name__)
@@ -67,42 +63,6 @@ def _job(job: Any) -> Job:
     return Job(job.id, job.status, job.fine_tuned_model, job.model)
 
 
-class EvaluationQueue:
-    """The ``model-evaluations`` queue, in the base64 JSON the queue trigger expects."""
-
-    def __init__(self, client: QueueClient) -> None:
-        self._client = client
-
-    @classmethod
-    def open(cls, storage: StorageConnection, name: str) -> EvaluationQueue:
-        policy = TextBase64EncodePolicy()
-        if storage.connection_string:
-            client = QueueClient.from_connection_string(
-                storage.connection_string, name, message_encode_policy=policy
-            )
-        else:
-            from azure.identity.aio import DefaultAzureCredential  # noqa: PLC0415
-
-            client = QueueClient(
-                str(storage.queue_service_uri),
-                name,
-                credential=DefaultAzureCredential(managed_identity_client_id=storage.client_id),
-                message_encode_policy=policy,
-            )
-        return cls(client)
-
-    async def __aenter__(self) -> EvaluationQueue:
-        with contextlib.suppress(ResourceExistsError):
-            await self._client.create_queue()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self._client.close()
-
-    async def put(self, request: EvaluationRequest) -> None:
-        await self._client.send_message(request.as_message())
-
-
 @dataclass(frozen=True, slots=True)
 class WebhookAnswer:
     status: int
@@ -116,7 +76,7 @@ async def handle_webhook(
     secret: str,
     jobs: FineTuningJobs,
     store: VerdictStore,
-    queue: EvaluationQueue,
+    queue: JsonQueue,
     tolerance: int = 300,
 ) -> WebhookAnswer:
     """Verify, de-duplicate and enqueue; never evaluate inline."""
@@ -139,7 +99,7 @@ async def handle_webhook(
 async def poll_jobs(
     jobs: FineTuningJobs,
     store: VerdictStore,
-    queue: EvaluationQueue,
+    queue: JsonQueue,
     has_verdict: Callable[[str], Awaitable[bool]],
     limit: int = 50,
 ) -> int:
@@ -154,14 +114,13 @@ async def poll_jobs(
     return queued
 
 
-async def enqueue_job(job: Job, store: VerdictStore, queue: EvaluationQueue) -> bool:
+async def enqueue_job(job: Job, store: VerdictStore, queue: JsonQueue) -> bool:
     """Queue the job's model once; False if it was queued before or has no model yet."""
     if job.status != "succeeded" or not job.fine_tuned_model:
         return False
     if not await store.first_time(PENDING_PARTITION, job.fine_tuned_model):
         return False
-    await queue.put(
-        EvaluationRequest(job.fine_tuned_model, job_id=job.id, base_model=job.base_model)
-    )
+    request = EvaluationRequest(job.fine_tuned_model, job_id=job.id, base_model=job.base_model)
+    await queue.put(request.as_message())
     log.info("fine-tuning job %s: evaluation queued", job.id)
     return True

@@ -3,7 +3,8 @@
 Anything but ``deployable`` (models) or ``passed`` (data) answers false: an
 ``error``, an ``inconclusive`` test or a verdict that does not exist yet never
 opens the gate. A missing verdict is ``404 {"status": "pending"}`` so pipelines
-can poll.
+can poll. So is a stale one, decided under an older ``POLICY_VERSION``: it waits
+for its re-evaluation (``ftgate reevaluate --stale``) rather than opening the gate.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from shared.policy import CATEGORIES
+from shared.policy import CATEGORIES, POLICY_VERSION
 
 PENDING: Final = {"status": "pending"}
 
@@ -24,9 +25,20 @@ class GateAnswer:
     body: dict[str, Any]
 
 
-def model_answer(entity: dict[str, Any] | None) -> GateAnswer:
+def is_stale(entity: dict[str, Any]) -> bool:
+    """Decided under another policy version than the one in force."""
+    return entity.get("PolicyVersion") != POLICY_VERSION
+
+
+def _pending(entity: dict[str, Any] | None) -> GateAnswer:
     if entity is None:
         return GateAnswer(404, PENDING)
+    return GateAnswer(404, {**PENDING, "stale_policy_version": entity.get("PolicyVersion")})
+
+
+def model_answer(entity: dict[str, Any] | None) -> GateAnswer:
+    if entity is None or is_stale(entity):
+        return _pending(entity)
     per_category = json.loads(entity.get("PerCategory") or "{}")
     return GateAnswer(
         200,
@@ -39,8 +51,8 @@ def model_answer(entity: dict[str, Any] | None) -> GateAnswer:
 
 
 def data_answer(entity: dict[str, Any] | None) -> GateAnswer:
-    if entity is None:
-        return GateAnswer(404, PENDING)
+    if entity is None or is_stale(entity):
+        return _pending(entity)
     verdict = entity.get("Verdict")
     harm_types = {name for name in str(entity.get("HarmTypes") or "").split(",") if name}
     if verdict in ("passed", "failed"):

@@ -26,6 +26,7 @@ from azure.core import MatchConditions
 from azure.storage.blob import BlobClient
 
 from shared.analyzers.base import Analyzer
+from shared.gate import is_stale
 from shared.policy import POLICY_VERSION
 from shared.screening import Outcome, screen
 from shared.settings import StorageConnection
@@ -51,13 +52,13 @@ async def screen_upload(
     state = await store.get_blob_state(name)
     if state is not None and state.etag == etag:
         known = await store.get_data_verdict(state.sha256)
-        if known is not None and known["Verdict"] != Outcome.ERROR.value:
+        if _reusable(known):
             log.info("redelivered event: verdict %s already recorded", known["Verdict"])
             return known
 
     sha256 = await _hash(blob, etag)
     known = await store.get_data_verdict(sha256)
-    if known is not None and known["Verdict"] != Outcome.ERROR.value:
+    if _reusable(known):
         log.info("content %s already screened: reusing verdict %s", sha256, known["Verdict"])
         entity = known
     else:
@@ -79,6 +80,11 @@ async def screen_upload(
     await store.put_blob_state(name, BlobState(etag, entity["RowKey"]))
     await _tag(blob, entity["Verdict"])
     return entity
+
+
+def _reusable(known: dict[str, Any] | None) -> bool:
+    """A verdict that stands: decided (not an error) under the policy in force."""
+    return known is not None and known["Verdict"] != Outcome.ERROR.value and not is_stale(known)
 
 
 async def record_poisoned(blob: BlobClient, store: VerdictStore, reason: str) -> dict[str, Any]:

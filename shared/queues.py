@@ -1,0 +1,49 @@
+"""Storage queues that ftgate writes: JSON in the base64 encoding queue triggers expect."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Self
+
+from azure.core.exceptions import ResourceExistsError
+from azure.storage.queue import TextBase64EncodePolicy
+from azure.storage.queue.aio import QueueClient
+
+from shared.closing import AsyncClosing
+from shared.settings import StorageConnection
+
+
+class JsonQueue(AsyncClosing):
+    """A queue in the storage account of ``storage``; created on first use."""
+
+    def __init__(self, client: QueueClient) -> None:
+        self._client = client
+
+    @classmethod
+    def open(cls, storage: StorageConnection, name: str) -> JsonQueue:
+        policy = TextBase64EncodePolicy()
+        if storage.connection_string:
+            client = QueueClient.from_connection_string(
+                storage.connection_string, name, message_encode_policy=policy
+            )
+        else:
+            from azure.identity.aio import DefaultAzureCredential  # noqa: PLC0415
+
+            client = QueueClient(
+                str(storage.queue_service_uri),
+                name,
+                credential=DefaultAzureCredential(managed_identity_client_id=storage.client_id),
+                message_encode_policy=policy,
+            )
+        return cls(client)
+
+    async def __aenter__(self) -> Self:
+        with contextlib.suppress(ResourceExistsError):
+            await self._client.create_queue()
+        return self
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+    async def put(self, message: str) -> None:
+        await self._client.send_message(message)
