@@ -78,6 +78,7 @@ async def record_poisoned_training_file(message: func.QueueMessage) -> None:
     blob = open_blob(settings.storage, container, name)
     async with TableVerdictStore.open(settings.storage, settings.verdicts_table) as store:
         entity = await record_poisoned(blob, store, "screening failed on every retry")
+        await store.record_poisoned("data", name)  # for `ftgate replay-poison`
     log.warning("training file %s: verdict %s after retries", entity["RowKey"], entity["Verdict"])
 
 
@@ -142,6 +143,7 @@ async def record_poisoned_evaluation(message: func.QueueMessage) -> None:
             await store.put_model_verdict(
                 model_error_entity(request, "the evaluation failed on every retry")
             )
+        await store.record_poisoned("model", request.fine_tuned_model)  # for replay-poison
     log.warning("model evaluation poisoned: verdict error recorded")
 
 
@@ -211,3 +213,24 @@ async def poll_fine_tuning_jobs(timer: func.TimerRequest) -> None:
 
         queued = await poll_jobs(OpenAIJobs(client), store, queue, has_verdict)
     log.info("fine-tuning poll: %d evaluations queued", queued)
+
+
+@app.function_name("rescreen_training_file")
+@app.queue_trigger(
+    arg_name="message", queue_name="%DATA_RESCREEN_QUEUE%", connection=STORAGE_CONNECTION
+)
+async def rescreen_training_file(message: func.QueueMessage) -> None:
+    """Screen an uploaded file again: a stale verdict, a replay, or an operator's request."""
+    try:
+        request = json.loads(message.get_body())
+        name, force = str(request["blob"]), request.get("force") is True
+    except (ValueError, KeyError, TypeError):
+        log.error("re-screen message %s is malformed; dropped", message.id)
+        return
+    settings = AppSettings.from_environment()
+    blob = open_blob(settings.storage, settings.training_container, name)
+    async with TableVerdictStore.open(settings.storage, settings.verdicts_table) as store:
+        entity = await screen_upload(
+            blob, lambda: create_analyzer("contentsafety"), store, force=force
+        )
+    log.info("training file %s: verdict %s (re-screened)", entity["RowKey"], entity["Verdict"])

@@ -49,6 +49,7 @@ var tags = { 'azd-env-name': environmentName }
 var trainingContainerName = 'training-data'
 var deploymentContainerName = 'app-package-${take(resourceToken, 7)}'
 var modelQueueName = 'model-evaluations'
+var rescreenQueueName = 'data-rescreens'
 var verdictsTableName = 'verdicts'
 var createContentSafety = empty(contentSafetyEndpoint)
 
@@ -102,6 +103,7 @@ module storage 'modules/storage.bicep' = {
     trainingContainerName: trainingContainerName
     deploymentContainerName: deploymentContainerName
     modelQueueName: modelQueueName
+    rescreenQueueName: rescreenQueueName
     verdictsTableName: verdictsTableName
     privateNetworking: privateNetworking
   }
@@ -168,6 +170,7 @@ var appSettings = {
   TRAINING_CONTAINER: trainingContainerName
   VERDICTS_TABLE: verdictsTableName
   MODEL_EVALUATIONS_QUEUE: modelQueueName
+  DATA_RESCREEN_QUEUE: rescreenQueueName
   CONTENT_SAFETY_ENDPOINT: createContentSafety ? contentSafety.outputs.endpoint : contentSafetyEndpoint
   CONTENT_SAFETY_MAX_RPS: string(contentSafetyMaxRps)
   AZURE_OPENAI_ENDPOINT: openAi.outputs.endpoint

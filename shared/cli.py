@@ -24,9 +24,12 @@ from typing import BinaryIO, Final, NoReturn, TextIO
 
 from shared import gateclient
 from shared.analyzers import ANALYZERS, AnalyzerError, create_analyzer
+from shared.evaluations import EvaluationRequest
 from shared.gateclient import GateError, ask, exit_code, junit_report, parse_duration, wait_for
 from shared.modeleval import ModelOutcome, ModelVerdict, evaluate_model
 from shared.policy import CATEGORIES, POLICY_VERSION
+from shared.queues import JsonQueue
+from shared.reevaluation import Requeued, enqueue_stale, replay_poisoned, rescreen_message
 from shared.screening import DataVerdict, Outcome, screen
 from shared.settings import AppSettings, SettingsError, content_safety_configured
 from shared.simulation.driver import ConversationResult
@@ -131,6 +134,19 @@ def build_parser() -> argparse.ArgumentParser:
     verdicts.add_argument("--limit", type=_positive_int, default=20)
     verdicts.add_argument("--json", action="store_true")
 
+    again = commands.add_parser(
+        "reevaluate",
+        help="queue verdicts to be decided again: stale ones, or one file or model",
+    )
+    which = again.add_mutually_exclusive_group(required=True)
+    which.add_argument("--stale", action="store_true", help="every verdict of an older policy")
+    which.add_argument("--model", help="one fine-tuned model")
+    which.add_argument("--blob", help="one training file, by its blob name")
+    again.add_argument("--dry-run", action="store_true", help="count, queue nothing")
+    commands.add_parser(
+        "replay-poison", help="queue again the work that failed on every retry (after an outage)"
+    )
+
     analyze = commands.add_parser(
         "analyze",
         help="score texts, one per input line, in the four harm categories",
@@ -156,9 +172,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _eval_model(args)
     if args.command == "gate":
         return _gate(args)
-    if args.command == "verdicts":
+    table_commands = {
+        "verdicts": _verdicts,
+        "reevaluate": _reevaluate,
+        "replay-poison": _replay_poison,
+    }
+    if args.command in table_commands:
         try:
-            return asyncio.run(_verdicts(args))
+            return asyncio.run(table_commands[args.command](args))
         except SettingsError as exc:
             print(f"ftgate: {exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -450,6 +471,53 @@ async def _verdicts(args: argparse.Namespace) -> int:
     else:
         for row in rows:
             print("  ".join(f"{row.get(column, '')}" for column in _VERDICT_COLUMNS))
+    return 0
+
+
+# --------------------------------------------------------------------------- reevaluate
+
+
+async def _reevaluate(args: argparse.Namespace) -> int:
+    settings = AppSettings.from_environment()
+    async with contextlib.AsyncExitStack() as stack:
+        store = await stack.enter_async_context(
+            TableVerdictStore.open(settings.storage, settings.verdicts_table)
+        )
+        models = await stack.enter_async_context(
+            JsonQueue.open(settings.storage, settings.model_queue)
+        )
+        rescreens = await stack.enter_async_context(
+            JsonQueue.open(settings.storage, settings.rescreen_queue)
+        )
+        if args.stale:
+            queued = await enqueue_stale(store, models, rescreens, dry_run=args.dry_run)
+        elif args.model:
+            if not args.dry_run:
+                await models.put(EvaluationRequest(args.model, force=True).as_message())
+            queued = Requeued(models=1)
+        else:
+            if not args.dry_run:
+                await rescreens.put(rescreen_message(args.blob, force=True))
+            queued = Requeued(data=1)
+    verb = "would queue" if args.dry_run else "queued"
+    print(f"{verb} {queued.data} training files and {queued.models} models")
+    return 0
+
+
+async def _replay_poison(args: argparse.Namespace) -> int:
+    settings = AppSettings.from_environment()
+    async with contextlib.AsyncExitStack() as stack:
+        store = await stack.enter_async_context(
+            TableVerdictStore.open(settings.storage, settings.verdicts_table)
+        )
+        models = await stack.enter_async_context(
+            JsonQueue.open(settings.storage, settings.model_queue)
+        )
+        rescreens = await stack.enter_async_context(
+            JsonQueue.open(settings.storage, settings.rescreen_queue)
+        )
+        replayed = await replay_poisoned(store, models, rescreens)
+    print(f"replayed {replayed.data} training files and {replayed.models} models")
     return 0
 
 

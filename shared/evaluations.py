@@ -48,6 +48,7 @@ class EvaluationRequest:
     deployment: str | None = None
     job_id: str | None = None
     base_model: str | None = None
+    force: bool = False  # evaluate again even if a current verdict exists
 
     @classmethod
     def parse(cls, body: bytes | str) -> EvaluationRequest:
@@ -66,11 +67,11 @@ class EvaluationRequest:
             if value is not None and not isinstance(value, str):
                 raise MalformedRequest(f"{name} must be a string", model.strip())
             fields[name] = value or None
-        return cls(model.strip(), **fields)
+        return cls(model.strip(), **fields, force=message.get("force") is True)
 
     def as_message(self) -> str:
         fields = dataclasses.asdict(self)
-        return json.dumps({name: value for name, value in fields.items() if value is not None})
+        return json.dumps({name: value for name, value in fields.items() if value})
 
 
 def model_verdict_entity(verdict: ModelVerdict, request: EvaluationRequest) -> dict[str, Any]:
@@ -129,7 +130,8 @@ async def evaluate_request(
     ``deployer`` (see ``shared.deployments``), which is deleted afterwards.
     """
     known = await store.get_model_verdict(request.fine_tuned_model)
-    if known is not None and known["Verdict"] != ModelOutcome.ERROR.value and not is_stale(known):
+    standing = known is not None and known["Verdict"] != ModelOutcome.ERROR.value
+    if standing and not is_stale(known) and not request.force:
         log.info("model already evaluated: verdict %s", known["Verdict"])
         return known
     if request.deployment is None and deployer is None:

@@ -119,6 +119,7 @@ class AppSettings:
     openai_endpoint: str | None = None  # the Azure OpenAI resource serving fine-tuned models
     openai_max_rpm: float | None = None  # the evaluation deployment's requests/minute quota
     model_queue: str = "model-evaluations"
+    rescreen_queue: str = "data-rescreens"
     webhook_secret: str | None = None  # whsec_..., from Key Vault in Azure
 
     @classmethod
@@ -129,6 +130,7 @@ class AppSettings:
             verdicts_table=environ.get("VERDICTS_TABLE") or "verdicts",
             openai_endpoint=environ.get("AZURE_OPENAI_ENDPOINT") or None,
             model_queue=environ.get("MODEL_EVALUATIONS_QUEUE") or "model-evaluations",
+            rescreen_queue=environ.get("DATA_RESCREEN_QUEUE") or "data-rescreens",
             webhook_secret=environ.get("FINE_TUNING_WEBHOOK_SECRET") or None,
             openai_max_rpm=(
                 _positive(environ, "AZURE_OPENAI_MAX_RPM", 1.0)

@@ -43,14 +43,19 @@ class ScreeningUnavailable(Exception):
 
 
 async def screen_upload(
-    blob: BlobClient, analyzer_factory: Callable[[], Analyzer], store: VerdictStore
+    blob: BlobClient,
+    analyzer_factory: Callable[[], Analyzer],
+    store: VerdictStore,
+    *,
+    force: bool = False,
 ) -> dict[str, Any]:
-    """The verdict entity for ``blob``: recorded before, reused, or screened now."""
+    """The verdict entity for ``blob``: recorded before, reused, or screened now
+    (``force``: screened now in any case, as an operator's re-evaluation asks)."""
     name = blob.blob_name
     properties = await asyncio.to_thread(blob.get_blob_properties)
     etag = properties.etag
     state = await store.get_blob_state(name)
-    if state is not None and state.etag == etag:
+    if state is not None and state.etag == etag and not force:
         known = await store.get_data_verdict(state.sha256)
         if _reusable(known):
             log.info("redelivered event: verdict %s already recorded", known["Verdict"])
@@ -58,7 +63,7 @@ async def screen_upload(
 
     sha256 = await _hash(blob, etag)
     known = await store.get_data_verdict(sha256)
-    if _reusable(known):
+    if _reusable(known) and not force:
         log.info("content %s already screened: reusing verdict %s", sha256, known["Verdict"])
         entity = known
     else:

@@ -28,6 +28,7 @@ from shared.settings import StorageConnection
 DATA_PARTITION: Final = "data"
 BLOB_PARTITION: Final = "blob"
 MODEL_PARTITION: Final = "model"
+POISONED_PARTITION: Final = "poisoned"  # what failed for good, kept for replay
 # Table Storage caps a string property at 64 KiB (32K UTF-16 characters).
 MAX_PROPERTY_CHARS: Final = 30_000
 
@@ -56,6 +57,8 @@ class VerdictStore(Protocol):
     async def put_model_verdict(self, entity: dict[str, Any]) -> None: ...
 
     async def first_time(self, partition: str, name: str) -> bool: ...
+
+    async def record_poisoned(self, kind: str, key: str) -> None: ...
 
 
 def data_verdict_entity(
@@ -183,6 +186,21 @@ class TableVerdictStore(AsyncClosing):
             if len(found) >= limit:
                 break
         return found
+
+    async def record_poisoned(self, kind: str, key: str) -> None:
+        """Remember a blob name or model (``kind`` data or model) whose work was poisoned."""
+        await self._table.upsert_entity(
+            {
+                "PartitionKey": POISONED_PARTITION,
+                "RowKey": row_key(f"{kind}:{key}"),
+                "Kind": kind,
+                "Key": key,
+                "At": datetime.now(UTC),
+            }
+        )
+
+    async def forget_poisoned(self, entity: dict[str, Any]) -> None:
+        await self._table.delete_entity(POISONED_PARTITION, entity["RowKey"])
 
     async def first_time(self, partition: str, name: str) -> bool:
         """Record a once-only marker; False if it was recorded before (an atomic insert)."""

@@ -25,6 +25,7 @@ def test_function_app_loads_as_a_v2_app():
         "gate",
         "fine_tuning_webhook",
         "poll_fine_tuning_jobs",
+        "rescreen_training_file",
     }
 
 

@@ -6,6 +6,7 @@ param tags object
 param trainingContainerName string
 param deploymentContainerName string
 param modelQueueName string
+param rescreenQueueName string
 param verdictsTableName string
 param privateNetworking bool
 
@@ -67,6 +68,11 @@ resource modelQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023
 resource modelPoisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
   parent: queueService
   name: '${modelQueueName}-poison'
+}
+
+resource rescreenQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
+  parent: queueService
+  name: rescreenQueueName
 }
 
 resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {

@@ -1,0 +1,74 @@
+"""Doing work again: stale verdicts after a policy change, and work poisoned by an outage.
+
+A verdict decided under an older ``POLICY_VERSION`` is stale (the gate answers it
+as pending). :func:`enqueue_stale` queues every stale one again — training files
+by blob name on the re-screen queue, models by fine-tuned model on the
+evaluation queue — so a policy change rolls out without anyone hunting for what
+to redo. :func:`replay_poisoned` does the same for work that failed on every
+retry (recorded by the poison handlers) once the outage is over.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from shared.evaluations import EvaluationRequest
+from shared.gate import is_stale
+from shared.queues import JsonQueue
+from shared.verdicts import (
+    DATA_PARTITION,
+    MODEL_PARTITION,
+    POISONED_PARTITION,
+    TableVerdictStore,
+)
+
+SCAN_LIMIT = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class Requeued:
+    data: int = 0
+    models: int = 0
+
+
+def rescreen_message(blob_name: str, *, force: bool = False) -> str:
+    return json.dumps({"blob": blob_name, "force": force})
+
+
+async def enqueue_stale(
+    store: TableVerdictStore, models: JsonQueue, rescreens: JsonQueue, *, dry_run: bool = False
+) -> Requeued:
+    data = [v for v in await store.list_verdicts(DATA_PARTITION, SCAN_LIMIT) if is_stale(v)]
+    stale_models = [
+        v for v in await store.list_verdicts(MODEL_PARTITION, SCAN_LIMIT) if is_stale(v)
+    ]
+    if not dry_run:
+        for verdict in data:
+            if verdict.get("BlobName"):
+                await rescreens.put(rescreen_message(verdict["BlobName"]))
+        for verdict in stale_models:
+            await models.put(_model_request(verdict).as_message())
+    return Requeued(sum(1 for v in data if v.get("BlobName")), len(stale_models))
+
+
+async def replay_poisoned(
+    store: TableVerdictStore, models: JsonQueue, rescreens: JsonQueue
+) -> Requeued:
+    replayed = {"data": 0, "model": 0}
+    for entry in await store.list_verdicts(POISONED_PARTITION, SCAN_LIMIT):
+        if entry["Kind"] == "data":
+            await rescreens.put(rescreen_message(entry["Key"]))
+        else:
+            await models.put(EvaluationRequest(entry["Key"]).as_message())
+        replayed[entry["Kind"]] += 1
+        await store.forget_poisoned(entry)
+    return Requeued(replayed["data"], replayed["model"])
+
+
+def _model_request(verdict: dict) -> EvaluationRequest:
+    return EvaluationRequest(
+        verdict["FineTunedModel"],
+        job_id=verdict.get("JobId") or None,
+        base_model=verdict.get("BaseModel") or None,
+    )
