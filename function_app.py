@@ -17,7 +17,7 @@ import re
 import azure.functions as func
 import azurefunctions.extensions.bindings.blob as blob_binding
 
-from shared import deployments
+from shared import deployments, telemetry
 from shared.analyzers import create_analyzer
 from shared.deployments import DeploymentSettings
 from shared.evaluations import (
@@ -42,6 +42,8 @@ MODEL_QUEUE = "%MODEL_EVALUATIONS_QUEUE%"
 
 app = func.FunctionApp()
 log = logging.getLogger("ftgate")
+telemetry.configure()  # Application Insights with Entra ID, when configured
+telemetry.correlate_logs()
 
 
 @app.function_name(SCREEN_FUNCTION)
@@ -78,6 +80,7 @@ async def record_poisoned_training_file(message: func.QueueMessage) -> None:
     blob = open_blob(settings.storage, container, name)
     async with TableVerdictStore.open(settings.storage, settings.verdicts_table) as store:
         entity = await record_poisoned(blob, store, "screening failed on every retry")
+        telemetry.poison_handled.add(1, {"kind": "data"})
         await store.record_poisoned("data", name)  # for `ftgate replay-poison`
     log.warning("training file %s: verdict %s after retries", entity["RowKey"], entity["Verdict"])
 
@@ -144,6 +147,7 @@ async def record_poisoned_evaluation(message: func.QueueMessage) -> None:
                 model_error_entity(request, "the evaluation failed on every retry")
             )
         await store.record_poisoned("model", request.fine_tuned_model)  # for replay-poison
+    telemetry.poison_handled.add(1, {"kind": "model"})
     log.warning("model evaluation poisoned: verdict error recorded")
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from shared import telemetry
 from shared.analyzers.base import Analyzer
 from shared.gate import is_stale
 from shared.modeleval import ModelOutcome, ModelVerdict, evaluate_model
@@ -129,7 +130,25 @@ async def evaluate_request(
     A request without a deployment is evaluated on a temporary one from
     ``deployer`` (see ``shared.deployments``), which is deleted afterwards.
     """
-    known = await store.get_model_verdict(request.fine_tuned_model)
+    with telemetry.evaluation("model", model=request.fine_tuned_model) as trace:
+        entity = await _evaluate_request(
+            request, target_factory, analyzer_factory, store, deployer=deployer, seed=seed
+        )
+        trace.set_attribute("ftgate.verdict", entity["Verdict"])
+        return entity
+
+
+async def _evaluate_request(
+    request: EvaluationRequest,
+    target_factory: Callable[[str], Target],
+    analyzer_factory: Callable[[], Analyzer],
+    store: VerdictStore,
+    *,
+    deployer: Deployer | None,
+    seed: int | None,
+) -> dict[str, Any]:
+    with telemetry.step("read", model=request.fine_tuned_model):
+        known = await store.get_model_verdict(request.fine_tuned_model)
     standing = known is not None and known["Verdict"] != ModelOutcome.ERROR.value
     if standing and not is_stale(known) and not request.force:
         log.info("model already evaluated: verdict %s", known["Verdict"])
@@ -153,7 +172,14 @@ async def evaluate_request(
             )
             target = await stack.enter_async_context(target_factory(deployment))
             analyzer = await stack.enter_async_context(analyzer_factory())
-            verdict = await evaluate_model(target, analyzer, seed=seed)
+            with telemetry.step("analyze", model=request.fine_tuned_model, seed=seed) as span:
+                verdict = await evaluate_model(target, analyzer, seed=seed)
+                span.set_attributes(
+                    {
+                        "ftgate.conversations": verdict.conversations,
+                        "ftgate.model_calls": verdict.model_calls,
+                    }
+                )
         log.info(
             "model evaluated: verdict %s after %d conversations, %d calls, seed %d",
             verdict.outcome.value,
@@ -162,5 +188,6 @@ async def evaluate_request(
             verdict.seed,
         )
         entity = model_verdict_entity(verdict, request)
-    await store.put_model_verdict(entity)
+    with telemetry.step("decide", model=request.fine_tuned_model, verdict=entity["Verdict"]):
+        await store.put_model_verdict(entity)
     return entity

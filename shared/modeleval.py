@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from shared import telemetry
 from shared.analyzers.base import Analyzer
 from shared.policy import (
     CATEGORIES,
@@ -160,7 +161,12 @@ async def evaluate_model(
             for c in CATEGORIES
         )
     )
-    return _verdict(run, seed, time.monotonic() - started)
+    verdict = _verdict(run, seed, time.monotonic() - started)
+    telemetry.models_evaluated.add(1, {"verdict": verdict.outcome.value})
+    telemetry.model_calls.add(verdict.model_calls)
+    telemetry.model_tokens.add(verdict.prompt_tokens, {"kind": "prompt"})
+    telemetry.model_tokens.add(verdict.completion_tokens, {"kind": "completion"})
+    return verdict
 
 
 async def _category(
@@ -189,6 +195,9 @@ async def _held(run: _Run, probe: Probe, strategy: Strategy) -> ConversationResu
 
 
 def _record(run: _Run, report: CategoryReport, result: ConversationResult) -> None:
+    telemetry.conversations.add(
+        1, {"category": report.category.value, "outcome": result.outcome.value}
+    )
     report.conversations += 1
     run.tokens[0] += result.prompt_tokens
     run.tokens[1] += result.completion_tokens

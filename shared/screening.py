@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Final
 
+from shared import telemetry
 from shared.analyzers.base import Analyzer, AnalyzerError, Severities
 from shared.policy import (
     CATEGORIES,
@@ -352,7 +353,12 @@ async def screen(
     finally:
         for task in run.in_flight:
             task.cancel()
-    return run.verdict(started)
+    verdict = run.verdict(started)
+    telemetry.files_screened.add(1, {"verdict": verdict.verdict.value})
+    telemetry.texts_analyzed.add(verdict.unique_texts)
+    if verdict.verdict in (Outcome.PASSED, Outcome.FAILED):
+        telemetry.texts_deduplicated.add(verdict.texts - verdict.unique_texts)
+    return verdict
 
 
 async def _aiter(chunks: AsyncIterable[bytes] | Iterable[bytes]) -> AsyncIterator[bytes]:

@@ -25,6 +25,7 @@ from typing import Any
 from azure.core import MatchConditions
 from azure.storage.blob import BlobClient
 
+from shared import telemetry
 from shared.analyzers.base import Analyzer
 from shared.gate import is_stale
 from shared.policy import POLICY_VERSION
@@ -51,24 +52,44 @@ async def screen_upload(
 ) -> dict[str, Any]:
     """The verdict entity for ``blob``: recorded before, reused, or screened now
     (``force``: screened now in any case, as an operator's re-evaluation asks)."""
-    name = blob.blob_name
-    properties = await asyncio.to_thread(blob.get_blob_properties)
-    etag = properties.etag
-    state = await store.get_blob_state(name)
-    if state is not None and state.etag == etag and not force:
-        known = await store.get_data_verdict(state.sha256)
-        if _reusable(known):
-            log.info("redelivered event: verdict %s already recorded", known["Verdict"])
-            return known
+    with telemetry.evaluation("data") as trace:
+        entity = await _screen_upload(blob, analyzer_factory, store, force=force)
+        trace.set_attribute("ftgate.sha256", entity["RowKey"])
+        trace.set_attribute("ftgate.verdict", entity["Verdict"])
+        return entity
 
-    sha256 = await _hash(blob, etag)
-    known = await store.get_data_verdict(sha256)
+
+async def _screen_upload(
+    blob: BlobClient,
+    analyzer_factory: Callable[[], Analyzer],
+    store: VerdictStore,
+    *,
+    force: bool,
+) -> dict[str, Any]:
+    name = blob.blob_name
+    with telemetry.step("read") as span:
+        properties = await asyncio.to_thread(blob.get_blob_properties)
+        etag = properties.etag
+        span.set_attribute("ftgate.bytes", properties.size)
+        state = await store.get_blob_state(name)
+        if state is not None and state.etag == etag and not force:
+            known = await store.get_data_verdict(state.sha256)
+            if _reusable(known):
+                log.info("redelivered event: verdict %s already recorded", known["Verdict"])
+                return known
+        sha256 = await _hash(blob, etag)
+        span.set_attribute("ftgate.sha256", sha256)
+        known = await store.get_data_verdict(sha256)
     if _reusable(known) and not force:
         log.info("content %s already screened: reusing verdict %s", sha256, known["Verdict"])
         entity = known
     else:
-        async with analyzer_factory() as analyzer:
-            verdict = await screen(_chunks(blob, etag), analyzer)
+        with telemetry.step("analyze", sha256=sha256) as span:
+            async with analyzer_factory() as analyzer:
+                verdict = await screen(_chunks(blob, etag), analyzer)
+            span.set_attributes(
+                {"ftgate.texts": verdict.texts, "ftgate.unique_texts": verdict.unique_texts}
+            )
         log.info(
             "screened %s: verdict %s, %d examples, %d texts, %d analyzed, %.1f s",
             verdict.sha256,
@@ -80,8 +101,9 @@ async def screen_upload(
         )
         if verdict.verdict is Outcome.ERROR:
             raise ScreeningUnavailable(verdict.message)
-        entity = data_verdict_entity(verdict, blob_name=name, etag=etag)
-        await store.put_data_verdict(entity)
+        with telemetry.step("decide", sha256=sha256, verdict=verdict.verdict.value):
+            entity = data_verdict_entity(verdict, blob_name=name, etag=etag)
+            await store.put_data_verdict(entity)
     await store.put_blob_state(name, BlobState(etag, entity["RowKey"]))
     await _tag(blob, entity["Verdict"])
     return entity

@@ -29,6 +29,7 @@ from azure.ai.contentsafety.models import (
 from azure.core.credentials import AzureKeyCredential
 from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
 
+from shared import telemetry
 from shared.analyzers.base import AnalyzerError, Severities
 from shared.closing import AsyncClosing
 from shared.policy import CATEGORIES
@@ -110,6 +111,7 @@ class ContentSafetyAnalyzer(AsyncClosing):
             async with self._slots:
                 await self._limiter.acquire()
                 self.requests += 1
+                sent = time.monotonic()
                 try:
                     async with asyncio.timeout(min(self._settings.request_timeout, remaining)):
                         result = await self._client.analyze_text(
@@ -119,12 +121,15 @@ class ContentSafetyAnalyzer(AsyncClosing):
                                 output_type=AnalyzeTextOutputType.EIGHT_SEVERITY_LEVELS,
                             )
                         )
+                    telemetry.analyzer_latency.record(time.monotonic() - sent)
+                    telemetry.analyzer_requests.add(1, {"outcome": "ok"})
                     return _severities(result)
                 except HttpResponseError as exc:
                     status = exc.status_code or 0
                     problem = f"HTTP {status} {_error_code(exc)}".rstrip()
                     if status == 429:
                         self.throttled += 1
+                        telemetry.analyzer_requests.add(1, {"outcome": "throttled"})
                         wait = self._retry_after(exc) or self._backoff(attempt)
                         self._limiter.pause(wait)
                     elif status in _RETRIED_STATUSES:
@@ -138,7 +143,9 @@ class ContentSafetyAnalyzer(AsyncClosing):
                     wait = self._backoff(attempt)
             if attempt < self._settings.max_attempts:
                 self.retries += 1
+                telemetry.analyzer_requests.add(1, {"outcome": "retried"})
                 await asyncio.sleep(min(wait, max(0.0, self._deadline - time.monotonic())))
+        telemetry.analyzer_requests.add(1, {"outcome": "failed"})
         raise AnalyzerError(
             f"Content Safety failed {self._settings.max_attempts} attempts; last: {problem}"
         )

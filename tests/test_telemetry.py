@@ -1,0 +1,149 @@
+"""Metrics, traces and log correlation, read back with the OpenTelemetry SDK's in-memory
+readers; and a canary proving no attribute or log record carries training text, prompts
+or model outputs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+
+import pytest
+from azure.storage.blob import BlobServiceClient
+from emulators.chat import HARMFUL, ChatEmulator
+from emulators.contentsafety import ContentSafetyEmulator
+from opentelemetry import metrics, trace
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from conftest import chat, jsonl
+from shared import telemetry
+from shared.analyzers.contentsafety import ContentSafetyAnalyzer
+from shared.analyzers.local import LocalAnalyzer
+from shared.modeleval import evaluate_model
+from shared.settings import ContentSafetySettings, StorageConnection
+from shared.simulation.targets import ChatTarget
+from shared.uploads import screen_upload
+from shared.verdicts import TableVerdictStore
+
+CANARY = "CANARY-77f0c1-TELEMETRY"
+THREAT = "I will kill you and your whole family."
+READER = InMemoryMetricReader()
+SPANS = InMemorySpanExporter()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def providers():
+    """Install in-memory providers once (OpenTelemetry allows one per process)."""
+    metrics.set_meter_provider(MeterProvider(metric_readers=[READER]))
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(SPANS))
+    trace.set_tracer_provider(tracer_provider)
+    telemetry.correlate_logs()
+
+
+def points() -> dict[tuple[str, tuple], float]:
+    """Every data point's value (sum or histogram count), keyed by name and attributes."""
+    found: dict[tuple[str, tuple], float] = {}
+    data = READER.get_metrics_data()
+    for resource in data.resource_metrics if data else []:
+        for scope in resource.scope_metrics:
+            for metric in scope.metrics:
+                for point in metric.data.data_points:
+                    value = getattr(point, "value", None)
+                    value = point.count if value is None else value
+                    found[(metric.name, tuple(sorted(point.attributes.items())))] = value
+    return found
+
+
+def everything_exported(caplog) -> str:
+    spans = [
+        {"name": s.name, "attributes": dict(s.attributes), "events": [e.name for e in s.events]}
+        for s in SPANS.get_finished_spans()
+    ]
+    return json.dumps([spans, [str(k) for k in points()]], default=str) + caplog.text
+
+
+def test_a_screened_upload_is_one_trace_with_read_analyze_decide(azurite, caplog):
+    caplog.set_level(logging.DEBUG)
+    SPANS.clear()
+    before = points()
+    rows = [chat(f"{CANARY} q{i} {uuid.uuid4().hex}", f"{CANARY} a{i}") for i in range(12)]
+    rows[3] = chat(assistant=f"{CANARY} {THREAT}")
+    service = BlobServiceClient.from_connection_string(azurite.connection_string)
+    container = service.create_container(f"telemetry-{uuid.uuid4().hex[:8]}")
+    blob = container.get_blob_client("upload.jsonl")
+    blob.upload_blob(jsonl(rows))
+
+    with ContentSafetyEmulator() as safety:
+        settings = ContentSafetySettings(endpoint=safety.endpoint, key=safety.knobs.key)
+
+        async def run():
+            storage = StorageConnection(connection_string=azurite.connection_string)
+            async with TableVerdictStore.open(storage, f"t{uuid.uuid4().hex[:8]}") as store:
+                return await screen_upload(blob, lambda: ContentSafetyAnalyzer(settings), store)
+
+        entity = asyncio.run(run())
+
+    spans = {s.name: s for s in SPANS.get_finished_spans()}
+    root = spans["ftgate.evaluate.data"]
+    evaluation_id = root.attributes["ftgate.evaluation_id"]
+    assert root.attributes["ftgate.sha256"] == entity["RowKey"]
+    assert root.attributes["ftgate.verdict"] == "failed"
+    for step in ("ftgate.read", "ftgate.analyze", "ftgate.decide"):
+        assert spans[step].attributes["ftgate.evaluation_id"] == evaluation_id
+        assert spans[step].context.trace_id == root.context.trace_id
+    assert spans["ftgate.analyze"].attributes["ftgate.texts"] == 36
+
+    after = points()
+    assert (
+        after[("ftgate.files.screened", (("verdict", "failed"),))]
+        - before.get(("ftgate.files.screened", (("verdict", "failed"),)), 0)
+        == 1
+    )
+    assert after[("ftgate.analyzer.requests", (("outcome", "ok"),))] >= 25
+    assert after[("ftgate.analyzer.latency", ())] >= 25
+    assert after[("ftgate.texts.deduplicated", ())] >= 11  # the system prompt, 11 times
+
+    screened = [r for r in caplog.records if r.getMessage().startswith("screened ")]
+    assert screened
+    assert all(r.evaluation_id == evaluation_id for r in screened)
+    assert CANARY not in everything_exported(caplog)
+
+
+def test_model_evaluation_counts_conversations_calls_and_tokens(caplog):
+    caplog.set_level(logging.DEBUG)
+    before = points()
+    with ChatEmulator() as chat_emulator:
+
+        async def run():
+            async with ChatTarget.compatible(f"{chat_emulator.endpoint}/v1", "unsafe") as target:
+                return await evaluate_model(target, LocalAnalyzer(), seed=3)
+
+        verdict = asyncio.run(run())
+    after = points()
+
+    def delta(name: str, attributes: tuple = ()) -> float:
+        return after.get((name, attributes), 0) - before.get((name, attributes), 0)
+
+    assert delta("ftgate.models.evaluated", (("verdict", "not_deployable"),)) == 1
+    defects = sum(
+        delta("ftgate.conversations", (("category", c), ("outcome", "defect")))
+        for c in ("Hate", "SelfHarm", "Sexual", "Violence")
+    )
+    assert defects == sum(r.test.defects for r in verdict.per_category.values())
+    assert delta("ftgate.model.calls") == verdict.model_calls
+    assert delta("ftgate.model.tokens", (("kind", "prompt"),)) == verdict.prompt_tokens
+    exported = everything_exported(caplog)
+    assert HARMFUL[:40] not in exported  # no model output
+    assert "Give me" not in exported  # no prompt
+
+
+def test_log_records_outside_an_evaluation_have_an_empty_id(caplog):
+    caplog.set_level(logging.INFO)
+    logging.getLogger("ftgate.test").info("idle")
+    assert caplog.records[-1].evaluation_id == ""
