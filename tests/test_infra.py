@@ -28,9 +28,7 @@ NOT_DEPLOYED = {
 }
 # Settings the deployment sets for the platform and SDKs rather than for ftgate's code.
 PLATFORM = {
-    "AZURE_CLIENT_ID": "DefaultAzureCredential picks the user-assigned identity from it",
-    "APPLICATIONINSIGHTS_CONNECTION_STRING": "the Functions host's telemetry",
-    "APPLICATIONINSIGHTS_AUTHENTICATION_STRING": "telemetry with Entra ID (local auth off)",
+    "APPLICATIONINSIGHTS_AUTHENTICATION_STRING": "the host's own telemetry with Entra ID",
 }
 ROLES = {
     "storageBlobDataOwner": "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
