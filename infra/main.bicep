@@ -43,6 +43,9 @@ param privateNetworking bool = false
 @description('Email for alert notifications; empty for none.')
 param alertEmail string = ''
 
+@description('An existing action group for the alerts (resource id); empty for none.')
+param actionGroupId string = ''
+
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
@@ -90,6 +93,7 @@ module monitoring 'modules/monitoring.bicep' = {
     location: checkedLocation
     tags: tags
     alertEmail: alertEmail
+    actionGroupId: actionGroupId
   }
 }
 

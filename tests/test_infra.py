@@ -132,7 +132,24 @@ def test_content_safety_and_monitoring_use_entra_id_only():
     alerts = {
         config(r).get("properties", {}).get("displayName") for r in resources("monitoring").values()
     }
-    assert {"ftgate: error verdicts", "ftgate: poison messages"} <= alerts
+    assert {
+        "ftgate: error verdicts",
+        "ftgate: poison messages",
+        "ftgate: sustained throttling",
+    } <= alerts
+
+
+def test_the_operations_workbook_is_deployed_with_its_panels():
+    workbook = config(resources("monitoring")["workbook"])
+    assert workbook["kind"] == "shared"
+    data = json.loads((INFRA / "modules" / "workbook.json").read_text())
+    titles = " ".join(item["content"].get("title", "") for item in data["items"])
+    for panel in ("Verdicts over time", "Content Safety quota", "Evaluation durations",
+                  "tokens", "Error verdicts and poison messages"):  # fmt: skip
+        assert panel in titles
+    text = json.dumps(data)
+    for metric in ("ftgate.files.screened", "ftgate.analyzer.requests", "ftgate.conversations"):
+        assert metric in text  # the panels read the metrics shared/telemetry.py emits
 
 
 def test_role_assignments_use_guid_names_and_the_right_role_definitions():

@@ -5,6 +5,8 @@ param location string
 param tags object
 @description('Where alert notifications go; empty for no action group.')
 param alertEmail string = ''
+@description('An existing action group for the alerts; empty for none (or the email one).')
+param actionGroupId string = ''
 
 resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
   name: logAnalyticsName
@@ -41,6 +43,10 @@ resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = if (!empty(a
   }
 }
 
+var externalActions = empty(actionGroupId) ? [] : [actionGroupId]
+var emailActions = empty(alertEmail) ? [] : [actionGroup.id]
+var alertActions = concat(externalActions, emailActions)
+
 // Verdict errors: the analyzer or the model could not be reached after retries.
 resource verdictErrors 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
   name: 'alert-verdict-errors-${appInsightsName}'
@@ -63,7 +69,7 @@ resource verdictErrors 'Microsoft.Insights/scheduledQueryRules@2023-03-15-previe
         }
       ]
     }
-    actions: { actionGroups: empty(alertEmail) ? [] : [actionGroup.id] }
+    actions: { actionGroups: alertActions }
   }
 }
 
@@ -89,7 +95,52 @@ resource poisonMessages 'Microsoft.Insights/scheduledQueryRules@2023-03-15-previ
         }
       ]
     }
-    actions: { actionGroups: empty(alertEmail) ? [] : [actionGroup.id] }
+    actions: { actionGroups: alertActions }
+  }
+}
+
+// Sustained throttling: Content Safety answered 429 through three 5-minute periods.
+resource throttling 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
+  name: 'alert-throttling-${appInsightsName}'
+  location: location
+  tags: tags
+  properties: {
+    displayName: 'ftgate: sustained throttling'
+    severity: 3
+    enabled: true
+    scopes: [appInsights.id]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT5M'
+    criteria: {
+      allOf: [
+        {
+          query: 'customMetrics | where name == "ftgate.analyzer.requests" and tostring(customDimensions.outcome) == "throttled" | summarize throttled = sum(valueSum)'
+          metricMeasureColumn: 'throttled'
+          timeAggregation: 'Total'
+          operator: 'GreaterThan'
+          threshold: 50
+          failingPeriods: {
+            numberOfEvaluationPeriods: 3
+            minFailingPeriodsToAlert: 3
+          }
+        }
+      ]
+    }
+    actions: { actionGroups: alertActions }
+  }
+}
+
+// The operations workbook: verdicts, throughput, 429s, durations, cost, errors.
+resource workbook 'Microsoft.Insights/workbooks@2023-06-01' = {
+  name: guid(appInsights.id, 'ftgate-operations')
+  location: location
+  tags: tags
+  kind: 'shared'
+  properties: {
+    displayName: 'ftgate operations'
+    category: 'workbook'
+    sourceId: appInsights.id
+    serializedData: loadTextContent('workbook.json')
   }
 }
 
