@@ -178,6 +178,8 @@ async def _evaluate_request(
                     {
                         "ftgate.conversations": verdict.conversations,
                         "ftgate.model_calls": verdict.model_calls,
+                        "ftgate.prompt_tokens": verdict.prompt_tokens,
+                        "ftgate.completion_tokens": verdict.completion_tokens,
                     }
                 )
         log.info(

@@ -148,8 +148,8 @@ def test_the_operations_workbook_is_deployed_with_its_panels():
                   "tokens", "Error verdicts and poison messages"):  # fmt: skip
         assert panel in titles
     text = json.dumps(data)
-    for metric in ("ftgate.files.screened", "ftgate.analyzer.requests", "ftgate.conversations"):
-        assert metric in text  # the panels read the metrics shared/telemetry.py emits
+    for name in ("ftgate.files.screened", "ftgate.analyzer.requests", "ftgate.prompt_tokens"):
+        assert name in text  # the panels read what shared/telemetry.py and the spans emit
 
 
 def test_role_assignments_use_guid_names_and_the_right_role_definitions():
