@@ -31,10 +31,10 @@ $(CHECKOV):
 # Screens a clean and a harmful example on the embedded analyzer (no Azure needed).
 demo: $(STAMP)
 	@echo "== examples/chat-clean.jsonl"
-	@$(BIN)/ftgate scan-data examples/chat-clean.jsonl; echo "exit code $$?"
+	@$(BIN)/ftgate scan-data examples/chat-clean.jsonl --analyzer local; echo "exit code $$?"
 	@echo
 	@echo "== examples/chat-harmful.jsonl"
-	@$(BIN)/ftgate scan-data examples/chat-harmful.jsonl; echo "exit code $$?"
+	@$(BIN)/ftgate scan-data examples/chat-harmful.jsonl --analyzer local; echo "exit code $$?"
 
 test: setup
 	$(BIN)/ruff check .
