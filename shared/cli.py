@@ -18,7 +18,7 @@ import random
 import re
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import BinaryIO, Final, NoReturn, TextIO
 
@@ -478,17 +478,7 @@ async def _verdicts(args: argparse.Namespace) -> int:
 
 
 async def _reevaluate(args: argparse.Namespace) -> int:
-    settings = AppSettings.from_environment()
-    async with contextlib.AsyncExitStack() as stack:
-        store = await stack.enter_async_context(
-            TableVerdictStore.open(settings.storage, settings.verdicts_table)
-        )
-        models = await stack.enter_async_context(
-            JsonQueue.open(settings.storage, settings.model_queue)
-        )
-        rescreens = await stack.enter_async_context(
-            JsonQueue.open(settings.storage, settings.rescreen_queue)
-        )
+    async with _store_and_queues() as (store, models, rescreens):
         if args.stale:
             queued = await enqueue_stale(store, models, rescreens, dry_run=args.dry_run)
         elif args.model:
@@ -505,20 +495,22 @@ async def _reevaluate(args: argparse.Namespace) -> int:
 
 
 async def _replay_poison(args: argparse.Namespace) -> int:
-    settings = AppSettings.from_environment()
-    async with contextlib.AsyncExitStack() as stack:
-        store = await stack.enter_async_context(
-            TableVerdictStore.open(settings.storage, settings.verdicts_table)
-        )
-        models = await stack.enter_async_context(
-            JsonQueue.open(settings.storage, settings.model_queue)
-        )
-        rescreens = await stack.enter_async_context(
-            JsonQueue.open(settings.storage, settings.rescreen_queue)
-        )
+    async with _store_and_queues() as (store, models, rescreens):
         replayed = await replay_poisoned(store, models, rescreens)
     print(f"replayed {replayed.data} training files and {replayed.models} models")
     return 0
+
+
+@contextlib.asynccontextmanager
+async def _store_and_queues() -> AsyncIterator[tuple[TableVerdictStore, JsonQueue, JsonQueue]]:
+    """The verdict table, the evaluation queue and the re-screen queue, from settings."""
+    settings = AppSettings.from_environment()
+    async with (
+        TableVerdictStore.open(settings.storage, settings.verdicts_table) as store,
+        JsonQueue.open(settings.storage, settings.model_queue) as models,
+        JsonQueue.open(settings.storage, settings.rescreen_queue) as rescreens,
+    ):
+        yield store, models, rescreens
 
 
 # --------------------------------------------------------------------------- analyze
