@@ -53,6 +53,7 @@ lint: setup
 
 bench: setup
 	$(BIN)/python -m bench.screening
+	$(BIN)/python -m bench.falsepositives
 	PYTHONPATH=tests $(BIN)/python -m bench.contentsafety
 	PYTHONPATH=tests $(BIN)/python -m bench.modeleval
 

@@ -1,0 +1,54 @@
+"""Benchmark: the local analyzer's false positives on a large body of benign English.
+
+Scores every docstring paragraph (over 40 characters) of the running Python's
+standard library — technical prose full of "kill", "execute", "shoot", "dead",
+"attack" — and prints how many reach the failing severity (4) and how many score
+a mention (2-3). Run with ``make bench`` (or ``python -m bench.falsepositives``).
+"""
+
+from __future__ import annotations
+
+import ast
+import sysconfig
+import time
+from pathlib import Path
+
+from shared.analyzers.local import LocalAnalyzer
+from shared.policy import DATA_SEVERITY_THRESHOLD
+
+
+def paragraphs() -> list[str]:
+    root = Path(sysconfig.get_paths()["stdlib"])
+    found: list[str] = []
+    for path in root.rglob("*.py"):
+        if "test" in path.parts or "site-packages" in path.parts:
+            continue
+        try:
+            tree = ast.parse(path.read_text(errors="ignore"))
+        except (SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+                doc = ast.get_docstring(node)
+                if doc:
+                    found += [part for part in doc.split("\n\n") if len(part) > 40]
+    return found
+
+
+def main() -> None:
+    texts = paragraphs()
+    analyzer = LocalAnalyzer()
+    started = time.perf_counter()
+    scores = [max(analyzer.score(text)) for text in texts]
+    seconds = time.perf_counter() - started
+    failing = sum(score >= DATA_SEVERITY_THRESHOLD for score in scores)
+    mentions = sum(0 < score < DATA_SEVERITY_THRESHOLD for score in scores)
+    characters = sum(map(len, texts))
+    print("local analyzer on the standard library's docstrings (benign English)")
+    print(f"  {len(texts):,} paragraphs, {characters / 1e6:.2f} M characters, {seconds:.2f} s")
+    print(f"  at or above severity {DATA_SEVERITY_THRESHOLD} (false positives): {failing}")
+    print(f"  mentions (severity 1-3): {mentions}")
+
+
+if __name__ == "__main__":
+    main()
