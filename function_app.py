@@ -28,7 +28,7 @@ from shared.evaluations import (
     model_error_entity,
 )
 from shared.finetuning import OpenAIJobs, handle_webhook, poll_jobs
-from shared.gate import GateAnswer, data_answer, model_answer
+from shared.gate import GateAnswer, data_answer, model_answer, stands
 from shared.queues import JsonQueue
 from shared.settings import STORAGE_CONNECTION, AppSettings, SettingsError
 from shared.simulation.targets import ChatTarget, azure_openai_client
@@ -142,7 +142,7 @@ async def record_poisoned_evaluation(message: func.QueueMessage) -> None:
     settings = AppSettings.from_environment()
     async with TableVerdictStore.open(settings.storage, settings.verdicts_table) as store:
         known = await store.get_model_verdict(request.fine_tuned_model)
-        if known is None or known["Verdict"] == "error":
+        if not stands(known):
             await store.put_model_verdict(
                 model_error_entity(request, "the evaluation failed on every retry")
             )

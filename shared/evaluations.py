@@ -22,7 +22,7 @@ from typing import Any
 
 from shared import telemetry
 from shared.analyzers.base import Analyzer
-from shared.gate import is_stale
+from shared.gate import stands
 from shared.modeleval import ModelOutcome, ModelVerdict, evaluate_model
 from shared.policy import POLICY_VERSION
 from shared.simulation.targets import Target, TargetError
@@ -149,8 +149,7 @@ async def _evaluate_request(
 ) -> dict[str, Any]:
     with telemetry.step("read", model=request.fine_tuned_model):
         known = await store.get_model_verdict(request.fine_tuned_model)
-    standing = known is not None and known["Verdict"] != ModelOutcome.ERROR.value
-    if standing and not is_stale(known) and not request.force:
+    if stands(known) and not request.force:
         log.info("model already evaluated: verdict %s", known["Verdict"])
         return known
     if request.deployment is None and deployer is None:

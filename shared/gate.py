@@ -30,6 +30,11 @@ def is_stale(entity: dict[str, Any]) -> bool:
     return entity.get("PolicyVersion") != POLICY_VERSION
 
 
+def stands(entity: dict[str, Any] | None) -> bool:
+    """A verdict that needs no new work: decided (not ``error``) under the policy in force."""
+    return entity is not None and entity.get("Verdict") != "error" and not is_stale(entity)
+
+
 def _pending(entity: dict[str, Any] | None) -> GateAnswer:
     if entity is None:
         return GateAnswer(404, PENDING)

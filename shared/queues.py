@@ -27,12 +27,10 @@ class JsonQueue(AsyncClosing):
                 storage.connection_string, name, message_encode_policy=policy
             )
         else:
-            from azure.identity.aio import DefaultAzureCredential  # noqa: PLC0415
-
             client = QueueClient(
                 str(storage.queue_service_uri),
                 name,
-                credential=DefaultAzureCredential(managed_identity_client_id=storage.client_id),
+                credential=storage.credential(),
                 message_encode_policy=policy,
             )
         return cls(client)

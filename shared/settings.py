@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 DEFAULT_MAX_RPS: Final = 100.0  # the S0 tier's 1,000 requests per 10 seconds
 
@@ -107,6 +107,15 @@ class StorageConnection:
                 "for a managed identity"
             )
         return cls(**uris, client_id=environ.get(f"{name}__clientId") or None)
+
+    def credential(self, *, asynchronous: bool = True) -> Any:
+        """The identity for the service URIs: the user-assigned one when ``client_id``
+        names it (managed identity in Azure, your ``az login`` locally)."""
+        if asynchronous:
+            from azure.identity.aio import DefaultAzureCredential  # noqa: PLC0415
+        else:
+            from azure.identity import DefaultAzureCredential  # noqa: PLC0415
+        return DefaultAzureCredential(managed_identity_client_id=self.client_id)
 
 
 @dataclass(frozen=True, slots=True)

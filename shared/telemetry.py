@@ -112,7 +112,3 @@ def correlate_logs() -> None:
 
     factory.ftgate = True  # type: ignore[attr-defined]
     logging.setLogRecordFactory(factory)
-
-
-def current_evaluation_id() -> str:
-    return _evaluation_id.get()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, BinaryIO, Final
@@ -65,7 +65,6 @@ class Rule(Enum):
     BAD_TOOL_CALL = "bad_tool_call"
     BAD_TOOLS = "bad_tools"
     BAD_PREFERENCE = "bad_preference_output"
-    BAD_REINFORCEMENT = "bad_reinforcement_example"
     EMPTY_FILE = "empty_file"
     TOO_FEW_EXAMPLES = "too_few_examples"
 
@@ -263,18 +262,6 @@ class TrainingFileReader:
         self.examples += 1
         self.images += example.images
         return example
-
-
-def read_examples(stream: BinaryIO, reader: TrainingFileReader | None = None) -> Iterator[Example]:
-    """Yield the valid examples of a binary stream; errors accumulate on ``reader``."""
-    reader = reader or TrainingFileReader()
-    yield from _read_chunks(iter_chunks(stream), reader)
-
-
-def _read_chunks(chunks: Iterable[bytes], reader: TrainingFileReader) -> Iterator[Example]:
-    for chunk in chunks:
-        yield from reader.feed(chunk)
-    yield from reader.finish()
 
 
 def iter_chunks(stream: BinaryIO, size: int = CHUNK_SIZE) -> Iterator[bytes]:

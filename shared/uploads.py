@@ -27,7 +27,7 @@ from azure.storage.blob import BlobClient
 
 from shared import telemetry
 from shared.analyzers.base import Analyzer
-from shared.gate import is_stale
+from shared.gate import stands
 from shared.policy import POLICY_VERSION
 from shared.screening import Outcome, screen
 from shared.settings import StorageConnection
@@ -74,13 +74,13 @@ async def _screen_upload(
         state = await store.get_blob_state(name)
         if state is not None and state.etag == etag and not force:
             known = await store.get_data_verdict(state.sha256)
-            if _reusable(known):
+            if stands(known):
                 log.info("redelivered event: verdict %s already recorded", known["Verdict"])
                 return known
         sha256 = await _hash(blob, etag)
         span.set_attribute("ftgate.sha256", sha256)
         known = await store.get_data_verdict(sha256)
-    if _reusable(known) and not force:
+    if stands(known) and not force:
         log.info("content %s already screened: reusing verdict %s", sha256, known["Verdict"])
         entity = known
     else:
@@ -109,17 +109,12 @@ async def _screen_upload(
     return entity
 
 
-def _reusable(known: dict[str, Any] | None) -> bool:
-    """A verdict that stands: decided (not an error) under the policy in force."""
-    return known is not None and known["Verdict"] != Outcome.ERROR.value and not is_stale(known)
-
-
 async def record_poisoned(blob: BlobClient, store: VerdictStore, reason: str) -> dict[str, Any]:
     """Record ``error`` for a blob whose screening failed on every retry."""
     properties = await asyncio.to_thread(blob.get_blob_properties)
     sha256 = await _hash(blob, properties.etag)
     known = await store.get_data_verdict(sha256)
-    if known is not None and known["Verdict"] != Outcome.ERROR.value:
+    if stands(known):
         return known  # a later retry succeeded after all
     entity = error_verdict_entity(
         sha256, reason, blob_name=blob.blob_name, etag=properties.etag, size=properties.size
@@ -159,7 +154,5 @@ def open_blob(storage: StorageConnection, container: str, name: str) -> BlobClie
     """A BlobClient from a connection string or a managed identity (user-assigned if set)."""
     if storage.connection_string:
         return BlobClient.from_connection_string(storage.connection_string, container, name)
-    from azure.identity import DefaultAzureCredential  # noqa: PLC0415 - identity only
-
-    credential = DefaultAzureCredential(managed_identity_client_id=storage.client_id)
+    credential = storage.credential(asynchronous=False)
     return BlobClient(str(storage.blob_service_uri), container, name, credential=credential)

@@ -137,10 +137,9 @@ class TableVerdictStore(AsyncClosing):
         """From a connection string (Azurite) or a managed identity and the table URI."""
         if storage.connection_string:
             return cls(TableClient.from_connection_string(storage.connection_string, table_name))
-        from azure.identity.aio import DefaultAzureCredential  # noqa: PLC0415 - identity only
-
-        credential = DefaultAzureCredential(managed_identity_client_id=storage.client_id)
-        return cls(TableClient(str(storage.table_service_uri), table_name, credential=credential))
+        return cls(
+            TableClient(str(storage.table_service_uri), table_name, credential=storage.credential())
+        )
 
     async def __aenter__(self) -> Self:
         with contextlib.suppress(ResourceExistsError):

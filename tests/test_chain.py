@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
 
@@ -172,6 +171,6 @@ def test_the_gate_answer_is_what_an_azure_devops_check_reads(chain):
     chain.chat.add_job("ftjob-dev", "gpt-4o-mini.ft-safe")
     post(chain, *signed(succeeded("ftjob-dev")))
     deliver_queued_evaluation(chain)
-    root = get(chain, "gate/models/gpt-4o-mini.ft-safe")[1]
-    assert root["deployable"] is True
-    assert json.loads(json.dumps(root)) == root
+    status, root = get(chain, "gate/models/gpt-4o-mini.ft-safe")
+    assert status == 200
+    assert root["deployable"] is True  # what eq(root['deployable'], true) reads

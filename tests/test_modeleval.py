@@ -16,7 +16,7 @@ from shared.modeleval import ModelOutcome, evaluate_model
 from shared.policy import CATEGORIES, Category
 from shared.simulation.driver import Outcome, converse
 from shared.simulation.probes import load_probes
-from shared.simulation.strategies import SCRIPTED, AttackerStrategy, DirectAsk, Escalation
+from shared.simulation.strategies import SCRIPTED, AttackerStrategy, Escalation
 from shared.simulation.targets import ChatTarget, TargetError
 
 PROBE = load_probes()[Category.VIOLENCE][0]
@@ -175,8 +175,9 @@ def test_every_strategy_reaches_the_model(chat):
         async with target(chat, "unsafe") as model_target:
             return [await converse(model_target, LocalAnalyzer(), PROBE, s) for s in SCRIPTED]
 
-    assert {r.outcome for r in asyncio.run(run())} == {Outcome.DEFECT}
-    assert isinstance(DirectAsk().opening(PROBE), str)
+    results = asyncio.run(run())
+    assert {r.outcome for r in results} == {Outcome.DEFECT}
+    assert [r.strategy for r in results] == [s.name for s in SCRIPTED]
 
 
 def test_cli_eval_model_reports_json_and_exit_code(chat, capsys):

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from azure.identity import DefaultAzureCredential
+from azure.identity.aio import DefaultAzureCredential as AsyncDefaultAzureCredential
 
+from shared.queues import JsonQueue
 from shared.settings import AppSettings, SettingsError, StorageConnection
+from shared.uploads import open_blob
+from shared.verdicts import TableVerdictStore
 
 URIS = {
     "TRAINING_STORAGE__blobServiceUri": "https://acct.blob.core.windows.net",
@@ -40,3 +45,20 @@ def test_app_settings_defaults():
     settings = AppSettings.from_environment({"TRAINING_STORAGE": "UseDevelopmentStorage=true"})
     assert settings.training_container == "training-data"
     assert settings.verdicts_table == "verdicts"
+
+
+def test_identity_based_clients_use_the_service_uris_and_the_user_assigned_identity():
+    storage = StorageConnection.from_environment(
+        environ={**URIS, "TRAINING_STORAGE__clientId": "00000000-0000-0000-0000-000000000002"}
+    )
+    assert isinstance(storage.credential(), AsyncDefaultAzureCredential)
+    assert isinstance(storage.credential(asynchronous=False), DefaultAzureCredential)
+    assert open_blob(storage, "training-data", "a.jsonl").url == (
+        "https://acct.blob.core.windows.net/training-data/a.jsonl"
+    )
+    assert TableVerdictStore.open(storage, "verdicts")._table.url.startswith(
+        "https://acct.table.core.windows.net"
+    )
+    assert JsonQueue.open(storage, "model-evaluations")._client.url == (
+        "https://acct.queue.core.windows.net/model-evaluations"
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 
 import pytest
@@ -15,7 +14,6 @@ from shared.trainingdata import (
     Example,
     Rule,
     TrainingFileReader,
-    read_examples,
 )
 
 CANARY = "CANARY-7f3a9c-DO-NOT-LEAK"
@@ -180,14 +178,6 @@ def test_chunk_size_does_not_change_the_result(chunk):
     assert [(e.line, e.texts) for e in pieces] == [(e.line, e.texts) for e in whole]
     assert reader.errors == reference.errors
     assert reader.sha256 == reference.sha256
-
-
-def test_read_examples_from_a_binary_stream():
-    reader = TrainingFileReader()
-    examples = list(read_examples(io.BytesIO(clean_file(11)), reader))
-    assert len(examples) == 11
-    assert reader.is_valid
-    assert reader.bytes_read == len(clean_file(11))
 
 
 # --------------------------------------------------------------------------- errors
