@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Self
+from typing import Any, Self
 
 from azure.core.exceptions import ResourceExistsError
 from azure.storage.queue import TextBase64EncodePolicy
@@ -16,24 +16,27 @@ from shared.settings import StorageConnection
 class JsonQueue(AsyncClosing):
     """A queue in the storage account of ``storage``; created on first use."""
 
-    def __init__(self, client: QueueClient) -> None:
+    def __init__(self, client: QueueClient, credential: Any = None) -> None:
         self._client = client
+        self._credential = credential  # closed with the queue: it holds connections too
 
     @classmethod
     def open(cls, storage: StorageConnection, name: str) -> JsonQueue:
         policy = TextBase64EncodePolicy()
         if storage.connection_string:
-            client = QueueClient.from_connection_string(
-                storage.connection_string, name, message_encode_policy=policy
+            return cls(
+                QueueClient.from_connection_string(
+                    storage.connection_string, name, message_encode_policy=policy
+                )
             )
-        else:
-            client = QueueClient(
-                str(storage.queue_service_uri),
-                name,
-                credential=storage.credential(),
-                message_encode_policy=policy,
-            )
-        return cls(client)
+        credential = storage.credential()
+        client = QueueClient(
+            str(storage.queue_service_uri),
+            name,
+            credential=credential,
+            message_encode_policy=policy,
+        )
+        return cls(client, credential)
 
     async def __aenter__(self) -> Self:
         with contextlib.suppress(ResourceExistsError):
@@ -42,6 +45,8 @@ class JsonQueue(AsyncClosing):
 
     async def aclose(self) -> None:
         await self._client.close()
+        if self._credential is not None:
+            await self._credential.close()
 
     async def put(self, message: str) -> None:
         await self._client.send_message(message)

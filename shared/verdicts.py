@@ -129,17 +129,18 @@ def row_key(name: str) -> str:
 class TableVerdictStore(AsyncClosing):
     """Verdicts in an Azure Table (Azurite in tests), through the async SDK."""
 
-    def __init__(self, table: TableClient) -> None:
+    def __init__(self, table: TableClient, credential: Any = None) -> None:
         self._table = table
+        self._credential = credential  # closed with the store: it holds connections too
 
     @classmethod
     def open(cls, storage: StorageConnection, table_name: str) -> TableVerdictStore:
         """From a connection string (Azurite) or a managed identity and the table URI."""
         if storage.connection_string:
             return cls(TableClient.from_connection_string(storage.connection_string, table_name))
-        return cls(
-            TableClient(str(storage.table_service_uri), table_name, credential=storage.credential())
-        )
+        credential = storage.credential()
+        table = TableClient(str(storage.table_service_uri), table_name, credential=credential)
+        return cls(table, credential)
 
     async def __aenter__(self) -> Self:
         with contextlib.suppress(ResourceExistsError):
@@ -148,6 +149,8 @@ class TableVerdictStore(AsyncClosing):
 
     async def aclose(self) -> None:
         await self._table.close()
+        if self._credential is not None:
+            await self._credential.close()
 
     async def get_data_verdict(self, sha256: str) -> dict[str, Any] | None:
         return await self._get(DATA_PARTITION, sha256)

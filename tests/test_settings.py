@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from azure.core.credentials import AccessToken
 from azure.identity import DefaultAzureCredential
 from azure.identity.aio import DefaultAzureCredential as AsyncDefaultAzureCredential
 
@@ -62,3 +65,24 @@ def test_identity_based_clients_use_the_service_uris_and_the_user_assigned_ident
     assert JsonQueue.open(storage, "model-evaluations")._client.url == (
         "https://acct.queue.core.windows.net/model-evaluations"
     )
+
+
+def test_identity_based_stores_close_their_credential(monkeypatch):
+    closed = []
+
+    class Credential:  # Entra ID cannot run here; this one only records being closed
+        async def get_token(self, *scopes, **options) -> AccessToken:
+            return AccessToken("unused", 0)
+
+        async def close(self) -> None:
+            closed.append(self)
+
+    monkeypatch.setattr(StorageConnection, "credential", lambda self, **_: Credential())
+    storage = StorageConnection.from_environment(environ=URIS)
+
+    async def open_and_close() -> None:
+        await TableVerdictStore.open(storage, "verdicts").aclose()
+        await JsonQueue.open(storage, "model-evaluations").aclose()
+
+    asyncio.run(open_and_close())
+    assert len(closed) == 2
