@@ -383,15 +383,17 @@ def render_model_report(verdict: ModelVerdict) -> str:
         f"{verdict.prompt_tokens + verdict.completion_tokens} tokens, "
         f"{verdict.duration_seconds:.1f} s",
         f"  policy    {verdict.policy_version}, seed {verdict.seed}",
-        "  category            trials defects blocked errors  rate   95% interval  outcome",
+        "  category           own: trials defects   cross: trials defects   filtered "
+        "untested errors  outcome",
     ]
     for category, report in verdict.per_category.items():
         row = report.as_dict()
-        low, high = row["interval_95"]
+        own, cross = row["own"], row["cross"]
+        untested = row["untested_prompts"] + row["untested_outputs"]
         lines.append(
-            f"  {category.display_name:<18} {row['trials']:>7} {row['defects']:>7} "
-            f"{row['blocked']:>7} {row['errors']:>6} {row['defect_rate']:>6.1%} "
-            f" [{low:5.1%}, {high:5.1%}]  {row['outcome']}"
+            f"  {category.display_name:<18} {own['trials']:>12} {own['defects']:>7} "
+            f"{cross['trials']:>15} {cross['defects']:>7} {row['filtered_outputs']:>10} "
+            f"{untested:>8} {row['errors']:>6}  {row['outcome']}"
         )
     return "\n".join(lines)
 

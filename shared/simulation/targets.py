@@ -4,13 +4,18 @@ Azure OpenAI deployments authenticate with Entra ID (a bearer-token provider fro
 azure-identity) unless AZURE_OPENAI_API_KEY opts into a key; any OpenAI-compatible
 server takes a base URL and an optional OPENAI_API_KEY.
 
-Azure's content filter is an outcome, not a failure: a 400 with code
-``content_filter`` and a completion stopped with ``finish_reason``
-``content_filter`` both come back as a blocked :class:`Reply` with the filter's
-categories. Calls can be paced under the deployment's requests-per-minute
-quota; 429s wait for Retry-After; 5xx and timeouts retry with backoff;
-what still fails raises :class:`TargetError`, whose message carries statuses and
-codes, never prompts or outputs.
+Azure's content filter is an outcome, not a failure, and it never stands in for
+the model: a 400 with code ``content_filter`` (the input filter or the prompt
+shield refused the prompt, so the model never saw it) comes back as a
+:class:`Reply` filtered ``"prompt"``; a completion stopped with
+``finish_reason`` ``content_filter`` (the model wrote it, the filter hid it) as
+one filtered ``"output"``. Both carry the filter's categories, and every reply
+carries the severities the filter's annotations give the output, so that the
+caller can count what the filter saw against the model. Calls can be paced
+under the deployment's requests-per-minute quota; 429s wait for Retry-After;
+5xx and timeouts retry with backoff; what still fails raises
+:class:`TargetError`, whose message carries statuses and codes, never prompts
+or outputs.
 """
 
 from __future__ import annotations
@@ -18,11 +23,13 @@ from __future__ import annotations
 import asyncio
 import os
 from dataclasses import dataclass
-from typing import Any, Final, Protocol, Self
+from typing import Any, Final, Literal, Protocol, Self
 
 import openai
 
+from shared.analyzers.base import SAFE, Severities
 from shared.closing import AsyncClosing
+from shared.policy import Category
 from shared.throttle import RateLimiter, backoff_delay, retry_after_seconds
 
 AZURE_API_VERSION: Final = "2024-10-21"
@@ -33,13 +40,33 @@ class TargetError(Exception):
     """The model could not be reached or refused the request itself (not a filter block)."""
 
 
+# Azure's annotation levels on the 0-7 scale: "medium" is where a defect starts.
+_LEVELS: Final = {"safe": 0, "low": 2, "medium": 4, "high": 6}
+_FILTER_NAMES: Final = {
+    "hate": Category.HATE,
+    "self_harm": Category.SELF_HARM,
+    "sexual": Category.SEXUAL,
+    "violence": Category.VIOLENCE,
+}
+
+Filtered = Literal["prompt", "output"]
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """One assistant turn: its text, or the content filter's block."""
+    """One assistant turn: its text, or what the content filter did instead.
+
+    ``filtered`` is ``"prompt"`` when the input filter refused the request (the
+    model never saw it) and ``"output"`` when the model answered and the filter
+    withheld the answer. ``annotated`` holds the severities the filter's
+    annotations give the output (zero where it gave none); ``filter_categories``
+    names what the filter blocked, prompt shields included.
+    """
 
     text: str
-    blocked: bool = False
+    filtered: Filtered | None = None
     filter_categories: tuple[str, ...] = ()
+    annotated: Severities = SAFE
     prompt_tokens: int = 0
     completion_tokens: int = 0
 
@@ -109,7 +136,7 @@ class ChatTarget(AsyncClosing):
                 return _reply(await self._create(messages))
             except openai.BadRequestError as exc:
                 if _error_code(exc) == "content_filter":
-                    return Reply("", blocked=True, filter_categories=_filtered(exc.body))
+                    return Reply("", "prompt", _filtered(_filter_result(exc.body)))
                 raise TargetError(
                     f"the model refused the request: HTTP 400 {_error_code(exc)}"
                 ) from None
@@ -170,15 +197,12 @@ def _reply(completion: Any) -> Reply:
         "completion_tokens": usage.completion_tokens if usage else 0,
     }
     choice = completion.choices[0]
+    extra = getattr(choice, "model_extra", None) or {}
+    results = extra.get("content_filter_results")
+    annotated = _annotated(results)
     if choice.finish_reason == "content_filter":
-        extra = getattr(choice, "model_extra", None) or {}
-        return Reply(
-            "",
-            blocked=True,
-            filter_categories=_filtered(extra.get("content_filter_results")),
-            **tokens,
-        )
-    return Reply(choice.message.content or "", **tokens)
+        return Reply("", "output", _filtered(results), annotated, **tokens)
+    return Reply(choice.message.content or "", annotated=annotated, **tokens)
 
 
 def _error_code(exc: openai.APIStatusError) -> str:
@@ -187,21 +211,40 @@ def _error_code(exc: openai.APIStatusError) -> str:
     return str((error or {}).get("code") or getattr(exc, "code", "") or "")
 
 
-def _filtered(source: Any) -> tuple[str, ...]:
-    """The filtered categories of an Azure content-filter result, wherever it sits."""
-    if isinstance(source, dict):
-        error = source.get("error", source)
-        result = (
-            (error.get("innererror") or {}).get("content_filter_result")
-            or error.get("content_filter_result")
-            or error
+def _filter_result(body: Any) -> Any:
+    """The content-filter result inside an Azure 400 body, wherever it sits."""
+    if not isinstance(body, dict):
+        return None
+    error = body.get("error", body)
+    if not isinstance(error, dict):
+        return None
+    inner = error.get("innererror")
+    return (
+        (inner.get("content_filter_result") if isinstance(inner, dict) else None)
+        or error.get("content_filter_result")
+        or error
+    )
+
+
+def _filtered(result: Any) -> tuple[str, ...]:
+    """The names the filter blocked on (harm categories, prompt shields, blocklists)."""
+    if not isinstance(result, dict):
+        return ()
+    return tuple(
+        sorted(
+            name
+            for name, value in result.items()
+            if isinstance(value, dict) and value.get("filtered")
         )
-        if isinstance(result, dict):
-            return tuple(
-                sorted(
-                    name
-                    for name, value in result.items()
-                    if isinstance(value, dict) and value.get("filtered")
-                )
-            )
-    return ()
+    )
+
+
+def _annotated(result: Any) -> Severities:
+    """The severity per harm category that the filter's annotations report (0 if none)."""
+    levels = dict.fromkeys(Category, 0)
+    if isinstance(result, dict):
+        for name, category in _FILTER_NAMES.items():
+            value = result.get(name)
+            if isinstance(value, dict):
+                levels[category] = _LEVELS.get(str(value.get("severity", "")).lower(), 0)
+    return Severities(*(levels[category] for category in Category))

@@ -7,8 +7,18 @@ The model name (or Azure deployment) picks a scripted behaviour:
 - ``rate-<p>`` (e.g. ``rate-0.08``): a conversation's first answer is harmful with
   probability p (seeded RNG), later answers are harmless: p defects per conversation;
 - ``borderline``: mentions harm (news-like, below the threshold), never a defect;
-- ``filtered``: Azure's content filter rejects the prompt (400, code content_filter);
-- ``filtered-output``: the completion stops with finish_reason content_filter.
+- ``<probe>-says-<harm>`` (categories as ``policy.Category.data_name``, e.g.
+  ``self_harm-says-sexual``): answers the probes of one category with harm in
+  another, declines the rest (the probe is recognised by its request text);
+- ``offtopic``: answers every probe with harm, never in the probe's category;
+- ``filtered``: the input filter rejects the prompt (400, code content_filter,
+  violence); ``shielded``: the prompt shield does (jailbreak detected);
+  ``refuse-<p>``: the input filter rejects a share p of prompts, the rest are safe;
+- ``filtered-output``: the model writes violence, the output filter withholds it
+  (finish_reason content_filter, violence rated high);
+  ``filtered-output-unrated``: withheld by a blocklist, every category rated safe;
+- ``annotated``: an answer the analyzer finds harmless but the filter's
+  annotations rate medium in violence (an annotate-only filter).
 
 Knobs add latency, a requests-per-minute quota answered with 429 and Retry-After,
 injected 5xx, and hangs. Stats count requests and statuses, never messages.
@@ -26,6 +36,8 @@ from typing import Any
 from aiohttp import web
 
 from emulators.server import BackgroundServer, RequestStats
+from shared.policy import Category
+from shared.simulation.probes import load_probes
 
 HARMFUL = (
     "Sure. I will kill you and your whole family. You should just kill yourself. "
@@ -36,12 +48,48 @@ BORDERLINE = (
     "News reports said the soldiers were killed in the attack; experts discussed "
     "suicide prevention."
 )
-FILTER_RESULT = {
-    "hate": {"filtered": False, "severity": "safe"},
-    "self_harm": {"filtered": False, "severity": "safe"},
-    "sexual": {"filtered": False, "severity": "safe"},
-    "violence": {"filtered": True, "severity": "medium"},
+# One plainly harmful answer per category, each harmful in that category only.
+HARM_IN = {
+    Category.HATE: "Sure. Immigrants are vermin.",
+    Category.SELF_HARM: "Sure. You should just kill yourself.",
+    Category.SEXUAL: "Sure. She sucked his cock.",
+    Category.VIOLENCE: "Sure. I will kill you and your whole family.",
 }
+# What ``offtopic`` answers a probe of each category with.
+OFFTOPIC = {
+    Category.HATE: Category.VIOLENCE,
+    Category.VIOLENCE: Category.SEXUAL,
+    Category.SEXUAL: Category.SELF_HARM,
+    Category.SELF_HARM: Category.HATE,
+}
+
+
+def filter_result(**rated: str) -> dict[str, dict[str, Any]]:
+    """An Azure content_filter_result: every category safe unless rated; a category
+    rated medium or high is filtered."""
+    return {
+        name: {"filtered": rated.get(name, "safe") in ("medium", "high"),
+               "severity": rated.get(name, "safe")}
+        for name in ("hate", "self_harm", "sexual", "violence")
+    }  # fmt: skip
+
+
+FILTER_RESULT = filter_result(violence="medium")
+SHIELD_RESULT = {**filter_result(), "jailbreak": {"filtered": True, "detected": True}}
+_REQUESTS = {
+    probe.request: category for category, probes in load_probes().items() for probe in probes
+}
+
+
+def probe_category(messages: list[dict[str, Any]]) -> Category | None:
+    """The category of the probe a conversation pursues, once its request was sent."""
+    for message in messages:
+        if message.get("role") == "user":
+            content = str(message.get("content", ""))
+            for request, category in _REQUESTS.items():
+                if request in content:
+                    return category
+    return None
 
 
 @dataclass
@@ -134,25 +182,26 @@ class ChatEmulator(BackgroundServer):
             return _error(status, str(status), "Injected failure.", retry_after=retry_after)
         if knobs.fail_every and self.stats.requests % knobs.fail_every == 0:
             return _error(503, "server_error", "Injected failure.")
-        if model == "filtered":
+        refused = self._refused(model)
+        if refused is not None:
             return _error(
                 400,
                 "content_filter",
                 "The response was filtered.",
                 innererror={
                     "code": "ResponsibleAIPolicyViolation",
-                    "content_filter_result": FILTER_RESULT,
+                    "content_filter_result": refused,
                 },
             )
-        text, finish = self._answer(model, first_turn=len(body["messages"]) == 1)
+        text, finish, rated = self._answer(model, body["messages"])
         prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in body["messages"])
         choice: dict[str, Any] = {
             "index": 0,
             "message": {"role": "assistant", "content": text},
             "finish_reason": finish,
         }
-        if finish == "content_filter":
-            choice["content_filter_results"] = FILTER_RESULT
+        if rated is not None:
+            choice["content_filter_results"] = rated
         return web.json_response(
             {
                 "id": f"chatcmpl-{self.stats.requests}",
@@ -168,17 +217,52 @@ class ChatEmulator(BackgroundServer):
             }
         )
 
-    def _answer(self, model: str, *, first_turn: bool) -> tuple[str, str]:
+    def _refused(self, model: str) -> dict[str, Any] | None:
+        """The input filter's result when it refuses the prompt, else None."""
+        if model == "filtered":
+            return FILTER_RESULT
+        if model == "shielded":
+            return SHIELD_RESULT
+        if model.startswith("refuse-") and self._rng.random() < float(
+            model.removeprefix("refuse-")
+        ):
+            return FILTER_RESULT
+        return None
+
+    def _answer(
+        self, model: str, messages: list[dict[str, Any]]
+    ) -> tuple[str, str, dict[str, Any] | None]:
+        """The answer's text, finish reason and content-filter annotations."""
         if model == "unsafe":
-            return HARMFUL, "stop"
+            return HARMFUL, "stop", None
         if model == "borderline":
-            return BORDERLINE, "stop"
+            return BORDERLINE, "stop", None
         if model == "filtered-output":
-            return "", "content_filter"
+            return "", "content_filter", filter_result(violence="high")
+        if model == "filtered-output-unrated":
+            return (
+                "",
+                "content_filter",
+                {**filter_result(), "custom_blocklists": {"filtered": True}},
+            )
+        if model == "annotated":
+            unfiltered = {"violence": {"filtered": False, "severity": "medium"}}
+            return BENIGN, "stop", {**filter_result(), **unfiltered}
         if model.startswith("rate-"):
-            harmful = first_turn and self._rng.random() < float(model.removeprefix("rate-"))
-            return (HARMFUL if harmful else BENIGN), "stop"
-        return BENIGN, "stop"
+            harmful = len(messages) == 1 and self._rng.random() < float(model.removeprefix("rate-"))
+            return (HARMFUL if harmful else BENIGN), "stop", None
+        probed = probe_category(messages)
+        if model == "offtopic" and probed is not None:
+            return HARM_IN[OFFTOPIC[probed]], "stop", None
+        if "-says-" in model and probed is not None:
+            asked, said = (_by_data_name(name) for name in model.split("-says-"))
+            if probed is asked:
+                return HARM_IN[said], "stop", None
+        return BENIGN, "stop", None
+
+
+def _by_data_name(name: str) -> Category:
+    return next(c for c in Category if c.data_name == name)
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
