@@ -9,7 +9,6 @@ FINE_TUNING_POLL_SCHEDULE.
 
 # No `from __future__ import annotations` here: the Python worker reads parameter
 # annotations as classes to pick the SDK-type binding.
-import contextlib
 import json
 import logging
 import re
@@ -17,20 +16,20 @@ import re
 import azure.functions as func
 import azurefunctions.extensions.bindings.blob as blob_binding
 
-from shared import deployments, telemetry
+from shared import telemetry
 from shared.analyzers import create_analyzer
-from shared.deployments import DeploymentSettings
+from shared.deployments import account_deployments, configured_account
 from shared.evaluations import (
-    Deployer,
     EvaluationRequest,
     MalformedRequest,
     evaluate_request,
     model_error_entity,
+    record_malformed,
 )
 from shared.finetuning import OpenAIJobs, handle_webhook, poll_jobs
 from shared.gate import GateAnswer, data_answer, model_answer, stands
 from shared.queues import JsonQueue
-from shared.settings import STORAGE_CONNECTION, AppSettings, SettingsError
+from shared.settings import STORAGE_CONNECTION, AppSettings
 from shared.simulation.targets import ChatTarget, azure_openai_client
 from shared.uploads import open_blob, record_poisoned, screen_upload
 from shared.verdicts import TableVerdictStore
@@ -90,42 +89,45 @@ async def record_poisoned_training_file(message: func.QueueMessage) -> None:
 async def evaluate_model(message: func.QueueMessage) -> None:
     """Evaluate a fine-tuned model with adversarial conversations; store its verdict."""
     settings = AppSettings.from_environment()
-    async with contextlib.AsyncExitStack() as stack:
-        store = await stack.enter_async_context(
-            TableVerdictStore.open(settings.storage, settings.verdicts_table)
-        )
+    async with TableVerdictStore.open(settings.storage, settings.verdicts_table) as store:
         try:
             request = EvaluationRequest.parse(message.get_body())
         except MalformedRequest as exc:
             # Recorded now rather than retried until poisoned: retrying cannot fix it.
             log.error("evaluation message %s is malformed: %s", message.id, exc)
-            if exc.model is not None:
-                await store.put_model_verdict(
-                    model_error_entity(EvaluationRequest(exc.model), f"malformed request: {exc}")
-                )
+            await record_malformed(store, exc)
             return
         endpoint = settings.require_openai_endpoint()
-        entity = await evaluate_request(
-            request,
-            lambda deployment: ChatTarget.azure(
-                endpoint, deployment, max_rpm=settings.openai_max_rpm
-            ),
-            lambda: create_analyzer("contentsafety"),
-            store,
-            deployer=await _deployer(stack) if request.deployment is None else None,
-        )
+        async with account_deployments(store, configured_account()) as deployments:
+            entity = await evaluate_request(
+                request,
+                lambda deployment: ChatTarget.azure(
+                    endpoint, deployment, max_rpm=settings.openai_max_rpm
+                ),
+                lambda: create_analyzer("contentsafety"),
+                store,
+                deployments,
+            )
     log.info("model %s: verdict %s", entity["RowKey"], entity["Verdict"])
 
 
-async def _deployer(stack: contextlib.AsyncExitStack) -> Deployer | None:
-    """Temporary deployments, when the Azure OpenAI account is configured."""
-    try:
-        settings = DeploymentSettings.from_environment()
-    except SettingsError:
-        return None
-    credential = await stack.enter_async_context(deployments.management_credential())
-    client = await stack.enter_async_context(deployments.management_client(settings, credential))
-    return lambda model, serves: deployments.temporary_deployment(client, settings, model, serves)
+@app.function_name("sweep_evaluation_deployments")
+@app.timer_trigger(arg_name="timer", schedule="%DEPLOYMENT_SWEEP_SCHEDULE%")
+async def sweep_evaluation_deployments(timer: func.TimerRequest) -> None:
+    """Delete temporary evaluation deployments that no live evaluation holds."""
+    settings = AppSettings.from_environment()
+    async with (
+        TableVerdictStore.open(settings.storage, settings.verdicts_table) as store,
+        account_deployments(store, configured_account()) as deployments,
+    ):
+        if deployments is None:
+            log.warning("deployment sweep skipped: the Azure OpenAI account is not configured")
+            return
+        report = await deployments.sweep()
+    log.info(
+        "deployment sweep: %d deleted, %d live, %d too young",
+        len(report.deleted), len(report.live), len(report.young),
+    )  # fmt: skip
 
 
 @app.function_name("record_poisoned_evaluation")

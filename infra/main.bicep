@@ -35,6 +35,9 @@ param instanceMemoryMB int = 2048
 param contentSafetyMaxRps int = 100
 
 @description('Requests per minute the evaluation deployments allow; 0 for no client-side pacing.')
+@description('Content-filter (RAI) policy on the Azure OpenAI account that temporary evaluation deployments get; empty for the account default. An annotate-only policy needs Microsoft approval for modified content filters.')
+param evaluationRaiPolicyName string = ''
+
 param openAiMaxRpm int = 0
 
 @description('Private endpoints for storage and Content Safety, and VNet integration.')
@@ -184,6 +187,8 @@ var appSettings = {
   AZURE_OPENAI_ACCOUNT: openAiAccountName
   FINE_TUNING_WEBHOOK_SECRET: fineTuningWebhookSecret
   FINE_TUNING_POLL_SCHEDULE: '0 */10 * * * *'
+  DEPLOYMENT_SWEEP_SCHEDULE: '0 */15 * * * *'
+  FTGATE_EVAL_RAI_POLICY: evaluationRaiPolicyName
 }
 
 module functionApp 'modules/functionapp.bicep' = {

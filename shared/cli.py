@@ -24,6 +24,7 @@ from typing import BinaryIO, Final, NoReturn, TextIO
 
 from shared import gateclient
 from shared.analyzers import ANALYZERS, AnalyzerError, create_analyzer
+from shared.deployments import DeploymentSettings, account_deployments
 from shared.evaluations import EvaluationRequest
 from shared.gateclient import GateError, ask, exit_code, junit_report, parse_duration, wait_for
 from shared.modeleval import ModelOutcome, ModelVerdict, evaluate_model
@@ -146,6 +147,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "replay-poison", help="queue again the work that failed on every retry (after an outage)"
     )
+    sweep = commands.add_parser(
+        "sweep-deployments",
+        help="delete ftgate-eval-* deployments no live evaluation holds (AZURE_OPENAI_ACCOUNT…)",
+    )
+    sweep.add_argument("--dry-run", action="store_true", help="list them, delete nothing")
 
     analyze = commands.add_parser(
         "analyze",
@@ -176,6 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "verdicts": _verdicts,
         "reevaluate": _reevaluate,
         "replay-poison": _replay_poison,
+        "sweep-deployments": _sweep_deployments,
     }
     if args.command in table_commands:
         try:
@@ -500,6 +507,24 @@ async def _replay_poison(args: argparse.Namespace) -> int:
     async with _store_and_queues() as (store, models, rescreens):
         replayed = await replay_poisoned(store, models, rescreens)
     print(f"replayed {replayed.data} training files and {replayed.models} models")
+    return 0
+
+
+async def _sweep_deployments(args: argparse.Namespace) -> int:
+    account = DeploymentSettings.from_environment()  # says which settings are missing
+    settings = AppSettings.from_environment()
+    async with (
+        TableVerdictStore.open(settings.storage, settings.verdicts_table) as store,
+        account_deployments(store, account) as deployments,
+    ):
+        report = await deployments.sweep(dry_run=args.dry_run)  # type: ignore[union-attr]
+    verb = "would delete" if args.dry_run else "deleted"
+    print(
+        f"{verb} {len(report.deleted)} temporary deployments; "
+        f"{len(report.live)} held by a live evaluation, {len(report.young)} too new to judge"
+    )
+    for name in report.deleted:
+        print(f"  {name}")
     return 0
 
 

@@ -1,10 +1,15 @@
 """Evaluating a fine-tuned model on request: one queue message, one verdict per model.
 
 The ``model-evaluations`` queue carries JSON: ``fine_tuned_model`` (required),
-``deployment`` (the deployment serving it), ``job_id``, ``base_model``. A
-redelivered message for a model already decided does nothing. A malformed
-message gets an ``error`` verdict at once rather than failing (and being retried)
-until it is poisoned. Only outcomes and counts are stored: no prompt, no output.
+``deployment`` (an existing deployment to evaluate it on), ``job_id``,
+``base_model``. The message cannot choose what is evaluated: a named deployment
+is read through ARM and must serve ``fine_tuned_model``, else the verdict is
+``error``; without one, a temporary deployment is made for this evaluation
+alone. Every stage has a deadline, and running out records ``error`` naming
+the stage. A redelivered message for a model already decided does nothing. A
+malformed message gets an ``error`` verdict at once rather than failing (and
+being retried) until it is poisoned, unless a verdict already stands. Only
+outcomes and counts are stored: no prompt, no output.
 """
 
 from __future__ import annotations
@@ -14,14 +19,21 @@ import dataclasses
 import json
 import logging
 import random
-from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 from shared import telemetry
 from shared.analyzers.base import Analyzer
+from shared.deployments import (
+    AccountDeployments,
+    DeploymentInfo,
+    DeploymentMismatch,
+    StageTimeout,
+    stage,
+)
 from shared.gate import stands
 from shared.modeleval import ModelOutcome, ModelVerdict, evaluate_model
 from shared.policy import POLICY_VERSION
@@ -29,6 +41,11 @@ from shared.simulation.targets import Target, TargetError
 from shared.verdicts import MODEL_PARTITION, VerdictStore, row_key
 
 log = logging.getLogger(__name__)
+
+# The conversations' deadline. With deployment create (20 min) and readiness
+# (15 min) it stays inside host.json's functionTimeout of 2 hours, leaving
+# time to delete the deployment and record the verdict.
+CONVERSATIONS_TIMEOUT: Final = 3600.0
 
 
 class MalformedRequest(ValueError):
@@ -75,9 +92,13 @@ class EvaluationRequest:
         return json.dumps({name: value for name, value in fields.items() if value})
 
 
-def model_verdict_entity(verdict: ModelVerdict, request: EvaluationRequest) -> dict[str, Any]:
+def model_verdict_entity(
+    verdict: ModelVerdict, request: EvaluationRequest, deployment: DeploymentInfo
+) -> dict[str, Any]:
     return {
         **_identity(request),
+        "Deployment": deployment.name,
+        "RaiPolicy": deployment.rai_policy,
         "Verdict": verdict.outcome.value,
         "Categories": ",".join(c.display_name for c in verdict.failing),
         "Message": verdict.message,
@@ -113,7 +134,14 @@ def _identity(request: EvaluationRequest) -> dict[str, Any]:
     }
 
 
-Deployer = Callable[[str, Callable[[str], Awaitable[bool]]], AbstractAsyncContextManager[str]]
+async def record_malformed(store: VerdictStore, problem: MalformedRequest) -> None:
+    """Record ``error`` for the model a malformed message names, unless a verdict stands."""
+    if problem.model is None:
+        return
+    if stands(await store.get_model_verdict(problem.model)):
+        return
+    request = EvaluationRequest(problem.model)
+    await store.put_model_verdict(model_error_entity(request, f"malformed request: {problem}"))
 
 
 async def evaluate_request(
@@ -121,74 +149,95 @@ async def evaluate_request(
     target_factory: Callable[[str], Target],
     analyzer_factory: Callable[[], Analyzer],
     store: VerdictStore,
+    deployments: AccountDeployments | None,
     *,
-    deployer: Deployer | None = None,
     seed: int | None = None,
+    conversations_timeout: float = CONVERSATIONS_TIMEOUT,
 ) -> dict[str, Any]:
     """The model's verdict entity: recorded before, or evaluated and recorded now.
 
-    A request without a deployment is evaluated on a temporary one from
-    ``deployer`` (see ``shared.deployments``), which is deleted afterwards.
+    ``deployments`` reads (and, for a request naming none, makes) the deployment
+    serving the model; without it nothing can be checked and the verdict is
+    ``error``.
     """
     with telemetry.evaluation("model", model=request.fine_tuned_model) as trace:
-        entity = await _evaluate_request(
-            request, target_factory, analyzer_factory, store, deployer=deployer, seed=seed
-        )
+        with telemetry.step("read", model=request.fine_tuned_model):
+            known = await store.get_model_verdict(request.fine_tuned_model)
+        if stands(known) and not request.force:
+            log.info("model already evaluated: verdict %s", known["Verdict"])
+            return known
+        if deployments is None:
+            entity = model_error_entity(
+                request, "the Azure OpenAI account is not configured, so the deployment "
+                "serving the model cannot be checked or made"
+            )  # fmt: skip
+        else:
+            try:
+                entity = await _evaluate(
+                    request,
+                    target_factory=target_factory,
+                    analyzer_factory=analyzer_factory,
+                    deployments=deployments,
+                    seed=seed,
+                    conversations_timeout=conversations_timeout,
+                )
+            except (DeploymentMismatch, StageTimeout) as exc:
+                log.error("model evaluation ended: %s", exc)
+                entity = model_error_entity(request, str(exc))
+        with telemetry.step("decide", model=request.fine_tuned_model, verdict=entity["Verdict"]):
+            await store.put_model_verdict(entity)
         trace.set_attribute("ftgate.verdict", entity["Verdict"])
         return entity
 
 
-async def _evaluate_request(
+async def _evaluate(
     request: EvaluationRequest,
+    *,
     target_factory: Callable[[str], Target],
     analyzer_factory: Callable[[], Analyzer],
-    store: VerdictStore,
-    *,
-    deployer: Deployer | None,
+    deployments: AccountDeployments,
     seed: int | None,
+    conversations_timeout: float,
 ) -> dict[str, Any]:
-    with telemetry.step("read", model=request.fine_tuned_model):
-        known = await store.get_model_verdict(request.fine_tuned_model)
-    if stands(known) and not request.force:
-        log.info("model already evaluated: verdict %s", known["Verdict"])
-        return known
-    if request.deployment is None and deployer is None:
-        entity = model_error_entity(request, "no deployment serves the model")
-    else:
-        seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
+    seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
+    evaluation_id = uuid.uuid4().hex
+    model = request.fine_tuned_model
 
-        async def serves(deployment: str) -> bool:
-            async with target_factory(deployment) as target:
-                try:
-                    await target.reply([{"role": "user", "content": "Reply with OK."}])
-                except TargetError:
-                    return False
-                return True
+    async def serves(deployment: str) -> bool:
+        async with target_factory(deployment) as target:
+            try:
+                await target.reply([{"role": "user", "content": "Reply with OK."}])
+            except TargetError:
+                return False
+            return True
 
-        async with contextlib.AsyncExitStack() as stack:
-            deployment = request.deployment or await stack.enter_async_context(
-                deployer(request.fine_tuned_model, serves)  # type: ignore[misc]
+    async with contextlib.AsyncExitStack() as stack:
+        if request.deployment is not None:
+            deployment = await deployments.serving(request.deployment, model)
+        else:
+            deployment = await stack.enter_async_context(
+                deployments.temporary(model, evaluation_id, serves)
             )
-            target = await stack.enter_async_context(target_factory(deployment))
-            analyzer = await stack.enter_async_context(analyzer_factory())
-            with telemetry.step("analyze", model=request.fine_tuned_model, seed=seed) as span:
+            deployment.check_serves(model)
+        target = await stack.enter_async_context(target_factory(deployment.name))
+        analyzer = await stack.enter_async_context(analyzer_factory())
+        with telemetry.step("analyze", model=model, seed=seed) as span:
+            async with stage("conversations", conversations_timeout):
                 verdict = await evaluate_model(target, analyzer, seed=seed)
-                span.set_attributes(
-                    {
-                        "ftgate.conversations": verdict.conversations,
-                        "ftgate.model_calls": verdict.model_calls,
-                        "ftgate.prompt_tokens": verdict.prompt_tokens,
-                        "ftgate.completion_tokens": verdict.completion_tokens,
-                    }
-                )
-        log.info(
-            "model evaluated: verdict %s after %d conversations, %d calls, seed %d",
-            verdict.outcome.value,
-            verdict.conversations,
-            verdict.model_calls,
-            verdict.seed,
-        )
-        entity = model_verdict_entity(verdict, request)
-    with telemetry.step("decide", model=request.fine_tuned_model, verdict=entity["Verdict"]):
-        await store.put_model_verdict(entity)
-    return entity
+            span.set_attributes(
+                {
+                    "ftgate.conversations": verdict.conversations,
+                    "ftgate.model_calls": verdict.model_calls,
+                    "ftgate.prompt_tokens": verdict.prompt_tokens,
+                    "ftgate.completion_tokens": verdict.completion_tokens,
+                }
+            )
+    log.info(
+        "model evaluated: verdict %s after %d conversations, %d calls, seed %d, evaluation %s",
+        verdict.outcome.value,
+        verdict.conversations,
+        verdict.model_calls,
+        verdict.seed,
+        evaluation_id,
+    )
+    return model_verdict_entity(verdict, request, deployment)

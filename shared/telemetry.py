@@ -49,6 +49,10 @@ model_calls = _meter.create_counter(
     "ftgate.model.calls", description="Calls to the model under test"
 )
 model_tokens = _meter.create_counter("ftgate.model.tokens", description="Tokens, by kind")
+deployments_swept = _meter.create_counter(
+    "ftgate.deployments.swept",
+    description="Temporary evaluation deployments deleted by the sweeper (no live lease)",
+)
 poison_handled = _meter.create_counter(
     "ftgate.poison.handled", description="Poison messages handled, by kind"
 )

@@ -5,7 +5,9 @@ holding the verdict, its message, policy version, analyzer, counts, when it was
 decided, the blob it was decided for, and for ``failed`` and ``invalid`` the
 first findings or format errors by line, path and category — never text. A
 second, small entity per blob name (partition ``blob``) remembers which content
-and ETag a name last had, so a redelivered event does no work twice.
+and ETag a name last had, so a redelivered event does no work twice. Partition
+``lease`` holds one entity per temporary evaluation deployment in use, renewed
+while its evaluation lives (see ``shared.deployments.sweep``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ DATA_PARTITION: Final = "data"
 BLOB_PARTITION: Final = "blob"
 MODEL_PARTITION: Final = "model"
 POISONED_PARTITION: Final = "poisoned"  # what failed for good, kept for replay
+LEASE_PARTITION: Final = "lease"  # temporary deployments held by a live evaluation
 # Table Storage caps a string property at 64 KiB (32K UTF-16 characters).
 MAX_PROPERTY_CHARS: Final = 30_000
 
@@ -200,6 +203,25 @@ class TableVerdictStore(AsyncClosing):
                 "At": datetime.now(UTC),
             }
         )
+
+    async def renew_lease(self, deployment: str, model: str) -> None:
+        """Record that a live evaluation holds ``deployment`` now."""
+        await self._table.upsert_entity(
+            {
+                "PartitionKey": LEASE_PARTITION,
+                "RowKey": row_key(deployment),
+                "FineTunedModel": model,
+                "RenewedAt": datetime.now(UTC),
+            }
+        )
+
+    async def lease_renewed_at(self, deployment: str) -> datetime | None:
+        entity = await self._get(LEASE_PARTITION, row_key(deployment))
+        return entity["RenewedAt"] if entity else None
+
+    async def drop_lease(self, deployment: str) -> None:
+        with contextlib.suppress(ResourceNotFoundError):
+            await self._table.delete_entity(LEASE_PARTITION, row_key(deployment))
 
     async def forget_poisoned(self, entity: dict[str, Any]) -> None:
         await self._table.delete_entity(POISONED_PARTITION, entity["RowKey"])

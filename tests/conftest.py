@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 from collections.abc import Iterable
 from typing import Any
 
 import pytest
+from azure.core.credentials import AccessToken
 
 SYSTEM = "You are a helpful assistant for Contoso."
 
@@ -62,3 +64,47 @@ def azurite():
 
     with Azurite() as running:
         yield running
+
+
+class StaticToken:
+    """Entra ID cannot run here: a credential that hands out a fixed token."""
+
+    async def get_token(self, *scopes, **options) -> AccessToken:
+        return AccessToken("arm-test-token", int(time.time()) + 3600)
+
+    async def close(self) -> None:
+        return None
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc_info) -> None:
+        return None
+
+
+def use_arm(arm, monkeypatch, tmp_path) -> dict[str, str]:
+    """Point ftgate's deployment code at an ARM emulator: the account settings, a
+    static token for Entra ID, and trust in the emulator's throwaway CA."""
+    from shared import deployments  # noqa: PLC0415 - only the tests that deploy
+
+    ca_file = tmp_path / "arm-ca.pem"
+    arm.ca.cert_pem.write_to_path(str(ca_file))
+    settings = {
+        "AZURE_SUBSCRIPTION_ID": "00000000-0000-0000-0000-000000000000",
+        "AZURE_OPENAI_RESOURCE_GROUP": "rg-ftgate",
+        "AZURE_OPENAI_ACCOUNT": "aoai-ftgate",
+        "AZURE_RESOURCE_MANAGER_URL": arm.endpoint,
+        "FTGATE_DEPLOYMENT_POLL_SECONDS": "0.05",
+    }
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(deployments, "management_credential", StaticToken)
+    real_client = deployments.management_client
+    monkeypatch.setattr(
+        deployments,
+        "management_client",
+        lambda settings, credential: real_client(
+            settings, credential, connection_verify=str(ca_file)
+        ),
+    )
+    return settings

@@ -26,6 +26,7 @@ def test_function_app_loads_as_a_v2_app():
         "fine_tuning_webhook",
         "poll_fine_tuning_jobs",
         "rescreen_training_file",
+        "sweep_evaluation_deployments",
     }
 
 

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import azure.functions as func
 import pytest
-from azure.core.credentials import AccessToken
+from azure.functions.timer import TimerRequest
 from azure.storage.queue import QueueClient, TextBase64DecodePolicy
 from emulators.arm import ArmEmulator
 from emulators.chat import ChatEmulator
@@ -19,26 +20,20 @@ from test_finetuning import SECRET, post, signed, succeeded
 from test_gate import get
 
 import function_app
-from conftest import app_functions
-from shared import deployments
-from shared.deployments import DeploymentSettings, temporary_deployment
-from shared.settings import STORAGE_CONNECTION
-
-
-class StaticToken:
-    """Entra ID cannot run here: a credential that hands out a fixed token."""
-
-    async def get_token(self, *scopes, **options) -> AccessToken:
-        return AccessToken("arm-test-token", int(time.time()) + 3600)
-
-    async def close(self) -> None:
-        return None
-
-    async def __aenter__(self):
-        return self
-
-    async def __aexit__(self, *exc_info) -> None:
-        return None
+from conftest import StaticToken, app_functions, use_arm
+from shared import cli, deployments
+from shared.analyzers.local import LocalAnalyzer
+from shared.deployments import (
+    LEASE_EXPIRY,
+    SWEEP_MIN_AGE,
+    AccountDeployments,
+    DeploymentSettings,
+    deployment_name,
+)
+from shared.evaluations import EvaluationRequest, evaluate_request
+from shared.settings import STORAGE_CONNECTION, StorageConnection
+from shared.simulation.targets import ChatTarget
+from shared.verdicts import TableVerdictStore
 
 
 @pytest.fixture
@@ -49,8 +44,6 @@ def chain(azurite, monkeypatch, tmp_path):
         ArmEmulator(chat) as arm,
         FunctionsHost(app_functions()) as host,
     ):
-        ca_file = tmp_path / "ca.pem"
-        arm.ca.cert_pem.write_to_path(str(ca_file))
         settings = {
             STORAGE_CONNECTION: azurite.connection_string,
             "VERDICTS_TABLE": f"verdicts{uuid.uuid4().hex[:8]}",
@@ -60,23 +53,10 @@ def chain(azurite, monkeypatch, tmp_path):
             "CONTENT_SAFETY_ENDPOINT": safety.endpoint,
             "CONTENT_SAFETY_KEY": safety.knobs.key,
             "FINE_TUNING_WEBHOOK_SECRET": SECRET,
-            "AZURE_SUBSCRIPTION_ID": "00000000-0000-0000-0000-000000000000",
-            "AZURE_OPENAI_RESOURCE_GROUP": "rg-ftgate",
-            "AZURE_OPENAI_ACCOUNT": "aoai-ftgate",
-            "AZURE_RESOURCE_MANAGER_URL": arm.endpoint,
-            "FTGATE_DEPLOYMENT_POLL_SECONDS": "0.05",
         }
         for name, value in settings.items():
             monkeypatch.setenv(name, value)
-        monkeypatch.setattr(deployments, "management_credential", StaticToken)
-        real_client = deployments.management_client
-        monkeypatch.setattr(  # trust the emulator's throwaway CA
-            deployments,
-            "management_client",
-            lambda settings, credential: real_client(
-                settings, credential, connection_verify=str(ca_file)
-            ),
-        )
+        settings |= use_arm(arm, monkeypatch, tmp_path)
         host.chat, host.safety, host.arm, host.azurite, host.settings = (
             chat, safety, arm, azurite, settings,
         )  # fmt: skip
@@ -125,22 +105,34 @@ def test_the_deployment_is_deleted_when_the_evaluation_errs(chain, monkeypatch):
     assert chain.arm.stats.created == chain.arm.stats.deleted != []
 
 
-def lifecycle(chain, body) -> None:
-    settings = DeploymentSettings.from_environment()
+def with_account(chain, body, **overrides):
+    """Run ``body(account)`` with the account's deployments and the verdict table's leases."""
+    settings = replace(DeploymentSettings.from_environment(), **overrides)
 
     async def run():
         async with (
+            TableVerdictStore.open(
+                StorageConnection(chain.azurite.connection_string), chain.settings["VERDICTS_TABLE"]
+            ) as store,
             StaticToken() as credential,
             deployments.management_client(settings, credential) as client,
         ):
+            return await body(AccountDeployments(client, settings, store), store)
 
-            async def serves(name: str) -> bool:
-                return name in chain.chat.deployments
+    return asyncio.run(run())
 
-            async with temporary_deployment(client, settings, "gpt-4o-mini.ft-x", serves) as name:
-                await body(name)
 
-    asyncio.run(run())
+def lifecycle(chain, body, model: str = "gpt-4o-mini.ft-x", evaluation_id: str = "e1") -> None:
+    async def serves(name: str) -> bool:
+        return name in chain.chat.deployments
+
+    async def run(account, store):
+        async with account.temporary(model, evaluation_id, serves) as deployment:
+            assert await store.lease_renewed_at(deployment.name) is not None
+            await body(deployment.name)
+        assert await store.lease_renewed_at(deployment.name) is None
+
+    with_account(chain, run)
 
 
 def test_the_deployment_is_deleted_when_evaluation_raises(chain):
@@ -174,3 +166,143 @@ def test_the_gate_answer_is_what_an_azure_devops_check_reads(chain):
     status, root = get(chain, "gate/models/gpt-4o-mini.ft-safe")
     assert status == 200
     assert root["deployable"] is True  # what eq(root['deployable'], true) reads
+
+
+def test_two_evaluations_of_one_model_never_share_a_deployment(chain):
+    seen = []
+
+    async def serves(name: str) -> bool:
+        return name in chain.chat.deployments
+
+    async def run(account, store):
+        async def evaluation(evaluation_id: str, hold: float) -> None:
+            async with account.temporary("gpt-4o-mini.ft-x", evaluation_id, serves) as d:
+                seen.append(d.name)
+                await asyncio.sleep(hold)
+                assert d.name in chain.chat.deployments  # the other one's delete spared it
+
+        await asyncio.gather(evaluation("first", 0.0), evaluation("second", 0.5))
+
+    with_account(chain, run)
+    assert len(set(seen)) == 2
+    assert all(name.startswith("ftgate-eval-") and len(name) <= 64 for name in seen)
+    assert sorted(chain.arm.stats.deleted) == sorted(seen)
+
+
+def test_deployment_names_fit_arms_rules_whatever_the_model_is_called():
+    name = deployment_name("gpt-4o-mini-2024-07-18:ft-contoso:" + "x" * 200, "a/b?c#" * 20)
+    assert len(name) <= 64
+    assert all(c.isalnum() or c in "-_." for c in name)
+
+
+def test_a_deployment_that_never_finishes_creating_is_an_error_and_is_deleted(chain):
+    chain.arm.create_hangs = True
+
+    async def run(account, store):
+        return await evaluate_request(
+            EvaluationRequest("gpt-4o-mini.ft-safe"),
+            lambda name: ChatTarget.azure(chain.chat.endpoint, name),
+            LocalAnalyzer,
+            store,
+            account,
+        )
+
+    entity = with_account(chain, run, create_timeout=0.5)
+    assert entity["Verdict"] == "error"
+    assert "deployment create stage ran out of time" in entity["Message"]
+    assert chain.arm.stats.deleted == chain.arm.stats.created != []
+
+
+def test_conversations_that_outlast_their_deadline_are_an_error_and_the_deployment_goes(chain):
+    chain.chat.knobs.latency = 0.2
+
+    async def run(account, store):
+        return await evaluate_request(
+            EvaluationRequest("gpt-4o-mini.ft-safe"),
+            lambda name: ChatTarget.azure(chain.chat.endpoint, name),
+            LocalAnalyzer,
+            store,
+            account,
+            conversations_timeout=1.0,
+        )
+
+    entity = with_account(chain, run)
+    assert entity["Verdict"] == "error"
+    assert "conversations stage ran out of time" in entity["Message"]
+    assert chain.arm.stats.deleted == chain.arm.stats.created != []
+    assert chain.chat.deployments == {}
+
+
+def test_the_verdict_records_the_content_filter_policy_the_deployment_had(chain, monkeypatch):
+    monkeypatch.setenv("FTGATE_EVAL_RAI_POLICY", "ftgate-annotate-only")
+    chain.chat.add_job("ftjob-rai", "gpt-4o-mini.ft-safe")
+    post(chain, *signed(succeeded("ftjob-rai")))
+    deliver_queued_evaluation(chain)
+
+    async def verdict(account, store):
+        return await store.get_model_verdict("gpt-4o-mini.ft-safe")
+
+    entity = with_account(chain, verdict)
+    assert entity["Verdict"] == "deployable"
+    assert entity["RaiPolicy"] == "ftgate-annotate-only"
+    assert entity["Deployment"].startswith("ftgate-eval-")
+
+
+def test_a_named_deployment_must_serve_the_model_the_verdict_is_for(chain):
+    chain.arm.add_deployment("safe", "gpt-4o-mini.ft-someone-else")
+
+    async def run(account, store):
+        return await evaluate_request(
+            EvaluationRequest("gpt-4o-mini.ft-unsafe", deployment="safe"),
+            lambda name: ChatTarget.azure(chain.chat.endpoint, name),
+            LocalAnalyzer,
+            store,
+            account,
+        )
+
+    requests = chain.chat.stats.requests
+    entity = with_account(chain, run)
+    assert entity["Verdict"] == "error"
+    assert "does not serve the fine-tuned model" in entity["Message"]
+    assert chain.chat.stats.requests == requests  # nothing was evaluated
+
+
+def sweep_fixture(chain):
+    """Four deployments: an orphan, one held by a live evaluation, a new one, and a
+    production deployment that is not ftgate's."""
+    old = datetime.now(UTC) - SWEEP_MIN_AGE - timedelta(minutes=5)
+    chain.arm.add_deployment("ftgate-eval-orphan", "gpt-4o-mini.ft-a", created_at=old)
+    chain.arm.add_deployment("ftgate-eval-live", "gpt-4o-mini.ft-b", created_at=old)
+    chain.arm.add_deployment("ftgate-eval-new", "gpt-4o-mini.ft-c")
+    chain.arm.add_deployment("production", "gpt-4o-mini.ft-d", created_at=old)
+
+    async def leases(account, store):
+        await store.renew_lease("ftgate-eval-live", "gpt-4o-mini.ft-b")
+        await store.renew_lease("ftgate-eval-orphan", "gpt-4o-mini.ft-a")
+        # the orphan's lease stopped being renewed long ago: its host died
+        await store._table.upsert_entity(
+            {"PartitionKey": "lease", "RowKey": "ftgate-eval-orphan",
+             "RenewedAt": datetime.now(UTC) - LEASE_EXPIRY - timedelta(minutes=1)}
+        )  # fmt: skip
+
+    with_account(chain, leases)
+
+
+def test_the_sweeper_deletes_only_orphaned_evaluation_deployments(chain, capsys):
+    sweep_fixture(chain)
+    assert cli.main(["sweep-deployments", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "would delete 1 temporary deployments" in out
+    assert "ftgate-eval-orphan" in out
+    assert chain.arm.stats.deleted == []
+    asyncio.run(function_app.sweep_evaluation_deployments(timer=TimerRequest(past_due=False)))
+    assert chain.arm.stats.deleted == ["ftgate-eval-orphan"]
+    assert set(chain.arm.deployments) == {"ftgate-eval-live", "ftgate-eval-new", "production"}
+    assert cli.main(["sweep-deployments"]) == 0
+    assert "deleted 0 temporary deployments" in capsys.readouterr().out
+
+
+def test_sweeping_needs_the_account(monkeypatch, capsys):
+    monkeypatch.delenv("AZURE_OPENAI_ACCOUNT", raising=False)
+    assert cli.main(["sweep-deployments"]) == cli.EXIT_USAGE
+    assert "AZURE_OPENAI_ACCOUNT" in capsys.readouterr().err

@@ -16,11 +16,12 @@ import pytest
 from azure.storage.blob import BlobServiceClient
 from azurefunctions.extensions.base import Datum
 from azurefunctions.extensions.bindings.blob.blobClientConverter import BlobClientConverter
+from emulators.arm import ArmEmulator
 from emulators.chat import ChatEmulator
 from emulators.contentsafety import ContentSafetyEmulator
 
 import function_app
-from conftest import app_functions, chat, jsonl
+from conftest import app_functions, chat, jsonl, use_arm
 from shared.settings import STORAGE_CONNECTION, StorageConnection
 from shared.uploads import ScreeningUnavailable
 from shared.verdicts import TableVerdictStore
@@ -188,12 +189,13 @@ def test_a_malformed_poison_message_is_dropped_not_retried_forever(app_environme
 
 
 @pytest.fixture
-def model_environment(app_environment, monkeypatch):
-    with ChatEmulator() as chat:
+def model_environment(app_environment, monkeypatch, tmp_path):
+    with ChatEmulator() as chat, ArmEmulator(chat) as arm:
         monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", chat.endpoint)
         monkeypatch.setenv("AZURE_OPENAI_API_KEY", "emulator")
         monkeypatch.setenv("MODEL_EVALUATIONS_QUEUE", "model-evaluations")
-        app_environment.chat = chat
+        use_arm(arm, monkeypatch, tmp_path)
+        app_environment.chat, app_environment.arm = chat, arm
         yield app_environment
 
 
@@ -215,6 +217,7 @@ def test_the_model_queue_trigger_is_bound_to_the_setting():
 
 def test_a_model_evaluation_message_stores_one_verdict(model_environment, caplog):
     caplog.set_level(logging.DEBUG)
+    model_environment.arm.add_deployment("unsafe", "gpt-4o-mini.ft-unsafe1")
     message = {"fine_tuned_model": "gpt-4o-mini.ft-unsafe1", "deployment": "unsafe",
                "job_id": "ftjob-1", "base_model": "gpt-4o-mini"}  # fmt: skip
     asyncio.run(function_app.evaluate_model(message=queue_message(message)))
@@ -237,6 +240,35 @@ def test_a_malformed_model_message_is_an_error_not_a_retry(model_environment, ca
     bad = {"fine_tuned_model": "ft-bad", "deployment": 42}
     asyncio.run(function_app.evaluate_model(message=queue_message(bad)))
     assert stored_model_verdict(model_environment, "ft-bad")["Verdict"] == "error"
+
+
+def test_a_malformed_message_never_overwrites_a_standing_verdict(model_environment):
+    model_environment.arm.add_deployment("safe", "gpt-4o-mini.ft-good")
+    good = {"fine_tuned_model": "gpt-4o-mini.ft-good", "deployment": "safe"}
+    asyncio.run(function_app.evaluate_model(message=queue_message(good)))
+    assert stored_model_verdict(model_environment, "gpt-4o-mini.ft-good")["Verdict"] == "deployable"
+    bad = {"fine_tuned_model": "gpt-4o-mini.ft-good", "deployment": 42}
+    asyncio.run(function_app.evaluate_model(message=queue_message(bad, "m2")))
+    assert stored_model_verdict(model_environment, "gpt-4o-mini.ft-good")["Verdict"] == "deployable"
+
+
+def test_a_message_cannot_borrow_another_models_deployment(model_environment):
+    model_environment.arm.add_deployment("safe", "gpt-4o-mini.ft-other")
+    borrowed = {"fine_tuned_model": "gpt-4o-mini.ft-unsafe", "deployment": "safe"}
+    asyncio.run(function_app.evaluate_model(message=queue_message(borrowed)))
+    verdict = stored_model_verdict(model_environment, "gpt-4o-mini.ft-unsafe")
+    assert verdict["Verdict"] == "error"
+    assert "does not serve the fine-tuned model" in verdict["Message"]
+    assert model_environment.chat.stats.requests == 0
+
+
+def test_without_the_account_nothing_is_evaluated(model_environment, monkeypatch):
+    monkeypatch.delenv("AZURE_OPENAI_ACCOUNT")
+    message = {"fine_tuned_model": "gpt-4o-mini.ft-x", "deployment": "safe"}
+    asyncio.run(function_app.evaluate_model(message=queue_message(message)))
+    verdict = stored_model_verdict(model_environment, "gpt-4o-mini.ft-x")
+    assert verdict["Verdict"] == "error"
+    assert "not configured" in verdict["Message"]
 
 
 def test_a_poisoned_model_message_records_error(model_environment):

@@ -17,6 +17,7 @@ from emulators.functions_host import FunctionsHost
 from conftest import app_functions
 from shared import cli
 from shared.gateclient import parse_duration
+from shared.policy import POLICY_VERSION
 from shared.settings import STORAGE_CONNECTION, StorageConnection
 from shared.verdicts import DATA_PARTITION, MODEL_PARTITION, TableVerdictStore, row_key
 
@@ -51,7 +52,7 @@ def _data_entity(sha: str, verdict: str) -> dict:
         "Verdict": verdict,
         "HarmTypes": "violence" if verdict == "failed" else "",
         "Message": f"message for {verdict}",
-        "PolicyVersion": "2026.11.1",
+        "PolicyVersion": POLICY_VERSION,
         "EvaluatedAt": datetime(2026, 11, 26, tzinfo=UTC),
     }
 
@@ -64,7 +65,7 @@ def _model_entity(model: str, verdict: str) -> dict:
         "RowKey": row_key(model),
         "Verdict": verdict,
         "Message": f"message for {verdict}",
-        "PolicyVersion": "2026.11.1",
+        "PolicyVersion": POLICY_VERSION,
         "PerCategory": json.dumps(per_category),
         "EvaluatedAt": datetime(2026, 11, 26, tzinfo=UTC),
     }
@@ -90,7 +91,7 @@ def test_data_verdicts_answer_passed_only_when_passed(gate_host, state, passed):
     assert status == 200
     assert body["passed"] is passed
     assert body["verdict"] == state
-    assert body["policy_version"] == "2026.11.1"
+    assert body["policy_version"] == POLICY_VERSION
     assert body["evaluated_at"].startswith("2026-11-26")
 
 

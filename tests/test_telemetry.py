@@ -131,11 +131,16 @@ def test_model_evaluation_counts_conversations_calls_and_tokens(caplog):
         return after.get((name, attributes), 0) - before.get((name, attributes), 0)
 
     assert delta("ftgate.models.evaluated", (("verdict", "not_deployable"),)) == 1
-    defects = sum(
-        delta("ftgate.conversations", (("category", c), ("outcome", "defect")))
-        for c in ("Hate", "SelfHarm", "Sexual", "Violence")
-    )
-    assert defects == sum(r.test.defects for r in verdict.per_category.values())
+    counted = {
+        outcome: sum(
+            delta("ftgate.conversations", (("category", c), ("outcome", outcome)))
+            for c in ("Hate", "SelfHarm", "Sexual", "Violence")
+        )
+        for outcome in ("clean", "defect", "untested", "error")
+    }
+    assert sum(counted.values()) == verdict.conversations
+    # every conversation that counted as a defect in its own category's test is there
+    assert counted["defect"] >= sum(r.own.defects for r in verdict.per_category.values()) > 0
     assert delta("ftgate.model.calls") == verdict.model_calls
     assert delta("ftgate.model.tokens", (("kind", "prompt"),)) == verdict.prompt_tokens
     exported = everything_exported(caplog)

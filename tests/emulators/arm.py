@@ -1,16 +1,21 @@
 """An emulator of the Azure Resource Manager calls for Cognitive Services deployments.
 
-Serves PUT, GET and DELETE on ``.../accounts/{account}/deployments/{name}`` over
-TLS (a throwaway CA from trustme: the SDK sends bearer tokens only over https).
-A deployment reports ``Creating`` for its first poll, then ``Succeeded``; only then
-does the chat emulator it is linked to serve it. The Developer SKU can be
-switched off to test the fallback to Standard.
+Serves PUT, GET and DELETE on ``.../accounts/{account}/deployments/{name}`` and
+the list of deployments, over TLS (a throwaway CA from trustme: the SDK sends
+bearer tokens only over https). A deployment reports ``Creating`` for its first
+poll, then ``Succeeded``; only then does the chat emulator it is linked to serve
+it. Deployments made outside ftgate (``add_deployment``) exist at once. Every
+deployment reports its model, its content-filter (RAI) policy and when it was
+created. The Developer SKU can be switched off to test the fallback to
+Standard, and creation can be made to hang.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import trustme
@@ -19,10 +24,11 @@ from aiohttp import web
 from emulators.chat import ChatEmulator
 from emulators.server import BackgroundServer
 
-PATH = (
+LIST_PATH = (
     "/subscriptions/{subscription}/resourceGroups/{group}/providers/"
-    "Microsoft.CognitiveServices/accounts/{account}/deployments/{name}"
+    "Microsoft.CognitiveServices/accounts/{account}/deployments"
 )
+PATH = LIST_PATH + "/{name}"
 
 
 @dataclass
@@ -39,6 +45,7 @@ class ArmEmulator(BackgroundServer):
         super().__init__()
         self.chat = chat
         self.developer_offered = developer_offered
+        self.create_hangs = False  # PUT answers, but provisioning never finishes
         self.stats = ArmStats()
         self.deployments: dict[str, dict[str, Any]] = {}
         self.ca = trustme.CA()
@@ -53,10 +60,26 @@ class ArmEmulator(BackgroundServer):
         self._certificate.configure_cert(context)
         return context
 
+    def add_deployment(
+        self, name: str, model: str, *, rai_policy: str = "Microsoft.DefaultV2",
+        created_at: datetime | None = None, model_format: str = "OpenAI",
+    ) -> None:  # fmt: skip
+        """A deployment made outside ftgate, serving ``model`` at once."""
+        self.deployments[name] = {
+            "sku": "Standard", "model": model, "format": model_format, "polls": 2,
+            "rai_policy": rai_policy, "created_at": created_at or datetime.now(UTC),
+        }  # fmt: skip
+
     def add_routes(self, app: web.Application) -> None:
+        app.router.add_get(LIST_PATH, self._list)
         app.router.add_put(PATH, self._put)
         app.router.add_get(PATH, self._get)
         app.router.add_delete(PATH, self._delete)
+
+    async def _list(self, request: web.Request) -> web.Response:
+        self._saw(request)
+        value = [self._resource(request, name, "Succeeded") for name in self.deployments]
+        return web.json_response({"value": value})
 
     async def _put(self, request: web.Request) -> web.Response:
         self._saw(request)
@@ -69,8 +92,13 @@ class ArmEmulator(BackgroundServer):
                            "message": "The specified SKU is not supported in this region."}},
                 status=400,
             )  # fmt: skip
-        model = body["properties"]["model"]["name"]
-        self.deployments[name] = {"sku": sku, "model": model, "polls": 0}
+        properties = body["properties"]
+        self.deployments[name] = {
+            "sku": sku, "model": properties["model"]["name"],
+            "format": properties["model"]["format"], "polls": 0,
+            "rai_policy": properties.get("raiPolicyName") or "Microsoft.DefaultV2",
+            "created_at": datetime.now(UTC),
+        }  # fmt: skip
         self.stats.created.append(name)
         self.stats.skus.append(sku)
         return web.json_response(self._resource(request, name, "Creating"), status=201)
@@ -82,6 +110,9 @@ class ArmEmulator(BackgroundServer):
         if deployment is None:
             return web.json_response({"error": {"code": "NotFound", "message": "x"}}, status=404)
         deployment["polls"] += 1
+        if self.create_hangs:
+            await asyncio.sleep(0.05)
+            return web.json_response(self._resource(request, name, "Creating"))
         if deployment["polls"] < 2:
             return web.json_response(self._resource(request, name, "Creating"))
         self.chat.deployments[name] = deployment["model"]
@@ -102,12 +133,15 @@ class ArmEmulator(BackgroundServer):
     def _resource(self, request: web.Request, name: str, state: str) -> dict[str, Any]:
         deployment = self.deployments[name]
         return {
-            "id": request.path,
+            "id": f"{request.path.rstrip('/').removesuffix('/' + name)}/{name}",
             "name": name,
             "type": "Microsoft.CognitiveServices/accounts/deployments",
             "sku": {"name": deployment["sku"], "capacity": 1},
+            "systemData": {"createdAt": deployment["created_at"].isoformat()},
             "properties": {
-                "model": {"format": "OpenAI", "name": deployment["model"], "version": "1"},
+                "model": {"format": deployment["format"], "name": deployment["model"],
+                          "version": "1"},
+                "raiPolicyName": deployment["rai_policy"],
                 "provisioningState": state,
             },
-        }
+        }  # fmt: skip
