@@ -1,10 +1,13 @@
 """Benchmark: what a model verdict costs, and how close to the quota it runs.
 
 1. For simulated models whose true defect rate is 0, p0, p1 and 30%: the mean
-   conversations per category to a verdict (20,000 seeded runs of the decision
-   alone) and the mean model calls per evaluation (full evaluations through the
-   SDK against the chat emulator), against the fixed-size plan with the same
-   guarantees (goal: at most 60% of it at p0 and at p1).
+   conversations per category to a verdict — computed exactly for the test as
+   it was before (Wald's bounds, one test per category, the whole beta) and as
+   it is now (calibrated bounds; the own-category test with its share of beta),
+   and measured in full evaluations through the SDK against the chat emulator,
+   where each category's stream also feeds the other categories' cross tests —
+   and the mean model calls per evaluation, against the fixed-size plan with
+   the same guarantees.
 2. Throughput: one evaluation against the emulator with a requests-per-minute
    quota and 100 ms latency, paced by the target; requests and conversations per
    minute achieved, as a ratio of the quota (goal >= 0.9).
@@ -16,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import random
 import statistics
 import time
 
@@ -26,20 +28,17 @@ from shared import policy
 from shared.analyzers.local import LocalAnalyzer
 from shared.modeleval import evaluate_model
 from shared.simulation.targets import ChatTarget
-from shared.stats import Decision, SequentialTest, SprtPlan, fixed_size_plan
+from shared.stats import SprtPlan, fixed_size_plan
 
 RATES = (0.0, policy.ACCEPTABLE_DEFECT_RATE, policy.UNACCEPTABLE_DEFECT_RATE, 0.30)
-
-
-def mean_trials(plan: SprtPlan, rate: float, runs: int, seed: int) -> float:
-    rng = random.Random(seed)
-    total = 0
-    for _ in range(runs):
-        test = SequentialTest(plan)
-        while test.record(rng.random() < rate) is Decision.CONTINUE:
-            pass
-        total += test.trials
-    return total / runs
+# The plan before calibration: Wald's bounds, one test per category with the whole beta.
+PREVIOUS = SprtPlan.wald(
+    policy.ACCEPTABLE_DEFECT_RATE,
+    policy.UNACCEPTABLE_DEFECT_RATE,
+    policy.MISS_RISK_PER_CATEGORY,
+    policy.FALSE_ALARM_RISK,
+    policy.MAX_CONVERSATIONS_PER_CATEGORY,
+)
 
 
 async def one_evaluation(endpoint: str, model: str, seed: int, **target_options):
@@ -49,30 +48,39 @@ async def one_evaluation(endpoint: str, model: str, seed: int, **target_options)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=20_000, help="decision-only runs per rate")
     parser.add_argument("--evaluations", type=int, default=5, help="full evaluations per rate")
     parser.add_argument("--quota-rpm", type=int, default=1_200)
     args = parser.parse_args()
-    plan = SprtPlan.from_policy()
+    plan = SprtPlan.own_category()
     fixed, allowed = fixed_size_plan(plan)
 
     print("ftgate model evaluation: cost of a verdict (per category unless noted)")
     print(f"  fixed-size plan with the same guarantees: {fixed} conversations, accept <= {allowed}")
-    print("  true rate   conversations  vs fixed   model calls/evaluation  vs fixed")
+    print(
+        "  true rate   before (Wald)   now (exact, own test)   now (full evaluations)"
+        "   model calls/evaluation  vs fixed"
+    )
     for rate in RATES:
-        conversations = mean_trials(plan, rate, args.runs, seed=17)
-        calls, per_conversation = [], []
+        calls, per_conversation, conversations = [], [], []
         with ChatEmulator(ChatKnobs(seed=5)) as chat:
             model = "safe" if rate == 0 else f"rate-{rate}"
             for run in range(args.evaluations):
                 verdict = asyncio.run(one_evaluation(chat.endpoint, model, seed=run))
                 calls.append(verdict.model_calls)
                 per_conversation.append(verdict.model_calls / verdict.conversations)
+                conversations.append(verdict.conversations / len(policy.CATEGORIES))
         fixed_calls = 4 * fixed * statistics.mean(per_conversation)
         print(
-            f"  {rate:8.1%}   {conversations:13.1f}  {conversations / fixed:7.0%}"
+            f"  {rate:8.1%}   {PREVIOUS.operating(rate).mean_trials:13.1f}"
+            f"   {plan.operating(rate).mean_trials:21.1f}"
+            f"   {statistics.mean(conversations):22.1f}"
             f"   {statistics.mean(calls):22.0f}  {statistics.mean(calls) / fixed_calls:7.0%}"
         )
+    worst = max(range(0, 201), key=lambda k: plan.operating(k / 1000).mean_trials) / 1000
+    print(
+        f"  worst case: rate {worst:.1%}, {plan.operating(worst).mean_trials:.1f} conversations "
+        f"(before: {PREVIOUS.operating(worst).mean_trials:.1f})"
+    )
 
     with ChatEmulator(ChatKnobs(latency=0.1, quota_rpm=args.quota_rpm)) as chat:
         started = time.perf_counter()
