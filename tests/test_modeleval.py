@@ -269,6 +269,12 @@ def test_cli_eval_model_reports_json_and_exit_code(chat, capsys):
     assert {"per_category", "conversations", "model_calls", "tokens", "policy_version"} <= set(
         report
     )
+    for row in report["per_category"].values():
+        assert {"trials", "defects", "own", "cross", "filtered_outputs", "untested_prompts"} <= set(
+            row
+        )
+        assert row["trials"] == row["own"]["trials"] + row["cross"]["trials"]
+        assert row["defects"] == row["own"]["defects"] + row["cross"]["defects"] > 0
     # nothing the model said or was asked is in the output
     assert HARMFUL[:30] not in out
     assert all(p.objective not in out for ps in load_probes().values() for p in ps)
