@@ -1,4 +1,4 @@
-"""The function app skeleton and the layout rules of DESIGN.md."""
+"""The function app skeleton and the layout rules of docs/design.md."""
 
 from __future__ import annotations
 
