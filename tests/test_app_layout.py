@@ -11,6 +11,8 @@ import yaml
 
 import function_app
 from conftest import app_functions
+from shared.deployments import DeploymentSettings
+from shared.evaluations import CONVERSATIONS_TIMEOUT
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,3 +75,15 @@ def test_the_pipeline_examples_parse_and_gate_both_steps():
         assert "ftgate gate data" in text
         assert "ftgate gate model" in text
         assert "--junit" in text
+
+
+def test_every_evaluation_stage_fits_inside_the_function_timeout():
+    """Deployment create + readiness + conversations, with room left to delete the
+    deployment and record the verdict (Flex Consumption stops at 30 min by default)."""
+    hours, minutes, seconds = json.loads((ROOT / "host.json").read_text())["functionTimeout"].split(
+        ":"
+    )
+    limit = int(hours) * 3600 + int(minutes) * 60 + int(seconds)
+    account = DeploymentSettings("sub", "rg", "account")
+    stages = account.create_timeout + account.ready_timeout + CONVERSATIONS_TIMEOUT
+    assert stages + 15 * 60 <= limit
