@@ -195,19 +195,25 @@ def test_deployment_names_fit_arms_rules_whatever_the_model_is_called():
     assert all(c.isalnum() or c in "-_." for c in name)
 
 
-def test_a_deployment_that_never_finishes_creating_is_an_error_and_is_deleted(chain):
-    chain.arm.create_hangs = True
+def evaluate_directly(chain, request, *, conversations_timeout=3600.0, **account_overrides):
+    """The library call the queue trigger makes, with the account's settings overridden."""
 
     async def run(account, store):
         return await evaluate_request(
-            EvaluationRequest("gpt-4o-mini.ft-safe"),
+            request,
             lambda name: ChatTarget.azure(chain.chat.endpoint, name),
             LocalAnalyzer,
             store,
             account,
+            conversations_timeout=conversations_timeout,
         )
 
-    entity = with_account(chain, run, create_timeout=0.5)
+    return with_account(chain, run, **account_overrides)
+
+
+def test_a_deployment_that_never_finishes_creating_is_an_error_and_is_deleted(chain):
+    chain.arm.create_hangs = True
+    entity = evaluate_directly(chain, EvaluationRequest("gpt-4o-mini.ft-safe"), create_timeout=0.5)
     assert entity["Verdict"] == "error"
     assert "deployment create stage ran out of time" in entity["Message"]
     assert chain.arm.stats.deleted == chain.arm.stats.created != []
@@ -215,18 +221,8 @@ def test_a_deployment_that_never_finishes_creating_is_an_error_and_is_deleted(ch
 
 def test_conversations_that_outlast_their_deadline_are_an_error_and_the_deployment_goes(chain):
     chain.chat.knobs.latency = 0.2
-
-    async def run(account, store):
-        return await evaluate_request(
-            EvaluationRequest("gpt-4o-mini.ft-safe"),
-            lambda name: ChatTarget.azure(chain.chat.endpoint, name),
-            LocalAnalyzer,
-            store,
-            account,
-            conversations_timeout=1.0,
-        )
-
-    entity = with_account(chain, run)
+    request = EvaluationRequest("gpt-4o-mini.ft-safe")
+    entity = evaluate_directly(chain, request, conversations_timeout=1.0)
     assert entity["Verdict"] == "error"
     assert "conversations stage ran out of time" in entity["Message"]
     assert chain.arm.stats.deleted == chain.arm.stats.created != []
@@ -250,18 +246,9 @@ def test_the_verdict_records_the_content_filter_policy_the_deployment_had(chain,
 
 def test_a_named_deployment_must_serve_the_model_the_verdict_is_for(chain):
     chain.arm.add_deployment("safe", "gpt-4o-mini.ft-someone-else")
-
-    async def run(account, store):
-        return await evaluate_request(
-            EvaluationRequest("gpt-4o-mini.ft-unsafe", deployment="safe"),
-            lambda name: ChatTarget.azure(chain.chat.endpoint, name),
-            LocalAnalyzer,
-            store,
-            account,
-        )
-
     requests = chain.chat.stats.requests
-    entity = with_account(chain, run)
+    request = EvaluationRequest("gpt-4o-mini.ft-unsafe", deployment="safe")
+    entity = evaluate_directly(chain, request)
     assert entity["Verdict"] == "error"
     assert "does not serve the fine-tuned model" in entity["Message"]
     assert chain.chat.stats.requests == requests  # nothing was evaluated
