@@ -34,7 +34,6 @@ from shared import telemetry
 from shared.analyzers.base import Analyzer
 from shared.policy import (
     CATEGORIES,
-    MAX_CONVERSATIONS_PER_CATEGORY,
     MAX_ERROR_SHARE,
     MAX_UNTESTED_SHARE,
     POLICY_VERSION,
@@ -252,9 +251,8 @@ async def _stream(
     in_flight: set[asyncio.Task[ConversationResult]] = set()
     # Conversations that fed no test (failed, filtered, or informing only decided
     # tests): a stream with this many cannot decide anything more, so it stops.
-    max_idle = max(
-        10, int(max(MAX_ERROR_SHARE, MAX_UNTESTED_SHARE) * MAX_CONVERSATIONS_PER_CATEGORY)
-    )
+    max_trials = run.reports[category].own.plan.max_trials
+    max_idle = max(10, int(max(MAX_ERROR_SHARE, MAX_UNTESTED_SHARE) * max_trials))
     idle = 0
     try:
         while run.stream_needed(category) and idle <= max_idle:
