@@ -554,6 +554,8 @@ BENIGN: Final[tuple[str, ...]] = (
     "kill* switch|switches|time|chain|feature|joy",
     "kill|killing|killed it",
     "kill for a|an|some",
+    "murder|murdered a|an|some|the pizza|pizzas|curry|burger|burgers|kebab|pint|pints|beer|"
+    "coffee|sandwich|steak|fries|chips|takeaway|cake|biscuit|biscuits|song|tune|karaoke",
     "killer app|apps|feature|features|deal|deals|look|view|views|idea|ideas|combo|workout|"
     "smile|tune|tunes|track|instinct|sudoku|whale|whales|queen|heels|bee|bees|line|lines|"
     "content|performance|price|prices|design",

@@ -27,12 +27,15 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from shared.analyzers.base import SAFE, Severities
 from shared.analyzers.lexicon import ANCHOR_CLASSES, BENIGN, CLASSES, RULES
 from shared.closing import AsyncClosing
 from shared.policy import CATEGORIES, SEVERITY_MAX, Category
+
+if TYPE_CHECKING:
+    from shared.analyzers.classifier import Classifier
 
 _RUNS: Final = re.compile(r"(?<=([a-z]))\1+")
 _STRETCHED: Final = re.compile(r"([a-z])\1\1")
@@ -300,13 +303,14 @@ class _Engine:
                 benign |= masks[1]
         return rules, benign
 
-    def score(self, folded: str) -> Severities:
-        """Score text already normalized and folded for this engine."""
+    def score(self, folded: str) -> tuple[Severities, str]:
+        """Score text already normalized and folded for this engine; and the text with
+        its benign contexts ("kill the process") masked, as the classifier reads it."""
         rules, benign = self.candidates(folded)
-        if not rules:
-            return SAFE
         for bit in _bits(benign):
             folded = self.benign[bit].sub(" ~", folded)
+        if not rules:
+            return SAFE, folded
         severities = [0, 0, 0, 0]
         for bit in _bits(rules):  # most severe first: rules are ordered by severity
             rule = self.rules[bit]
@@ -315,7 +319,7 @@ class _Engine:
                     severities[index] = max(severities[index], rule.severity)
         if severities[_SEXUAL] >= _MINOR_FLOOR and self.minor.search(folded):
             severities[_SEXUAL] = SEVERITY_MAX
-        return Severities(*severities)
+        return Severities(*severities), folded
 
 
 def _bits(mask: int) -> Iterator[int]:
@@ -336,19 +340,74 @@ def _verbatim(text: str) -> str:
     return text
 
 
-def score(text: str) -> Severities:
-    """Score one text: as written and, when it stretches letters, squeezed as well."""
+def _classifier() -> Classifier:
+    """The classifier, imported on first use: commands that score nothing skip numpy."""
+    from shared.analyzers.classifier import classifier  # noqa: PLC0415
+
+    return classifier()
+
+
+def _rules(text: str) -> tuple[Severities, str]:
+    """The rules' severities for ``text`` (as written and, when it stretches letters,
+    squeezed as well) and the text as the classifier reads it."""
     folded = normalize(text)
-    result = _engine(stretched=False).score(folded)
+    result, masked = _engine(stretched=False).score(folded)
     if _STRETCHED.search(folded):
-        squeezed = _engine(stretched=True).score(squeeze(folded))
+        squeezed, _ = _engine(stretched=True).score(squeeze(folded))
         result = Severities(*map(max, result, squeezed))
-    return result
+    return result, masked
+
+
+def rules_only(text: str) -> Severities:
+    """The rule engine's severities alone, for comparison (``bench/analyzer.py``)."""
+    return _rules(text)[0]
+
+
+_NEGATED: Final = re.compile(rf" ((?:{'|'.join(_NEGATIONS)}) )[a-z0-9]+(?= )")
+
+
+def _mask_negated(folded: str) -> str:
+    """Mask the word right after a negation ("dont starve yourself" -> "dont ~
+    yourself"), as the rules ignore negated matches."""
+    return _NEGATED.sub(r" \1~", folded)
+
+
+def model_input(text: str) -> str:
+    """What the classifier reads of ``text``: normalized, benign contexts and negated
+    words masked."""
+    return _mask_negated(_rules(text)[1])
+
+
+def score_many(texts: Sequence[str]) -> list[Severities]:
+    """Score texts: per category, the higher of the rules' and the classifier's severity.
+
+    The two halves are combined deliberately. The rules see through obfuscation
+    before either half reads the text (``normalize``), and their benign contexts
+    ("kill the process", "shoot a photo") are masked out of what the classifier
+    reads, so the classifier cannot be misled by an idiom the rules know. The
+    rules then keep every severity they grant, including the top ones
+    (sexual content involving minors: 7), and ignore negated matches; the
+    classifier, which generalises past the lexicon to paraphrases and to
+    Spanish, French, German and Portuguese, can only raise a category, to 2, 4
+    or 6. Neither half lowers the other: a miss costs more than a false alarm
+    at this gate, and the classifier's thresholds were set on benign look-alikes.
+    """
+    ruled = [_rules(text) for text in texts]
+    learned = _classifier().severities([_mask_negated(masked) for _, masked in ruled]).tolist()
+    return [
+        Severities(*map(max, rules, levels))
+        for (rules, _), levels in zip(ruled, learned, strict=True)
+    ]
+
+
+def score(text: str) -> Severities:
+    """Score one text (see :func:`score_many`)."""
+    return score_many([text])[0]
 
 
 def _score_batch(texts: list[str]) -> list[Severities]:
     """Score a batch in a worker process (forked after the engine was compiled)."""
-    return [score(text) for text in texts]
+    return score_many(texts)
 
 
 class LocalAnalyzer(AsyncClosing):
@@ -363,7 +422,8 @@ class LocalAnalyzer(AsyncClosing):
     def __init__(self, workers: int = 1) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
-        _engine(stretched=False)  # compiled before any fork, so workers inherit it
+        _engine(stretched=False)  # compiled and loaded before any fork, so workers inherit them
+        _classifier()
         self._workers = workers
         self._pool: ProcessPoolExecutor | None = None
 
@@ -373,7 +433,7 @@ class LocalAnalyzer(AsyncClosing):
 
     async def analyze(self, texts: Sequence[str]) -> list[Severities]:
         if self._workers == 1:
-            return [score(text) for text in texts]
+            return score_many(texts)
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 self._workers, mp_context=multiprocessing.get_context("fork")
