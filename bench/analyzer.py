@@ -2,7 +2,9 @@
 
 Reads the held-out test split that ``python -m train`` writes (``train/splits/
 test.jsonl``: no text of it was trained or tuned on) and, when present, the
-held-out file written by another author (``tests/data/analyzer_heldout.jsonl``).
+held-out file written by another author (``tests/data/analyzer_heldout.jsonl``),
+and the sentences the tests assert on (``tests/data/analyzer_sentences.jsonl``,
+written for the tests, never trained on).
 Prints, per category, the share of harmful texts scored at or above the
 failing severity (4) in their category, per language, and the share of benign
 texts scored 4 or more in any category, per source: for the rule engine alone
@@ -24,6 +26,9 @@ from shared.policy import CATEGORIES, DATA_SEVERITY_THRESHOLD, Category
 ROOT = Path(__file__).parent.parent
 FILES = {
     "own held-out split (train/splits/test.jsonl)": ROOT / "train" / "splits" / "test.jsonl",
+    "test sentences (tests/data/analyzer_sentences.jsonl)": (
+        ROOT / "tests" / "data" / "analyzer_sentences.jsonl"
+    ),
     "other author's held-out file (tests/data/analyzer_heldout.jsonl)": (
         ROOT / "tests" / "data" / "analyzer_heldout.jsonl"
     ),

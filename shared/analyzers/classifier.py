@@ -26,7 +26,7 @@ from typing import Final
 import numpy as np
 
 from shared.analyzers.features import features, scale, windows
-from shared.analyzers.wordclasses import anchors
+from shared.analyzers.wordclasses import anchor_regex, anchors
 
 WEIGHTS: Final = Path(__file__).with_name("classifier.npz")
 LEVELS: Final = (2, 4, 6)  # the severity each threshold column grants
@@ -59,7 +59,10 @@ class Classifier:
         owners: list[int] = []
         lookup = self.ids.get
         harm = anchors()
+        anchored = anchor_regex().search
         for owner, folded in enumerate(folded_texts):
+            if anchored(folded) is None:
+                continue
             for words in windows(folded):
                 found = features(words)
                 if harm.isdisjoint(found):

@@ -24,13 +24,15 @@ import functools
 import multiprocessing
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from shared.analyzers.base import SAFE, Severities
 from shared.analyzers.lexicon import ANCHOR_CLASSES, BENIGN, CLASSES, RULES
+from shared.analyzers.tries import trie_regex
+from shared.analyzers.wordclasses import anchor_regex
 from shared.closing import AsyncClosing
 from shared.policy import CATEGORIES, SEVERITY_MAX, Category
 
@@ -114,29 +116,6 @@ def normalize(text: str) -> str:
 # --------------------------------------------------------------------------- compiling
 
 
-def _trie_regex(entries: Iterable[tuple[str, bool]]) -> str:
-    """One regex alternation of literal entries, factored by shared prefixes.
-
-    Python's regex engine tries alternatives one by one; a trie lets it reject
-    most of a class of hundreds of words on the first letter. Longer entries are
-    tried first. A stem entry matches any word continuing it.
-    """
-    root: dict = {}
-    for text, stem in entries:
-        node = root
-        for char in text:
-            node = node.setdefault(char, {})
-        node[""] = node.get("", False) or stem
-
-    def emit(node: dict) -> str:
-        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
-        if "" in node:
-            branches.append("[a-z]*" if node[""] else "")
-        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-
-    return emit(root)
-
-
 def _anchor_words(pattern: str) -> set[str]:
     """Words one of which must occur for ``pattern`` to match at all.
 
@@ -188,7 +167,7 @@ class _Compiler:
                 entries.extend(self.entry(word) for word in CLASSES[choice[1:-1]])
             else:
                 entries.append(self.entry(choice))
-        return f"(?:{_trie_regex(entries)})"
+        return f"(?:{trie_regex(entries)})"
 
     def pattern(self, pattern: str) -> re.Pattern[str]:
         """Compile one pattern.
@@ -274,7 +253,7 @@ class _Engine:
                 for entry in _anchor_words(pattern):
                     masks = self.by_prefix.setdefault(compiler.key_word(entry), [0, 0])
                     masks[masks_index] |= 1 << bit
-        self.anchors = re.compile(" " + _trie_regex((key, True) for key in self.by_prefix))
+        self.anchors = re.compile(" " + trie_regex((key, True) for key in self.by_prefix))
         self.longest_key = max(map(len, self.by_prefix))
         self.word_masks: dict[str, tuple[int, int]] = {}  # memo: anchor words recur
 
@@ -303,14 +282,19 @@ class _Engine:
                 benign |= masks[1]
         return rules, benign
 
-    def score(self, folded: str) -> tuple[Severities, str]:
-        """Score text already normalized and folded for this engine; and the text with
-        its benign contexts ("kill the process") masked, as the classifier reads it."""
+    def mask(self, folded: str) -> str:
+        """``folded`` with its benign contexts ("kill the process") replaced by "~"."""
+        for bit in _bits(self.candidates(folded)[1]):
+            folded = self.benign[bit].sub(" ~", folded)
+        return folded
+
+    def score(self, folded: str) -> Severities:
+        """Score text already normalized and folded for this engine."""
         rules, benign = self.candidates(folded)
+        if not rules:
+            return SAFE
         for bit in _bits(benign):
             folded = self.benign[bit].sub(" ~", folded)
-        if not rules:
-            return SAFE, folded
         severities = [0, 0, 0, 0]
         for bit in _bits(rules):  # most severe first: rules are ordered by severity
             rule = self.rules[bit]
@@ -319,7 +303,7 @@ class _Engine:
                     severities[index] = max(severities[index], rule.severity)
         if severities[_SEXUAL] >= _MINOR_FLOOR and self.minor.search(folded):
             severities[_SEXUAL] = SEVERITY_MAX
-        return Severities(*severities), folded
+        return Severities(*severities)
 
 
 def _bits(mask: int) -> Iterator[int]:
@@ -347,57 +331,67 @@ def _classifier() -> Classifier:
     return classifier()
 
 
-def _rules(text: str) -> tuple[Severities, str]:
-    """The rules' severities for ``text`` (as written and, when it stretches letters,
-    squeezed as well) and the text as the classifier reads it."""
-    folded = normalize(text)
-    result, masked = _engine(stretched=False).score(folded)
+def _rules(folded: str) -> Severities:
+    """The rules' severities for normalized text: as written and, when it stretches
+    letters, squeezed as well."""
+    result = _engine(stretched=False).score(folded)
     if _STRETCHED.search(folded):
-        squeezed, _ = _engine(stretched=True).score(squeeze(folded))
+        squeezed = _engine(stretched=True).score(squeeze(folded))
         result = Severities(*map(max, result, squeezed))
-    return result, masked
+    return result
 
 
 def rules_only(text: str) -> Severities:
     """The rule engine's severities alone, for comparison (``bench/analyzer.py``)."""
-    return _rules(text)[0]
+    return _rules(normalize(text))
 
 
 _NEGATED: Final = re.compile(rf" ((?:{'|'.join(_NEGATIONS)}) )[a-z0-9]+(?= )")
 
 
-def _mask_negated(folded: str) -> str:
-    """Mask the word right after a negation ("dont starve yourself" -> "dont ~
+def _masked(folded: str) -> str:
+    """Normalized text as the classifier reads it: the rules' benign contexts masked,
+    and the word right after a negation ("dont starve yourself" -> "dont ~
     yourself"), as the rules ignore negated matches."""
-    return _NEGATED.sub(r" \1~", folded)
+    return _NEGATED.sub(r" \1~", _engine(stretched=False).mask(folded))
 
 
 def model_input(text: str) -> str:
-    """What the classifier reads of ``text``: normalized, benign contexts and negated
-    words masked."""
-    return _mask_negated(_rules(text)[1])
+    """What the classifier reads of ``text`` (training reads texts the same way)."""
+    return _masked(normalize(text))
 
 
 def score_many(texts: Sequence[str]) -> list[Severities]:
     """Score texts: per category, the higher of the rules' and the classifier's severity.
 
     The two halves are combined deliberately. The rules see through obfuscation
-    before either half reads the text (``normalize``), and their benign contexts
-    ("kill the process", "shoot a photo") are masked out of what the classifier
-    reads, so the classifier cannot be misled by an idiom the rules know. The
-    rules then keep every severity they grant, including the top ones
-    (sexual content involving minors: 7), and ignore negated matches; the
+    before either half reads the text (``normalize``); their benign contexts
+    ("kill the process", "shoot a photo") and negations are masked out of what
+    the classifier reads, so it cannot be misled by an idiom the rules know; and
+    the classifier reads only texts that still hold a word of harm in one of
+    its five languages (``wordclasses.anchors``), which keeps it off ordinary
+    prose and keeps screening fast. The rules keep every severity they grant,
+    including the top ones (sexual content involving minors: 7); the
     classifier, which generalises past the lexicon to paraphrases and to
     Spanish, French, German and Portuguese, can only raise a category, to 2, 4
-    or 6. Neither half lowers the other: a miss costs more than a false alarm
-    at this gate, and the classifier's thresholds were set on benign look-alikes.
+    or 6. Neither half lowers the other: at this gate a miss costs more than a
+    false alarm, and the classifier's thresholds were set on benign look-alikes.
     """
-    ruled = [_rules(text) for text in texts]
-    learned = _classifier().severities([_mask_negated(masked) for _, masked in ruled]).tolist()
-    return [
-        Severities(*map(max, rules, levels))
-        for (rules, _), levels in zip(ruled, learned, strict=True)
-    ]
+    results = []
+    unread: list[tuple[int, str]] = []
+    anchored = anchor_regex().search
+    for index, text in enumerate(texts):
+        folded = normalize(text)
+        results.append(_rules(folded))
+        if anchored(folded) is not None:
+            masked = _masked(folded)
+            if anchored(masked) is not None:
+                unread.append((index, masked))
+    if unread:
+        learned = _classifier().severities([masked for _, masked in unread]).tolist()
+        for (index, _), levels in zip(unread, learned, strict=True):
+            results[index] = Severities(*map(max, results[index], levels))
+    return results
 
 
 def score(text: str) -> Severities:
