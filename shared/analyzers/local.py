@@ -1,20 +1,26 @@
-"""The embedded, offline analyzer: lexicons, phrase rules and context, no model weights.
+"""The embedded, offline analyzer: lexicons and phrase rules, and a learned classifier.
 
-What it catches: clear threats ("I will kill you"), incitement and instructions to
-hurt people or build weapons, praise of violence and of attackers, graphic gore,
-self-harm encouragement, methods, lethal-dose questions and first-person
+The rules catch clear threats ("I will kill you"), incitement and instructions
+to hurt people or build weapons, praise of violence and of attackers, graphic
+gore, self-harm encouragement, methods, lethal-dose questions and first-person
 ideation, explicit sexual acts and solicitation (and any sexual content
 involving minors at the top severity), slurs, dehumanising or eliminationist
-statements about protected groups, and extremist slogans. It sees through case,
-accents, look-alike letters, zero-width characters, l33t spelling ("k1ll"),
-spaced or dotted letters ("k.i.l.l") and stretched letters ("kiiiill"). Ordinary
-language that borrows harm words ("kill the process", "shoot a photo", "execute
-the plan", "a killer feature", "the bomb-squad film") is recognised and ignored.
+statements about protected groups, and extremist slogans. They see through
+case, accents, look-alike letters, zero-width characters, l33t spelling
+("k1ll"), spaced or dotted letters ("k.i.l.l") and stretched letters
+("kiiiill"). Ordinary language that borrows harm words ("kill the process",
+"shoot a photo", "execute the plan", "a killer feature", "the bomb-squad film")
+is recognised and ignored.
 
-What it cannot catch: anything said without its vocabulary (euphemism, coded
-language, sarcasm, novel slang), meaning that spans sentences, languages other
-than English, and images. It is a fast pre-flight check and an offline default,
-not a substitute for Azure AI Content Safety, which production uses.
+The classifier (``classifier.py``) reaches past the lexicon: paraphrases, and
+Spanish, French, German and Portuguese. How the two combine is in
+:func:`score_many`.
+
+What neither catches: harm said without any word of the classes it knows
+(euphemism, coded language, sarcasm, novel slang), meaning that spans
+sentences, other languages, and images. Recall is far below Azure AI Content
+Safety's (see the README's benchmarks): this is a fast pre-flight check and an
+offline default, not a substitute for the service production uses.
 """
 
 from __future__ import annotations
