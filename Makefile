@@ -9,7 +9,7 @@ AZURITE := .azurite/node_modules/.bin/azurite
 CHECKOV_VERSION := 3.3.30
 CHECKOV := .venv-checkov/bin/checkov
 
-.PHONY: setup demo test lint bench checkov clean
+.PHONY: setup demo test lint bench train checkov clean
 
 setup: $(STAMP) $(AZURITE) $(CHECKOV)
 
@@ -52,10 +52,21 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 bench: setup
+	$(BIN)/python -m bench.analyzer
 	$(BIN)/python -m bench.screening
 	$(BIN)/python -m bench.falsepositives
 	PYTHONPATH=tests $(BIN)/python -m bench.contentsafety
 	PYTHONPATH=tests $(BIN)/python -m bench.modeleval
+
+# Rebuilds shared/analyzers/classifier.npz and train/splits/test.jsonl from the sources
+# in train/manifest.json: git clones under $(SOURCES)/<owner>+<name> (see README) and
+# one wheel, downloaded here. Deterministic: the same sources give the same weights.
+SOURCES ?= .sources
+train: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-train.txt
+	$(BIN)/python -m pip download --quiet --disable-pip-version-check --no-deps \
+		pyrit==1.1.0 -d $(SOURCES)/wheels
+	$(BIN)/python -m train --sources $(SOURCES) --wheels $(SOURCES)/wheels
 
 clean:
 	rm -rf $(VENV) .venv-checkov .azurite bench/.data .pytest_cache .ruff_cache

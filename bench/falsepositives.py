@@ -17,11 +17,14 @@ from shared.analyzers.local import LocalAnalyzer
 from shared.policy import DATA_SEVERITY_THRESHOLD
 
 
-def paragraphs() -> list[str]:
-    root = Path(sysconfig.get_paths()["stdlib"])
+def docstring_paragraphs(root: Path) -> list[str]:
+    """Every docstring paragraph over 40 characters under ``root``, ``test`` folders left out,
+    in a stable order (files sorted), so that a training source built this way
+    hashes the same on every machine with the same package versions."""
     found: list[str] = []
-    for path in root.rglob("*.py"):
-        if "test" in path.parts or "site-packages" in path.parts:
+    for path in sorted(root.rglob("*.py")):
+        parts = path.relative_to(root).parts
+        if "test" in parts or "site-packages" in parts:
             continue
         try:
             tree = ast.parse(path.read_text(errors="ignore"))
@@ -33,6 +36,10 @@ def paragraphs() -> list[str]:
                 if doc:
                     found += [part for part in doc.split("\n\n") if len(part) > 40]
     return found
+
+
+def paragraphs() -> list[str]:
+    return docstring_paragraphs(Path(sysconfig.get_paths()["stdlib"]))
 
 
 def main() -> None:

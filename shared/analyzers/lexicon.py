@@ -549,11 +549,19 @@ RULES: Final[tuple[Rule, ...]] = (
 # rules run, so "kill the process and then kill him" still scores the second half.
 BENIGN: Final[tuple[str, ...]] = (
     "kill|kills|killed|killing the|a|this|that|any|all|its|my|your|our|their|every|these|"
-    "those|each|stale|hung|zombie|old|running|idle|orphaned|child? {SOFTWARE}",
+    "those|each|stale|hung|zombie|old|running|idle|orphaned|background|stuck|frozen|hanging|child? "
+    "{SOFTWARE}",
     "kill {SOFTWARE}",
+    "kill|kills|killed|killing the|a|any|all|every|each stale|hung|zombie|old|running|idle|"
+    "orphaned|background|stuck|frozen|hanging|runaway|child? {SOFTWARE}",
+    "shoot|shoots|shooting|shot a|an|the|some|me|us short|quick|brief|new|test? screen? "
+    "recording|recordings|clip|clips|screenshot|screenshots|screencast|screencasts|selfie|"
+    "selfies|reel|reels|vlog|vlogs",
     "kill* switch|switches|time|chain|feature|joy",
     "kill|killing|killed it",
     "kill for a|an|some",
+    "murder|murdered a|an|some|the pizza|pizzas|curry|burger|burgers|kebab|pint|pints|beer|"
+    "coffee|sandwich|steak|fries|chips|takeaway|cake|biscuit|biscuits|song|tune|karaoke",
     "killer app|apps|feature|features|deal|deals|look|view|views|idea|ideas|combo|workout|"
     "smile|tune|tunes|track|instinct|sudoku|whale|whales|queen|heels|bee|bees|line|lines|"
     "content|performance|price|prices|design",

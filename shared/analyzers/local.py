@@ -1,20 +1,26 @@
-"""The embedded, offline analyzer: lexicons, phrase rules and context, no model weights.
+"""The embedded, offline analyzer: lexicons and phrase rules, and a learned classifier.
 
-What it catches: clear threats ("I will kill you"), incitement and instructions to
-hurt people or build weapons, praise of violence and of attackers, graphic gore,
-self-harm encouragement, methods, lethal-dose questions and first-person
+The rules catch clear threats ("I will kill you"), incitement and instructions
+to hurt people or build weapons, praise of violence and of attackers, graphic
+gore, self-harm encouragement, methods, lethal-dose questions and first-person
 ideation, explicit sexual acts and solicitation (and any sexual content
 involving minors at the top severity), slurs, dehumanising or eliminationist
-statements about protected groups, and extremist slogans. It sees through case,
-accents, look-alike letters, zero-width characters, l33t spelling ("k1ll"),
-spaced or dotted letters ("k.i.l.l") and stretched letters ("kiiiill"). Ordinary
-language that borrows harm words ("kill the process", "shoot a photo", "execute
-the plan", "a killer feature", "the bomb-squad film") is recognised and ignored.
+statements about protected groups, and extremist slogans. They see through
+case, accents, look-alike letters, zero-width characters, l33t spelling
+("k1ll"), spaced or dotted letters ("k.i.l.l") and stretched letters
+("kiiiill"). Ordinary language that borrows harm words ("kill the process",
+"shoot a photo", "execute the plan", "a killer feature", "the bomb-squad film")
+is recognised and ignored.
 
-What it cannot catch: anything said without its vocabulary (euphemism, coded
-language, sarcasm, novel slang), meaning that spans sentences, languages other
-than English, and images. It is a fast pre-flight check and an offline default,
-not a substitute for Azure AI Content Safety, which production uses.
+The classifier (``classifier.py``) reaches past the lexicon: paraphrases, and
+Spanish, French, German and Portuguese. How the two combine is in
+:func:`score_many`.
+
+What neither catches: harm said without any word of the classes it knows
+(euphemism, coded language, sarcasm, novel slang), meaning that spans
+sentences, other languages, and images. Recall is far below Azure AI Content
+Safety's (see the README's benchmarks): this is a fast pre-flight check and an
+offline default, not a substitute for the service production uses.
 """
 
 from __future__ import annotations
@@ -24,15 +30,20 @@ import functools
 import multiprocessing
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from shared.analyzers.base import SAFE, Severities
 from shared.analyzers.lexicon import ANCHOR_CLASSES, BENIGN, CLASSES, RULES
+from shared.analyzers.tries import trie_regex
+from shared.analyzers.wordclasses import anchor_regex
 from shared.closing import AsyncClosing
 from shared.policy import CATEGORIES, SEVERITY_MAX, Category
+
+if TYPE_CHECKING:
+    from shared.analyzers.classifier import Classifier
 
 _RUNS: Final = re.compile(r"(?<=([a-z]))\1+")
 _STRETCHED: Final = re.compile(r"([a-z])\1\1")
@@ -111,29 +122,6 @@ def normalize(text: str) -> str:
 # --------------------------------------------------------------------------- compiling
 
 
-def _trie_regex(entries: Iterable[tuple[str, bool]]) -> str:
-    """One regex alternation of literal entries, factored by shared prefixes.
-
-    Python's regex engine tries alternatives one by one; a trie lets it reject
-    most of a class of hundreds of words on the first letter. Longer entries are
-    tried first. A stem entry matches any word continuing it.
-    """
-    root: dict = {}
-    for text, stem in entries:
-        node = root
-        for char in text:
-            node = node.setdefault(char, {})
-        node[""] = node.get("", False) or stem
-
-    def emit(node: dict) -> str:
-        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
-        if "" in node:
-            branches.append("[a-z]*" if node[""] else "")
-        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-
-    return emit(root)
-
-
 def _anchor_words(pattern: str) -> set[str]:
     """Words one of which must occur for ``pattern`` to match at all.
 
@@ -185,7 +173,7 @@ class _Compiler:
                 entries.extend(self.entry(word) for word in CLASSES[choice[1:-1]])
             else:
                 entries.append(self.entry(choice))
-        return f"(?:{_trie_regex(entries)})"
+        return f"(?:{trie_regex(entries)})"
 
     def pattern(self, pattern: str) -> re.Pattern[str]:
         """Compile one pattern.
@@ -271,7 +259,7 @@ class _Engine:
                 for entry in _anchor_words(pattern):
                     masks = self.by_prefix.setdefault(compiler.key_word(entry), [0, 0])
                     masks[masks_index] |= 1 << bit
-        self.anchors = re.compile(" " + _trie_regex((key, True) for key in self.by_prefix))
+        self.anchors = re.compile(" " + trie_regex((key, True) for key in self.by_prefix))
         self.longest_key = max(map(len, self.by_prefix))
         self.word_masks: dict[str, tuple[int, int]] = {}  # memo: anchor words recur
 
@@ -299,6 +287,12 @@ class _Engine:
                 rules |= masks[0]
                 benign |= masks[1]
         return rules, benign
+
+    def mask(self, folded: str) -> str:
+        """``folded`` with its benign contexts ("kill the process") replaced by "~"."""
+        for bit in _bits(self.candidates(folded)[1]):
+            folded = self.benign[bit].sub(" ~", folded)
+        return folded
 
     def score(self, folded: str) -> Severities:
         """Score text already normalized and folded for this engine."""
@@ -336,9 +330,16 @@ def _verbatim(text: str) -> str:
     return text
 
 
-def score(text: str) -> Severities:
-    """Score one text: as written and, when it stretches letters, squeezed as well."""
-    folded = normalize(text)
+def _classifier() -> Classifier:
+    """The classifier, imported on first use: commands that score nothing skip numpy."""
+    from shared.analyzers.classifier import classifier  # noqa: PLC0415
+
+    return classifier()
+
+
+def _rules(folded: str) -> Severities:
+    """The rules' severities for normalized text: as written and, when it stretches
+    letters, squeezed as well."""
     result = _engine(stretched=False).score(folded)
     if _STRETCHED.search(folded):
         squeezed = _engine(stretched=True).score(squeeze(folded))
@@ -346,9 +347,67 @@ def score(text: str) -> Severities:
     return result
 
 
+def rules_only(text: str) -> Severities:
+    """The rule engine's severities alone, for comparison (``bench/analyzer.py``)."""
+    return _rules(normalize(text))
+
+
+_NEGATED: Final = re.compile(rf" ((?:{'|'.join(_NEGATIONS)}) )[a-z0-9]+(?= )")
+
+
+def _masked(folded: str) -> str:
+    """Normalized text as the classifier reads it: the rules' benign contexts masked,
+    and the word right after a negation ("dont starve yourself" -> "dont ~
+    yourself"), as the rules ignore negated matches."""
+    return _NEGATED.sub(r" \1~", _engine(stretched=False).mask(folded))
+
+
+def model_input(text: str) -> str:
+    """What the classifier reads of ``text`` (training reads texts the same way)."""
+    return _masked(normalize(text))
+
+
+def score_many(texts: Sequence[str]) -> list[Severities]:
+    """Score texts: per category, the higher of the rules' and the classifier's severity.
+
+    The two halves are combined deliberately. The rules see through obfuscation
+    before either half reads the text (``normalize``); their benign contexts
+    ("kill the process", "shoot a photo") and negations are masked out of what
+    the classifier reads, so it cannot be misled by an idiom the rules know; and
+    the classifier reads only texts that still hold a word of harm in one of
+    its five languages (``wordclasses.anchors``), which keeps it off ordinary
+    prose and keeps screening fast. The rules keep every severity they grant,
+    including the top ones (sexual content involving minors: 7); the
+    classifier, which generalises past the lexicon to paraphrases and to
+    Spanish, French, German and Portuguese, can only raise a category, to 2, 4
+    or 6. Neither half lowers the other: at this gate a miss costs more than a
+    false alarm, and the classifier's thresholds were set on benign look-alikes.
+    """
+    results = []
+    unread: list[tuple[int, str]] = []
+    anchored = anchor_regex().search
+    for index, text in enumerate(texts):
+        folded = normalize(text)
+        results.append(_rules(folded))
+        if anchored(folded) is not None:
+            masked = _masked(folded)
+            if anchored(masked) is not None:
+                unread.append((index, masked))
+    if unread:
+        learned = _classifier().severities([masked for _, masked in unread]).tolist()
+        for (index, _), levels in zip(unread, learned, strict=True):
+            results[index] = Severities(*map(max, results[index], levels))
+    return results
+
+
+def score(text: str) -> Severities:
+    """Score one text (see :func:`score_many`)."""
+    return score_many([text])[0]
+
+
 def _score_batch(texts: list[str]) -> list[Severities]:
     """Score a batch in a worker process (forked after the engine was compiled)."""
-    return [score(text) for text in texts]
+    return score_many(texts)
 
 
 class LocalAnalyzer(AsyncClosing):
@@ -363,7 +422,8 @@ class LocalAnalyzer(AsyncClosing):
     def __init__(self, workers: int = 1) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
-        _engine(stretched=False)  # compiled before any fork, so workers inherit it
+        _engine(stretched=False)  # compiled and loaded before any fork, so workers inherit them
+        _classifier()
         self._workers = workers
         self._pool: ProcessPoolExecutor | None = None
 
@@ -373,7 +433,7 @@ class LocalAnalyzer(AsyncClosing):
 
     async def analyze(self, texts: Sequence[str]) -> list[Severities]:
         if self._workers == 1:
-            return [score(text) for text in texts]
+            return score_many(texts)
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 self._workers, mp_context=multiprocessing.get_context("fork")
