@@ -32,6 +32,35 @@ ROLES: Final = frozenset({"system", "developer", "user", "assistant", "tool", "f
 _CHAT_FIELDS: Final = frozenset({"messages", "tools", "functions", "parallel_tool_calls"})
 _DPO_FIELDS: Final = frozenset({"input", "preferred_output", "non_preferred_output"})
 _DPO_INPUT_FIELDS: Final = frozenset({"messages", "tools", "parallel_tool_calls"})
+_BASE_MESSAGE: Final = frozenset({"role", "content", "name"})
+_MESSAGE_FIELDS: Final = {
+    "system": _BASE_MESSAGE,
+    "developer": _BASE_MESSAGE,
+    "user": _BASE_MESSAGE,
+    "assistant": _BASE_MESSAGE | {"weight", "tool_calls", "function_call", "refusal"},
+    "tool": _BASE_MESSAGE | {"tool_call_id"},
+    "function": _BASE_MESSAGE,
+}
+_FUNCTION_FIELDS: Final = frozenset({"name", "description", "parameters", "strict"})
+_IMAGE_DETAILS: Final = frozenset({"auto", "low", "high"})
+# JSON Schema (2020-12 and draft 7) keywords: fixed words that may name a path.
+# Keywords holding maps from author-chosen names to schemas:
+_SCHEMA_MAPS: Final = frozenset(
+    {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas",
+     "dependentRequired", "dependencies"}
+)  # fmt: skip
+# Keywords holding data, not schemas: every string in them is screened as data.
+_SCHEMA_DATA: Final = frozenset({"enum", "const", "default", "examples", "required"})
+_SCHEMA_KEYWORDS: Final = _SCHEMA_MAPS | _SCHEMA_DATA | frozenset(
+    {"type", "title", "description", "$comment", "$ref", "$id", "$schema", "$anchor",
+     "$dynamicRef", "$dynamicAnchor", "$vocabulary", "format", "pattern", "items",
+     "prefixItems", "additionalItems", "additionalProperties", "unevaluatedItems",
+     "unevaluatedProperties", "propertyNames", "contains", "allOf", "anyOf", "oneOf", "not",
+     "if", "then", "else", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+     "multipleOf", "minLength", "maxLength", "minItems", "maxItems", "uniqueItems",
+     "minContains", "maxContains", "minProperties", "maxProperties", "contentEncoding",
+     "contentMediaType", "contentSchema", "deprecated", "readOnly", "writeOnly", "nullable"}
+)  # fmt: skip
 
 
 class DataFormat(Enum):
@@ -359,9 +388,12 @@ def _chat(obj: dict[str, Any], example: Example) -> None:
 def _reinforcement(obj: dict[str, Any], example: Example) -> None:
     _messages(obj, "messages", example, weights=False)
     _tool_definitions(obj, "", example)
-    for key, value in obj.items():
+    # The extra fields' names are the author's (e.g. reference_answer): screened,
+    # and named by their position among the line's members, never by the name.
+    for index, (key, value) in enumerate(obj.items()):
         if key not in _CHAT_FIELDS:
-            _all_strings(value, key, example)
+            _text(example, f"[{index}].key", key)
+            _value(value, f"[{index}]", example)
 
 
 def _preference(obj: dict[str, Any], example: Example) -> None:
@@ -404,6 +436,7 @@ def _prompt_completion(obj: dict[str, Any], example: Example) -> None:
 
 
 def _only_fields(obj: dict[str, Any], allowed: frozenset[str] | set[str], hint: str) -> None:
+    """Reject a field ftgate does not know, so nothing accepted goes unscreened."""
     if not obj.keys() <= allowed:
         raise _Broken(Rule.UNEXPECTED_FIELD, f"unexpected field: {hint}")
 
@@ -439,6 +472,15 @@ def _message_list(messages: list[Any], path: str, example: Example, *, weights: 
 def _message(
     message: dict[str, Any], role: str, where: str, example: Example, *, weights: bool
 ) -> None:
+    if role != "assistant" and message.keys() & {"tool_calls", "function_call"}:
+        raise _Broken(Rule.BAD_TOOL_CALL, f"{where}: only assistant messages make tool calls")
+    if "weight" in message and not (weights and role == "assistant"):
+        raise _Broken(
+            Rule.BAD_WEIGHT,
+            f"{where}.weight is allowed only on assistant messages of chat examples",
+        )
+    allowed = _MESSAGE_FIELDS[role]
+    _only_fields(message, allowed, f"{where} ({role}) may hold only {', '.join(sorted(allowed))}")
     calls = _tool_calls(message, role, where, example)
     content = message.get("content")
     if content is None:
@@ -453,52 +495,80 @@ def _message(
             Rule.BAD_CONTENT,
             f"{where}.content must be a string or an array of parts, not {_kind(content)}",
         )
-    name = message.get("name")
-    if isinstance(name, str):
-        _text(example, f"{where}.name", name)
+    for name in ("name", "tool_call_id", "refusal"):
+        _optional_text(message, name, where, example, Rule.BAD_MESSAGE)
     if "weight" in message:
         weight = message["weight"]
-        if not weights or role != "assistant":
-            raise _Broken(
-                Rule.BAD_WEIGHT,
-                f"{where}.weight is allowed only on assistant messages of chat examples",
-            )
         if type(weight) is not int or weight not in (0, 1):
             raise _Broken(Rule.BAD_WEIGHT, f"{where}.weight must be 0 or 1")
+
+
+def _optional_text(
+    obj: dict[str, Any], name: str, where: str, example: Example, rule: Rule
+) -> None:
+    """Screen ``obj[name]`` if present (null is absent); a non-string breaks ``rule``."""
+    value = obj.get(name)
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise _Broken(rule, f"{where}.{name} must be a string, not {_kind(value)}")
+    _text(example, f"{where}.{name}", value)
 
 
 def _content_parts(parts: list[Any], path: str, example: Example) -> None:
     for index, part in enumerate(parts):
         where = f"{path}[{index}]"
         kind = part.get("type") if isinstance(part, dict) else None
-        if kind in ("text", "refusal") and isinstance(part.get(kind), str):
+        if (
+            kind in ("text", "refusal")
+            and part.keys() == {"type", kind}
+            and isinstance(part[kind], str)
+        ):
             _text(example, f"{where}.{kind}", part[kind])
         elif (
             kind == "image_url"
-            and isinstance(part.get("image_url"), dict)
-            and isinstance(part["image_url"].get("url"), str)
+            and part.keys() == {"type", "image_url"}
+            and _image(part["image_url"])
         ):
             example.images += 1
         else:
             raise _Broken(
                 Rule.BAD_CONTENT,
                 f"{where} must be a text part {{type: text, text}} or an image part "
-                "{type: image_url, image_url: {url}}",
+                "{type: image_url, image_url: {url, detail}}",
             )
+
+
+def _image(image: Any) -> bool:
+    """An image_url object: a string url, and a detail among the platform's values."""
+    return (
+        isinstance(image, dict)
+        and image.keys() <= {"url", "detail"}
+        and isinstance(image.get("url"), str)
+        and image.get("detail", "auto") in _IMAGE_DETAILS
+    )
 
 
 def _tool_calls(message: dict[str, Any], role: str, where: str, example: Example) -> bool:
     """Collect the texts of an assistant's tool calls; True when it makes any."""
-    if role != "assistant" and message.keys() & {"tool_calls", "function_call"}:
-        raise _Broken(Rule.BAD_TOOL_CALL, f"{where}: only assistant messages make tool calls")
     found = False
     if "tool_calls" in message:
         calls = message["tool_calls"]
         if not isinstance(calls, list) or not calls:
             raise _Broken(Rule.BAD_TOOL_CALL, f"{where}.tool_calls must be a non-empty array")
         for index, call in enumerate(calls):
-            function = call.get("function") if isinstance(call, dict) else None
-            _function_call(function, f"{where}.tool_calls[{index}].function", example)
+            call_where = f"{where}.tool_calls[{index}]"
+            if not (
+                isinstance(call, dict)
+                and call.keys() <= {"id", "type", "function"}
+                and call.get("type", "function") == "function"
+            ):
+                raise _Broken(
+                    Rule.BAD_TOOL_CALL,
+                    f"{call_where} must be an object with id, type function and function",
+                )
+            _optional_text(call, "id", call_where, example, Rule.BAD_TOOL_CALL)
+            _function_call(call.get("function"), f"{call_where}.function", example)
         found = True
     if "function_call" in message:
         _function_call(message["function_call"], f"{where}.function_call", example)
@@ -509,8 +579,9 @@ def _tool_calls(message: dict[str, Any], role: str, where: str, example: Example
 def _function_call(call: Any, where: str, example: Example) -> None:
     if not (
         isinstance(call, dict)
-        and isinstance(call.get("name"), str)
-        and isinstance(call.get("arguments"), str)
+        and call.keys() == {"name", "arguments"}
+        and isinstance(call["name"], str)
+        and isinstance(call["arguments"], str)
     ):
         raise _Broken(
             Rule.BAD_TOOL_CALL, f"{where} must be an object with string name and arguments"
@@ -520,7 +591,9 @@ def _function_call(call: Any, where: str, example: Example) -> None:
 
 
 def _tool_definitions(obj: dict[str, Any], prefix: str, example: Example) -> None:
-    """Screen the names and descriptions of declared tools and legacy functions."""
+    """Screen declared tools and legacy functions: names, descriptions, whole schemas."""
+    if "parallel_tool_calls" in obj and not isinstance(obj["parallel_tool_calls"], bool):
+        raise _Broken(Rule.BAD_TOOLS, f"{prefix}parallel_tool_calls must be true or false")
     for key in ("tools", "functions"):
         if key not in obj:
             continue
@@ -531,41 +604,88 @@ def _tool_definitions(obj: dict[str, Any], prefix: str, example: Example) -> Non
             where = f"{prefix}{key}[{index}]"
             function = entry
             if key == "tools":
-                function = entry.get("function") if isinstance(entry, dict) else None
+                if not (
+                    isinstance(entry, dict)
+                    and entry.keys() <= {"type", "function"}
+                    and entry.get("type", "function") == "function"
+                ):
+                    raise _Broken(
+                        Rule.BAD_TOOLS, f"{where} must be an object with type function and function"
+                    )
+                function = entry.get("function")
                 where += ".function"
-            if not isinstance(function, dict) or not isinstance(function.get("name"), str):
-                raise _Broken(Rule.BAD_TOOLS, f"{where} must be an object with a string name")
-            _text(example, f"{where}.name", function["name"])
-            _descriptions(function, where, example)
+            _function_definition(function, where, example)
 
 
-def _descriptions(node: Any, path: str, example: Example, depth: int = 0) -> None:
-    """Every ``description`` string in a function definition and its JSON schema."""
-    for where, key, value in _children(node, path, depth):
-        if key == "description" and isinstance(value, str):
-            _text(example, where, value)
+def _function_definition(function: Any, where: str, example: Example) -> None:
+    if not (
+        isinstance(function, dict)
+        and function.keys() <= _FUNCTION_FIELDS
+        and isinstance(function.get("name"), str)
+    ):
+        raise _Broken(
+            Rule.BAD_TOOLS,
+            f"{where} must be an object with a string name and only "
+            f"{', '.join(sorted(_FUNCTION_FIELDS - {'name'}))}",
+        )
+    if "strict" in function and not isinstance(function["strict"], bool):
+        raise _Broken(Rule.BAD_TOOLS, f"{where}.strict must be true or false")
+    _text(example, f"{where}.name", function["name"])
+    _optional_text(function, "description", where, example, Rule.BAD_TOOLS)
+    if "parameters" in function:
+        _schema(function["parameters"], f"{where}.parameters", example)
+
+
+def _schema(node: Any, path: str, example: Example, depth: int = 0) -> None:
+    """Every string in a JSON schema: values, and the keys its author chose.
+
+    A JSON Schema keyword is a fixed word and names its path (``.description``);
+    any other key (a property name, a custom keyword) is screened as text at
+    ``.key`` of its position (``.properties[3].key``; its schema is
+    ``.properties[3]``). Keywords whose value is data
+    rather than schema (``enum``, ``default``, ``examples``, ``const``) are
+    walked as data.
+    """
+    if not isinstance(node, dict):
+        _value(node, path, example, depth)
+        return
+    _deeper(depth)
+    for index, (key, value) in enumerate(node.items()):
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            for position, (name, child) in enumerate(value.items()):
+                where = f"{path}.{key}[{position}]"
+                _text(example, f"{where}.key", name)
+                _schema(child, where, example, depth + 2)
+        elif key in _SCHEMA_KEYWORDS:
+            walk = _value if key in _SCHEMA_DATA else _schema
+            if isinstance(value, list):
+                for position, item in enumerate(value):
+                    walk(item, f"{path}.{key}[{position}]", example, depth + 2)
+            else:
+                walk(value, f"{path}.{key}", example, depth + 1)
         else:
-            _descriptions(value, where, example, depth + 1)
+            _text(example, f"{path}[{index}].key", key)
+            _value(value, f"{path}[{index}]", example, depth + 1)
 
 
-def _all_strings(node: Any, path: str, example: Example, depth: int = 0) -> None:
-    """Every string value under a reinforcement example's extra field."""
+def _value(node: Any, path: str, example: Example, depth: int = 0) -> None:
+    """Every string in JSON data: each string value, and each key (at ``[i].key``)."""
     if isinstance(node, str):
         _text(example, path, node)
-    for where, _, value in _children(node, path, depth):
-        _all_strings(value, where, example, depth + 1)
-
-
-def _children(node: Any, path: str, depth: int) -> Iterator[tuple[str, Any, Any]]:
-    """(path, key, value) of an object's or array's members; nothing for a scalar."""
-    if depth > MAX_DEPTH and isinstance(node, dict | list):
-        raise _Broken(Rule.TOO_DEEP, _TOO_DEEP)
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield f"{path}.{key}", key, value
+    elif isinstance(node, dict):
+        _deeper(depth)
+        for index, (key, value) in enumerate(node.items()):
+            _text(example, f"{path}[{index}].key", key)
+            _value(value, f"{path}[{index}]", example, depth + 1)
     elif isinstance(node, list):
+        _deeper(depth)
         for index, value in enumerate(node):
-            yield f"{path}[{index}]", index, value
+            _value(value, f"{path}[{index}]", example, depth + 1)
+
+
+def _deeper(depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise _Broken(Rule.TOO_DEEP, _TOO_DEEP)
 
 
 def _text(example: Example, path: str, text: str) -> None:

@@ -92,9 +92,11 @@ def test_chat_example_yields_every_text_with_its_path():
         "messages[0].content": "sys",
         "messages[1].content": "dev",
         "messages[2].content[0].text": "look at this",
+        "messages[3].tool_calls[0].id": "call_1",
         "messages[3].tool_calls[0].function.name": "lookup",
         "messages[3].tool_calls[0].function.arguments": '{"q": "x"}',
         "messages[4].content": "tool result",
+        "messages[4].tool_call_id": "call_1",
         "messages[5].function_call.name": "legacy",
         "messages[5].function_call.arguments": "{}",
         "messages[6].content": "function result",
@@ -103,7 +105,10 @@ def test_chat_example_yields_every_text_with_its_path():
         "messages[8].content": "ignored in training",
         "tools[0].function.name": "lookup",
         "tools[0].function.description": "Look things up",
-        "tools[0].function.parameters.properties.q.description": "query text",
+        "tools[0].function.parameters.type": "object",
+        "tools[0].function.parameters.properties[0].key": "q",
+        "tools[0].function.parameters.properties[0].type": "string",
+        "tools[0].function.parameters.properties[0].description": "query text",
         "functions[0].name": "legacy",
         "functions[0].description": "Old style",
     }
@@ -151,9 +156,14 @@ def test_reinforcement_example_screens_string_values_of_extra_fields():
     assert paths(examples[0]) == {
         "messages[0].content": "grade it",
         "messages[1].content": "Q",
-        "reference_answer": "42",
-        "meta.notes[0]": "first",
-        "meta.notes[2].deep": "second",
+        "[1].key": "reference_answer",
+        "[1]": "42",
+        "[2].key": "meta",
+        "[2][0].key": "notes",
+        "[2][0][0]": "first",
+        "[2][0][2][0].key": "deep",
+        "[2][0][2][0]": "second",
+        "[2][1].key": "score",
     }
 
 
