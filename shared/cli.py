@@ -450,7 +450,7 @@ def _gate(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- verdicts
 
-_VERDICT_COLUMNS: Final = ("RowKey", "Verdict", "PolicyVersion", "EvaluatedAt", "Message")
+_VERDICT_COLUMNS: Final = ("Verdict", "PolicyVersion", "EvaluatedAt", "Message")
 
 
 async def _verdicts(args: argparse.Namespace) -> int:
@@ -479,7 +479,9 @@ async def _verdicts(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2, default=str))
     else:
         for row in rows:
-            print("  ".join(f"{row.get(column, '')}" for column in _VERDICT_COLUMNS))
+            # A model's row key is a digest of its name; the name is what people look up.
+            key = row.get("FineTunedModel") or row.get("RowKey", "")
+            print("  ".join([key, *(f"{row.get(column, '')}" for column in _VERDICT_COLUMNS)]))
     return 0
 
 

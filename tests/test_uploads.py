@@ -139,3 +139,28 @@ def test_no_training_text_reaches_the_table_or_the_tags(azurite, emulator, conta
     _, stored = run_upload(azurite, emulator, blob)
     assert CANARY not in json.dumps(stored, default=str)
     assert CANARY not in json.dumps(blob.get_blob_tags())
+
+
+def test_a_1000_character_blob_name_is_screened_tagged_and_poisoned(azurite, emulator, container):
+    # Every "/" and "é" would be escaped in a percent-encoded key (3 and 6 characters),
+    # far past Table Storage's key limit; the digest key is 64 characters.
+    name = ("dé/" * 334)[:999] + "x"
+    assert len(name) == 1000
+    blob = upload(container, fresh_clean_file(), name)
+    entity, _ = run_upload(azurite, emulator, blob)
+    assert entity["Verdict"] == "passed"
+    assert blob.get_blob_tags()["rai-verdict"] == "passed"
+
+    async def state_and_poison():
+        storage = StorageConnection(connection_string=azurite.connection_string)
+        async with TableVerdictStore.open(storage, "verdicts") as store:
+            state = await store.get_blob_state(name)
+            await store.record_poisoned("data", name)
+            poisoned = await store.list_verdicts("poisoned", 1_000)
+            return state, [p for p in poisoned if p["Key"] == name]
+
+    state, poisoned = asyncio.run(state_and_poison())
+    assert state is not None
+    assert state.sha256 == entity["RowKey"]
+    assert len(poisoned) == 1
+    assert len(poisoned[0]["RowKey"]) == 64
