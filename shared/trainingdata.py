@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
@@ -24,9 +25,16 @@ MAX_LINE_BYTES: Final = 16 * 1024 * 1024
 MIN_EXAMPLES: Final = 10
 MAX_ERRORS_KEPT: Final = 100
 MAX_DEPTH: Final = 64  # nesting ftgate walks inside tool schemas and extra fields
+# Per-line limits on what parsing may build, checked on the bytes before parsing:
+# a 16 MiB line of tiny strings would otherwise make ~4 million objects (~900 MB).
+# No real example comes near them: a model's context holds fewer tokens.
+MAX_STRINGS_PER_LINE: Final = 100_000  # keys and values; bounds the texts per line
+MAX_VALUES_PER_LINE: Final = 1_000_000  # numbers, literals, arrays and objects too
 CHUNK_SIZE: Final = 1024 * 1024
 
 _BOM: Final = b"\xef\xbb\xbf"
+_JSON_STRING: Final = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_STRUCTURE: Final = (b",", b"[", b"{")
 _TOO_DEEP: Final = f"the JSON is nested more than {MAX_DEPTH} levels deep"
 ROLES: Final = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 _CHAT_FIELDS: Final = frozenset({"messages", "tools", "functions", "parallel_tool_calls"})
@@ -80,6 +88,7 @@ class Rule(Enum):
     NOT_OBJECT = "not_object"
     TOO_DEEP = "nested_too_deeply"
     BLANK_LINE = "blank_line"
+    TOO_MANY_VALUES = "too_many_values"
     LINE_TOO_LONG = "line_too_long"
     UNKNOWN_FORMAT = "unknown_format"
     FORMAT_MISMATCH = "format_mismatch"
@@ -311,6 +320,7 @@ def parse_line(raw: RawLine, max_line_bytes: int = MAX_LINE_BYTES) -> Example:
         )
     if not raw.data.strip():
         raise _Broken(Rule.BLANK_LINE, "blank line; every line must hold one JSON example")
+    _check_size(raw.data)
     try:
         decoded = raw.data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -333,6 +343,33 @@ def parse_line(raw: RawLine, max_line_bytes: int = MAX_LINE_BYTES) -> Example:
     except RecursionError:
         raise _Broken(Rule.TOO_DEEP, _TOO_DEEP) from None
     return example
+
+
+def _check_size(data: bytes) -> None:
+    """Refuse a line that would parse into too many objects, before parsing it.
+
+    Strings are found in C one match at a time (nothing accumulates), and the
+    walk stops at the first string over the limit. Commas and brackets outside
+    strings bound the other values. Both are upper bounds of what ``json.loads``
+    would build.
+    """
+    structure = sum(data.count(mark) for mark in _STRUCTURE) + 1
+    for strings, match in enumerate(_JSON_STRING.finditer(data), 1):
+        if strings > MAX_STRINGS_PER_LINE:
+            raise _Broken(
+                Rule.TOO_MANY_VALUES,
+                f"the line holds over {MAX_STRINGS_PER_LINE} strings; "
+                f"a line may hold at most {MAX_STRINGS_PER_LINE}",
+            )
+        start, end = match.span()
+        if end - start > 2:  # separators inside a string are text, not structure
+            structure -= sum(data.count(mark, start, end) for mark in _STRUCTURE)
+    if structure > MAX_VALUES_PER_LINE:
+        raise _Broken(
+            Rule.TOO_MANY_VALUES,
+            f"the line holds about {structure} JSON values; "
+            f"a line may hold at most {MAX_VALUES_PER_LINE}",
+        )
 
 
 def detect_format(obj: dict[str, Any]) -> DataFormat:

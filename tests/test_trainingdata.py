@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
+from bench import screening as screening_bench
 from conftest import SYSTEM, chat, clean_file, jsonl
+from shared import trainingdata
 from shared.trainingdata import (
     MAX_ERRORS_KEPT,
     MAX_LINE_BYTES,
@@ -334,3 +338,43 @@ def test_format_errors_never_quote_the_line(line):
     error = reader.errors[0]
     assert CANARY not in error.reason
     assert CANARY not in json.dumps(error.as_dict())
+
+
+# --------------------------------------------------------------------------- per-line limits
+
+
+def _rft_line(extra) -> dict:
+    return {"messages": [{"role": "user", "content": "Q"}], "x": extra}
+
+
+@pytest.mark.parametrize(
+    ("extra", "accepted"),
+    [
+        (["a"] * 4, True),  # 4 strings + 6 keys and values around them = the limit
+        (["a"] * 5, False),
+        (["a,[{,", 'say "\\",[{"'], True),  # separators and escaped quotes inside strings
+        ([1] * 19, True),  # 19 values + 6 for the structure around them = the limit
+        ([1] * 20, False),
+        ([{}] * 10, False),  # a comma and a brace each: counted as two
+    ],
+)
+def test_a_line_with_too_many_strings_or_values_is_refused_before_parsing(
+    monkeypatch, extra, accepted
+):
+    monkeypatch.setattr(trainingdata, "MAX_STRINGS_PER_LINE", 10)
+    monkeypatch.setattr(trainingdata, "MAX_VALUES_PER_LINE", 25)
+    rows = [_rft_line("42")] * 10 + [_rft_line(extra)]
+    _, reader = read(jsonl(rows))
+    assert reader.is_valid is accepted
+    if not accepted:
+        assert [(e.line, e.rule) for e in reader.errors] == [(11, Rule.TOO_MANY_VALUES)]
+
+
+def test_a_16_mib_line_of_tiny_strings_stays_under_its_memory_bound(tmp_path):
+    """In a fresh process, as `make bench` measures it (900 MB before the limits)."""
+    path = tmp_path / "tiny.jsonl"
+    screening_bench.generate_tiny_strings(path)
+    command = [sys.executable, "-m", "bench.screening", "--rss-child", str(path)]
+    child = json.loads(subprocess.run(command, capture_output=True, check=True).stdout)
+    assert child["verdict"] == "invalid"
+    assert child["peak_rss_mb"] < screening_bench.HOSTILE_LINE_RSS_BOUND_MB
