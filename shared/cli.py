@@ -283,6 +283,9 @@ def render_report(verdict: DataVerdict, name: str) -> str:
     if verdict.errors:
         lines.append(f"  format errors ({len(verdict.errors)} of {verdict.errors_total} shown):")
         lines += [f"    {error.reason}" for error in verdict.errors]
+    if verdict.warnings:
+        lines.append("  warnings (the platform's data-quality notes; they do not decide):")
+        lines += [f"    {warning.message}" for warning in verdict.warnings]
     return "\n".join(lines)
 
 

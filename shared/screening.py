@@ -33,7 +33,13 @@ from shared.policy import (
     data_failure_message,
     fails_data_threshold,
 )
-from shared.trainingdata import DataFormat, Example, FormatError, TrainingFileReader
+from shared.trainingdata import (
+    DataFormat,
+    DataWarning,
+    Example,
+    FormatError,
+    TrainingFileReader,
+)
 
 MAX_FINDINGS_KEPT: Final = 100
 
@@ -87,6 +93,7 @@ class DataVerdict:
     errors_total: int
     analyzer: str
     duration_seconds: float
+    warnings: tuple[DataWarning, ...] = ()  # the platform's data-quality notes; never decide
     policy_version: str = POLICY_VERSION
 
     def as_dict(self) -> dict[str, Any]:
@@ -109,6 +116,7 @@ class DataVerdict:
             "findings_total": self.findings_total,
             "errors": [error.as_dict() for error in self.errors],
             "errors_total": self.errors_total,
+            "warnings": [warning.as_dict() for warning in self.warnings],
             "duration_seconds": round(self.duration_seconds, 3),
         }
 
@@ -325,6 +333,7 @@ class _Screening:
             errors_total=reader.error_count,
             analyzer=self.analyzer.name,
             duration_seconds=time.monotonic() - started,
+            warnings=tuple(reader.warnings),
         )
 
 

@@ -31,6 +31,14 @@ MAX_DEPTH: Final = 64  # nesting ftgate walks inside tool schemas and extra fiel
 MAX_STRINGS_PER_LINE: Final = 100_000  # keys and values; bounds the texts per line
 MAX_VALUES_PER_LINE: Final = 1_000_000  # numbers, literals, arrays and objects too
 CHUNK_SIZE: Final = 1024 * 1024
+# Vision fine-tuning's limits (Azure OpenAI): images per example, bytes per image, types.
+MAX_IMAGES_PER_EXAMPLE: Final = 64
+MAX_IMAGE_BYTES: Final = 10 * 1024 * 1024
+IMAGE_TYPES: Final = frozenset({"image/jpeg", "image/jpg", "image/png", "image/webp"})
+# The data-quality notes the platform warns about without refusing the file.
+EXAMPLE_TOKEN_LIMIT: Final = 65_536  # tokens an example may hold before it is truncated
+CHARS_PER_TOKEN: Final = 4  # a rough estimate for English; warnings only
+MAX_LINES_TRACKED: Final = 100_000  # distinct lines remembered to spot repeats
 
 _BOM: Final = b"\xef\xbb\xbf"
 _JSON_STRING: Final = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
@@ -103,6 +111,8 @@ class Rule(Enum):
     BAD_TOOL_CALL = "bad_tool_call"
     BAD_TOOLS = "bad_tools"
     BAD_PREFERENCE = "bad_preference_output"
+    BAD_IMAGE = "bad_image"
+    ROLE_NOT_ALLOWED = "role_not_allowed"
     EMPTY_FILE = "empty_file"
     TOO_FEW_EXAMPLES = "too_few_examples"
 
@@ -124,6 +134,47 @@ class FormatError:
         return {"line": self.line, "rule": self.rule.value, "reason": self.reason}
 
 
+class Note(Enum):
+    """A data-quality note the platform warns about; it never changes the verdict."""
+
+    NO_SYSTEM = "no_system_message"
+    NO_USER = "no_user_message"
+    OVER_TOKEN_LIMIT = "over_token_limit"
+    REPEATED = "repeated_example"
+
+    def describe(self, count: int) -> str:
+        return {
+            Note.NO_SYSTEM: f"{count} chat examples have no system message",
+            Note.NO_USER: f"{count} chat examples have no user message",
+            Note.OVER_TOKEN_LIMIT: (
+                f"{count} examples hold more than about {EXAMPLE_TOKEN_LIMIT} tokens "
+                f"(estimated at {CHARS_PER_TOKEN} characters a token) and may be truncated"
+            ),
+            Note.REPEATED: f"{count} examples repeat an earlier line exactly",
+        }[self]
+
+
+@dataclass(frozen=True, slots=True)
+class DataWarning:
+    """How many examples a note applies to and the first line it applies to."""
+
+    note: Note
+    count: int
+    first_line: int
+
+    @property
+    def message(self) -> str:
+        return f"{self.note.describe(self.count)} (first: line {self.first_line})"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.note.value,
+            "count": self.count,
+            "first_line": self.first_line,
+            "message": self.message,
+        }
+
+
 @dataclass(frozen=True, slots=True)
 class TextItem:
     """One text to screen and where it came from, e.g. ``messages[2].content``."""
@@ -141,6 +192,7 @@ class Example:
     format: DataFormat
     texts: list[TextItem] = field(default_factory=list)
     images: int = 0
+    roles: frozenset[str] = frozenset()  # of the prompt's messages: for the warnings
 
 
 class _Broken(Exception):
@@ -242,10 +294,17 @@ class TrainingFileReader:
         self.format_line: int | None = None
         self.errors: list[FormatError] = []
         self.error_count = 0
+        self._notes: dict[Note, DataWarning] = {}
+        self._seen_lines: set[bytes] = set()
 
     @property
     def sha256(self) -> str:
         return self._sha256.hexdigest()
+
+    @property
+    def warnings(self) -> list[DataWarning]:
+        """The platform's data-quality notes that apply, in a fixed order."""
+        return [self._notes[note] for note in Note if note in self._notes]
 
     @property
     def is_valid(self) -> bool:
@@ -284,7 +343,7 @@ class TrainingFileReader:
     def _parse(self, raw: RawLine) -> Example | None:
         self.lines += 1
         try:
-            example = parse_line(raw, self._max_line_bytes)
+            example = parse_line(raw, self._max_line_bytes, self.format)
             if self.format is None:
                 self.format, self.format_line = example.format, raw.number
             elif example.format is not self.format:
@@ -299,7 +358,28 @@ class TrainingFileReader:
             return None
         self.examples += 1
         self.images += example.images
+        self._observe(raw, example)
         return example
+
+    def _observe(self, raw: RawLine, example: Example) -> None:
+        """Count the notes that apply to a valid example."""
+        notes = []
+        if example.format is DataFormat.CHAT:
+            notes += [Note.NO_SYSTEM] if "system" not in example.roles else []
+            notes += [Note.NO_USER] if "user" not in example.roles else []
+        characters = sum(len(item.text) for item in example.texts)
+        if characters > EXAMPLE_TOKEN_LIMIT * CHARS_PER_TOKEN:
+            notes.append(Note.OVER_TOKEN_LIMIT)
+        # Repeats among the first MAX_LINES_TRACKED distinct lines: memory stays bounded.
+        digest = hashlib.blake2b(raw.data or b"", digest_size=16).digest()
+        if digest in self._seen_lines:
+            notes.append(Note.REPEATED)
+        elif len(self._seen_lines) < MAX_LINES_TRACKED:
+            self._seen_lines.add(digest)
+        for note in notes:
+            known = self._notes.get(note)
+            count = known.count + 1 if known else 1
+            self._notes[note] = DataWarning(note, count, known.first_line if known else raw.number)
 
 
 def iter_chunks(stream: BinaryIO, size: int = CHUNK_SIZE) -> Iterator[bytes]:
@@ -311,8 +391,14 @@ def iter_chunks(stream: BinaryIO, size: int = CHUNK_SIZE) -> Iterator[bytes]:
 # --------------------------------------------------------------------------- one line
 
 
-def parse_line(raw: RawLine, max_line_bytes: int = MAX_LINE_BYTES) -> Example:
-    """Validate one line and collect its texts; raises ``_Broken`` when invalid."""
+def parse_line(
+    raw: RawLine, max_line_bytes: int = MAX_LINE_BYTES, expected: DataFormat | None = None
+) -> Example:
+    """Validate one line and collect its texts; raises ``_Broken`` when invalid.
+
+    ``expected`` is the file's format when known: it settles a line that could be
+    either a chat example without an answer or a messages-only reinforcement one.
+    """
     if raw.data is None:
         raise _Broken(
             Rule.LINE_TOO_LONG,
@@ -336,7 +422,7 @@ def parse_line(raw: RawLine, max_line_bytes: int = MAX_LINE_BYTES) -> Example:
         raise _Broken(Rule.TOO_DEEP, _TOO_DEEP) from None
     if not isinstance(obj, dict):
         raise _Broken(Rule.NOT_OBJECT, f"a line must be a JSON object, not {_kind(obj)}")
-    data_format = detect_format(obj)
+    data_format = detect_format(obj, expected)
     example = Example(raw.number, data_format)
     try:
         _VALIDATORS[data_format](obj, example)
@@ -372,8 +458,14 @@ def _check_size(data: bytes) -> None:
         )
 
 
-def detect_format(obj: dict[str, Any]) -> DataFormat:
-    """Which format a JSON object is meant to be, from the fields it has."""
+def detect_format(obj: dict[str, Any], expected: DataFormat | None = None) -> DataFormat:
+    """Which format a JSON object is meant to be, from the fields it has.
+
+    Messages ending with a user turn are reinforcement when extra fields follow;
+    with no extra fields and no assistant message at all they are a
+    messages-only reinforcement example too (as the platform reads them),
+    unless the file is already known to be chat.
+    """
     if "messages" in obj:
         messages = obj["messages"]
         ends_with_user = (
@@ -383,6 +475,9 @@ def detect_format(obj: dict[str, Any]) -> DataFormat:
             and messages[-1].get("role") == "user"
         )
         if ends_with_user and not obj.keys() <= _CHAT_FIELDS:
+            return DataFormat.REINFORCEMENT
+        answered = any(isinstance(m, dict) and m.get("role") == "assistant" for m in messages)
+        if ends_with_user and not answered and expected is not DataFormat.CHAT:
             return DataFormat.REINFORCEMENT
         return DataFormat.CHAT
     if obj.keys() & _DPO_FIELDS:
@@ -420,10 +515,17 @@ def _chat(obj: dict[str, Any], example: Example) -> None:
     if "assistant" not in roles:
         raise _Broken(Rule.NO_ASSISTANT, "a chat example needs at least one assistant message")
     _tool_definitions(obj, "", example)
+    example.roles = frozenset(roles)
 
 
 def _reinforcement(obj: dict[str, Any], example: Example) -> None:
-    _messages(obj, "messages", example, weights=False)
+    roles = _messages(obj, "messages", example, weights=False)
+    if "system" in roles:
+        raise _Broken(
+            Rule.ROLE_NOT_ALLOWED,
+            "reinforcement examples may not hold a system message; use the developer role",
+        )
+    example.roles = frozenset(roles)
     _tool_definitions(obj, "", example)
     # The extra fields' names are the author's (e.g. reference_answer): screened,
     # and named by their position among the line's members, never by the name.
@@ -445,7 +547,7 @@ def _preference(obj: dict[str, Any], example: Example) -> None:
     _only_fields(
         prompt, _DPO_INPUT_FIELDS, "input may hold only messages, tools, parallel_tool_calls"
     )
-    _messages(prompt, "input.messages", example, weights=False)
+    example.roles = frozenset(_messages(prompt, "input.messages", example, weights=False))
     _tool_definitions(prompt, "input.", example)
     for name in ("preferred_output", "non_preferred_output"):
         output = obj.get(name)
@@ -526,7 +628,7 @@ def _message(
     elif isinstance(content, str):
         _text(example, f"{where}.content", content)
     elif isinstance(content, list):
-        _content_parts(content, f"{where}.content", example)
+        _content_parts(content, f"{where}.content", example, images=role != "assistant")
     else:
         raise _Broken(
             Rule.BAD_CONTENT,
@@ -552,7 +654,7 @@ def _optional_text(
     _text(example, f"{where}.{name}", value)
 
 
-def _content_parts(parts: list[Any], path: str, example: Example) -> None:
+def _content_parts(parts: list[Any], path: str, example: Example, *, images: bool) -> None:
     for index, part in enumerate(parts):
         where = f"{path}[{index}]"
         kind = part.get("type") if isinstance(part, dict) else None
@@ -562,12 +664,16 @@ def _content_parts(parts: list[Any], path: str, example: Example) -> None:
             and isinstance(part[kind], str)
         ):
             _text(example, f"{where}.{kind}", part[kind])
-        elif (
-            kind == "image_url"
-            and part.keys() == {"type", "image_url"}
-            and _image(part["image_url"])
-        ):
+        elif kind == "image_url" and part.keys() == {"type", "image_url"}:
+            if not images:
+                raise _Broken(Rule.BAD_IMAGE, f"{where}: assistant messages may not hold images")
+            _image(part["image_url"], f"{where}.image_url")
             example.images += 1
+            if example.images > MAX_IMAGES_PER_EXAMPLE:
+                raise _Broken(
+                    Rule.BAD_IMAGE,
+                    f"an example may hold at most {MAX_IMAGES_PER_EXAMPLE} images",
+                )
         else:
             raise _Broken(
                 Rule.BAD_CONTENT,
@@ -576,14 +682,31 @@ def _content_parts(parts: list[Any], path: str, example: Example) -> None:
             )
 
 
-def _image(image: Any) -> bool:
-    """An image_url object: a string url, and a detail among the platform's values."""
-    return (
+def _image(image: Any, where: str) -> None:
+    """An image_url object as vision fine-tuning takes it: an https URL or a base64
+    data URL of a JPEG, PNG or WEBP of at most MAX_IMAGE_BYTES, and a known detail."""
+    if not (
         isinstance(image, dict)
         and image.keys() <= {"url", "detail"}
         and isinstance(image.get("url"), str)
         and image.get("detail", "auto") in _IMAGE_DETAILS
-    )
+    ):
+        raise _Broken(
+            Rule.BAD_IMAGE, f"{where} must be {{url, detail}} with detail auto, low or high"
+        )
+    url: str = image["url"]
+    if url.startswith(("https://", "http://")):
+        return
+    header, comma, payload = url.partition(",")
+    media_type, _, encoding = header.removeprefix("data:").partition(";")
+    if not (header.startswith("data:") and comma and encoding == "base64"):
+        raise _Broken(Rule.BAD_IMAGE, f"{where}.url must be an http(s) URL or a base64 data URL")
+    if media_type.lower() not in IMAGE_TYPES:
+        raise _Broken(Rule.BAD_IMAGE, f"{where}.url: images must be JPEG, PNG or WEBP")
+    if len(payload) // 4 * 3 > MAX_IMAGE_BYTES:
+        raise _Broken(
+            Rule.BAD_IMAGE, f"{where}.url: an image may be at most {MAX_IMAGE_BYTES} bytes"
+        )
 
 
 def _tool_calls(message: dict[str, Any], role: str, where: str, example: Example) -> bool:

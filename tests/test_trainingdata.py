@@ -378,3 +378,84 @@ def test_a_16_mib_line_of_tiny_strings_stays_under_its_memory_bound(tmp_path):
     child = json.loads(subprocess.run(command, capture_output=True, check=True).stdout)
     assert child["verdict"] == "invalid"
     assert child["peak_rss_mb"] < screening_bench.HOSTILE_LINE_RSS_BOUND_MB
+
+
+# --------------------------------------------------------------------------- platform parity
+
+PNG_URL = "data:image/png;base64," + "A" * 40
+
+
+def _vision(*parts, role="user") -> dict:
+    row = chat()
+    row["messages"][1 if role == "user" else 2] = {"role": role, "content": list(parts)}
+    return row
+
+
+def _image_part(url: str = PNG_URL, **extra) -> dict:
+    return {"type": "image_url", "image_url": {"url": url, **extra}}
+
+
+def test_a_messages_only_reinforcement_file_is_read_as_the_platform_reads_it():
+    grade = {"role": "developer", "content": "Grade"}
+    rows = [{"messages": [grade, {"role": "user", "content": f"Q{i}"}]} for i in range(10)]
+    examples, reader = read(jsonl(rows))
+    assert reader.is_valid, reader.errors
+    assert reader.format is DataFormat.REINFORCEMENT
+    assert len(examples) == 10
+
+
+@pytest.mark.parametrize(
+    ("line", "rule"),
+    [
+        ({"messages": [{"role": "system", "content": "S"}, {"role": "user", "content": "Q"}],
+          "reference_answer": "42"}, Rule.ROLE_NOT_ALLOWED),
+        (_vision(_image_part(), role="assistant"), Rule.BAD_IMAGE),
+        (_vision(*[_image_part()] * 65), Rule.BAD_IMAGE),
+        (_vision(_image_part("data:image/gif;base64,R0lGOD")), Rule.BAD_IMAGE),
+        (_vision(_image_part("data:image/png,rawbytes")), Rule.BAD_IMAGE),
+        (_vision(_image_part("ftp://example.com/a.png")), Rule.BAD_IMAGE),
+        (_vision(_image_part(detail="ultra")), Rule.BAD_IMAGE),
+    ],
+)  # fmt: skip
+def test_reinforcement_and_vision_rules(line, rule):
+    rft = rule is Rule.ROLE_NOT_ALLOWED
+    base = [{"messages": [{"role": "user", "content": "Q"}], "reference_answer": "42"}] * 10
+    rows = [*(base if rft else [chat() for _ in range(10)]), line]
+    _, reader = read(jsonl(rows))
+    assert [(e.line, e.rule) for e in reader.errors] == [(11, rule)]
+
+
+def test_vision_examples_within_the_limits_are_valid(monkeypatch):
+    monkeypatch.setattr(trainingdata, "MAX_IMAGE_BYTES", 30)
+    rows = [_vision({"type": "text", "text": "What is this?"}, *[_image_part(detail="low")] * 63,
+                    _image_part("https://example.com/cat.webp"))] * 10  # fmt: skip
+    too_big = _vision(_image_part("data:image/jpeg;base64," + "A" * 44))  # 33 bytes
+    examples, reader = read(jsonl([*rows, too_big]))
+    assert [(e.line, e.rule) for e in reader.errors] == [(11, Rule.BAD_IMAGE)]
+    assert reader.images == 10 * 64
+    assert examples[0].images == 64
+
+
+def test_the_platforms_data_quality_notes_are_warnings(monkeypatch):
+    monkeypatch.setattr(trainingdata, "EXAMPLE_TOKEN_LIMIT", 20)
+    no_system = {
+        "messages": [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "A"}]
+    }
+    no_user = {
+        "messages": [{"role": "system", "content": "S"}, {"role": "assistant", "content": "A"}]
+    }
+    long = chat("x" * 100)
+    rows = [chat(f"Q{i}") for i in range(8)] + [no_system, no_user, no_user, long]
+    _, reader = read(jsonl(rows))
+    assert reader.is_valid
+    assert [w.as_dict() for w in reader.warnings] == [
+        {"code": "no_system_message", "count": 1, "first_line": 9,
+         "message": "1 chat examples have no system message (first: line 9)"},
+        {"code": "no_user_message", "count": 2, "first_line": 10,
+         "message": "2 chat examples have no user message (first: line 10)"},
+        {"code": "over_token_limit", "count": 1, "first_line": 12,
+         "message": "1 examples hold more than about 20 tokens (estimated at 4 characters a "
+                    "token) and may be truncated (first: line 12)"},
+        {"code": "repeated_example", "count": 1, "first_line": 11,
+         "message": "1 examples repeat an earlier line exactly (first: line 11)"},
+    ]  # fmt: skip
