@@ -39,7 +39,13 @@ from shared.simulation.targets import ChatTarget
 from shared.trainingdata import iter_chunks
 from shared.verdicts import TableVerdictStore
 
-EXIT_CODES: Final = {Outcome.PASSED: 0, Outcome.FAILED: 1, Outcome.INVALID: 2, Outcome.ERROR: 3}
+EXIT_CODES: Final = {
+    Outcome.PASSED: 0,
+    Outcome.FAILED: 1,
+    Outcome.INVALID: 2,
+    Outcome.ERROR: 3,
+    Outcome.INCOMPLETE: 5,
+}
 EXIT_USAGE: Final = 64
 ANALYZE_BATCH: Final = 64
 PARALLEL_FROM_BYTES: Final = 8 * 1024 * 1024
@@ -266,7 +272,8 @@ def render_report(verdict: DataVerdict, name: str) -> str:
         f"  message   {verdict.message}",
         f"  format    {verdict.format.value if verdict.format else 'unknown'}: "
         f"{verdict.examples} examples on {verdict.lines} lines, {verdict.texts} texts "
-        f"({verdict.unique_texts} analyzed after de-duplication), {verdict.images} images",
+        f"({verdict.unique_texts} analyzed after de-duplication), {verdict.images} images "
+        f"({verdict.images_unscreened} unscreened)",
         f"  sha256    {verdict.sha256}",
         f"  policy    {verdict.policy_version}, analyzer {verdict.analyzer}, "
         f"{verdict.duration_seconds:.2f} s",

@@ -13,6 +13,8 @@ be logged and stored without leaking training data.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 import re
@@ -184,15 +186,29 @@ class TextItem:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class ImageItem:
+    """One image part and where it is; ``data`` is the decoded image of a data URL,
+    None for an image the platform would fetch from a URL."""
+
+    line: int
+    path: str
+    data: bytes | None
+
+
 @dataclass(slots=True)
 class Example:
-    """One valid training example: its texts in file order and its image count."""
+    """One valid training example: its texts and its images in file order."""
 
     line: int
     format: DataFormat
     texts: list[TextItem] = field(default_factory=list)
-    images: int = 0
+    pictures: list[ImageItem] = field(default_factory=list)
     roles: frozenset[str] = frozenset()  # of the prompt's messages: for the warnings
+
+    @property
+    def images(self) -> int:
+        return len(self.pictures)
 
 
 class _Broken(Exception):
@@ -667,8 +683,8 @@ def _content_parts(parts: list[Any], path: str, example: Example, *, images: boo
         elif kind == "image_url" and part.keys() == {"type", "image_url"}:
             if not images:
                 raise _Broken(Rule.BAD_IMAGE, f"{where}: assistant messages may not hold images")
-            _image(part["image_url"], f"{where}.image_url")
-            example.images += 1
+            data = _image(part["image_url"], f"{where}.image_url")
+            example.pictures.append(ImageItem(example.line, f"{where}.image_url", data))
             if example.images > MAX_IMAGES_PER_EXAMPLE:
                 raise _Broken(
                     Rule.BAD_IMAGE,
@@ -682,9 +698,10 @@ def _content_parts(parts: list[Any], path: str, example: Example, *, images: boo
             )
 
 
-def _image(image: Any, where: str) -> None:
+def _image(image: Any, where: str) -> bytes | None:
     """An image_url object as vision fine-tuning takes it: an https URL or a base64
-    data URL of a JPEG, PNG or WEBP of at most MAX_IMAGE_BYTES, and a known detail."""
+    data URL of a JPEG, PNG or WEBP of at most MAX_IMAGE_BYTES, and a known detail.
+    Returns a data URL's image, decoded, for screening; None for a URL."""
     if not (
         isinstance(image, dict)
         and image.keys() <= {"url", "detail"}
@@ -696,7 +713,7 @@ def _image(image: Any, where: str) -> None:
         )
     url: str = image["url"]
     if url.startswith(("https://", "http://")):
-        return
+        return None
     header, comma, payload = url.partition(",")
     media_type, _, encoding = header.removeprefix("data:").partition(";")
     if not (header.startswith("data:") and comma and encoding == "base64"):
@@ -707,6 +724,10 @@ def _image(image: Any, where: str) -> None:
         raise _Broken(
             Rule.BAD_IMAGE, f"{where}.url: an image may be at most {MAX_IMAGE_BYTES} bytes"
         )
+    try:
+        return base64.b64decode(payload, validate=True)
+    except binascii.Error:
+        raise _Broken(Rule.BAD_IMAGE, f"{where}.url: the data URL is not valid base64") from None
 
 
 def _tool_calls(message: dict[str, Any], role: str, where: str, example: Example) -> bool:

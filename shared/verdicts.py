@@ -85,6 +85,7 @@ def data_verdict_entity(
         "Texts": verdict.texts,
         "UniqueTexts": verdict.unique_texts,
         "Images": verdict.images,
+        "ImagesUnscreened": verdict.images_unscreened,
         "FindingsTotal": verdict.findings_total,
         "ErrorsTotal": verdict.errors_total,
         "EvaluatedAt": datetime.now(UTC),
