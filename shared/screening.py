@@ -180,17 +180,30 @@ class _Screening:
             self.stop(None)  # an invalid file is not screened for harm: stop paying for it
         if not self.screening:
             return
-        images = [p for p in example.pictures if p.data is not None] if self.sees_images else []
+        images = await self._readable(example) if self.sees_images else []
         self.images_screened += len(images)
         self.images_unscreened += example.images - len(images)
         state = _ExampleState(example.line, len(example.texts) + len(images))
         for item in example.texts:
             text = item.text.encode("utf-8", "surrogatepass")
             await self._enqueue(state, item.path, _digest(b"text", text), item.text)
-        for picture in images:
-            await self._enqueue(state, picture.path, _digest(b"image", picture.data), picture.data)
+        for path, image in images:
+            await self._enqueue(state, path, _digest(b"image", image), image)
         if not example.texts and not images:  # else the last result finishes it
             self._finish_example(state)
+
+    async def _readable(self, example: Example) -> list[tuple[str, bytes]]:
+        """(path, image) of each image the analyzer can see: data URLs, and URL
+        images it may fetch (see ``shared.imagefetch``)."""
+        assert isinstance(self.analyzer, ImageAnalyzer)
+        readable = []
+        for picture in example.pictures:
+            image = picture.data
+            if image is None and picture.url is not None:
+                image = await self.analyzer.fetch_image(picture.url)
+            if image is not None:
+                readable.append((picture.path, image))
+        return readable
 
     async def _enqueue(
         self, state: _ExampleState, path: str, digest: bytes, content: str | bytes

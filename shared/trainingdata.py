@@ -188,12 +188,13 @@ class TextItem:
 
 @dataclass(frozen=True, slots=True)
 class ImageItem:
-    """One image part and where it is; ``data`` is the decoded image of a data URL,
-    None for an image the platform would fetch from a URL."""
+    """One image part and where it is: ``data``, the decoded image of a data URL,
+    or ``url``, where the platform would fetch it."""
 
     line: int
     path: str
-    data: bytes | None
+    data: bytes | None = None
+    url: str | None = None
 
 
 @dataclass(slots=True)
@@ -683,8 +684,7 @@ def _content_parts(parts: list[Any], path: str, example: Example, *, images: boo
         elif kind == "image_url" and part.keys() == {"type", "image_url"}:
             if not images:
                 raise _Broken(Rule.BAD_IMAGE, f"{where}: assistant messages may not hold images")
-            data = _image(part["image_url"], f"{where}.image_url")
-            example.pictures.append(ImageItem(example.line, f"{where}.image_url", data))
+            example.pictures.append(_image(part["image_url"], f"{where}.image_url", example.line))
             if example.images > MAX_IMAGES_PER_EXAMPLE:
                 raise _Broken(
                     Rule.BAD_IMAGE,
@@ -698,10 +698,10 @@ def _content_parts(parts: list[Any], path: str, example: Example, *, images: boo
             )
 
 
-def _image(image: Any, where: str) -> bytes | None:
+def _image(image: Any, where: str, line: int) -> ImageItem:
     """An image_url object as vision fine-tuning takes it: an https URL or a base64
     data URL of a JPEG, PNG or WEBP of at most MAX_IMAGE_BYTES, and a known detail.
-    Returns a data URL's image, decoded, for screening; None for a URL."""
+    A data URL's image is decoded for screening."""
     if not (
         isinstance(image, dict)
         and image.keys() <= {"url", "detail"}
@@ -713,7 +713,7 @@ def _image(image: Any, where: str) -> bytes | None:
         )
     url: str = image["url"]
     if url.startswith(("https://", "http://")):
-        return None
+        return ImageItem(line, where, url=url)
     header, comma, payload = url.partition(",")
     media_type, _, encoding = header.removeprefix("data:").partition(";")
     if not (header.startswith("data:") and comma and encoding == "base64"):
@@ -725,7 +725,7 @@ def _image(image: Any, where: str) -> bytes | None:
             Rule.BAD_IMAGE, f"{where}.url: an image may be at most {MAX_IMAGE_BYTES} bytes"
         )
     try:
-        return base64.b64decode(payload, validate=True)
+        return ImageItem(line, where, data=base64.b64decode(payload, validate=True))
     except binascii.Error:
         raise _Broken(Rule.BAD_IMAGE, f"{where}.url: the data URL is not valid base64") from None
 

@@ -12,16 +12,17 @@ import json
 
 import pytest
 from emulators.contentsafety import ContentSafetyEmulator
+from emulators.imagehost import ImageHost
 from emulators.images import data_url, png
 
 from conftest import chat, jsonl
-from shared import cli
+from shared import cli, imagefetch
 from shared.analyzers.contentsafety import ContentSafetyAnalyzer
 from shared.analyzers.local import LocalAnalyzer
 from shared.gate import data_answer
 from shared.policy import POLICY_VERSION
 from shared.screening import Outcome, screen
-from shared.settings import ContentSafetySettings
+from shared.settings import ContentSafetySettings, SettingsError
 
 CLEAN = png(rgb=(40, 200, 40))
 VIOLENT = png(rgb=(200, 0, 0), harm={"Violence": 6})
@@ -114,3 +115,36 @@ def test_the_gate_never_opens_for_an_incomplete_file():
     answer = data_answer(entity)
     assert answer.status == 200
     assert answer.body["passed"] is False
+
+
+def test_url_images_are_fetched_only_from_allowed_origins(emulator, monkeypatch):
+    monkeypatch.setattr(imagefetch, "FETCH_SECONDS", 0.5)
+    big = png(width=1200, height=1200, rgb=(1, 2, 3)) + b"\0" * (4 * 1024 * 1024)
+    with ImageHost({"clean": CLEAN, "violent": VIOLENT, "big": big}) as host:
+        allowed = {"image_origins": frozenset({host.endpoint})}
+        urls = [f"{host.endpoint}/img/clean"] * 10
+        verdict = _screen_with_content_safety(emulator, _file(*urls), **allowed)
+        assert (verdict.verdict, verdict.images_unscreened) == (Outcome.PASSED, 0)
+        urls[3] = f"{host.endpoint}/img/violent"
+        verdict = _screen_with_content_safety(emulator, _file(*urls), **allowed)
+        assert [(f.line, f.category.value) for f in verdict.findings] == [(4, "Violence")]
+        for unreadable in ("/img/missing", "/img/big", "/slow", "/moved"):
+            urls[3] = host.endpoint + unreadable
+            verdict = _screen_with_content_safety(emulator, _file(*urls), **allowed)
+            assert (verdict.verdict, verdict.images_unscreened) == (Outcome.INCOMPLETE, 1)
+        served = host.served
+        urls[3] = f"{host.endpoint}/img/violent"
+        verdict = _screen_with_content_safety(emulator, _file(*urls))  # no origin allowed
+        assert (verdict.verdict, verdict.images_unscreened) == (Outcome.INCOMPLETE, 10)
+        assert host.served == served
+
+
+def test_image_origins_are_read_from_the_environment():
+    origins = "https://Images.Contoso.com/, http://127.0.0.1:8080"
+    environ = {"CONTENT_SAFETY_ENDPOINT": "https://cs.example.com", "IMAGE_URL_ORIGINS": origins}
+    settings = ContentSafetySettings.from_environment(environ)
+    assert settings.image_origins == {"https://images.contoso.com", "http://127.0.0.1:8080"}
+    with pytest.raises(SettingsError, match="IMAGE_URL_ORIGINS"):
+        ContentSafetySettings.from_environment(
+            {**environ, "IMAGE_URL_ORIGINS": "https://cdn.example.com/images"}
+        )

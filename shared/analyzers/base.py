@@ -64,3 +64,7 @@ class ImageAnalyzer(Protocol):
     """
 
     async def analyze_images(self, images: Sequence[bytes]) -> list[Severities]: ...
+
+    async def fetch_image(self, url: str) -> bytes | None:
+        """The image at ``url`` if the analyzer may fetch it (its allow-list), else None."""
+        ...

@@ -21,6 +21,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Final, Self
 
+import aiohttp
 from azure.ai.contentsafety.aio import ContentSafetyClient
 from azure.ai.contentsafety.models import (
     AnalyzeImageOptions,
@@ -37,12 +38,14 @@ from azure.core.exceptions import HttpResponseError, ServiceRequestError, Servic
 from shared import telemetry
 from shared.analyzers.base import AnalyzerError, Severities
 from shared.closing import AsyncClosing
+from shared.imagefetch import fetch_image, origin
 from shared.policy import CATEGORIES
 from shared.settings import ContentSafetySettings
 from shared.throttle import RateLimiter, backoff_delay, retry_after_seconds
 
 API_VERSION: Final = "2024-09-01"
 MAX_TEXT_CHARS: Final = 10_000  # the service's limit per request
+MAX_IMAGE_BYTES: Final = 4 * 1024 * 1024  # the service's limit per image
 WINDOW_OVERLAP: Final = 1_000  # so a phrase cut by one window's edge is whole in the next
 _RETRIED_STATUSES: Final = frozenset({408, 500, 502, 503, 504})
 _CATEGORY_NAMES: Final = [category.value for category in CATEGORIES]
@@ -84,6 +87,7 @@ class ContentSafetyAnalyzer(AsyncClosing):
             retry_total=0,  # retries are ours: see the module docstring
             **client_options,
         )
+        self._images: aiohttp.ClientSession | None = None  # for URL images, made when needed
         self._limiter = RateLimiter(settings.max_rps)
         self._slots = asyncio.Semaphore(settings.max_concurrency)
         self._deadline = time.monotonic() + settings.deadline
@@ -97,6 +101,8 @@ class ContentSafetyAnalyzer(AsyncClosing):
 
     async def aclose(self) -> None:
         await self._client.close()
+        if self._images is not None:
+            await self._images.close()
         if self._owned_credential is not None:
             await self._owned_credential.close()
 
@@ -107,6 +113,14 @@ class ContentSafetyAnalyzer(AsyncClosing):
         """Image analysis: the same four categories, quota, retries, deadline and
         fail-closed rules as text; the service grades images 0, 2, 4 or 6."""
         return list(await asyncio.gather(*(self._request(self._image_call(i)) for i in images)))
+
+    async def fetch_image(self, url: str) -> bytes | None:
+        """A URL image from an origin in IMAGE_URL_ORIGINS (``shared.imagefetch``)."""
+        if origin(url) not in self._settings.image_origins:
+            return None
+        if self._images is None:
+            self._images = aiohttp.ClientSession()
+        return await fetch_image(self._images, url, self._settings.image_origins, MAX_IMAGE_BYTES)
 
     async def _score(self, text: str) -> Severities:
         calls = [self._text_call(part) for part in windows(text)]
