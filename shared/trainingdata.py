@@ -684,7 +684,10 @@ def _content_parts(parts: list[Any], path: str, example: Example, *, images: boo
         elif kind == "image_url" and part.keys() == {"type", "image_url"}:
             if not images:
                 raise _Broken(Rule.BAD_IMAGE, f"{where}: assistant messages may not hold images")
-            example.pictures.append(_image(part["image_url"], f"{where}.image_url", example.line))
+            picture = _image(part["image_url"], f"{where}.image_url", example.line)
+            example.pictures.append(picture)
+            if picture.url is not None:  # a string like any other: screened as text too
+                _text(example, f"{where}.image_url.url", picture.url)
             if example.images > MAX_IMAGES_PER_EXAMPLE:
                 raise _Broken(
                     Rule.BAD_IMAGE,

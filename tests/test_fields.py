@@ -76,6 +76,8 @@ SCREENED: list[tuple[str, str, Place]] = [
     ("user content", "chat", lambda t: chat(user=t)),
     ("assistant content", "chat", lambda t: chat(assistant=t)),
     ("text part", "chat", lambda t: chat(user=[{"type": "text", "text": t}])),
+    ("image url", "chat", lambda t: chat(user=[{"type": "image_url",
+                                                "image_url": {"url": f"https://example.com/{t}"}}])),
     ("refusal part", "chat", lambda t: _assistant(content=[{"type": "refusal", "refusal": t}])),
     ("assistant refusal", "chat", lambda t: _assistant(content="No.", refusal=t)),
     ("message name", "chat", lambda t: {"messages": [{**_user("Q"), "name": t},

@@ -96,6 +96,7 @@ def test_chat_example_yields_every_text_with_its_path():
         "messages[0].content": "sys",
         "messages[1].content": "dev",
         "messages[2].content[0].text": "look at this",
+        "messages[2].content[1].image_url.url": "https://example.com/a.png",
         "messages[3].tool_calls[0].id": "call_1",
         "messages[3].tool_calls[0].function.name": "lookup",
         "messages[3].tool_calls[0].function.arguments": '{"q": "x"}',
