@@ -451,12 +451,15 @@ def parse_line(
 def _check_size(data: bytes) -> None:
     """Refuse a line that would parse into too many objects, before parsing it.
 
-    Strings are found in C one match at a time (nothing accumulates), and the
-    walk stops at the first string over the limit. Commas and brackets outside
-    strings bound the other values. Both are upper bounds of what ``json.loads``
-    would build.
+    Counting bytes is enough for almost every line: a string needs two quotes,
+    and a value past the first needs a comma or a bracket. Only a line whose
+    counts exceed a limit has its strings matched (in C, one at a time, stopping
+    past the limit), so that quotes and separators inside strings do not count.
     """
+    quotes = data.count(b'"')
     structure = sum(data.count(mark) for mark in _STRUCTURE) + 1
+    if quotes <= 2 * MAX_STRINGS_PER_LINE and structure <= MAX_VALUES_PER_LINE:
+        return
     for strings, match in enumerate(_JSON_STRING.finditer(data), 1):
         if strings > MAX_STRINGS_PER_LINE:
             raise _Broken(
@@ -636,7 +639,10 @@ def _message(
             f"{where}.weight is allowed only on assistant messages of chat examples",
         )
     allowed = _MESSAGE_FIELDS[role]
-    _only_fields(message, allowed, f"{where} ({role}) may hold only {', '.join(sorted(allowed))}")
+    if not message.keys() <= allowed:  # the hint is built only when it is needed
+        _only_fields(
+            message, allowed, f"{where} ({role}) may hold only {', '.join(sorted(allowed))}"
+        )
     calls = _tool_calls(message, role, where, example)
     content = message.get("content")
     if content is None:
