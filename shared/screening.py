@@ -161,7 +161,6 @@ class _Screening:
         self.batch_chars = 0
         self.image_batch: list[tuple[bytes, bytes]] = []
         self.sees_images = isinstance(analyzer, ImageAnalyzer)
-        self.images_screened = 0
         self.images_unscreened = 0
         self.in_flight: set[asyncio.Task[tuple[list[bytes], list[Severities]]]] = set()
         self.screening = True
@@ -181,7 +180,6 @@ class _Screening:
         if not self.screening:
             return
         images = await self._readable(example) if self.sees_images else []
-        self.images_screened += len(images)
         self.images_unscreened += example.images - len(images)
         state = _ExampleState(example.line, len(example.texts) + len(images))
         for item in example.texts:
