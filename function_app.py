@@ -76,7 +76,12 @@ async def record_poisoned_training_file(message: func.QueueMessage) -> None:
     if not function_id.endswith(f".{SCREEN_FUNCTION}"):
         return  # another blob function's poison message
     settings = AppSettings.from_environment()
-    blob = open_blob(settings.storage, container, name)
+    if container != settings.training_container:
+        # The message is only data: it must not steer the app's identity to other blobs.
+        log.error("poison message %s names another container than the training one; dropped",
+                  message.id)  # fmt: skip
+        return
+    blob = open_blob(settings.storage, settings.training_container, name)
     async with TableVerdictStore.open(settings.storage, settings.verdicts_table) as store:
         entity = await record_poisoned(blob, store, "screening failed on every retry")
         telemetry.poison_handled.add(1, {"kind": "data"})

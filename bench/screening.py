@@ -3,7 +3,9 @@
 Prints, for a generated file of about 200 MB, screening throughput with the local
 analyzer in MB/s and as a ratio to plain ``json.loads`` of every line of the same
 file in the same run; and the peak RSS of screening 20 MB and 200 MB files, each
-in a fresh process, which must not grow with the file.
+in a fresh process, which must not grow with the file; and the peak RSS of a
+hostile file whose one line holds 16 MiB of tiny strings (about 4 million), which
+the per-line limits must keep under :data:`HOSTILE_LINE_RSS_BOUND_MB`.
 
 Run with ``make bench`` (or ``python -m bench.screening --sizes 20,200``).
 Generated files are cached under bench/.data/ and reused when present.
@@ -23,11 +25,13 @@ from pathlib import Path
 
 from shared.analyzers.local import LocalAnalyzer
 from shared.screening import screen
-from shared.trainingdata import iter_chunks
+from shared.trainingdata import MAX_LINE_BYTES, iter_chunks
 
 DATA_DIR = Path(__file__).parent / ".data"
 MB = 1_000_000
 SEED = 20261126
+# Peak RSS screening may reach on any line the per-line limits accept (README).
+HOSTILE_LINE_RSS_BOUND_MB = 128
 
 SYSTEM_PROMPTS = [
     "You are Contoso's IT helpdesk assistant. Answer briefly, cite the knowledge base, and "
@@ -85,6 +89,25 @@ def generate(path: Path, size_mb: int, seed: int = SEED) -> None:
             out.write(line)
             written += len(line)
     tmp.rename(path)
+
+
+def generate_tiny_strings(path: Path) -> None:
+    """Ten clean reinforcement examples and one line of MAX_LINE_BYTES that is all
+    tiny strings (``"a",`` repeated): the most objects a line's bytes can make."""
+    clean = {"messages": [{"role": "user", "content": "What is 6 x 7?"}], "answer": "42"}
+    head, tail = b'{"messages": [{"role": "user", "content": "Q"}], "x": [', b'"a"]}\n'
+    count = (MAX_LINE_BYTES - len(head) - len(tail)) // 4
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as out:
+        out.write((json.dumps(clean) + "\n").encode() * 10)
+        out.write(head + b'"a",' * count + tail)
+
+
+def tiny_strings_dataset() -> Path:
+    path = DATA_DIR / "tiny-strings-line.jsonl"
+    if not path.exists():
+        generate_tiny_strings(path)
+    return path
 
 
 def dataset(size_mb: int) -> Path:
@@ -185,6 +208,12 @@ def main() -> None:
         child = peak_rss_child(paths[size])
         label = f"screening a {paths[size].stat().st_size / MB:.0f} MB file"
         print(f"  {label:<27}: {child['peak_rss_mb']:7.1f} MB  (verdict {child['verdict']})")
+    child = peak_rss_child(tiny_strings_dataset())
+    label = "a 16 MiB tiny-strings line"
+    print(
+        f"  {label:<27}: {child['peak_rss_mb']:7.1f} MB  (verdict {child['verdict']};"
+        f" bound {HOSTILE_LINE_RSS_BOUND_MB} MB)"
+    )
 
 
 if __name__ == "__main__":

@@ -34,6 +34,9 @@ param instanceMemoryMB int = 2048
 @description('Requests per second the Content Safety resource allows (S0: 100).')
 param contentSafetyMaxRps int = 100
 
+@description('Comma-separated origins (https://host[:port]) URL images in training data may be fetched from for screening; empty: none, and such images leave a file incomplete.')
+param imageUrlOrigins string = ''
+
 @description('Requests per minute the evaluation deployments allow; 0 for no client-side pacing.')
 @description('Content-filter (RAI) policy on the Azure OpenAI account that temporary evaluation deployments get; empty for the account default. An annotate-only policy needs Microsoft approval for modified content filters.')
 param evaluationRaiPolicyName string = ''
@@ -180,6 +183,7 @@ var appSettings = {
   DATA_RESCREEN_QUEUE: rescreenQueueName
   CONTENT_SAFETY_ENDPOINT: createContentSafety ? contentSafety.outputs.endpoint : contentSafetyEndpoint
   CONTENT_SAFETY_MAX_RPS: string(contentSafetyMaxRps)
+  IMAGE_URL_ORIGINS: imageUrlOrigins
   AZURE_OPENAI_ENDPOINT: openAi.outputs.endpoint
   AZURE_OPENAI_MAX_RPM: openAiMaxRpm > 0 ? string(openAiMaxRpm) : ''
   AZURE_SUBSCRIPTION_ID: subscription().subscriptionId

@@ -39,7 +39,13 @@ from shared.simulation.targets import ChatTarget
 from shared.trainingdata import iter_chunks
 from shared.verdicts import TableVerdictStore
 
-EXIT_CODES: Final = {Outcome.PASSED: 0, Outcome.FAILED: 1, Outcome.INVALID: 2, Outcome.ERROR: 3}
+EXIT_CODES: Final = {
+    Outcome.PASSED: 0,
+    Outcome.FAILED: 1,
+    Outcome.INVALID: 2,
+    Outcome.ERROR: 3,
+    Outcome.INCOMPLETE: 5,
+}
 EXIT_USAGE: Final = 64
 ANALYZE_BATCH: Final = 64
 PARALLEL_FROM_BYTES: Final = 8 * 1024 * 1024
@@ -266,7 +272,8 @@ def render_report(verdict: DataVerdict, name: str) -> str:
         f"  message   {verdict.message}",
         f"  format    {verdict.format.value if verdict.format else 'unknown'}: "
         f"{verdict.examples} examples on {verdict.lines} lines, {verdict.texts} texts "
-        f"({verdict.unique_texts} analyzed after de-duplication), {verdict.images} images",
+        f"({verdict.unique_texts} analyzed after de-duplication), {verdict.images} images "
+        f"({verdict.images_unscreened} unscreened)",
         f"  sha256    {verdict.sha256}",
         f"  policy    {verdict.policy_version}, analyzer {verdict.analyzer}, "
         f"{verdict.duration_seconds:.2f} s",
@@ -283,6 +290,9 @@ def render_report(verdict: DataVerdict, name: str) -> str:
     if verdict.errors:
         lines.append(f"  format errors ({len(verdict.errors)} of {verdict.errors_total} shown):")
         lines += [f"    {error.reason}" for error in verdict.errors]
+    if verdict.warnings:
+        lines.append("  warnings (the platform's data-quality notes; they do not decide):")
+        lines += [f"    {warning.message}" for warning in verdict.warnings]
     return "\n".join(lines)
 
 
@@ -450,7 +460,7 @@ def _gate(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- verdicts
 
-_VERDICT_COLUMNS: Final = ("RowKey", "Verdict", "PolicyVersion", "EvaluatedAt", "Message")
+_VERDICT_COLUMNS: Final = ("Verdict", "PolicyVersion", "EvaluatedAt", "Message")
 
 
 async def _verdicts(args: argparse.Namespace) -> int:
@@ -479,7 +489,9 @@ async def _verdicts(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2, default=str))
     else:
         for row in rows:
-            print("  ".join(f"{row.get(column, '')}" for column in _VERDICT_COLUMNS))
+            # A model's row key is a digest of its name; the name is what people look up.
+            key = row.get("FineTunedModel") or row.get("RowKey", "")
+            print("  ".join([key, *(f"{row.get(column, '')}" for column in _VERDICT_COLUMNS)]))
     return 0
 
 

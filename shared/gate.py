@@ -64,7 +64,7 @@ def data_answer(entity: dict[str, Any] | None) -> GateAnswer:
         categories = {
             c.value: "failed" if c.data_name in harm_types else "passed" for c in CATEGORIES
         }
-    else:  # invalid or error: no category was judged
+    else:  # invalid, error or incomplete: no category was fully judged
         categories = {c.value: verdict for c in CATEGORIES}
     return GateAnswer(
         200, {"passed": verdict == "passed", **_common(entity), "categories": categories}

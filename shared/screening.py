@@ -25,7 +25,7 @@ from enum import Enum
 from typing import Any, Final
 
 from shared import telemetry
-from shared.analyzers.base import Analyzer, AnalyzerError, Severities
+from shared.analyzers.base import Analyzer, AnalyzerError, ImageAnalyzer, Severities
 from shared.policy import (
     CATEGORIES,
     POLICY_VERSION,
@@ -33,7 +33,13 @@ from shared.policy import (
     data_failure_message,
     fails_data_threshold,
 )
-from shared.trainingdata import DataFormat, Example, FormatError, TrainingFileReader
+from shared.trainingdata import (
+    DataFormat,
+    DataWarning,
+    Example,
+    FormatError,
+    TrainingFileReader,
+)
 
 MAX_FINDINGS_KEPT: Final = 100
 
@@ -45,6 +51,7 @@ class Outcome(Enum):
     FAILED = "failed"
     INVALID = "invalid"
     ERROR = "error"
+    INCOMPLETE = "incomplete"  # nothing screened reached the threshold; some images went unscreened
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +86,7 @@ class DataVerdict:
     texts: int
     unique_texts: int
     images: int
+    images_unscreened: int
     format: DataFormat | None
     failed_examples: dict[Category, int]
     findings: tuple[Finding, ...]
@@ -87,6 +95,7 @@ class DataVerdict:
     errors_total: int
     analyzer: str
     duration_seconds: float
+    warnings: tuple[DataWarning, ...] = ()  # the platform's data-quality notes; never decide
     policy_version: str = POLICY_VERSION
 
     def as_dict(self) -> dict[str, Any]:
@@ -104,11 +113,13 @@ class DataVerdict:
             "texts": self.texts,
             "unique_texts": self.unique_texts,
             "images": self.images,
+            "images_unscreened": self.images_unscreened,
             "failed_examples": {c.value: n for c, n in self.failed_examples.items()},
             "findings": [finding.as_dict() for finding in self.findings],
             "findings_total": self.findings_total,
             "errors": [error.as_dict() for error in self.errors],
             "errors_total": self.errors_total,
+            "warnings": [warning.as_dict() for warning in self.warnings],
             "duration_seconds": round(self.duration_seconds, 3),
         }
 
@@ -122,6 +133,7 @@ class ScreeningLimits:
 
     batch_texts: int = 64
     batch_chars: int = 256 * 1024
+    batch_images: int = 8
     max_in_flight: int = 8
     dedupe_cache_size: int = 32_768
 
@@ -147,6 +159,9 @@ class _Screening:
         self.waiting: dict[bytes, list[tuple[_ExampleState, str]]] = {}
         self.batch: list[tuple[bytes, str]] = []
         self.batch_chars = 0
+        self.image_batch: list[tuple[bytes, bytes]] = []
+        self.sees_images = isinstance(analyzer, ImageAnalyzer)
+        self.images_unscreened = 0
         self.in_flight: set[asyncio.Task[tuple[list[bytes], list[Severities]]]] = set()
         self.screening = True
         self.failure: str | None = None
@@ -164,32 +179,62 @@ class _Screening:
             self.stop(None)  # an invalid file is not screened for harm: stop paying for it
         if not self.screening:
             return
-        state = _ExampleState(example.line, len(example.texts))
+        images = await self._readable(example) if self.sees_images else []
+        self.images_unscreened += example.images - len(images)
+        state = _ExampleState(example.line, len(example.texts) + len(images))
         for item in example.texts:
-            key = hashlib.blake2b(item.text.encode("utf-8", "surrogatepass"), digest_size=16)
-            digest = key.digest()
-            known = self.cache.get(digest)
-            if known is not None:
-                self.cache.move_to_end(digest)
-                self._resolve(state, item.path, known)
-            elif digest in self.waiting:
-                self.waiting[digest].append((state, item.path))
+            text = item.text.encode("utf-8", "surrogatepass")
+            await self._enqueue(state, item.path, _digest(b"text", text), item.text)
+        for path, image in images:
+            await self._enqueue(state, path, _digest(b"image", image), image)
+        if not example.texts and not images:  # else the last result finishes it
+            self._finish_example(state)
+
+    async def _readable(self, example: Example) -> list[tuple[str, bytes]]:
+        """(path, image) of each image the analyzer can see: data URLs, and URL
+        images it may fetch (see ``shared.imagefetch``)."""
+        assert isinstance(self.analyzer, ImageAnalyzer)
+        readable = []
+        for picture in example.pictures:
+            image = picture.data
+            if image is None and picture.url is not None:
+                image = await self.analyzer.fetch_image(picture.url)
+            if image is not None:
+                readable.append((picture.path, image))
+        return readable
+
+    async def _enqueue(
+        self, state: _ExampleState, path: str, digest: bytes, content: str | bytes
+    ) -> None:
+        """Resolve from the cache, wait for the same content in flight, or batch it."""
+        known = self.cache.get(digest)
+        if known is not None:
+            self.cache.move_to_end(digest)
+            self._resolve(state, path, known)
+        elif digest in self.waiting:
+            self.waiting[digest].append((state, path))
+        else:
+            self.waiting[digest] = [(state, path)]
+            if isinstance(content, bytes):
+                self.image_batch.append((digest, content))
+                full = len(self.image_batch) >= self.limits.batch_images
             else:
-                self.waiting[digest] = [(state, item.path)]
-                self.batch.append((digest, item.text))
-                self.batch_chars += len(item.text)
-                if (
+                self.batch.append((digest, content))
+                self.batch_chars += len(content)
+                full = (
                     len(self.batch) >= self.limits.batch_texts
                     or self.batch_chars >= self.limits.batch_chars
-                ):
-                    await self._dispatch()
-        if not example.texts:
-            self._finish_example(state)
+                )
+            if full:
+                await self._dispatch()
 
     async def _dispatch(self) -> None:
         batch, self.batch, self.batch_chars = self.batch, [], 0
+        images, self.image_batch = self.image_batch, []
         if batch:
             self.in_flight.add(asyncio.ensure_future(self._analyze(batch)))
+        if images:
+            self.in_flight.add(asyncio.ensure_future(self._analyze(images)))
         while len(self.in_flight) >= self.limits.max_in_flight and self.screening:
             done, self.in_flight = await asyncio.wait(
                 self.in_flight, return_when=asyncio.FIRST_COMPLETED
@@ -198,13 +243,18 @@ class _Screening:
                 self._collect(task)
 
     async def _analyze(
-        self, batch: list[tuple[bytes, str]]
+        self, batch: list[tuple[bytes, str]] | list[tuple[bytes, bytes]]
     ) -> tuple[list[bytes], list[Severities]]:
         digests = [digest for digest, _ in batch]
-        results = await self.analyzer.analyze([text for _, text in batch])
+        contents = [content for _, content in batch]
+        if isinstance(contents[0], bytes):
+            assert isinstance(self.analyzer, ImageAnalyzer)  # only batched when it is
+            results = await self.analyzer.analyze_images(contents)
+        else:
+            results = await self.analyzer.analyze(contents)
         if len(results) != len(batch):
             raise AnalyzerError(
-                f"the analyzer returned {len(results)} results for {len(batch)} texts"
+                f"the analyzer returned {len(results)} results for {len(batch)} items"
             )
         return digests, results
 
@@ -270,6 +320,7 @@ class _Screening:
             for task in self.in_flight:
                 task.cancel()
             self.batch.clear()
+            self.image_batch.clear()
             self.waiting.clear()
 
     async def drain(self) -> None:
@@ -303,9 +354,17 @@ class _Screening:
             )
         elif harm:
             outcome, message = Outcome.FAILED, data_failure_message(harm)
+        elif self.images_unscreened:
+            outcome = Outcome.INCOMPLETE
+            message = (
+                f"The training data holds {self.images_unscreened} image"
+                f"{'s' if self.images_unscreened != 1 else ''} that could not be screened "
+                "(images at URLs, or an analyzer without image analysis); nothing else "
+                "reached the threshold, but the file has not passed."
+            )
         else:
             outcome, message = Outcome.PASSED, "The provided training data passed RAI checks."
-        screened = outcome in (Outcome.PASSED, Outcome.FAILED)
+        screened = outcome in (Outcome.PASSED, Outcome.FAILED, Outcome.INCOMPLETE)
         return DataVerdict(
             verdict=outcome,
             message=message,
@@ -317,6 +376,7 @@ class _Screening:
             texts=self.texts,
             unique_texts=self.analyzed,
             images=reader.images,
+            images_unscreened=self.images_unscreened if reader.is_valid else 0,
             format=reader.format,
             failed_examples=dict(self.failed_examples) if screened else {},
             findings=tuple(self.findings) if screened else (),
@@ -325,6 +385,7 @@ class _Screening:
             errors_total=reader.error_count,
             analyzer=self.analyzer.name,
             duration_seconds=time.monotonic() - started,
+            warnings=tuple(reader.warnings),
         )
 
 
@@ -356,9 +417,14 @@ async def screen(
     verdict = run.verdict(started)
     telemetry.files_screened.add(1, {"verdict": verdict.verdict.value})
     telemetry.texts_analyzed.add(verdict.unique_texts)
-    if verdict.verdict in (Outcome.PASSED, Outcome.FAILED):
+    if verdict.verdict in (Outcome.PASSED, Outcome.FAILED, Outcome.INCOMPLETE):
         telemetry.texts_deduplicated.add(verdict.texts - verdict.unique_texts)
     return verdict
+
+
+def _digest(kind: bytes, content: bytes) -> bytes:
+    """The de-duplication key of a text or an image (never equal across kinds)."""
+    return hashlib.blake2b(content, digest_size=16, person=kind).digest()
 
 
 async def _aiter(chunks: AsyncIterable[bytes] | Iterable[bytes]) -> AsyncIterator[bytes]:

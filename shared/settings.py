@@ -30,6 +30,7 @@ class ContentSafetySettings:
     request_timeout: float = 30.0  # seconds, per attempt
     deadline: float = 3600.0  # seconds for one file, all retries included
     backoff_base: float = 0.5  # seconds; doubles per attempt, with full jitter, up to 30
+    image_origins: frozenset[str] = frozenset()  # where URL images may be fetched from
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> ContentSafetySettings:
@@ -47,7 +48,22 @@ class ContentSafetySettings:
             max_rps=_positive(environ, "CONTENT_SAFETY_MAX_RPS", DEFAULT_MAX_RPS),
             max_concurrency=int(_positive(environ, "CONTENT_SAFETY_MAX_CONCURRENCY", 32)),
             deadline=_positive(environ, "CONTENT_SAFETY_DEADLINE_SECONDS", 3600.0),
+            image_origins=_origins(environ.get("IMAGE_URL_ORIGINS", "")),
         )
+
+
+def _origins(raw: str) -> frozenset[str]:
+    """Comma-separated ``https://host[:port]`` origins, nothing after the host."""
+    origins = set()
+    for entry in filter(None, (part.strip().rstrip("/").lower() for part in raw.split(","))):
+        scheme, _, host = entry.partition("://")
+        if scheme not in ("https", "http") or not host or "/" in host or "@" in host:
+            raise SettingsError(
+                f"IMAGE_URL_ORIGINS must list origins like https://images.contoso.com, "
+                f"not {entry!r}"
+            )
+        origins.add(entry)
+    return frozenset(origins)
 
 
 def content_safety_configured(environ: Mapping[str, str] = os.environ) -> bool:

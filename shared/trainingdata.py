@@ -13,8 +13,11 @@ be logged and stored without leaking training data.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
@@ -24,14 +27,58 @@ MAX_LINE_BYTES: Final = 16 * 1024 * 1024
 MIN_EXAMPLES: Final = 10
 MAX_ERRORS_KEPT: Final = 100
 MAX_DEPTH: Final = 64  # nesting ftgate walks inside tool schemas and extra fields
+# Per-line limits on what parsing may build, checked on the bytes before parsing:
+# a 16 MiB line of tiny strings would otherwise make ~4 million objects (~900 MB).
+# No real example comes near them: a model's context holds fewer tokens.
+MAX_STRINGS_PER_LINE: Final = 100_000  # keys and values; bounds the texts per line
+MAX_VALUES_PER_LINE: Final = 1_000_000  # numbers, literals, arrays and objects too
 CHUNK_SIZE: Final = 1024 * 1024
+# Vision fine-tuning's limits (Azure OpenAI): images per example, bytes per image, types.
+MAX_IMAGES_PER_EXAMPLE: Final = 64
+MAX_IMAGE_BYTES: Final = 10 * 1024 * 1024
+IMAGE_TYPES: Final = frozenset({"image/jpeg", "image/jpg", "image/png", "image/webp"})
+# The data-quality notes the platform warns about without refusing the file.
+EXAMPLE_TOKEN_LIMIT: Final = 65_536  # tokens an example may hold before it is truncated
+CHARS_PER_TOKEN: Final = 4  # a rough estimate for English; warnings only
+MAX_LINES_TRACKED: Final = 100_000  # distinct lines remembered to spot repeats
 
 _BOM: Final = b"\xef\xbb\xbf"
+_JSON_STRING: Final = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_STRUCTURE: Final = (b",", b"[", b"{")
 _TOO_DEEP: Final = f"the JSON is nested more than {MAX_DEPTH} levels deep"
 ROLES: Final = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 _CHAT_FIELDS: Final = frozenset({"messages", "tools", "functions", "parallel_tool_calls"})
 _DPO_FIELDS: Final = frozenset({"input", "preferred_output", "non_preferred_output"})
 _DPO_INPUT_FIELDS: Final = frozenset({"messages", "tools", "parallel_tool_calls"})
+_BASE_MESSAGE: Final = frozenset({"role", "content", "name"})
+_MESSAGE_FIELDS: Final = {
+    "system": _BASE_MESSAGE,
+    "developer": _BASE_MESSAGE,
+    "user": _BASE_MESSAGE,
+    "assistant": _BASE_MESSAGE | {"weight", "tool_calls", "function_call", "refusal"},
+    "tool": _BASE_MESSAGE | {"tool_call_id"},
+    "function": _BASE_MESSAGE,
+}
+_FUNCTION_FIELDS: Final = frozenset({"name", "description", "parameters", "strict"})
+_IMAGE_DETAILS: Final = frozenset({"auto", "low", "high"})
+# JSON Schema (2020-12 and draft 7) keywords: fixed words that may name a path.
+# Keywords holding maps from author-chosen names to schemas:
+_SCHEMA_MAPS: Final = frozenset(
+    {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas",
+     "dependentRequired", "dependencies"}
+)  # fmt: skip
+# Keywords holding data, not schemas: every string in them is screened as data.
+_SCHEMA_DATA: Final = frozenset({"enum", "const", "default", "examples", "required"})
+_SCHEMA_KEYWORDS: Final = _SCHEMA_MAPS | _SCHEMA_DATA | frozenset(
+    {"type", "title", "description", "$comment", "$ref", "$id", "$schema", "$anchor",
+     "$dynamicRef", "$dynamicAnchor", "$vocabulary", "format", "pattern", "items",
+     "prefixItems", "additionalItems", "additionalProperties", "unevaluatedItems",
+     "unevaluatedProperties", "propertyNames", "contains", "allOf", "anyOf", "oneOf", "not",
+     "if", "then", "else", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+     "multipleOf", "minLength", "maxLength", "minItems", "maxItems", "uniqueItems",
+     "minContains", "maxContains", "minProperties", "maxProperties", "contentEncoding",
+     "contentMediaType", "contentSchema", "deprecated", "readOnly", "writeOnly", "nullable"}
+)  # fmt: skip
 
 
 class DataFormat(Enum):
@@ -51,6 +98,7 @@ class Rule(Enum):
     NOT_OBJECT = "not_object"
     TOO_DEEP = "nested_too_deeply"
     BLANK_LINE = "blank_line"
+    TOO_MANY_VALUES = "too_many_values"
     LINE_TOO_LONG = "line_too_long"
     UNKNOWN_FORMAT = "unknown_format"
     FORMAT_MISMATCH = "format_mismatch"
@@ -65,6 +113,8 @@ class Rule(Enum):
     BAD_TOOL_CALL = "bad_tool_call"
     BAD_TOOLS = "bad_tools"
     BAD_PREFERENCE = "bad_preference_output"
+    BAD_IMAGE = "bad_image"
+    ROLE_NOT_ALLOWED = "role_not_allowed"
     EMPTY_FILE = "empty_file"
     TOO_FEW_EXAMPLES = "too_few_examples"
 
@@ -86,6 +136,47 @@ class FormatError:
         return {"line": self.line, "rule": self.rule.value, "reason": self.reason}
 
 
+class Note(Enum):
+    """A data-quality note the platform warns about; it never changes the verdict."""
+
+    NO_SYSTEM = "no_system_message"
+    NO_USER = "no_user_message"
+    OVER_TOKEN_LIMIT = "over_token_limit"
+    REPEATED = "repeated_example"
+
+    def describe(self, count: int) -> str:
+        return {
+            Note.NO_SYSTEM: f"{count} chat examples have no system message",
+            Note.NO_USER: f"{count} chat examples have no user message",
+            Note.OVER_TOKEN_LIMIT: (
+                f"{count} examples hold more than about {EXAMPLE_TOKEN_LIMIT} tokens "
+                f"(estimated at {CHARS_PER_TOKEN} characters a token) and may be truncated"
+            ),
+            Note.REPEATED: f"{count} examples repeat an earlier line exactly",
+        }[self]
+
+
+@dataclass(frozen=True, slots=True)
+class DataWarning:
+    """How many examples a note applies to and the first line it applies to."""
+
+    note: Note
+    count: int
+    first_line: int
+
+    @property
+    def message(self) -> str:
+        return f"{self.note.describe(self.count)} (first: line {self.first_line})"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.note.value,
+            "count": self.count,
+            "first_line": self.first_line,
+            "message": self.message,
+        }
+
+
 @dataclass(frozen=True, slots=True)
 class TextItem:
     """One text to screen and where it came from, e.g. ``messages[2].content``."""
@@ -95,14 +186,30 @@ class TextItem:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class ImageItem:
+    """One image part and where it is: ``data``, the decoded image of a data URL,
+    or ``url``, where the platform would fetch it."""
+
+    line: int
+    path: str
+    data: bytes | None = None
+    url: str | None = None
+
+
 @dataclass(slots=True)
 class Example:
-    """One valid training example: its texts in file order and its image count."""
+    """One valid training example: its texts and its images in file order."""
 
     line: int
     format: DataFormat
     texts: list[TextItem] = field(default_factory=list)
-    images: int = 0
+    pictures: list[ImageItem] = field(default_factory=list)
+    roles: frozenset[str] = frozenset()  # of the prompt's messages: for the warnings
+
+    @property
+    def images(self) -> int:
+        return len(self.pictures)
 
 
 class _Broken(Exception):
@@ -204,10 +311,17 @@ class TrainingFileReader:
         self.format_line: int | None = None
         self.errors: list[FormatError] = []
         self.error_count = 0
+        self._notes: dict[Note, DataWarning] = {}
+        self._seen_lines: set[bytes] = set()
 
     @property
     def sha256(self) -> str:
         return self._sha256.hexdigest()
+
+    @property
+    def warnings(self) -> list[DataWarning]:
+        """The platform's data-quality notes that apply, in a fixed order."""
+        return [self._notes[note] for note in Note if note in self._notes]
 
     @property
     def is_valid(self) -> bool:
@@ -246,7 +360,7 @@ class TrainingFileReader:
     def _parse(self, raw: RawLine) -> Example | None:
         self.lines += 1
         try:
-            example = parse_line(raw, self._max_line_bytes)
+            example = parse_line(raw, self._max_line_bytes, self.format)
             if self.format is None:
                 self.format, self.format_line = example.format, raw.number
             elif example.format is not self.format:
@@ -261,7 +375,28 @@ class TrainingFileReader:
             return None
         self.examples += 1
         self.images += example.images
+        self._observe(raw, example)
         return example
+
+    def _observe(self, raw: RawLine, example: Example) -> None:
+        """Count the notes that apply to a valid example."""
+        notes = []
+        if example.format is DataFormat.CHAT:
+            notes += [Note.NO_SYSTEM] if "system" not in example.roles else []
+            notes += [Note.NO_USER] if "user" not in example.roles else []
+        characters = sum(len(item.text) for item in example.texts)
+        if characters > EXAMPLE_TOKEN_LIMIT * CHARS_PER_TOKEN:
+            notes.append(Note.OVER_TOKEN_LIMIT)
+        # Repeats among the first MAX_LINES_TRACKED distinct lines: memory stays bounded.
+        digest = hashlib.blake2b(raw.data or b"", digest_size=16).digest()
+        if digest in self._seen_lines:
+            notes.append(Note.REPEATED)
+        elif len(self._seen_lines) < MAX_LINES_TRACKED:
+            self._seen_lines.add(digest)
+        for note in notes:
+            known = self._notes.get(note)
+            count = known.count + 1 if known else 1
+            self._notes[note] = DataWarning(note, count, known.first_line if known else raw.number)
 
 
 def iter_chunks(stream: BinaryIO, size: int = CHUNK_SIZE) -> Iterator[bytes]:
@@ -273,8 +408,14 @@ def iter_chunks(stream: BinaryIO, size: int = CHUNK_SIZE) -> Iterator[bytes]:
 # --------------------------------------------------------------------------- one line
 
 
-def parse_line(raw: RawLine, max_line_bytes: int = MAX_LINE_BYTES) -> Example:
-    """Validate one line and collect its texts; raises ``_Broken`` when invalid."""
+def parse_line(
+    raw: RawLine, max_line_bytes: int = MAX_LINE_BYTES, expected: DataFormat | None = None
+) -> Example:
+    """Validate one line and collect its texts; raises ``_Broken`` when invalid.
+
+    ``expected`` is the file's format when known: it settles a line that could be
+    either a chat example without an answer or a messages-only reinforcement one.
+    """
     if raw.data is None:
         raise _Broken(
             Rule.LINE_TOO_LONG,
@@ -282,6 +423,7 @@ def parse_line(raw: RawLine, max_line_bytes: int = MAX_LINE_BYTES) -> Example:
         )
     if not raw.data.strip():
         raise _Broken(Rule.BLANK_LINE, "blank line; every line must hold one JSON example")
+    _check_size(raw.data)
     try:
         decoded = raw.data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -297,7 +439,7 @@ def parse_line(raw: RawLine, max_line_bytes: int = MAX_LINE_BYTES) -> Example:
         raise _Broken(Rule.TOO_DEEP, _TOO_DEEP) from None
     if not isinstance(obj, dict):
         raise _Broken(Rule.NOT_OBJECT, f"a line must be a JSON object, not {_kind(obj)}")
-    data_format = detect_format(obj)
+    data_format = detect_format(obj, expected)
     example = Example(raw.number, data_format)
     try:
         _VALIDATORS[data_format](obj, example)
@@ -306,8 +448,44 @@ def parse_line(raw: RawLine, max_line_bytes: int = MAX_LINE_BYTES) -> Example:
     return example
 
 
-def detect_format(obj: dict[str, Any]) -> DataFormat:
-    """Which format a JSON object is meant to be, from the fields it has."""
+def _check_size(data: bytes) -> None:
+    """Refuse a line that would parse into too many objects, before parsing it.
+
+    Counting bytes is enough for almost every line: a string needs two quotes,
+    and a value past the first needs a comma or a bracket. Only a line whose
+    counts exceed a limit has its strings matched (in C, one at a time, stopping
+    past the limit), so that quotes and separators inside strings do not count.
+    """
+    quotes = data.count(b'"')
+    structure = sum(data.count(mark) for mark in _STRUCTURE) + 1
+    if quotes <= 2 * MAX_STRINGS_PER_LINE and structure <= MAX_VALUES_PER_LINE:
+        return
+    for strings, match in enumerate(_JSON_STRING.finditer(data), 1):
+        if strings > MAX_STRINGS_PER_LINE:
+            raise _Broken(
+                Rule.TOO_MANY_VALUES,
+                f"the line holds over {MAX_STRINGS_PER_LINE} strings; "
+                f"a line may hold at most {MAX_STRINGS_PER_LINE}",
+            )
+        start, end = match.span()
+        if end - start > 2:  # separators inside a string are text, not structure
+            structure -= sum(data.count(mark, start, end) for mark in _STRUCTURE)
+    if structure > MAX_VALUES_PER_LINE:
+        raise _Broken(
+            Rule.TOO_MANY_VALUES,
+            f"the line holds about {structure} JSON values; "
+            f"a line may hold at most {MAX_VALUES_PER_LINE}",
+        )
+
+
+def detect_format(obj: dict[str, Any], expected: DataFormat | None = None) -> DataFormat:
+    """Which format a JSON object is meant to be, from the fields it has.
+
+    Messages ending with a user turn are reinforcement when extra fields follow;
+    with no extra fields and no assistant message at all they are a
+    messages-only reinforcement example too (as the platform reads them),
+    unless the file is already known to be chat.
+    """
     if "messages" in obj:
         messages = obj["messages"]
         ends_with_user = (
@@ -317,6 +495,9 @@ def detect_format(obj: dict[str, Any]) -> DataFormat:
             and messages[-1].get("role") == "user"
         )
         if ends_with_user and not obj.keys() <= _CHAT_FIELDS:
+            return DataFormat.REINFORCEMENT
+        answered = any(isinstance(m, dict) and m.get("role") == "assistant" for m in messages)
+        if ends_with_user and not answered and expected is not DataFormat.CHAT:
             return DataFormat.REINFORCEMENT
         return DataFormat.CHAT
     if obj.keys() & _DPO_FIELDS:
@@ -354,14 +535,24 @@ def _chat(obj: dict[str, Any], example: Example) -> None:
     if "assistant" not in roles:
         raise _Broken(Rule.NO_ASSISTANT, "a chat example needs at least one assistant message")
     _tool_definitions(obj, "", example)
+    example.roles = frozenset(roles)
 
 
 def _reinforcement(obj: dict[str, Any], example: Example) -> None:
-    _messages(obj, "messages", example, weights=False)
+    roles = _messages(obj, "messages", example, weights=False)
+    if "system" in roles:
+        raise _Broken(
+            Rule.ROLE_NOT_ALLOWED,
+            "reinforcement examples may not hold a system message; use the developer role",
+        )
+    example.roles = frozenset(roles)
     _tool_definitions(obj, "", example)
-    for key, value in obj.items():
+    # The extra fields' names are the author's (e.g. reference_answer): screened,
+    # and named by their position among the line's members, never by the name.
+    for index, (key, value) in enumerate(obj.items()):
         if key not in _CHAT_FIELDS:
-            _all_strings(value, key, example)
+            _text(example, f"[{index}].key", key)
+            _value(value, f"[{index}]", example)
 
 
 def _preference(obj: dict[str, Any], example: Example) -> None:
@@ -376,7 +567,7 @@ def _preference(obj: dict[str, Any], example: Example) -> None:
     _only_fields(
         prompt, _DPO_INPUT_FIELDS, "input may hold only messages, tools, parallel_tool_calls"
     )
-    _messages(prompt, "input.messages", example, weights=False)
+    example.roles = frozenset(_messages(prompt, "input.messages", example, weights=False))
     _tool_definitions(prompt, "input.", example)
     for name in ("preferred_output", "non_preferred_output"):
         output = obj.get(name)
@@ -404,6 +595,7 @@ def _prompt_completion(obj: dict[str, Any], example: Example) -> None:
 
 
 def _only_fields(obj: dict[str, Any], allowed: frozenset[str] | set[str], hint: str) -> None:
+    """Reject a field ftgate does not know, so nothing accepted goes unscreened."""
     if not obj.keys() <= allowed:
         raise _Broken(Rule.UNEXPECTED_FIELD, f"unexpected field: {hint}")
 
@@ -439,6 +631,18 @@ def _message_list(messages: list[Any], path: str, example: Example, *, weights: 
 def _message(
     message: dict[str, Any], role: str, where: str, example: Example, *, weights: bool
 ) -> None:
+    if role != "assistant" and message.keys() & {"tool_calls", "function_call"}:
+        raise _Broken(Rule.BAD_TOOL_CALL, f"{where}: only assistant messages make tool calls")
+    if "weight" in message and not (weights and role == "assistant"):
+        raise _Broken(
+            Rule.BAD_WEIGHT,
+            f"{where}.weight is allowed only on assistant messages of chat examples",
+        )
+    allowed = _MESSAGE_FIELDS[role]
+    if not message.keys() <= allowed:  # the hint is built only when it is needed
+        _only_fields(
+            message, allowed, f"{where} ({role}) may hold only {', '.join(sorted(allowed))}"
+        )
     calls = _tool_calls(message, role, where, example)
     content = message.get("content")
     if content is None:
@@ -447,58 +651,114 @@ def _message(
     elif isinstance(content, str):
         _text(example, f"{where}.content", content)
     elif isinstance(content, list):
-        _content_parts(content, f"{where}.content", example)
+        _content_parts(content, f"{where}.content", example, images=role != "assistant")
     else:
         raise _Broken(
             Rule.BAD_CONTENT,
             f"{where}.content must be a string or an array of parts, not {_kind(content)}",
         )
-    name = message.get("name")
-    if isinstance(name, str):
-        _text(example, f"{where}.name", name)
+    for name in ("name", "tool_call_id", "refusal"):
+        _optional_text(message, name, where, example, Rule.BAD_MESSAGE)
     if "weight" in message:
         weight = message["weight"]
-        if not weights or role != "assistant":
-            raise _Broken(
-                Rule.BAD_WEIGHT,
-                f"{where}.weight is allowed only on assistant messages of chat examples",
-            )
         if type(weight) is not int or weight not in (0, 1):
             raise _Broken(Rule.BAD_WEIGHT, f"{where}.weight must be 0 or 1")
 
 
-def _content_parts(parts: list[Any], path: str, example: Example) -> None:
+def _optional_text(
+    obj: dict[str, Any], name: str, where: str, example: Example, rule: Rule
+) -> None:
+    """Screen ``obj[name]`` if present (null is absent); a non-string breaks ``rule``."""
+    value = obj.get(name)
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise _Broken(rule, f"{where}.{name} must be a string, not {_kind(value)}")
+    _text(example, f"{where}.{name}", value)
+
+
+def _content_parts(parts: list[Any], path: str, example: Example, *, images: bool) -> None:
     for index, part in enumerate(parts):
         where = f"{path}[{index}]"
         kind = part.get("type") if isinstance(part, dict) else None
-        if kind in ("text", "refusal") and isinstance(part.get(kind), str):
-            _text(example, f"{where}.{kind}", part[kind])
-        elif (
-            kind == "image_url"
-            and isinstance(part.get("image_url"), dict)
-            and isinstance(part["image_url"].get("url"), str)
+        if (
+            kind in ("text", "refusal")
+            and part.keys() == {"type", kind}
+            and isinstance(part[kind], str)
         ):
-            example.images += 1
+            _text(example, f"{where}.{kind}", part[kind])
+        elif kind == "image_url" and part.keys() == {"type", "image_url"}:
+            if not images:
+                raise _Broken(Rule.BAD_IMAGE, f"{where}: assistant messages may not hold images")
+            picture = _image(part["image_url"], f"{where}.image_url", example.line)
+            example.pictures.append(picture)
+            if picture.url is not None:  # a string like any other: screened as text too
+                _text(example, f"{where}.image_url.url", picture.url)
+            if example.images > MAX_IMAGES_PER_EXAMPLE:
+                raise _Broken(
+                    Rule.BAD_IMAGE,
+                    f"an example may hold at most {MAX_IMAGES_PER_EXAMPLE} images",
+                )
         else:
             raise _Broken(
                 Rule.BAD_CONTENT,
                 f"{where} must be a text part {{type: text, text}} or an image part "
-                "{type: image_url, image_url: {url}}",
+                "{type: image_url, image_url: {url, detail}}",
             )
+
+
+def _image(image: Any, where: str, line: int) -> ImageItem:
+    """An image_url object as vision fine-tuning takes it: an https URL or a base64
+    data URL of a JPEG, PNG or WEBP of at most MAX_IMAGE_BYTES, and a known detail.
+    A data URL's image is decoded for screening."""
+    if not (
+        isinstance(image, dict)
+        and image.keys() <= {"url", "detail"}
+        and isinstance(image.get("url"), str)
+        and image.get("detail", "auto") in _IMAGE_DETAILS
+    ):
+        raise _Broken(
+            Rule.BAD_IMAGE, f"{where} must be {{url, detail}} with detail auto, low or high"
+        )
+    url: str = image["url"]
+    if url.startswith(("https://", "http://")):
+        return ImageItem(line, where, url=url)
+    header, comma, payload = url.partition(",")
+    media_type, _, encoding = header.removeprefix("data:").partition(";")
+    if not (header.startswith("data:") and comma and encoding == "base64"):
+        raise _Broken(Rule.BAD_IMAGE, f"{where}.url must be an http(s) URL or a base64 data URL")
+    if media_type.lower() not in IMAGE_TYPES:
+        raise _Broken(Rule.BAD_IMAGE, f"{where}.url: images must be JPEG, PNG or WEBP")
+    if len(payload) // 4 * 3 > MAX_IMAGE_BYTES:
+        raise _Broken(
+            Rule.BAD_IMAGE, f"{where}.url: an image may be at most {MAX_IMAGE_BYTES} bytes"
+        )
+    try:
+        return ImageItem(line, where, data=base64.b64decode(payload, validate=True))
+    except binascii.Error:
+        raise _Broken(Rule.BAD_IMAGE, f"{where}.url: the data URL is not valid base64") from None
 
 
 def _tool_calls(message: dict[str, Any], role: str, where: str, example: Example) -> bool:
     """Collect the texts of an assistant's tool calls; True when it makes any."""
-    if role != "assistant" and message.keys() & {"tool_calls", "function_call"}:
-        raise _Broken(Rule.BAD_TOOL_CALL, f"{where}: only assistant messages make tool calls")
     found = False
     if "tool_calls" in message:
         calls = message["tool_calls"]
         if not isinstance(calls, list) or not calls:
             raise _Broken(Rule.BAD_TOOL_CALL, f"{where}.tool_calls must be a non-empty array")
         for index, call in enumerate(calls):
-            function = call.get("function") if isinstance(call, dict) else None
-            _function_call(function, f"{where}.tool_calls[{index}].function", example)
+            call_where = f"{where}.tool_calls[{index}]"
+            if not (
+                isinstance(call, dict)
+                and call.keys() <= {"id", "type", "function"}
+                and call.get("type", "function") == "function"
+            ):
+                raise _Broken(
+                    Rule.BAD_TOOL_CALL,
+                    f"{call_where} must be an object with id, type function and function",
+                )
+            _optional_text(call, "id", call_where, example, Rule.BAD_TOOL_CALL)
+            _function_call(call.get("function"), f"{call_where}.function", example)
         found = True
     if "function_call" in message:
         _function_call(message["function_call"], f"{where}.function_call", example)
@@ -509,8 +769,9 @@ def _tool_calls(message: dict[str, Any], role: str, where: str, example: Example
 def _function_call(call: Any, where: str, example: Example) -> None:
     if not (
         isinstance(call, dict)
-        and isinstance(call.get("name"), str)
-        and isinstance(call.get("arguments"), str)
+        and call.keys() == {"name", "arguments"}
+        and isinstance(call["name"], str)
+        and isinstance(call["arguments"], str)
     ):
         raise _Broken(
             Rule.BAD_TOOL_CALL, f"{where} must be an object with string name and arguments"
@@ -520,7 +781,9 @@ def _function_call(call: Any, where: str, example: Example) -> None:
 
 
 def _tool_definitions(obj: dict[str, Any], prefix: str, example: Example) -> None:
-    """Screen the names and descriptions of declared tools and legacy functions."""
+    """Screen declared tools and legacy functions: names, descriptions, whole schemas."""
+    if "parallel_tool_calls" in obj and not isinstance(obj["parallel_tool_calls"], bool):
+        raise _Broken(Rule.BAD_TOOLS, f"{prefix}parallel_tool_calls must be true or false")
     for key in ("tools", "functions"):
         if key not in obj:
             continue
@@ -531,41 +794,88 @@ def _tool_definitions(obj: dict[str, Any], prefix: str, example: Example) -> Non
             where = f"{prefix}{key}[{index}]"
             function = entry
             if key == "tools":
-                function = entry.get("function") if isinstance(entry, dict) else None
+                if not (
+                    isinstance(entry, dict)
+                    and entry.keys() <= {"type", "function"}
+                    and entry.get("type", "function") == "function"
+                ):
+                    raise _Broken(
+                        Rule.BAD_TOOLS, f"{where} must be an object with type function and function"
+                    )
+                function = entry.get("function")
                 where += ".function"
-            if not isinstance(function, dict) or not isinstance(function.get("name"), str):
-                raise _Broken(Rule.BAD_TOOLS, f"{where} must be an object with a string name")
-            _text(example, f"{where}.name", function["name"])
-            _descriptions(function, where, example)
+            _function_definition(function, where, example)
 
 
-def _descriptions(node: Any, path: str, example: Example, depth: int = 0) -> None:
-    """Every ``description`` string in a function definition and its JSON schema."""
-    for where, key, value in _children(node, path, depth):
-        if key == "description" and isinstance(value, str):
-            _text(example, where, value)
+def _function_definition(function: Any, where: str, example: Example) -> None:
+    if not (
+        isinstance(function, dict)
+        and function.keys() <= _FUNCTION_FIELDS
+        and isinstance(function.get("name"), str)
+    ):
+        raise _Broken(
+            Rule.BAD_TOOLS,
+            f"{where} must be an object with a string name and only "
+            f"{', '.join(sorted(_FUNCTION_FIELDS - {'name'}))}",
+        )
+    if "strict" in function and not isinstance(function["strict"], bool):
+        raise _Broken(Rule.BAD_TOOLS, f"{where}.strict must be true or false")
+    _text(example, f"{where}.name", function["name"])
+    _optional_text(function, "description", where, example, Rule.BAD_TOOLS)
+    if "parameters" in function:
+        _schema(function["parameters"], f"{where}.parameters", example)
+
+
+def _schema(node: Any, path: str, example: Example, depth: int = 0) -> None:
+    """Every string in a JSON schema: values, and the keys its author chose.
+
+    A JSON Schema keyword is a fixed word and names its path (``.description``);
+    any other key (a property name, a custom keyword) is screened as text at
+    ``.key`` of its position (``.properties[3].key``; its schema is
+    ``.properties[3]``). Keywords whose value is data
+    rather than schema (``enum``, ``default``, ``examples``, ``const``) are
+    walked as data.
+    """
+    if not isinstance(node, dict):
+        _value(node, path, example, depth)
+        return
+    _deeper(depth)
+    for index, (key, value) in enumerate(node.items()):
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            for position, (name, child) in enumerate(value.items()):
+                where = f"{path}.{key}[{position}]"
+                _text(example, f"{where}.key", name)
+                _schema(child, where, example, depth + 2)
+        elif key in _SCHEMA_KEYWORDS:
+            walk = _value if key in _SCHEMA_DATA else _schema
+            if isinstance(value, list):
+                for position, item in enumerate(value):
+                    walk(item, f"{path}.{key}[{position}]", example, depth + 2)
+            else:
+                walk(value, f"{path}.{key}", example, depth + 1)
         else:
-            _descriptions(value, where, example, depth + 1)
+            _text(example, f"{path}[{index}].key", key)
+            _value(value, f"{path}[{index}]", example, depth + 1)
 
 
-def _all_strings(node: Any, path: str, example: Example, depth: int = 0) -> None:
-    """Every string value under a reinforcement example's extra field."""
+def _value(node: Any, path: str, example: Example, depth: int = 0) -> None:
+    """Every string in JSON data: each string value, and each key (at ``[i].key``)."""
     if isinstance(node, str):
         _text(example, path, node)
-    for where, _, value in _children(node, path, depth):
-        _all_strings(value, where, example, depth + 1)
-
-
-def _children(node: Any, path: str, depth: int) -> Iterator[tuple[str, Any, Any]]:
-    """(path, key, value) of an object's or array's members; nothing for a scalar."""
-    if depth > MAX_DEPTH and isinstance(node, dict | list):
-        raise _Broken(Rule.TOO_DEEP, _TOO_DEEP)
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield f"{path}.{key}", key, value
+    elif isinstance(node, dict):
+        _deeper(depth)
+        for index, (key, value) in enumerate(node.items()):
+            _text(example, f"{path}[{index}].key", key)
+            _value(value, f"{path}[{index}]", example, depth + 1)
     elif isinstance(node, list):
+        _deeper(depth)
         for index, value in enumerate(node):
-            yield f"{path}[{index}]", index, value
+            _value(value, f"{path}[{index}]", example, depth + 1)
+
+
+def _deeper(depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise _Broken(Rule.TOO_DEEP, _TOO_DEEP)
 
 
 def _text(example: Example, path: str, text: str) -> None:

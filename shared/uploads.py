@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from azure.core import MatchConditions
+from azure.core.exceptions import ResourceModifiedError
 from azure.storage.blob import BlobClient
 
 from shared import telemetry
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 
 VERDICT_TAG = "rai-verdict"
 POLICY_TAG = "rai-policy"
+MAX_TAG_ATTEMPTS = 3  # blob replaced again and again while tagging: end with no tags
 
 
 class ScreeningUnavailable(Exception):
@@ -105,7 +107,7 @@ async def _screen_upload(
             entity = data_verdict_entity(verdict, blob_name=name, etag=etag)
             await store.put_data_verdict(entity)
     await store.put_blob_state(name, BlobState(etag, entity["RowKey"]))
-    await _tag(blob, entity["Verdict"])
+    await _tag(blob, etag, entity["Verdict"], store)
     return entity
 
 
@@ -121,7 +123,7 @@ async def record_poisoned(blob: BlobClient, store: VerdictStore, reason: str) ->
     )
     await store.put_data_verdict(entity)
     await store.put_blob_state(blob.blob_name, BlobState(properties.etag, sha256))
-    await _tag(blob, Outcome.ERROR.value)
+    await _tag(blob, properties.etag, Outcome.ERROR.value, store)
     return entity
 
 
@@ -145,9 +147,44 @@ async def _hash(blob: BlobClient, etag: str) -> str:
     return digest.hexdigest()
 
 
-async def _tag(blob: BlobClient, verdict: str) -> None:
-    """Index tags, so the portal and automation can see the outcome without the table."""
-    await asyncio.to_thread(blob.set_blob_tags, {VERDICT_TAG: verdict, POLICY_TAG: POLICY_VERSION})
+async def _tag(blob: BlobClient, etag: str, verdict: str, store: VerdictStore) -> None:
+    """Index tags, so the portal and automation can see the outcome without the table.
+
+    Tags take no ETag condition: set on a blob replaced while ``etag`` was being
+    screened, they would describe the new content. So the blob is read again
+    after tagging, and while its ETag has moved the tags are rewritten for the
+    content it has now (its verdict if one stands, else no tags at all: no tag
+    is honest, a wrong one is not).
+    """
+    tags = _tags(verdict)
+    for _ in range(MAX_TAG_ATTEMPTS):
+        await asyncio.to_thread(blob.set_blob_tags, tags)
+        if not tags:
+            return
+        current = (await asyncio.to_thread(blob.get_blob_properties)).etag
+        if current == etag:
+            return
+        log.warning("blob replaced while it was screened: its tags are rewritten")
+        etag, tags = current, await _tags_of(blob, current, store)
+    await asyncio.to_thread(blob.set_blob_tags, {})
+
+
+async def _tags_of(blob: BlobClient, etag: str, store: VerdictStore) -> dict[str, str]:
+    """The tags for the content ``blob`` has at ``etag``: none unless a verdict stands.
+
+    The content is hashed again rather than trusted to the blob-name record, which
+    the older screening may just have overwritten; this costs a read only in a race.
+    """
+    try:
+        sha256 = await _hash(blob, etag)
+    except ResourceModifiedError:  # replaced yet again: the next round decides
+        return {}
+    known = await store.get_data_verdict(sha256)
+    return _tags(known["Verdict"]) if stands(known) else {}
+
+
+def _tags(verdict: str) -> dict[str, str]:
+    return {VERDICT_TAG: verdict, POLICY_TAG: POLICY_VERSION}
 
 
 def open_blob(storage: StorageConnection, container: str, name: str) -> BlobClient:

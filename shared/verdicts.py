@@ -7,17 +7,19 @@ first findings or format errors by line, path and category — never text. A
 second, small entity per blob name (partition ``blob``) remembers which content
 and ETag a name last had, so a redelivered event does no work twice. Partition
 ``lease`` holds one entity per temporary evaluation deployment in use, renewed
-while its evaluation lives (see ``shared.deployments.sweep``).
+while its evaluation lives (see ``shared.deployments.sweep``). Every entity
+keyed by a name (blob, model, deployment, once-only marker) has the name's
+SHA-256 as its row key (:func:`row_key`) and the name as a property.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, Protocol, Self
-from urllib.parse import quote
 
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.data.tables.aio import TableClient
@@ -83,6 +85,7 @@ def data_verdict_entity(
         "Texts": verdict.texts,
         "UniqueTexts": verdict.unique_texts,
         "Images": verdict.images,
+        "ImagesUnscreened": verdict.images_unscreened,
         "FindingsTotal": verdict.findings_total,
         "ErrorsTotal": verdict.errors_total,
         "EvaluatedAt": datetime.now(UTC),
@@ -125,8 +128,13 @@ def _bounded_json(items: list[dict[str, Any]]) -> str:
 
 
 def row_key(name: str) -> str:
-    """A row key for a name: Table keys may not hold / \\ # ? or control characters."""
-    return quote(name, safe="")
+    """The row key for a name (blob, model, deployment, marker): its SHA-256 in hex.
+
+    A digest is 64 characters whatever the name (a blob name may hold 1,024),
+    needs no escaping (Table keys may not hold / \\ # ? or control characters,
+    and services differ on ``%``), and the name is kept as a property beside it.
+    """
+    return hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class TableVerdictStore(AsyncClosing):
@@ -170,6 +178,7 @@ class TableVerdictStore(AsyncClosing):
             {
                 "PartitionKey": BLOB_PARTITION,
                 "RowKey": row_key(name),
+                "Name": name,
                 "ETag": state.etag,
                 "Sha256": state.sha256,
             }
@@ -210,6 +219,7 @@ class TableVerdictStore(AsyncClosing):
             {
                 "PartitionKey": LEASE_PARTITION,
                 "RowKey": row_key(deployment),
+                "Deployment": deployment,
                 "FineTunedModel": model,
                 "RenewedAt": datetime.now(UTC),
             }
@@ -230,7 +240,12 @@ class TableVerdictStore(AsyncClosing):
         """Record a once-only marker; False if it was recorded before (an atomic insert)."""
         try:
             await self._table.create_entity(
-                {"PartitionKey": partition, "RowKey": row_key(name), "At": datetime.now(UTC)}
+                {
+                    "PartitionKey": partition,
+                    "RowKey": row_key(name),
+                    "Name": name,
+                    "At": datetime.now(UTC),
+                }
             )
         except ResourceExistsError:
             return False

@@ -33,7 +33,7 @@ from shared.deployments import (
 from shared.evaluations import EvaluationRequest, evaluate_request
 from shared.settings import STORAGE_CONNECTION, StorageConnection
 from shared.simulation.targets import ChatTarget
-from shared.verdicts import TableVerdictStore
+from shared.verdicts import TableVerdictStore, row_key
 
 
 @pytest.fixture
@@ -268,7 +268,7 @@ def sweep_fixture(chain):
         await store.renew_lease("ftgate-eval-orphan", "gpt-4o-mini.ft-a")
         # the orphan's lease stopped being renewed long ago: its host died
         await store._table.upsert_entity(
-            {"PartitionKey": "lease", "RowKey": "ftgate-eval-orphan",
+            {"PartitionKey": "lease", "RowKey": row_key("ftgate-eval-orphan"),
              "RenewedAt": datetime.now(UTC) - LEASE_EXPIRY - timedelta(minutes=1)}
         )  # fmt: skip
 

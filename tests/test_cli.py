@@ -160,3 +160,19 @@ def test_the_console_script_is_installed(write_file):
     assert result.returncode == 1
     assert json.loads(result.stdout)["harm_types"] == ["self_harm", "violence"]
     assert CANARY not in result.stdout + result.stderr
+
+
+def test_warnings_are_listed_and_never_change_the_verdict(capsys, write_file):
+    no_system = {
+        "messages": [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "A"}]
+    }
+    data = jsonl([no_system] * 10)
+    code, out, _ = scan(capsys, write_file(data), "--json")
+    report = json.loads(out)
+    assert code == 0
+    assert report["verdict"] == "passed"
+    assert [w["code"] for w in report["warnings"]] == ["no_system_message", "repeated_example"]
+    code, out, _ = scan(capsys, write_file(data))
+    assert code == 0
+    assert "warnings (the platform's data-quality notes; they do not decide):" in out
+    assert "10 chat examples have no system message (first: line 1)" in out

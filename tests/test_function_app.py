@@ -179,6 +179,24 @@ def test_an_outage_fails_the_invocation_and_the_poison_message_records_error(
     assert CANARY not in caplog.text
 
 
+def test_a_poison_message_for_another_container_touches_nothing(app_environment, caplog):
+    service = BlobServiceClient.from_connection_string(app_environment.azurite.connection_string)
+    foreign = service.create_container(f"private-{uuid.uuid4().hex[:8]}")
+    data = harmful_file()
+    blob = foreign.get_blob_client("secret.jsonl")
+    blob.upload_blob(data)
+    poison = {"Type": "blob", "FunctionId": "Host.Functions.screen_training_file",
+              "BlobType": "BlockBlob", "ContainerName": foreign.container_name,
+              "BlobName": "secret.jsonl", "ETag": '"0x1"'}  # fmt: skip
+    message = func.QueueMessage(id="9", body=json.dumps(poison).encode())
+    asyncio.run(function_app.record_poisoned_training_file(message=message))
+    assert "another container" in caplog.text
+    assert stored_verdict(app_environment, hashlib.sha256(data).hexdigest()) is None
+    assert blob.get_blob_tags() == {}
+    poisoned = from_store(app_environment, lambda store: store.list_verdicts("poisoned", 100))
+    assert poisoned == []
+
+
 def test_a_malformed_poison_message_is_dropped_not_retried_forever(app_environment, caplog):
     message = func.QueueMessage(id="7", body=b"not json")
     asyncio.run(function_app.record_poisoned_training_file(message=message))

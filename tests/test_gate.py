@@ -63,6 +63,7 @@ def _model_entity(model: str, verdict: str) -> dict:
     return {
         "PartitionKey": MODEL_PARTITION,
         "RowKey": row_key(model),
+        "FineTunedModel": model,
         "Verdict": verdict,
         "Message": f"message for {verdict}",
         "PolicyVersion": POLICY_VERSION,
@@ -170,3 +171,6 @@ def test_cli_verdicts_list_and_show(gate_host, capsys):
     (row,) = json.loads(capsys.readouterr().out)
     assert row["Verdict"] == "failed"
     assert cli.main(["verdicts", "show", "ft-nothing"]) == 4
+    capsys.readouterr()
+    assert cli.main(["verdicts", "show", "ft-deployable"]) == 0
+    assert capsys.readouterr().out.startswith("ft-deployable  deployable  ")

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
+from bench import screening as screening_bench
 from conftest import SYSTEM, chat, clean_file, jsonl
+from shared import trainingdata
 from shared.trainingdata import (
     MAX_ERRORS_KEPT,
     MAX_LINE_BYTES,
@@ -92,9 +96,12 @@ def test_chat_example_yields_every_text_with_its_path():
         "messages[0].content": "sys",
         "messages[1].content": "dev",
         "messages[2].content[0].text": "look at this",
+        "messages[2].content[1].image_url.url": "https://example.com/a.png",
+        "messages[3].tool_calls[0].id": "call_1",
         "messages[3].tool_calls[0].function.name": "lookup",
         "messages[3].tool_calls[0].function.arguments": '{"q": "x"}',
         "messages[4].content": "tool result",
+        "messages[4].tool_call_id": "call_1",
         "messages[5].function_call.name": "legacy",
         "messages[5].function_call.arguments": "{}",
         "messages[6].content": "function result",
@@ -103,7 +110,10 @@ def test_chat_example_yields_every_text_with_its_path():
         "messages[8].content": "ignored in training",
         "tools[0].function.name": "lookup",
         "tools[0].function.description": "Look things up",
-        "tools[0].function.parameters.properties.q.description": "query text",
+        "tools[0].function.parameters.type": "object",
+        "tools[0].function.parameters.properties[0].key": "q",
+        "tools[0].function.parameters.properties[0].type": "string",
+        "tools[0].function.parameters.properties[0].description": "query text",
         "functions[0].name": "legacy",
         "functions[0].description": "Old style",
     }
@@ -151,9 +161,14 @@ def test_reinforcement_example_screens_string_values_of_extra_fields():
     assert paths(examples[0]) == {
         "messages[0].content": "grade it",
         "messages[1].content": "Q",
-        "reference_answer": "42",
-        "meta.notes[0]": "first",
-        "meta.notes[2].deep": "second",
+        "[1].key": "reference_answer",
+        "[1]": "42",
+        "[2].key": "meta",
+        "[2][0].key": "notes",
+        "[2][0][0]": "first",
+        "[2][0][2][0].key": "deep",
+        "[2][0][2][0]": "second",
+        "[2][1].key": "score",
     }
 
 
@@ -324,3 +339,124 @@ def test_format_errors_never_quote_the_line(line):
     error = reader.errors[0]
     assert CANARY not in error.reason
     assert CANARY not in json.dumps(error.as_dict())
+
+
+# --------------------------------------------------------------------------- per-line limits
+
+
+def _rft_line(extra) -> dict:
+    return {"messages": [{"role": "user", "content": "Q"}], "x": extra}
+
+
+@pytest.mark.parametrize(
+    ("extra", "accepted"),
+    [
+        (["a"] * 4, True),  # 4 strings + 6 keys and values around them = the limit
+        (["a"] * 5, False),
+        (["a,[{,", 'say "\\",[{"'], True),  # separators and escaped quotes inside strings
+        ([1] * 19, True),  # 19 values + 6 for the structure around them = the limit
+        ([1] * 20, False),
+        ([{}] * 10, False),  # a comma and a brace each: counted as two
+    ],
+)
+def test_a_line_with_too_many_strings_or_values_is_refused_before_parsing(
+    monkeypatch, extra, accepted
+):
+    monkeypatch.setattr(trainingdata, "MAX_STRINGS_PER_LINE", 10)
+    monkeypatch.setattr(trainingdata, "MAX_VALUES_PER_LINE", 25)
+    rows = [_rft_line("42")] * 10 + [_rft_line(extra)]
+    _, reader = read(jsonl(rows))
+    assert reader.is_valid is accepted
+    if not accepted:
+        assert [(e.line, e.rule) for e in reader.errors] == [(11, Rule.TOO_MANY_VALUES)]
+
+
+def test_a_16_mib_line_of_tiny_strings_stays_under_its_memory_bound(tmp_path):
+    """In a fresh process, as `make bench` measures it (900 MB before the limits)."""
+    path = tmp_path / "tiny.jsonl"
+    screening_bench.generate_tiny_strings(path)
+    command = [sys.executable, "-m", "bench.screening", "--rss-child", str(path)]
+    child = json.loads(subprocess.run(command, capture_output=True, check=True).stdout)
+    assert child["verdict"] == "invalid"
+    assert child["peak_rss_mb"] < screening_bench.HOSTILE_LINE_RSS_BOUND_MB
+
+
+# --------------------------------------------------------------------------- platform parity
+
+PNG_URL = "data:image/png;base64," + "A" * 40
+
+
+def _vision(*parts, role="user") -> dict:
+    row = chat()
+    row["messages"][1 if role == "user" else 2] = {"role": role, "content": list(parts)}
+    return row
+
+
+def _image_part(url: str = PNG_URL, **extra) -> dict:
+    return {"type": "image_url", "image_url": {"url": url, **extra}}
+
+
+def test_a_messages_only_reinforcement_file_is_read_as_the_platform_reads_it():
+    grade = {"role": "developer", "content": "Grade"}
+    rows = [{"messages": [grade, {"role": "user", "content": f"Q{i}"}]} for i in range(10)]
+    examples, reader = read(jsonl(rows))
+    assert reader.is_valid, reader.errors
+    assert reader.format is DataFormat.REINFORCEMENT
+    assert len(examples) == 10
+
+
+@pytest.mark.parametrize(
+    ("line", "rule"),
+    [
+        ({"messages": [{"role": "system", "content": "S"}, {"role": "user", "content": "Q"}],
+          "reference_answer": "42"}, Rule.ROLE_NOT_ALLOWED),
+        (_vision(_image_part(), role="assistant"), Rule.BAD_IMAGE),
+        (_vision(*[_image_part()] * 65), Rule.BAD_IMAGE),
+        (_vision(_image_part("data:image/gif;base64,R0lGOD")), Rule.BAD_IMAGE),
+        (_vision(_image_part("data:image/png,rawbytes")), Rule.BAD_IMAGE),
+        (_vision(_image_part("ftp://example.com/a.png")), Rule.BAD_IMAGE),
+        (_vision(_image_part(detail="ultra")), Rule.BAD_IMAGE),
+    ],
+)  # fmt: skip
+def test_reinforcement_and_vision_rules(line, rule):
+    rft = rule is Rule.ROLE_NOT_ALLOWED
+    base = [{"messages": [{"role": "user", "content": "Q"}], "reference_answer": "42"}] * 10
+    rows = [*(base if rft else [chat() for _ in range(10)]), line]
+    _, reader = read(jsonl(rows))
+    assert [(e.line, e.rule) for e in reader.errors] == [(11, rule)]
+
+
+def test_vision_examples_within_the_limits_are_valid(monkeypatch):
+    monkeypatch.setattr(trainingdata, "MAX_IMAGE_BYTES", 30)
+    rows = [_vision({"type": "text", "text": "What is this?"}, *[_image_part(detail="low")] * 63,
+                    _image_part("https://example.com/cat.webp"))] * 10  # fmt: skip
+    too_big = _vision(_image_part("data:image/jpeg;base64," + "A" * 44))  # 33 bytes
+    examples, reader = read(jsonl([*rows, too_big]))
+    assert [(e.line, e.rule) for e in reader.errors] == [(11, Rule.BAD_IMAGE)]
+    assert reader.images == 10 * 64
+    assert examples[0].images == 64
+
+
+def test_the_platforms_data_quality_notes_are_warnings(monkeypatch):
+    monkeypatch.setattr(trainingdata, "EXAMPLE_TOKEN_LIMIT", 20)
+    no_system = {
+        "messages": [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "A"}]
+    }
+    no_user = {
+        "messages": [{"role": "system", "content": "S"}, {"role": "assistant", "content": "A"}]
+    }
+    long = chat("x" * 100)
+    rows = [chat(f"Q{i}") for i in range(8)] + [no_system, no_user, no_user, long]
+    _, reader = read(jsonl(rows))
+    assert reader.is_valid
+    assert [w.as_dict() for w in reader.warnings] == [
+        {"code": "no_system_message", "count": 1, "first_line": 9,
+         "message": "1 chat examples have no system message (first: line 9)"},
+        {"code": "no_user_message", "count": 2, "first_line": 10,
+         "message": "2 chat examples have no user message (first: line 10)"},
+        {"code": "over_token_limit", "count": 1, "first_line": 12,
+         "message": "1 examples hold more than about 20 tokens (estimated at 4 characters a "
+                    "token) and may be truncated (first: line 12)"},
+        {"code": "repeated_example", "count": 1, "first_line": 11,
+         "message": "1 examples repeat an earlier line exactly (first: line 11)"},
+    ]  # fmt: skip

@@ -139,3 +139,78 @@ def test_no_training_text_reaches_the_table_or_the_tags(azurite, emulator, conta
     _, stored = run_upload(azurite, emulator, blob)
     assert CANARY not in json.dumps(stored, default=str)
     assert CANARY not in json.dumps(blob.get_blob_tags())
+
+
+def test_a_1000_character_blob_name_is_screened_tagged_and_poisoned(azurite, emulator, container):
+    # Every "/" and "é" would be escaped in a percent-encoded key (3 and 6 characters),
+    # far past Table Storage's key limit; the digest key is 64 characters.
+    name = ("dé/" * 334)[:999] + "x"
+    assert len(name) == 1000
+    blob = upload(container, fresh_clean_file(), name)
+    entity, _ = run_upload(azurite, emulator, blob)
+    assert entity["Verdict"] == "passed"
+    assert blob.get_blob_tags()["rai-verdict"] == "passed"
+
+    async def state_and_poison():
+        storage = StorageConnection(connection_string=azurite.connection_string)
+        async with TableVerdictStore.open(storage, "verdicts") as store:
+            state = await store.get_blob_state(name)
+            await store.record_poisoned("data", name)
+            poisoned = await store.list_verdicts("poisoned", 1_000)
+            return state, [p for p in poisoned if p["Key"] == name]
+
+    state, poisoned = asyncio.run(state_and_poison())
+    assert state is not None
+    assert state.sha256 == entity["RowKey"]
+    assert len(poisoned) == 1
+    assert len(poisoned[0]["RowKey"]) == 64
+
+
+class _ReplacedMidScreening(ContentSafetyAnalyzer):
+    """Content Safety, while someone uploads new content over the blob being screened
+    (and, with ``screen_new``, that upload's own event is screened first)."""
+
+    def __init__(self, settings, blob, data: bytes, screen_new=None) -> None:
+        super().__init__(settings)
+        self._blob, self._data, self._screen_new = blob, data, screen_new
+
+    async def analyze(self, texts):
+        if self._data is not None:
+            data, self._data = self._data, None
+            await asyncio.to_thread(self._blob.upload_blob, data, overwrite=True)
+            if self._screen_new is not None:
+                await self._screen_new()
+        return await super().analyze(texts)
+
+
+def _race(azurite, emulator, blob, data: bytes, *, screen_new: bool):
+    settings = ContentSafetySettings(endpoint=emulator.endpoint, key=emulator.knobs.key)
+
+    async def run():
+        storage = StorageConnection(connection_string=azurite.connection_string)
+        async with TableVerdictStore.open(storage, "verdicts") as store:
+
+            async def newer():
+                await screen_upload(blob, lambda: ContentSafetyAnalyzer(settings), store)
+
+            racing = _ReplacedMidScreening(settings, blob, data, newer if screen_new else None)
+            return await screen_upload(blob, lambda: racing, store)
+
+    return asyncio.run(run())
+
+
+def test_tags_never_describe_content_replaced_while_it_was_screened(azurite, emulator, container):
+    blob = upload(container, fresh_clean_file())
+    first = _race(azurite, emulator, blob, harmful_file(), screen_new=False)
+    assert first["Verdict"] == "passed"  # the verdict of the content that was screened
+    assert blob.get_blob_tags() == {}  # the harmful content now there is not "passed"
+    newer, _ = run_upload(azurite, emulator, blob)  # its own upload event
+    assert newer["Verdict"] == "failed"
+    assert blob.get_blob_tags()["rai-verdict"] == "failed"
+
+
+def test_tags_of_replaced_content_give_way_to_the_newer_verdict(azurite, emulator, container):
+    blob = upload(container, fresh_clean_file())
+    first = _race(azurite, emulator, blob, harmful_file(), screen_new=True)
+    assert first["Verdict"] == "passed"
+    assert blob.get_blob_tags()["rai-verdict"] == "failed"

@@ -52,3 +52,19 @@ class Analyzer(Protocol):
     async def __aenter__(self) -> Self: ...
 
     async def __aexit__(self, *exc_info: object) -> None: ...
+
+
+@runtime_checkable
+class ImageAnalyzer(Protocol):
+    """An analyzer that also scores images (Content Safety's image analysis).
+
+    ``analyze_images`` returns one :class:`Severities` per image, in order, or
+    raises :class:`AnalyzerError`. Images an analyzer cannot score are counted
+    as unscreened, never as clean.
+    """
+
+    async def analyze_images(self, images: Sequence[bytes]) -> list[Severities]: ...
+
+    async def fetch_image(self, url: str) -> bytes | None:
+        """The image at ``url`` if the analyzer may fetch it (its allow-list), else None."""
+        ...

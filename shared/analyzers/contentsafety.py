@@ -1,7 +1,8 @@
 """The Azure AI Content Safety analyzer: the production scorer, over the async SDK.
 
 One request per text (per window of a long text), api-version 2024-09-01, eight
-severity levels, all four categories. Throughput is shaped on the client: a
+severity levels, all four categories; one request per image (image analysis,
+four severity levels, all four categories). Throughput is shaped on the client: a
 request-rate limit just under the resource's quota and a bound on requests in flight,
 so a large file runs at the quota rather than into a storm of 429s. Faults are
 retried here, not by azure-core, so that every wait is accounted for: 429 waits
@@ -17,14 +18,19 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Final, Self
 
+import aiohttp
 from azure.ai.contentsafety.aio import ContentSafetyClient
 from azure.ai.contentsafety.models import (
+    AnalyzeImageOptions,
+    AnalyzeImageOutputType,
+    AnalyzeImageResult,
     AnalyzeTextOptions,
     AnalyzeTextOutputType,
     AnalyzeTextResult,
+    ImageData,
 )
 from azure.core.credentials import AzureKeyCredential
 from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
@@ -32,12 +38,14 @@ from azure.core.exceptions import HttpResponseError, ServiceRequestError, Servic
 from shared import telemetry
 from shared.analyzers.base import AnalyzerError, Severities
 from shared.closing import AsyncClosing
+from shared.imagefetch import fetch_image, origin
 from shared.policy import CATEGORIES
 from shared.settings import ContentSafetySettings
 from shared.throttle import RateLimiter, backoff_delay, retry_after_seconds
 
 API_VERSION: Final = "2024-09-01"
 MAX_TEXT_CHARS: Final = 10_000  # the service's limit per request
+MAX_IMAGE_BYTES: Final = 4 * 1024 * 1024  # the service's limit per image
 WINDOW_OVERLAP: Final = 1_000  # so a phrase cut by one window's edge is whole in the next
 _RETRIED_STATUSES: Final = frozenset({408, 500, 502, 503, 504})
 _CATEGORY_NAMES: Final = [category.value for category in CATEGORIES]
@@ -79,6 +87,7 @@ class ContentSafetyAnalyzer(AsyncClosing):
             retry_total=0,  # retries are ours: see the module docstring
             **client_options,
         )
+        self._images: aiohttp.ClientSession | None = None  # for URL images, made when needed
         self._limiter = RateLimiter(settings.max_rps)
         self._slots = asyncio.Semaphore(settings.max_concurrency)
         self._deadline = time.monotonic() + settings.deadline
@@ -92,17 +101,49 @@ class ContentSafetyAnalyzer(AsyncClosing):
 
     async def aclose(self) -> None:
         await self._client.close()
+        if self._images is not None:
+            await self._images.close()
         if self._owned_credential is not None:
             await self._owned_credential.close()
 
     async def analyze(self, texts: Sequence[str]) -> list[Severities]:
         return list(await asyncio.gather(*(self._score(text) for text in texts)))
 
+    async def analyze_images(self, images: Sequence[bytes]) -> list[Severities]:
+        """Image analysis: the same four categories, quota, retries, deadline and
+        fail-closed rules as text; the service grades images 0, 2, 4 or 6."""
+        return list(await asyncio.gather(*(self._request(self._image_call(i)) for i in images)))
+
+    async def fetch_image(self, url: str) -> bytes | None:
+        """A URL image from an origin in IMAGE_URL_ORIGINS (``shared.imagefetch``)."""
+        if origin(url) not in self._settings.image_origins:
+            return None
+        if self._images is None:
+            self._images = aiohttp.ClientSession()
+        return await fetch_image(self._images, url, self._settings.image_origins, MAX_IMAGE_BYTES)
+
     async def _score(self, text: str) -> Severities:
-        results = await asyncio.gather(*(self._request(part) for part in windows(text)))
+        calls = [self._text_call(part) for part in windows(text)]
+        results = await asyncio.gather(*(self._request(call) for call in calls))
         return results[0] if len(results) == 1 else Severities(*map(max, *results))
 
-    async def _request(self, text: str) -> Severities:
+    def _text_call(self, text: str) -> Callable[[], Awaitable[Any]]:
+        options = AnalyzeTextOptions(
+            text=text,
+            categories=_CATEGORY_NAMES,
+            output_type=AnalyzeTextOutputType.EIGHT_SEVERITY_LEVELS,
+        )
+        return lambda: self._client.analyze_text(options)
+
+    def _image_call(self, image: bytes) -> Callable[[], Awaitable[Any]]:
+        options = AnalyzeImageOptions(
+            image=ImageData(content=image),
+            categories=_CATEGORY_NAMES,
+            output_type=AnalyzeImageOutputType.FOUR_SEVERITY_LEVELS,
+        )
+        return lambda: self._client.analyze_image(options)
+
+    async def _request(self, send: Callable[[], Awaitable[Any]]) -> Severities:
         problem = "no attempt made"
         for attempt in range(1, self._settings.max_attempts + 1):
             remaining = self._deadline - time.monotonic()
@@ -114,13 +155,7 @@ class ContentSafetyAnalyzer(AsyncClosing):
                 sent = time.monotonic()
                 try:
                     async with asyncio.timeout(min(self._settings.request_timeout, remaining)):
-                        result = await self._client.analyze_text(
-                            AnalyzeTextOptions(
-                                text=text,
-                                categories=_CATEGORY_NAMES,
-                                output_type=AnalyzeTextOutputType.EIGHT_SEVERITY_LEVELS,
-                            )
-                        )
+                        result = await send()
                     telemetry.analyzer_latency.record(time.monotonic() - sent)
                     telemetry.analyzer_requests.add(1, {"outcome": "ok"})
                     return _severities(result)
@@ -158,7 +193,7 @@ class ContentSafetyAnalyzer(AsyncClosing):
         return backoff_delay(attempt, self._settings.backoff_base)
 
 
-def _severities(result: AnalyzeTextResult) -> Severities:
+def _severities(result: AnalyzeTextResult | AnalyzeImageResult) -> Severities:
     by_name = {item.category: item.severity for item in result.categories_analysis or []}
     missing = [name for name in _CATEGORY_NAMES if by_name.get(name) is None]
     if missing:

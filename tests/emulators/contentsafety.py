@@ -1,7 +1,9 @@
-"""A local HTTP emulator of Azure AI Content Safety's text analysis, for tests and benchmarks.
+"""A local HTTP emulator of Azure AI Content Safety's text and image analysis.
 
-It speaks ``POST /contentsafety/text:analyze?api-version=...`` with the request
-and response JSON of the REST API, authenticates with a key
+It speaks ``POST /contentsafety/text:analyze?api-version=...`` and
+``POST /contentsafety/image:analyze`` with the request and response JSON of the
+REST API (images: base64 ``image.content``, four severity levels, scored from
+the harm written into the generated PNGs of ``images.py``), authenticates with a key
 (``Ocp-Apim-Subscription-Key``) or any bearer token, and scores texts with the
 local analyzer. Knobs reproduce what a real deployment does under load and in
 outages: latency, a request-rate quota answered with 429 and Retry-After,
@@ -14,6 +16,7 @@ serves on a free loopback port from a background thread, see ``server.py``).
 from __future__ import annotations
 
 import asyncio
+import base64
 import math
 from collections import Counter, deque
 from dataclasses import dataclass, field
@@ -21,10 +24,12 @@ from typing import Any
 
 from aiohttp import web
 
+from emulators.images import harm_of
 from emulators.server import BackgroundServer, RequestStats
 from shared.analyzers.local import score
 
 MAX_TEXT_CHARS = 10_000
+MAX_IMAGE_BYTES = 4 * 1024 * 1024  # the service's limit per image
 CATEGORIES = ("Hate", "SelfHarm", "Sexual", "Violence")
 
 
@@ -49,6 +54,7 @@ class Stats(RequestStats):
     in_flight: int = 0
     peak_in_flight: int = 0
     characters: int = 0
+    images: int = 0
 
 
 class ContentSafetyEmulator(BackgroundServer):
@@ -61,6 +67,7 @@ class ContentSafetyEmulator(BackgroundServer):
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/contentsafety/text:analyze", self._analyze)
+        app.router.add_post("/contentsafety/image:analyze", self._analyze)
 
     # ---- the API
 
@@ -95,6 +102,8 @@ class ContentSafetyEmulator(BackgroundServer):
             return _error(503, "ServiceUnavailable", "Injected failure.")
         try:
             body = await request.json()
+            if request.path.endswith("image:analyze"):
+                return self._image_result(base64.b64decode(body["image"]["content"]), knobs)
             text = body["text"]
         except (ValueError, KeyError, TypeError):
             return _error(400, "InvalidRequestBody", "The request body is invalid.")
@@ -118,6 +127,18 @@ class ContentSafetyEmulator(BackgroundServer):
             if category != knobs.drop_category
         ]
         return {"blocklistsMatch": [], "categoriesAnalysis": analysis}
+
+    def _image_result(self, image: bytes, knobs: Knobs) -> web.Response:
+        harm = harm_of(image)
+        if harm is None or len(image) > MAX_IMAGE_BYTES:
+            return _error(400, "InvalidImage", "The image is not a supported image.")
+        self.stats.images += 1
+        analysis = [
+            {"category": category, "severity": harm.get(category, 0) // 2 * 2}
+            for category in CATEGORIES
+            if category != knobs.drop_category
+        ]
+        return web.json_response({"categoriesAnalysis": analysis})
 
     @staticmethod
     def _authorized(request: web.Request, knobs: Knobs) -> bool:
