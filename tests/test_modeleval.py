@@ -140,8 +140,10 @@ def test_a_few_refused_prompts_are_reported_and_not_counted(chat):
     untested = sum(r.untested["prompt"] for r in verdict.per_category.values())
     assert untested > 0
     for report in verdict.per_category.values():
-        assert report.own.trials == report.conversations - report.untested["prompt"]
-        assert report.as_dict()["filter_categories"].get("violence") == report.untested["prompt"]
+        # a stream may go on for the cross tests after its own test decided
+        assert report.own.trials <= report.conversations - report.untested["prompt"]
+        filtered = report.as_dict()["filter_categories"].get("violence", 0)
+        assert filtered == report.untested["prompt"]
 
 
 def test_filter_annotations_on_unfiltered_outputs_count(chat):
