@@ -2,9 +2,11 @@
 
 Exit codes of ``scan-data``: 0 passed, 1 failed, 2 invalid, 3 error (the analyzer
 failed); of ``eval-model``: 0 deployable, 1 not deployable, 3 error. Any command
-exits 64 on a usage error or an input it cannot open. No output ever contains
-training text, prompts or model outputs: findings and errors name lines, field
-paths and categories.
+exits 64 on a usage error or an input it cannot open, 70 on an internal error
+(a bug: one line naming the exception, the traceback only with ``--debug`` or
+``FTGATE_DEBUG=1``), 130 when interrupted (Ctrl-C) and 141 when its standard
+output was closed (``| head``). No output ever contains training text, prompts
+or model outputs: findings and errors name lines, field paths and categories.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import random
 import re
 import sys
 import time
+import traceback
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import BinaryIO, Final, NoReturn, TextIO
@@ -47,6 +50,11 @@ EXIT_CODES: Final = {
     Outcome.INCOMPLETE: 5,
 }
 EXIT_USAGE: Final = 64
+# A crash must never read as a verdict (1 is `failed`): the BSD sysexits code for an
+# internal software error, and the shell's codes for SIGINT and SIGPIPE.
+EXIT_SOFTWARE: Final = 70
+EXIT_INTERRUPTED: Final = 130
+EXIT_BROKEN_PIPE: Final = 141
 ANALYZE_BATCH: Final = 64
 PARALLEL_FROM_BYTES: Final = 8 * 1024 * 1024
 
@@ -69,8 +77,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="ftgate",
         description="Safety gate for Azure OpenAI fine-tuning: screen training data offline.",
+        epilog="Every command exits 64 on a usage error, 70 on an internal error (a bug), "
+        "130 when interrupted and 141 when its output was closed; each command's help "
+        "lists its verdict codes.",
     )
     parser.add_argument("--version", action="version", version=f"ftgate policy {POLICY_VERSION}")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="print the traceback of an internal error (or set FTGATE_DEBUG=1)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     scan = commands.add_parser(
@@ -177,7 +193,41 @@ def _positive_int(value: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run one command; whatever happens, answer with one of the documented exit codes.
+
+    A traceback in CI reads as a finding and its exit code would be a verdict's, so
+    an unexpected exception becomes one line naming its type (never its message,
+    which may quote training text) and exit 70.
+    """
+    debug = os.environ.get("FTGATE_DEBUG", "").strip() not in ("", "0")
+    try:
+        args = build_parser().parse_args(argv)
+        debug = debug or args.debug
+        return _run(args)
+    except KeyboardInterrupt:
+        print("ftgate: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        hint = "" if debug else "; rerun with --debug for the traceback"
+        print(f"ftgate: internal error ({type(exc).__name__}){hint}", file=sys.stderr)
+        return EXIT_SOFTWARE
+
+
+def _discard_stdout() -> None:
+    """Whoever read our output has gone: point stdout at /dev/null so that the
+    interpreter's final flush does not fail again and print a warning."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def _run(args: argparse.Namespace) -> int:
     if getattr(args, "analyzer", "") is None:
         args.analyzer = "contentsafety" if content_safety_configured() else "local"
     if args.command == "eval-model":
@@ -201,6 +251,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command == "scan-data":
                 return _scan_data(stream, args)
             return asyncio.run(_analyze(stream, args.analyzer))
+    except BrokenPipeError:
+        raise  # our stdout closed: not the input's fault
     except OSError as exc:
         print(f"ftgate: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE

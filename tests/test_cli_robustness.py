@@ -1,0 +1,92 @@
+"""The command line under crashes, signals and closed pipes: one line, the right code."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from emulators.fixedanswer import FixedAnswer
+
+from conftest import clean_file
+from shared import cli
+
+FTGATE = str(Path(sys.executable).parent / "ftgate")
+
+
+def ftgate(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [FTGATE, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_a_crash_exits_70_with_one_line_naming_the_exception():
+    with FixedAnswer(b"[1, 2, 3]") as gate:
+        result = ftgate("gate", "model", "ft-x", "--url", gate.endpoint)
+    assert result.returncode == cli.EXIT_SOFTWARE
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1
+    assert "internal error (AttributeError)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_debug_shows_the_traceback_of_a_crash():
+    with FixedAnswer(b"[1, 2, 3]") as gate:
+        flag = ftgate("--debug", "gate", "model", "ft-x", "--url", gate.endpoint)
+        env = ftgate("gate", "model", "ft-x", "--url", gate.endpoint, env={"FTGATE_DEBUG": "1"})
+    for result in (flag, env):
+        assert result.returncode == cli.EXIT_SOFTWARE
+        assert "Traceback" in result.stderr
+        assert "AttributeError" in result.stderr
+
+
+def test_a_closed_stdout_exits_141_quietly_and_never_blames_the_input(write_file):
+    path = write_file(clean_file(5000))  # far more output than a pipe buffers
+    with subprocess.Popen(
+        [FTGATE, "analyze", str(path), "--analyzer", "local"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        assert process.stdout.readline().startswith(b'{"line": 1')
+        process.stdout.close()  # what `| head -1` does
+        stderr = process.stderr.read()
+        code = process.wait(60)
+    assert code == cli.EXIT_BROKEN_PIPE
+    assert stderr == b""
+
+
+def test_ctrl_c_exits_130_with_one_line():
+    with (
+        FixedAnswer(b'{"status": "pending"}', status=404) as gate,
+        subprocess.Popen(
+            [FTGATE, "gate", "model", "ft-x", "--url", gate.endpoint, "--wait", "60s"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        ) as process,
+    ):
+        deadline = time.monotonic() + 30
+        while gate.requests == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert gate.requests > 0, "the gate was never asked"
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=30)
+    assert process.returncode == cli.EXIT_INTERRUPTED
+    assert stdout == ""
+    assert stderr.strip() == "ftgate: interrupted"
+
+
+def test_help_documents_the_exit_codes():
+    text = ftgate("--help").stdout
+    for code in ("64", "70", "130", "141"):
+        assert code in text
