@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -90,3 +91,13 @@ def test_help_documents_the_exit_codes():
     text = ftgate("--help").stdout
     for code in ("64", "70", "130", "141"):
         assert code in text
+
+
+def test_an_integer_beyond_the_int_string_limit_is_invalid_not_a_crash(write_file):
+    huge = b'{"messages": [{"role": "user", "content": "Q"}], "n": ' + b"7" * 5000 + b"}"
+    path = write_file(clean_file(10) + huge + b"\n")
+    result = ftgate("scan-data", str(path), "--json", "--analyzer", "local")
+    assert result.returncode == cli.EXIT_CODES[cli.Outcome.INVALID]
+    report = json.loads(result.stdout)
+    assert [(e["line"], e["rule"]) for e in report["errors"]] == [(11, "not_json")]
+    assert "7777" not in result.stdout + result.stderr
