@@ -35,7 +35,12 @@ from shared.policy import CATEGORIES, POLICY_VERSION
 from shared.queues import JsonQueue
 from shared.reevaluation import Requeued, enqueue_stale, replay_poisoned, rescreen_message
 from shared.screening import DataVerdict, Outcome, screen
-from shared.settings import AppSettings, SettingsError, content_safety_configured
+from shared.settings import (
+    MAX_RPM_LIMIT,
+    AppSettings,
+    SettingsError,
+    content_safety_configured,
+)
 from shared.simulation.driver import ConversationResult
 from shared.simulation.strategies import SCRIPTED, AttackerStrategy, Strategy
 from shared.simulation.targets import ChatTarget
@@ -57,6 +62,8 @@ EXIT_INTERRUPTED: Final = 130
 EXIT_BROKEN_PIPE: Final = 141
 ANALYZE_BATCH: Final = 64
 PARALLEL_FROM_BYTES: Final = 8 * 1024 * 1024
+MAX_CONCURRENCY: Final = 256  # conversations at once; more only meets the deployment's quota
+MAX_LIST_LIMIT: Final = 10_000  # verdict rows one `verdicts list` prints
 
 
 class _Parser(argparse.ArgumentParser):
@@ -99,9 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--analyzer", choices=ANALYZERS, default=None, help=_ANALYZER_HELP)
     scan.add_argument(
         "--workers",
-        type=_positive_int,
+        type=_workers,
         default=None,
-        help="processes scoring texts (default: one per CPU for files over 8 MB, else 1)",
+        help="processes scoring texts, at most one per CPU "
+        "(default: one per CPU for files over 8 MB, else 1)",
     )
     scan.add_argument(
         "--progress",
@@ -122,9 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--model", help="the model name on an OpenAI-compatible server")
     model.add_argument("--analyzer", choices=ANALYZERS, default=None, help=_ANALYZER_HELP)
     model.add_argument("--seed", type=int, default=None, help="repeat a run (default: random)")
-    model.add_argument("--concurrency", type=_positive_int, default=8)
+    model.add_argument("--concurrency", type=_int_between(1, MAX_CONCURRENCY), default=8)
     model.add_argument(
-        "--max-rpm", type=_positive_int, default=None, help="the deployment's requests/minute quota"
+        "--max-rpm",
+        type=_int_between(1, MAX_RPM_LIMIT),
+        default=None,
+        help="the deployment's requests/minute quota",
     )
     model.add_argument(
         "--attacker",
@@ -154,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     verdicts.add_argument("action", choices=("list", "show"))
     verdicts.add_argument("key", nargs="?", help="show: a model name or a file's SHA-256")
     verdicts.add_argument("--kind", choices=("data", "model"), default=None)
-    verdicts.add_argument("--limit", type=_positive_int, default=20)
+    verdicts.add_argument("--limit", type=_int_between(1, MAX_LIST_LIMIT), default=20)
     verdicts.add_argument("--json", action="store_true")
 
     again = commands.add_parser(
@@ -185,11 +196,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive_int(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return number
+def _int_between(minimum: int, maximum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number within ``[minimum, maximum]``; argparse names the
+    flag in its error, and the usage error exits 64."""
+
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, not {value!r}") from None
+        if not minimum <= number <= maximum:
+            raise argparse.ArgumentTypeError(f"must be from {minimum} to {maximum}, not {number}")
+        return number
+
+    return parse
+
+
+def _workers(value: str) -> int:
+    """At most one process per CPU: more only compete for the same cores, and each
+    holds its own copy of the analyzer (a thousand once exhausted a machine's memory)."""
+    return _int_between(1, os.cpu_count() or 1)(value)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -493,6 +519,9 @@ def _gate(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"ftgate: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if args.junit and (problem := _unwritable(args.junit)):
+        print(f"ftgate: cannot write --junit {args.junit}: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     kind = "models" if args.kind == "model" else "data"
     function_key = args.function_key or os.environ.get("FTGATE_FUNCTION_KEY")
     try:
@@ -501,13 +530,26 @@ def _gate(args: argparse.Namespace) -> int:
         print(f"ftgate: {exc}", file=sys.stderr)
         return gateclient.EXIT_ERROR
     if args.junit:
-        with open(args.junit, "w", encoding="utf-8") as report:
-            report.write(junit_report(args.kind, args.key, reply))
+        try:
+            with open(args.junit, "w", encoding="utf-8") as report:
+                report.write(junit_report(args.kind, args.key, reply))
+        except OSError as exc:  # e.g. the directory went away while we waited
+            print(f"ftgate: cannot write --junit {args.junit}: {exc.strerror}", file=sys.stderr)
+            return EXIT_USAGE
     if reply.pending:
         print(f"{args.kind} {args.key}: pending (no verdict yet)")
     else:
         print(f"{args.kind} {args.key}: {reply.body.get('verdict')} — {reply.body.get('message')}")
     return exit_code(reply)
+
+
+def _unwritable(path: str) -> str | None:
+    """Why a report cannot be written at ``path``, checked before a long wait; None if it can."""
+    if os.path.isdir(path):
+        return "it is a directory"
+    if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+        return "its directory does not exist"
+    return None
 
 
 # --------------------------------------------------------------------------- verdicts

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from emulators.fixedanswer import FixedAnswer
 
 from conftest import clean_file
@@ -101,3 +102,51 @@ def test_an_integer_beyond_the_int_string_limit_is_invalid_not_a_crash(write_fil
     report = json.loads(result.stdout)
     assert [(e["line"], e["rule"]) for e in report["errors"]] == [(11, "not_json")]
     assert "7777" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("CONTENT_SAFETY_MAX_RPS", "inf"),
+        ("CONTENT_SAFETY_MAX_RPS", "0.0001"),
+        ("CONTENT_SAFETY_MAX_CONCURRENCY", "0.5"),
+        ("CONTENT_SAFETY_MAX_CONCURRENCY", "inf"),
+        ("CONTENT_SAFETY_DEADLINE_SECONDS", "nan"),
+    ],
+)
+def test_a_setting_out_of_range_is_a_usage_error_naming_it(write_file, name, value):
+    env = {"CONTENT_SAFETY_ENDPOINT": "https://cs.invalid", name: value}
+    path = str(write_file(clean_file()))
+    result = ftgate("scan-data", path, "--analyzer", "contentsafety", env=env)
+    assert result.returncode == cli.EXIT_USAGE
+    assert name in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_more_workers_than_cpus_is_refused(write_file):
+    too_many = str((os.cpu_count() or 1) + 1)
+    result = ftgate("scan-data", str(write_file(clean_file())), "--workers", too_many)
+    assert result.returncode == cli.EXIT_USAGE
+    assert "--workers" in result.stderr
+    assert f"from 1 to {os.cpu_count()}" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"), [("--concurrency", "0"), ("--concurrency", "100000"), ("--max-rpm", "x")]
+)
+def test_eval_model_flags_out_of_range_are_usage_errors(flag, value):
+    result = ftgate("eval-model", "--base-url", "http://127.0.0.1:9", "--model", "m", flag, value)
+    assert result.returncode == cli.EXIT_USAGE
+    assert flag in result.stderr
+
+
+@pytest.mark.parametrize("where", ["missing/gate.xml", "."])
+def test_junit_into_a_missing_directory_or_onto_one_is_a_usage_error(tmp_path, where):
+    with FixedAnswer(b'{"deployable": true, "verdict": "deployable"}') as gate:
+        result = ftgate(
+            "gate", "model", "ft-x", "--url", gate.endpoint, "--junit", str(tmp_path / where)
+        )
+        asked = gate.requests
+    assert result.returncode == cli.EXIT_USAGE
+    assert "cannot write --junit" in result.stderr
+    assert asked == 0  # refused before a wait that could last hours
