@@ -29,7 +29,15 @@ from shared import gateclient
 from shared.analyzers import ANALYZERS, AnalyzerError, create_analyzer
 from shared.deployments import DeploymentSettings, account_deployments
 from shared.evaluations import EvaluationRequest
-from shared.gateclient import GateError, ask, exit_code, junit_report, parse_duration, wait_for
+from shared.gateclient import (
+    GateError,
+    ask,
+    check_url,
+    exit_code,
+    junit_report,
+    parse_duration,
+    wait_for,
+)
 from shared.modeleval import ModelOutcome, ModelVerdict, evaluate_model
 from shared.policy import CATEGORIES, POLICY_VERSION
 from shared.queues import JsonQueue
@@ -516,6 +524,7 @@ class _ConversationCounter:
 def _gate(args: argparse.Namespace) -> int:
     try:
         wait, interval = parse_duration(args.wait), parse_duration(args.interval)
+        url = check_url(args.url)
     except ValueError as exc:
         print(f"ftgate: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -525,7 +534,7 @@ def _gate(args: argparse.Namespace) -> int:
     kind = "models" if args.kind == "model" else "data"
     function_key = args.function_key or os.environ.get("FTGATE_FUNCTION_KEY")
     try:
-        reply = wait_for(lambda: ask(args.url, kind, args.key, function_key), wait, interval)
+        reply = wait_for(lambda: ask(url, kind, args.key, function_key), wait, interval)
     except GateError as exc:
         print(f"ftgate: {exc}", file=sys.stderr)
         return gateclient.EXIT_ERROR

@@ -30,24 +30,26 @@ def ftgate(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
     )
 
 
+# A malformed connection string still crashes inside the storage SDK: a real crash.
+CRASHING = {"TRAINING_STORAGE": "not-a-connection-string"}
+
+
 def test_a_crash_exits_70_with_one_line_naming_the_exception():
-    with FixedAnswer(b"[1, 2, 3]") as gate:
-        result = ftgate("gate", "model", "ft-x", "--url", gate.endpoint)
+    result = ftgate("verdicts", "list", env=CRASHING)
     assert result.returncode == cli.EXIT_SOFTWARE
     assert result.stdout == ""
     assert len(result.stderr.splitlines()) == 1
-    assert "internal error (AttributeError)" in result.stderr
+    assert "internal error (ValueError)" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_debug_shows_the_traceback_of_a_crash():
-    with FixedAnswer(b"[1, 2, 3]") as gate:
-        flag = ftgate("--debug", "gate", "model", "ft-x", "--url", gate.endpoint)
-        env = ftgate("gate", "model", "ft-x", "--url", gate.endpoint, env={"FTGATE_DEBUG": "1"})
+    flag = ftgate("--debug", "verdicts", "list", env=CRASHING)
+    env = ftgate("verdicts", "list", env={**CRASHING, "FTGATE_DEBUG": "1"})
     for result in (flag, env):
         assert result.returncode == cli.EXIT_SOFTWARE
         assert "Traceback" in result.stderr
-        assert "AttributeError" in result.stderr
+        assert "ValueError" in result.stderr
 
 
 def test_a_closed_stdout_exits_141_quietly_and_never_blames_the_input(write_file):
@@ -150,3 +152,74 @@ def test_junit_into_a_missing_directory_or_onto_one_is_a_usage_error(tmp_path, w
     assert result.returncode == cli.EXIT_USAGE
     assert "cannot write --junit" in result.stderr
     assert asked == 0  # refused before a wait that could last hours
+
+
+# --------------------------------------------------------------------------- the gate client
+
+
+def gate(url: str, *args: str, kind: str = "model") -> subprocess.CompletedProcess[str]:
+    return ftgate("gate", kind, "ft-x" if kind == "model" else "f" * 64, "--url", url, *args)
+
+
+@pytest.mark.parametrize(
+    ("kind", "answer", "reason"),
+    [
+        ("model", b"[1, 2, 3]", "JSON list, not an object"),
+        ("model", b"true", "JSON bool, not an object"),
+        ("model", b"<html>busy</html>", "not JSON"),
+        ("model", b'{"passed": true, "verdict": "passed"}', "no boolean 'deployable'"),
+        ("model", b'{"deployable": "yes"}', "no boolean 'deployable'"),
+        ("data", b'{"deployable": true, "verdict": "deployable"}', "no boolean 'passed'"),
+        ("model", b'{"deployable": true, "pad": "' + b"x" * 2_000_000 + b'"}', "over 1048576"),
+    ],
+)
+def test_a_malformed_answer_exits_3_with_the_reason(kind, answer, reason):
+    with FixedAnswer(answer) as server:
+        result = gate(server.endpoint, kind=kind)
+    assert result.returncode == 3
+    assert reason in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("not-a-url", "must be https"),
+        ("http://gate.example.com", "must use https"),
+        ("https://user:pw@gate.example.com", "no credentials"),
+        ("https://gate.example.com:99999", "not a URL"),
+    ],
+)
+def test_a_bad_url_is_a_usage_error(url, reason):
+    result = gate(url)
+    assert result.returncode == cli.EXIT_USAGE
+    assert reason in result.stderr
+
+
+def test_the_key_never_follows_a_redirect_to_another_host():
+    with FixedAnswer(b'{"deployable": true}') as elsewhere:
+        moved = {"Location": f"{elsewhere.endpoint}/api/gate/models/ft-x"}
+        with FixedAnswer(b"", status=302, headers=moved) as server:
+            result = gate(server.endpoint, "--key", "secret")
+        followed = elsewhere.requests
+    assert result.returncode == 3
+    assert "redirected (HTTP 302) to another host" in result.stderr
+    assert followed == 0
+
+
+def test_an_unreachable_gate_is_asked_again_until_the_wait_ends():
+    with FixedAnswer(b"{}") as server:
+        url = server.endpoint  # a port nothing listens on once the server is gone
+    started = time.monotonic()
+    result = gate(url, "--wait", "2.5s")
+    assert result.returncode == 3
+    assert "could not be reached" in result.stderr
+    assert time.monotonic() - started >= 2.5
+
+
+def test_the_poll_interval_has_a_floor():
+    with FixedAnswer(b'{"status": "pending"}', status=404) as server:
+        result = gate(server.endpoint, "--wait", "2s", "--interval", "0")
+        asked = server.requests
+    assert result.returncode == 4
+    assert asked <= 4

@@ -11,17 +11,21 @@ class FixedAnswer(BackgroundServer):
     """Answers every GET with ``status`` and ``body`` (bytes, sent as JSON) and counts
     the requests, so tests can see a client poll, retry or give up."""
 
-    def __init__(self, body: bytes, status: int = 200) -> None:
+    def __init__(self, body: bytes, status: int = 200, headers: dict[str, str] | None = None):
         super().__init__()
         self.body = body
         self.status = status
+        self.headers = headers or {}
         self.requests = 0
-        self.headers: list[dict[str, str]] = []
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/{tail:.*}", self._answer)
 
     async def _answer(self, request: web.Request) -> web.Response:
         self.requests += 1
-        self.headers.append(dict(request.headers))
-        return web.Response(status=self.status, body=self.body, content_type="application/json")
+        return web.Response(
+            status=self.status,
+            body=self.body,
+            headers=self.headers,
+            content_type="application/json",
+        )
