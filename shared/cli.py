@@ -2,9 +2,11 @@
 
 Exit codes of ``scan-data``: 0 passed, 1 failed, 2 invalid, 3 error (the analyzer
 failed); of ``eval-model``: 0 deployable, 1 not deployable, 3 error. Any command
-exits 64 on a usage error or an input it cannot open. No output ever contains
-training text, prompts or model outputs: findings and errors name lines, field
-paths and categories.
+exits 64 on a usage error or an input it cannot open, 70 on an internal error
+(a bug: one line naming the exception, the traceback only with ``--debug`` or
+``FTGATE_DEBUG=1``), 130 when interrupted (Ctrl-C) and 141 when its standard
+output was closed (``| head``). No output ever contains training text, prompts
+or model outputs: findings and errors name lines, field paths and categories.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import random
 import re
 import sys
 import time
+import traceback
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import BinaryIO, Final, NoReturn, TextIO
@@ -26,13 +29,26 @@ from shared import gateclient
 from shared.analyzers import ANALYZERS, AnalyzerError, create_analyzer
 from shared.deployments import DeploymentSettings, account_deployments
 from shared.evaluations import EvaluationRequest
-from shared.gateclient import GateError, ask, exit_code, junit_report, parse_duration, wait_for
+from shared.gateclient import (
+    GateError,
+    ask,
+    check_url,
+    exit_code,
+    junit_report,
+    parse_duration,
+    wait_for,
+)
 from shared.modeleval import ModelOutcome, ModelVerdict, evaluate_model
 from shared.policy import CATEGORIES, POLICY_VERSION
 from shared.queues import JsonQueue
 from shared.reevaluation import Requeued, enqueue_stale, replay_poisoned, rescreen_message
 from shared.screening import DataVerdict, Outcome, screen
-from shared.settings import AppSettings, SettingsError, content_safety_configured
+from shared.settings import (
+    MAX_RPM_LIMIT,
+    AppSettings,
+    SettingsError,
+    content_safety_configured,
+)
 from shared.simulation.driver import ConversationResult
 from shared.simulation.strategies import SCRIPTED, AttackerStrategy, Strategy
 from shared.simulation.targets import ChatTarget
@@ -47,8 +63,15 @@ EXIT_CODES: Final = {
     Outcome.INCOMPLETE: 5,
 }
 EXIT_USAGE: Final = 64
+# A crash must never read as a verdict (1 is `failed`): the BSD sysexits code for an
+# internal software error, and the shell's codes for SIGINT and SIGPIPE.
+EXIT_SOFTWARE: Final = 70
+EXIT_INTERRUPTED: Final = 130
+EXIT_BROKEN_PIPE: Final = 141
 ANALYZE_BATCH: Final = 64
 PARALLEL_FROM_BYTES: Final = 8 * 1024 * 1024
+MAX_CONCURRENCY: Final = 256  # conversations at once; more only meets the deployment's quota
+MAX_LIST_LIMIT: Final = 10_000  # verdict rows one `verdicts list` prints
 
 
 class _Parser(argparse.ArgumentParser):
@@ -69,8 +92,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="ftgate",
         description="Safety gate for Azure OpenAI fine-tuning: screen training data offline.",
+        epilog="Every command exits 64 on a usage error, 70 on an internal error (a bug), "
+        "130 when interrupted and 141 when its output was closed; each command's help "
+        "lists its verdict codes.",
     )
     parser.add_argument("--version", action="version", version=f"ftgate policy {POLICY_VERSION}")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="print the traceback of an internal error (or set FTGATE_DEBUG=1)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     scan = commands.add_parser(
@@ -83,9 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--analyzer", choices=ANALYZERS, default=None, help=_ANALYZER_HELP)
     scan.add_argument(
         "--workers",
-        type=_positive_int,
+        type=_workers,
         default=None,
-        help="processes scoring texts (default: one per CPU for files over 8 MB, else 1)",
+        help="processes scoring texts, at most one per CPU "
+        "(default: one per CPU for files over 8 MB, else 1)",
     )
     scan.add_argument(
         "--progress",
@@ -106,9 +138,12 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--model", help="the model name on an OpenAI-compatible server")
     model.add_argument("--analyzer", choices=ANALYZERS, default=None, help=_ANALYZER_HELP)
     model.add_argument("--seed", type=int, default=None, help="repeat a run (default: random)")
-    model.add_argument("--concurrency", type=_positive_int, default=8)
+    model.add_argument("--concurrency", type=_int_between(1, MAX_CONCURRENCY), default=8)
     model.add_argument(
-        "--max-rpm", type=_positive_int, default=None, help="the deployment's requests/minute quota"
+        "--max-rpm",
+        type=_int_between(1, MAX_RPM_LIMIT),
+        default=None,
+        help="the deployment's requests/minute quota",
     )
     model.add_argument(
         "--attacker",
@@ -138,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     verdicts.add_argument("action", choices=("list", "show"))
     verdicts.add_argument("key", nargs="?", help="show: a model name or a file's SHA-256")
     verdicts.add_argument("--kind", choices=("data", "model"), default=None)
-    verdicts.add_argument("--limit", type=_positive_int, default=20)
+    verdicts.add_argument("--limit", type=_int_between(1, MAX_LIST_LIMIT), default=20)
     verdicts.add_argument("--json", action="store_true")
 
     again = commands.add_parser(
@@ -169,15 +204,64 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive_int(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return number
+def _int_between(minimum: int, maximum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number within ``[minimum, maximum]``; argparse names the
+    flag in its error, and the usage error exits 64."""
+
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, not {value!r}") from None
+        if not minimum <= number <= maximum:
+            raise argparse.ArgumentTypeError(f"must be from {minimum} to {maximum}, not {number}")
+        return number
+
+    return parse
+
+
+def _workers(value: str) -> int:
+    """At most one process per CPU: more only compete for the same cores, and each
+    holds its own copy of the analyzer (a thousand once exhausted a machine's memory)."""
+    return _int_between(1, os.cpu_count() or 1)(value)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run one command; whatever happens, answer with one of the documented exit codes.
+
+    A traceback in CI reads as a finding and its exit code would be a verdict's, so
+    an unexpected exception becomes one line naming its type (never its message,
+    which may quote training text) and exit 70.
+    """
+    debug = os.environ.get("FTGATE_DEBUG", "").strip() not in ("", "0")
+    try:
+        args = build_parser().parse_args(argv)
+        debug = debug or args.debug
+        return _run(args)
+    except KeyboardInterrupt:
+        print("ftgate: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        hint = "" if debug else "; rerun with --debug for the traceback"
+        print(f"ftgate: internal error ({type(exc).__name__}){hint}", file=sys.stderr)
+        return EXIT_SOFTWARE
+
+
+def _discard_stdout() -> None:
+    """Whoever read our output has gone: point stdout at /dev/null so that the
+    interpreter's final flush does not fail again and print a warning."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def _run(args: argparse.Namespace) -> int:
     if getattr(args, "analyzer", "") is None:
         args.analyzer = "contentsafety" if content_safety_configured() else "local"
     if args.command == "eval-model":
@@ -201,6 +285,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command == "scan-data":
                 return _scan_data(stream, args)
             return asyncio.run(_analyze(stream, args.analyzer))
+    except BrokenPipeError:
+        raise  # our stdout closed: not the input's fault
     except OSError as exc:
         print(f"ftgate: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -438,24 +524,41 @@ class _ConversationCounter:
 def _gate(args: argparse.Namespace) -> int:
     try:
         wait, interval = parse_duration(args.wait), parse_duration(args.interval)
+        url = check_url(args.url)
     except ValueError as exc:
         print(f"ftgate: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.junit and (problem := _unwritable(args.junit)):
+        print(f"ftgate: cannot write --junit {args.junit}: {problem}", file=sys.stderr)
         return EXIT_USAGE
     kind = "models" if args.kind == "model" else "data"
     function_key = args.function_key or os.environ.get("FTGATE_FUNCTION_KEY")
     try:
-        reply = wait_for(lambda: ask(args.url, kind, args.key, function_key), wait, interval)
+        reply = wait_for(lambda: ask(url, kind, args.key, function_key), wait, interval)
     except GateError as exc:
         print(f"ftgate: {exc}", file=sys.stderr)
         return gateclient.EXIT_ERROR
     if args.junit:
-        with open(args.junit, "w", encoding="utf-8") as report:
-            report.write(junit_report(args.kind, args.key, reply))
+        try:
+            with open(args.junit, "w", encoding="utf-8") as report:
+                report.write(junit_report(args.kind, args.key, reply))
+        except OSError as exc:  # e.g. the directory went away while we waited
+            print(f"ftgate: cannot write --junit {args.junit}: {exc.strerror}", file=sys.stderr)
+            return EXIT_USAGE
     if reply.pending:
         print(f"{args.kind} {args.key}: pending (no verdict yet)")
     else:
         print(f"{args.kind} {args.key}: {reply.body.get('verdict')} — {reply.body.get('message')}")
     return exit_code(reply)
+
+
+def _unwritable(path: str) -> str | None:
+    """Why a report cannot be written at ``path``, checked before a long wait; None if it can."""
+    if os.path.isdir(path):
+        return "it is a directory"
+    if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+        return "its directory does not exist"
+    return None
 
 
 # --------------------------------------------------------------------------- verdicts

@@ -39,7 +39,7 @@ from azure.mgmt.cognitiveservices.models import (
 )
 
 from shared import telemetry
-from shared.settings import SettingsError
+from shared.settings import SettingsError, number_setting
 
 log = logging.getLogger(__name__)
 
@@ -126,12 +126,13 @@ class DeploymentSettings:
                 f"{', '.join(missing)} not set: temporary evaluation deployments need the "
                 "Azure OpenAI account's subscription, resource group and name"
             )
-        poll = environ.get("FTGATE_DEPLOYMENT_POLL_SECONDS")
         return cls(
             *(environ[name] for name in names),
             resource_manager_url=environ.get("AZURE_RESOURCE_MANAGER_URL") or None,
             rai_policy=environ.get("FTGATE_EVAL_RAI_POLICY") or None,
-            poll_interval=float(poll) if poll else 10.0,
+            poll_interval=number_setting(
+                environ, "FTGATE_DEPLOYMENT_POLL_SECONDS", 10.0, minimum=0.01, maximum=3600
+            ),
         )
 
 

@@ -2,10 +2,16 @@
 
 Used by ``ftgate gate``. Polls ``GET /api/gate/{models|data}/{key}`` with the
 function key in ``x-functions-key`` until a verdict exists or the wait ends.
+
+The gate decides whether a model ships, so its client trusts little: the key goes
+only over https (or to loopback), never to another host by a redirect; an answer
+must be a JSON object of bounded size with a boolean ``deployable`` (models) or
+``passed`` (data), or the gate "could not be asked" (exit 3), never "open".
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import time
@@ -13,8 +19,9 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final
-from urllib.parse import quote
+from email.message import Message
+from typing import IO, Any, Final
+from urllib.parse import quote, urlsplit
 from xml.etree import ElementTree
 
 EXIT_OPEN: Final = 0  # deployable / passed
@@ -22,16 +29,25 @@ EXIT_CLOSED: Final = 1  # a verdict that is not
 EXIT_ERROR: Final = 3  # the gate could not be asked
 EXIT_PENDING: Final = 4  # no verdict before the wait ended
 _UNITS: Final = {"s": 1, "m": 60, "h": 3600}
+MAX_ANSWER_BYTES: Final = 1024 * 1024  # a verdict is a few hundred bytes
+MIN_INTERVAL: Final = 1.0  # seconds between polls at the least, whatever --interval says
+# The field that opens the gate, by kind: a data answer must not open a model's gate.
+OPEN_FIELD: Final = {"models": "deployable", "data": "passed"}
 
 
 class GateError(Exception):
-    """The gate could not be asked (network, auth, server error)."""
+    """The gate could not be asked (network, auth, server error, a malformed answer)."""
+
+
+class GateUnreachable(GateError):
+    """No answer at all (connection refused, DNS, timeout): worth asking again."""
 
 
 @dataclass(frozen=True, slots=True)
 class GateReply:
     status: int
     body: dict[str, Any]
+    kind: str = "models"  # "models" or "data": which field opens the gate
 
     @property
     def pending(self) -> bool:
@@ -39,9 +55,37 @@ class GateReply:
 
     @property
     def open(self) -> bool:
-        return self.status == 200 and (
-            self.body.get("deployable") is True or self.body.get("passed") is True
-        )
+        return self.status == 200 and self.body.get(OPEN_FIELD[self.kind]) is True
+
+
+def check_url(url: str) -> str:
+    """The gate's base URL without a trailing slash; ``ValueError`` saying why not.
+
+    https only, except on loopback (a local host or a test): the function key
+    would otherwise cross the network in clear.
+    """
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        raise ValueError(f"--url is not a URL: {url!r}") from None
+    if parts.scheme not in ("https", "http") or not host:
+        raise ValueError(f"--url must be https://<host>, not {url!r}")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise ValueError("--url must hold no credentials, query or fragment")
+    if parts.scheme == "http" and not _loopback(host):
+        raise ValueError("--url must use https (plain http only to localhost): the key is secret")
+    return url.strip().rstrip("/")
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def parse_duration(text: str) -> float:
@@ -52,21 +96,71 @@ def parse_duration(text: str) -> float:
     return float(match.group(1)) * _UNITS.get(match.group(2) or "s", 1)
 
 
+class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only within the gate's own origin: the function key travels
+    in a header urllib would copy to wherever the redirect points."""
+
+    def redirect_request(  # noqa: PLR0917 - urllib's signature
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: Message,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        if _origin(newurl) != _origin(req.full_url):
+            raise GateError(f"the gate redirected (HTTP {code}) to another host; not followed")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _origin(url: str) -> tuple[str, str | None, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.hostname, parts.port
+
+
+_OPENER: Final = urllib.request.build_opener(_SameOriginRedirects)
+
+
 def ask(url: str, kind: str, key: str, function_key: str | None, timeout: float = 30) -> GateReply:
+    """One question to the gate; ``GateUnreachable`` when there was no answer at all."""
     request = urllib.request.Request(
-        f"{url.rstrip('/')}/api/gate/{kind}/{quote(key, safe='')}",
+        f"{check_url(url)}/api/gate/{kind}/{quote(key, safe='')}",
         headers={"x-functions-key": function_key} if function_key else {},
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return GateReply(response.status, json.loads(response.read() or b"{}"))
+        with _OPENER.open(request, timeout=timeout) as response:
+            body = _answer(_read_bounded(response))
+            field = OPEN_FIELD[kind]
+            if not isinstance(body.get(field), bool):
+                raise GateError(f"the gate's answer has no boolean {field!r}")
+            return GateReply(response.status, body, kind)
     except urllib.error.HTTPError as exc:
-        body = _json(exc.read())
+        body = _json(_read_bounded(exc))
         if exc.code == 404 and body.get("status") == "pending":
-            return GateReply(404, body)
+            return GateReply(404, body, kind)
         raise GateError(f"the gate answered HTTP {exc.code}") from None
-    except (urllib.error.URLError, TimeoutError, ValueError) as exc:
-        raise GateError(f"the gate could not be reached: {exc}") from None
+    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise GateUnreachable(f"the gate could not be reached: {reason}") from None
+
+
+def _read_bounded(response: Any) -> bytes:
+    """The answer's body, refused past :data:`MAX_ANSWER_BYTES` instead of read whole."""
+    raw = response.read(MAX_ANSWER_BYTES + 1)
+    if len(raw) > MAX_ANSWER_BYTES:
+        raise GateError(f"the gate's answer is over {MAX_ANSWER_BYTES} bytes")
+    return raw
+
+
+def _answer(raw: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise GateError("the gate's answer is not JSON") from None
+    if not isinstance(value, dict):
+        raise GateError(f"the gate's answer is JSON {type(value).__name__}, not an object")
+    return value
 
 
 def wait_for(
@@ -77,12 +171,23 @@ def wait_for(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> GateReply:
-    """Ask until a verdict exists or ``wait`` seconds have passed."""
+    """Ask until a verdict exists or ``wait`` seconds have passed.
+
+    A gate that cannot be reached is asked again too (a restart, a network blip),
+    until the wait ends; at least :data:`MIN_INTERVAL` apart, so that a tiny
+    interval cannot flood it.
+    """
     deadline = clock() + wait
+    interval = max(interval, MIN_INTERVAL)
     while True:
-        reply = asking()
-        if not reply.pending or clock() >= deadline:
-            return reply
+        try:
+            reply = asking()
+        except GateUnreachable:
+            if clock() >= deadline:
+                raise
+        else:
+            if not reply.pending or clock() >= deadline:
+                return reply
         sleep(max(0.0, min(interval, deadline - clock())))
 
 

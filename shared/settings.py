@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 DEFAULT_MAX_RPS: Final = 100.0  # the S0 tier's 1,000 requests per 10 seconds
+MAX_RPM_LIMIT: Final = 10_000_000  # above any Azure OpenAI deployment's quota
 
 
 class SettingsError(ValueError):
@@ -42,12 +43,19 @@ class ContentSafetySettings:
             )
         if not endpoint.startswith(("https://", "http://")):
             raise SettingsError(f"CONTENT_SAFETY_ENDPOINT must be an http(s) URL, not {endpoint!r}")
+        concurrency = number_setting(
+            environ, "CONTENT_SAFETY_MAX_CONCURRENCY", 32, minimum=1, maximum=1024, integer=True
+        )
         return cls(
             endpoint=endpoint.rstrip("/"),
             key=environ.get("CONTENT_SAFETY_KEY") or None,
-            max_rps=_positive(environ, "CONTENT_SAFETY_MAX_RPS", DEFAULT_MAX_RPS),
-            max_concurrency=int(_positive(environ, "CONTENT_SAFETY_MAX_CONCURRENCY", 32)),
-            deadline=_positive(environ, "CONTENT_SAFETY_DEADLINE_SECONDS", 3600.0),
+            max_rps=number_setting(
+                environ, "CONTENT_SAFETY_MAX_RPS", DEFAULT_MAX_RPS, minimum=1, maximum=10_000
+            ),
+            max_concurrency=int(concurrency),
+            deadline=number_setting(
+                environ, "CONTENT_SAFETY_DEADLINE_SECONDS", 3600.0, minimum=1, maximum=7 * 86_400
+            ),
             image_origins=_origins(environ.get("IMAGE_URL_ORIGINS", "")),
         )
 
@@ -70,7 +78,22 @@ def content_safety_configured(environ: Mapping[str, str] = os.environ) -> bool:
     return bool(environ.get("CONTENT_SAFETY_ENDPOINT", "").strip())
 
 
-def _positive(environ: Mapping[str, str], name: str, default: float) -> float:
+def number_setting(
+    environ: Mapping[str, str],
+    name: str,
+    default: float,
+    *,
+    minimum: float,
+    maximum: float,
+    integer: bool = False,
+) -> float:
+    """``environ[name]`` as a finite number within ``[minimum, maximum]``, else ``default``.
+
+    Every bound is there because a value outside it once hung or crashed a run:
+    ``inf`` and ``nan`` overflow or silently disable a deadline, and a rate or a
+    concurrency near zero waits forever. ``integer`` refuses fractions (a
+    concurrency of 0.5 is no concurrency at all).
+    """
     raw = environ.get(name)
     if raw is None or not raw.strip():
         return default
@@ -78,9 +101,11 @@ def _positive(environ: Mapping[str, str], name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a number, not {raw!r}") from None
-    if value <= 0:
-        raise SettingsError(f"{name} must be greater than 0, not {raw!r}")
-    return value
+    kind = "a whole number" if integer else "a number"
+    if not (minimum <= value <= maximum) or (integer and not value.is_integer()):
+        # Also refuses nan, which compares false with everything.
+        raise SettingsError(f"{name} must be {kind} from {minimum:g} to {maximum:g}, not {raw!r}")
+    return int(value) if integer else value
 
 
 STORAGE_CONNECTION: Final = "TRAINING_STORAGE"  # the app-setting prefix the bindings use
@@ -158,7 +183,9 @@ class AppSettings:
             rescreen_queue=environ.get("DATA_RESCREEN_QUEUE") or "data-rescreens",
             webhook_secret=environ.get("FINE_TUNING_WEBHOOK_SECRET") or None,
             openai_max_rpm=(
-                _positive(environ, "AZURE_OPENAI_MAX_RPM", 1.0)
+                number_setting(
+                    environ, "AZURE_OPENAI_MAX_RPM", 1.0, minimum=1, maximum=MAX_RPM_LIMIT
+                )
                 if environ.get("AZURE_OPENAI_MAX_RPM")
                 else None
             ),

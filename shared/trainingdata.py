@@ -18,6 +18,7 @@ import binascii
 import hashlib
 import json
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
@@ -45,6 +46,8 @@ MAX_LINES_TRACKED: Final = 100_000  # distinct lines remembered to spot repeats
 _BOM: Final = b"\xef\xbb\xbf"
 _JSON_STRING: Final = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _STRUCTURE: Final = (b",", b"[", b"{")
+# An escape of a UTF-16 surrogate half; only a line holding one can decode to a lone one.
+_SURROGATE_ESCAPE: Final = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _TOO_DEEP: Final = f"the JSON is nested more than {MAX_DEPTH} levels deep"
 ROLES: Final = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 _CHAT_FIELDS: Final = frozenset({"messages", "tools", "functions", "parallel_tool_calls"})
@@ -95,6 +98,8 @@ class Rule(Enum):
 
     NOT_UTF8 = "not_utf8"
     NOT_JSON = "not_json"
+    DUPLICATE_KEY = "duplicate_key"
+    LONE_SURROGATE = "lone_surrogate"
     NOT_OBJECT = "not_object"
     TOO_DEEP = "nested_too_deeply"
     BLANK_LINE = "blank_line"
@@ -431,12 +436,21 @@ def parse_line(
             Rule.NOT_UTF8, f"not UTF-8: invalid byte at offset {exc.start} of the line"
         ) from None
     try:
-        obj = json.loads(decoded)
+        obj = _STRICT_JSON.decode(decoded)
+        if _SURROGATE_ESCAPE.search(raw.data):
+            _refuse_lone_surrogates(obj)
     except json.JSONDecodeError as exc:
         # exc.msg is the parser's description only; the document is never quoted.
         raise _Broken(Rule.NOT_JSON, f"not JSON: {exc.msg} at column {exc.colno}") from None
     except RecursionError:
         raise _Broken(Rule.TOO_DEEP, _TOO_DEEP) from None
+    except ValueError:
+        # Python refuses to convert an integer of more digits than sys.get_int_max_str_digits();
+        # its message quotes no digits, but ours need not depend on that.
+        raise _Broken(
+            Rule.NOT_JSON,
+            f"not JSON: a number has more than {sys.get_int_max_str_digits()} digits",
+        ) from None
     if not isinstance(obj, dict):
         raise _Broken(Rule.NOT_OBJECT, f"a line must be a JSON object, not {_kind(obj)}")
     data_format = detect_format(obj, expected)
@@ -446,6 +460,38 @@ def parse_line(
     except RecursionError:
         raise _Broken(Rule.TOO_DEEP, _TOO_DEEP) from None
     return example
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose keys are all different, else a format error.
+
+    With a key twice, Python keeps the last value and other parsers the first: a
+    harmful ``content`` followed by a benign one would be screened as benign and
+    trained on as harmful. The key is not quoted: it is the author's text.
+    """
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise _Broken(Rule.DUPLICATE_KEY, "an object holds the same key twice")
+    return obj
+
+
+# One decoder for every line: building one per call would cost a third of the parse.
+_STRICT_JSON: Final = json.JSONDecoder(object_pairs_hook=_unique_keys)
+
+
+def _refuse_lone_surrogates(obj: Any) -> None:
+    """Refuse a string holding half of a UTF-16 surrogate pair (``"\\ud800"``).
+
+    No UTF-8 encoder can write it, so readers differ: some drop it, some replace
+    it, some fail. Encoding the parsed value (in C) finds one in any string or key.
+    """
+    try:
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise _Broken(
+            Rule.LONE_SURROGATE,
+            "a string holds a lone UTF-16 surrogate escape (half of a pair)",
+        ) from None
 
 
 def _check_size(data: bytes) -> None:

@@ -174,7 +174,15 @@ def test_cli_without_an_endpoint_says_what_to_set(write_file, capsys, monkeypatc
     [
         ("CONTENT_SAFETY_ENDPOINT", "ftp://x", "must be an http"),
         ("CONTENT_SAFETY_MAX_RPS", "fast", "must be a number"),
-        ("CONTENT_SAFETY_MAX_RPS", "0", "greater than 0"),
+        ("CONTENT_SAFETY_MAX_RPS", "0", "from 1 to 10000"),
+        ("CONTENT_SAFETY_MAX_RPS", "0.0001", "from 1 to 10000"),
+        ("CONTENT_SAFETY_MAX_RPS", "inf", "from 1 to 10000"),
+        ("CONTENT_SAFETY_MAX_RPS", "nan", "from 1 to 10000"),
+        ("CONTENT_SAFETY_MAX_CONCURRENCY", "inf", "whole number from 1 to 1024"),
+        ("CONTENT_SAFETY_MAX_CONCURRENCY", "0.5", "whole number from 1 to 1024"),
+        ("CONTENT_SAFETY_MAX_CONCURRENCY", "2.5", "whole number from 1 to 1024"),
+        ("CONTENT_SAFETY_DEADLINE_SECONDS", "nan", "from 1 to 604800"),
+        ("CONTENT_SAFETY_DEADLINE_SECONDS", "-5", "from 1 to 604800"),
     ],
 )
 def test_malformed_settings_are_named(name, value, message):

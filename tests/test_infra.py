@@ -21,6 +21,7 @@ NOT_DEPLOYED = {
     "AZURE_OPENAI_API_KEY": "keys are opt-in; the app uses its managed identity",
     "OPENAI_API_KEY": "the CLI's OpenAI-compatible targets only",
     "FTGATE_FUNCTION_KEY": "the CLI's gate command only",
+    "FTGATE_DEBUG": "the CLI's tracebacks of internal errors only",
     "CONTENT_SAFETY_MAX_CONCURRENCY": "a tuning knob with a sound default",
     "CONTENT_SAFETY_DEADLINE_SECONDS": "a tuning knob with a sound default",
     "FTGATE_DEPLOYMENT_POLL_SECONDS": "a tuning knob with a sound default",

@@ -9,6 +9,7 @@ from azure.core.credentials import AccessToken
 from azure.identity import DefaultAzureCredential
 from azure.identity.aio import DefaultAzureCredential as AsyncDefaultAzureCredential
 
+from shared.deployments import DeploymentSettings
 from shared.queues import JsonQueue
 from shared.settings import AppSettings, SettingsError, StorageConnection
 from shared.uploads import open_blob
@@ -86,3 +87,22 @@ def test_identity_based_stores_close_their_credential(monkeypatch):
 
     asyncio.run(open_and_close())
     assert len(closed) == 2
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "0", "-1", "0.5"])
+def test_the_openai_quota_must_be_a_sane_number(value):
+    environ = {"TRAINING_STORAGE": "UseDevelopmentStorage=true", "AZURE_OPENAI_MAX_RPM": value}
+    with pytest.raises(SettingsError, match="AZURE_OPENAI_MAX_RPM must be a number from 1"):
+        AppSettings.from_environment(environ)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "0", "-1"])
+def test_the_deployment_poll_interval_must_be_a_sane_number(value):
+    environ = {
+        "AZURE_SUBSCRIPTION_ID": "s",
+        "AZURE_OPENAI_RESOURCE_GROUP": "g",
+        "AZURE_OPENAI_ACCOUNT": "a",
+        "FTGATE_DEPLOYMENT_POLL_SECONDS": value,
+    }
+    with pytest.raises(SettingsError, match="FTGATE_DEPLOYMENT_POLL_SECONDS must be a number"):
+        DeploymentSettings.from_environment(environ)

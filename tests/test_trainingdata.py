@@ -209,6 +209,15 @@ BROKEN_LINES = [
     (b"\xff\xfe not utf-8", Rule.NOT_UTF8),
     (b'{"messages": [', Rule.NOT_JSON),
     (b"[1, 2, 3]", Rule.NOT_OBJECT),
+    (b'{"messages": [{"role": "user", "content": "Q"}], "n": ' + b"7" * 5000 + b"}", Rule.NOT_JSON),
+    (b'{"messages": [{"role": "user", "content": "harm", "content": "Q"},'
+     b' {"role": "assistant", "content": "A"}]}', Rule.DUPLICATE_KEY),
+    (b'{"messages": [], "messages": [{"role": "user", "content": "Q"},'
+     b' {"role": "assistant", "content": "A"}]}', Rule.DUPLICATE_KEY),
+    (b'{"messages": [{"role": "user", "content": "ki\\ud800ll"},'
+     b' {"role": "assistant", "content": "A"}]}', Rule.LONE_SURROGATE),
+    (b'{"messages": [{"role": "user", "content": "Q"},'
+     b' {"role": "assistant", "content": "A", "\\udfff": 1}]}', Rule.LONE_SURROGATE),
     (b"   ", Rule.BLANK_LINE),
     (b"[" * 100_000 + b"]" * 100_000, Rule.TOO_DEEP),
     (
@@ -266,6 +275,17 @@ def test_each_format_error_names_its_line_and_rule(line, rule):
     assert reader.errors[0].reason.startswith("line 5: ")
     assert len(examples) == 11
     assert reader.examples == 11
+
+
+def test_surrogate_pairs_and_escaped_backslashes_are_fine():
+    rows = [
+        chat("Smile \ud83d\ude00", "A"),  # json.dumps writes the pair as two escapes
+        chat("a literal \\ud800 is six characters of text", "A"),
+        *(chat() for _ in range(10)),
+    ]
+    examples, reader = read(jsonl(rows))
+    assert reader.errors == []
+    assert len(examples) == 12
 
 
 def test_extra_fields_nested_too_deeply_are_an_error():
@@ -330,6 +350,9 @@ def test_errors_kept_are_capped_but_all_are_counted():
         ('{"messages": "' + CANARY + '" oops').encode(),
         b"\xff" + CANARY.encode(),
         {"prompt": CANARY},
+        ('{"messages": [], "' + CANARY + '": 1, "' + CANARY + '": 2}').encode(),
+        ('{"messages": [{"role": "user", "content": "' + CANARY + '\\ud800"}]}').encode(),
+        b'{"messages": [], "n": ' + b"9" * 5000 + b"}",
     ],
 )
 def test_format_errors_never_quote_the_line(line):

@@ -1,0 +1,225 @@
+"""The command line under crashes, signals and closed pipes: one line, the right code."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from emulators.fixedanswer import FixedAnswer
+
+from conftest import clean_file
+from shared import cli
+
+FTGATE = str(Path(sys.executable).parent / "ftgate")
+
+
+def ftgate(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [FTGATE, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
+
+
+# A malformed connection string still crashes inside the storage SDK: a real crash.
+CRASHING = {"TRAINING_STORAGE": "not-a-connection-string"}
+
+
+def test_a_crash_exits_70_with_one_line_naming_the_exception():
+    result = ftgate("verdicts", "list", env=CRASHING)
+    assert result.returncode == cli.EXIT_SOFTWARE
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1
+    assert "internal error (ValueError)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_debug_shows_the_traceback_of_a_crash():
+    flag = ftgate("--debug", "verdicts", "list", env=CRASHING)
+    env = ftgate("verdicts", "list", env={**CRASHING, "FTGATE_DEBUG": "1"})
+    for result in (flag, env):
+        assert result.returncode == cli.EXIT_SOFTWARE
+        assert "Traceback" in result.stderr
+        assert "ValueError" in result.stderr
+
+
+def test_a_closed_stdout_exits_141_quietly_and_never_blames_the_input(write_file):
+    path = write_file(clean_file(5000))  # far more output than a pipe buffers
+    with subprocess.Popen(
+        [FTGATE, "analyze", str(path), "--analyzer", "local"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        assert process.stdout.readline().startswith(b'{"line": 1')
+        process.stdout.close()  # what `| head -1` does
+        stderr = process.stderr.read()
+        code = process.wait(60)
+    assert code == cli.EXIT_BROKEN_PIPE
+    assert stderr == b""
+
+
+def test_ctrl_c_exits_130_with_one_line():
+    with (
+        FixedAnswer(b'{"status": "pending"}', status=404) as gate,
+        subprocess.Popen(
+            [FTGATE, "gate", "model", "ft-x", "--url", gate.endpoint, "--wait", "60s"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        ) as process,
+    ):
+        deadline = time.monotonic() + 30
+        while gate.requests == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert gate.requests > 0, "the gate was never asked"
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=30)
+    assert process.returncode == cli.EXIT_INTERRUPTED
+    assert stdout == ""
+    assert stderr.strip() == "ftgate: interrupted"
+
+
+def test_help_documents_the_exit_codes():
+    text = ftgate("--help").stdout
+    for code in ("64", "70", "130", "141"):
+        assert code in text
+
+
+def test_an_integer_beyond_the_int_string_limit_is_invalid_not_a_crash(write_file):
+    huge = b'{"messages": [{"role": "user", "content": "Q"}], "n": ' + b"7" * 5000 + b"}"
+    path = write_file(clean_file(10) + huge + b"\n")
+    result = ftgate("scan-data", str(path), "--json", "--analyzer", "local")
+    assert result.returncode == cli.EXIT_CODES[cli.Outcome.INVALID]
+    report = json.loads(result.stdout)
+    assert [(e["line"], e["rule"]) for e in report["errors"]] == [(11, "not_json")]
+    assert "7777" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("CONTENT_SAFETY_MAX_RPS", "inf"),
+        ("CONTENT_SAFETY_MAX_RPS", "0.0001"),
+        ("CONTENT_SAFETY_MAX_CONCURRENCY", "0.5"),
+        ("CONTENT_SAFETY_MAX_CONCURRENCY", "inf"),
+        ("CONTENT_SAFETY_DEADLINE_SECONDS", "nan"),
+    ],
+)
+def test_a_setting_out_of_range_is_a_usage_error_naming_it(write_file, name, value):
+    env = {"CONTENT_SAFETY_ENDPOINT": "https://cs.invalid", name: value}
+    path = str(write_file(clean_file()))
+    result = ftgate("scan-data", path, "--analyzer", "contentsafety", env=env)
+    assert result.returncode == cli.EXIT_USAGE
+    assert name in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_more_workers_than_cpus_is_refused(write_file):
+    too_many = str((os.cpu_count() or 1) + 1)
+    result = ftgate("scan-data", str(write_file(clean_file())), "--workers", too_many)
+    assert result.returncode == cli.EXIT_USAGE
+    assert "--workers" in result.stderr
+    assert f"from 1 to {os.cpu_count()}" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"), [("--concurrency", "0"), ("--concurrency", "100000"), ("--max-rpm", "x")]
+)
+def test_eval_model_flags_out_of_range_are_usage_errors(flag, value):
+    result = ftgate("eval-model", "--base-url", "http://127.0.0.1:9", "--model", "m", flag, value)
+    assert result.returncode == cli.EXIT_USAGE
+    assert flag in result.stderr
+
+
+@pytest.mark.parametrize("where", ["missing/gate.xml", "."])
+def test_junit_into_a_missing_directory_or_onto_one_is_a_usage_error(tmp_path, where):
+    with FixedAnswer(b'{"deployable": true, "verdict": "deployable"}') as gate:
+        result = ftgate(
+            "gate", "model", "ft-x", "--url", gate.endpoint, "--junit", str(tmp_path / where)
+        )
+        asked = gate.requests
+    assert result.returncode == cli.EXIT_USAGE
+    assert "cannot write --junit" in result.stderr
+    assert asked == 0  # refused before a wait that could last hours
+
+
+# --------------------------------------------------------------------------- the gate client
+
+
+def gate(url: str, *args: str, kind: str = "model") -> subprocess.CompletedProcess[str]:
+    return ftgate("gate", kind, "ft-x" if kind == "model" else "f" * 64, "--url", url, *args)
+
+
+@pytest.mark.parametrize(
+    ("kind", "answer", "reason"),
+    [
+        ("model", b"[1, 2, 3]", "JSON list, not an object"),
+        ("model", b"true", "JSON bool, not an object"),
+        ("model", b"<html>busy</html>", "not JSON"),
+        ("model", b'{"passed": true, "verdict": "passed"}', "no boolean 'deployable'"),
+        ("model", b'{"deployable": "yes"}', "no boolean 'deployable'"),
+        ("data", b'{"deployable": true, "verdict": "deployable"}', "no boolean 'passed'"),
+        ("model", b'{"deployable": true, "pad": "' + b"x" * 2_000_000 + b'"}', "over 1048576"),
+    ],
+)
+def test_a_malformed_answer_exits_3_with_the_reason(kind, answer, reason):
+    with FixedAnswer(answer) as server:
+        result = gate(server.endpoint, kind=kind)
+    assert result.returncode == 3
+    assert reason in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("not-a-url", "must be https"),
+        ("http://gate.example.com", "must use https"),
+        ("https://user:pw@gate.example.com", "no credentials"),
+        ("https://gate.example.com:99999", "not a URL"),
+    ],
+)
+def test_a_bad_url_is_a_usage_error(url, reason):
+    result = gate(url)
+    assert result.returncode == cli.EXIT_USAGE
+    assert reason in result.stderr
+
+
+def test_the_key_never_follows_a_redirect_to_another_host():
+    with FixedAnswer(b'{"deployable": true}') as elsewhere:
+        moved = {"Location": f"{elsewhere.endpoint}/api/gate/models/ft-x"}
+        with FixedAnswer(b"", status=302, headers=moved) as server:
+            result = gate(server.endpoint, "--key", "secret")
+        followed = elsewhere.requests
+    assert result.returncode == 3
+    assert "redirected (HTTP 302) to another host" in result.stderr
+    assert followed == 0
+
+
+def test_an_unreachable_gate_is_asked_again_until_the_wait_ends():
+    with FixedAnswer(b"{}") as server:
+        url = server.endpoint  # a port nothing listens on once the server is gone
+    started = time.monotonic()
+    result = gate(url, "--wait", "2.5s")
+    assert result.returncode == 3
+    assert "could not be reached" in result.stderr
+    assert time.monotonic() - started >= 2.5
+
+
+def test_the_poll_interval_has_a_floor():
+    with FixedAnswer(b'{"status": "pending"}', status=404) as server:
+        result = gate(server.endpoint, "--wait", "2s", "--interval", "0")
+        asked = server.requests
+    assert result.returncode == 4
+    assert asked <= 4
