@@ -11,7 +11,7 @@ name unique to the evaluation, with the content-filter (RAI) policy named in
 ``FTGATE_EVAL_RAI_POLICY`` when set, waits until it answers, evaluates, and
 deletes it in every outcome. Each stage has a deadline. While it lives, the
 evaluation renews a lease on it in the verdict table; a host killed mid-way
-cannot run its ``finally``, so :func:`sweep` deletes ``ftgate-eval-*``
+cannot run its ``finally``, so :meth:`AccountDeployments.sweep` deletes ``ftgate-eval-*``
 deployments whose lease has gone quiet. Uses azure-mgmt-cognitiveservices with
 the function's managed identity on the account named in settings.
 """
@@ -158,13 +158,6 @@ def deployment_name(model: str, evaluation_id: str) -> str:
     return f"{PREFIX}{digest}-{_UNSAFE_NAME.sub('', evaluation_id)[:32]}"
 
 
-async def describe(
-    client: CognitiveServicesManagementClient, settings: DeploymentSettings, name: str
-) -> DeploymentInfo:
-    """A deployment as ARM reports it (``ResourceNotFoundError`` if there is none)."""
-    return _info(await client.deployments.get(settings.resource_group, settings.account, name))
-
-
 def _info(deployment: Deployment) -> DeploymentInfo:
     properties = deployment.properties or DeploymentProperties()
     model = properties.model or DeploymentModel()
@@ -254,7 +247,7 @@ class AccountDeployments:
     async def serving(self, name: str, model: str) -> DeploymentInfo:
         """The deployment ``name``, checked to serve ``model`` (else DeploymentMismatch)."""
         try:
-            info = await describe(self.client, self.settings, name)
+            info = await self._describe(name)
         except ResourceNotFoundError:
             raise DeploymentMismatch(f"deployment {name} does not exist") from None
         info.check_serves(model)
@@ -278,7 +271,7 @@ class AccountDeployments:
                 await _create(client, settings, name, model)
             async with stage("deployment readiness", settings.ready_timeout):
                 await _until_serving(settings, name, serves)
-            yield await describe(client, settings, name)
+            yield await self._describe(name)
         finally:
             renewing.cancel()
             # Shielded: a cancelled evaluation must still not leave a deployment behind.
@@ -286,7 +279,39 @@ class AccountDeployments:
             await asyncio.shield(leases.drop_lease(name))
 
     async def sweep(self, *, dry_run: bool = False) -> SweepReport:
-        return await sweep(self.client, self.settings, self.leases, dry_run=dry_run)
+        """Delete ``ftgate-eval-*`` deployments that no live evaluation holds.
+
+        A deployment is left alone while its lease was renewed within LEASE_EXPIRY,
+        or while it is younger than SWEEP_MIN_AGE. Other deployments are never
+        touched. ``dry_run`` reports what would be deleted and deletes nothing.
+        """
+        client, settings = self.client, self.settings
+        now = datetime.now(UTC)
+        report = SweepReport()
+        async for deployment in client.deployments.list(settings.resource_group, settings.account):
+            info = _info(deployment)
+            if not info.name.startswith(PREFIX):
+                continue
+            renewed = await self.leases.lease_renewed_at(info.name)
+            if renewed is not None and now - renewed < LEASE_EXPIRY:
+                report.live.append(info.name)
+            elif info.created_at is not None and now - info.created_at < SWEEP_MIN_AGE:
+                report.young.append(info.name)
+            else:
+                report.deleted.append(info.name)
+        if not dry_run:
+            for name in report.deleted:
+                await _delete(client, settings, name)
+                await self.leases.drop_lease(name)
+            telemetry.deployments_swept.add(len(report.deleted))
+        return report
+
+    async def _describe(self, name: str) -> DeploymentInfo:
+        """A deployment as ARM reports it (``ResourceNotFoundError`` if there is none)."""
+        settings = self.settings
+        return _info(
+            await self.client.deployments.get(settings.resource_group, settings.account, name)
+        )
 
 
 @contextlib.asynccontextmanager
@@ -312,41 +337,6 @@ class SweepReport:
     deleted: list[str] = field(default_factory=list)
     live: list[str] = field(default_factory=list)  # a lease renewed recently
     young: list[str] = field(default_factory=list)  # too new to judge
-
-
-async def sweep(
-    client: CognitiveServicesManagementClient,
-    settings: DeploymentSettings,
-    leases: Leases,
-    *,
-    dry_run: bool = False,
-    now: datetime | None = None,
-) -> SweepReport:
-    """Delete ``ftgate-eval-*`` deployments that no live evaluation holds.
-
-    A deployment is left alone while its lease was renewed within LEASE_EXPIRY,
-    or while it is younger than SWEEP_MIN_AGE. Other deployments are never
-    touched. ``dry_run`` reports what would be deleted and deletes nothing.
-    """
-    now = now or datetime.now(UTC)
-    report = SweepReport()
-    async for deployment in client.deployments.list(settings.resource_group, settings.account):
-        info = _info(deployment)
-        if not info.name.startswith(PREFIX):
-            continue
-        renewed = await leases.lease_renewed_at(info.name)
-        if renewed is not None and now - renewed < LEASE_EXPIRY:
-            report.live.append(info.name)
-        elif info.created_at is not None and now - info.created_at < SWEEP_MIN_AGE:
-            report.young.append(info.name)
-        else:
-            report.deleted.append(info.name)
-    if not dry_run:
-        for name in report.deleted:
-            await _delete(client, settings, name)
-            await leases.drop_lease(name)
-        telemetry.deployments_swept.add(len(report.deleted))
-    return report
 
 
 def management_credential() -> Any:

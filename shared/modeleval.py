@@ -288,7 +288,7 @@ def _record(run: _Run, result: ConversationResult) -> bool:
     if result.outcome is Observation.ERROR:
         stream.errors += 1
     elif result.outcome is Observation.UNTESTED:
-        stream.untested[result.filtered or "prompt"] += 1
+        stream.untested[str(result.filtered)] += 1
     fed = False
     for category, report in run.reports.items():
         observed = result.observed(category)
