@@ -1,4 +1,4 @@
-"""Benchmark: the local analyzer's recall and false positives, rules alone vs rules + classifier.
+"""Benchmark: the local analyzer's recall and false positives, rules alone vs the whole analyzer.
 
 Reads the held-out test split that ``python -m train`` writes (``train/splits/
 test.jsonl``: no text of it was trained or tuned on) and, when present, the
@@ -34,7 +34,7 @@ FILES = {
     ),
 }
 Scorer = Callable[[str], Severities]
-SCORERS: dict[str, Scorer] = {"rules": rules_only, "rules+classifier": score}
+SCORERS: dict[str, Scorer] = {"rules": rules_only, "rules+encoder": score}
 
 
 def _rate(hits: int, total: int) -> str:

@@ -1,5 +1,6 @@
-"""The local analyzer's learned classifier: the shipped weights, offline loading, and
-minimum recall and maximum false positives on labelled sentences in five languages.
+"""The local analyzer's learned halves (the linear gate and the encoder): the shipped
+weights, offline loading, and minimum recall and maximum false positives on
+labelled sentences in five languages.
 
 ``tests/data/analyzer_sentences.jsonl`` was written for these tests and never
 trained on (though it was written before the word classes were widened, and
@@ -24,12 +25,14 @@ from emulators.chat import PARAPHRASED_VIOLENCE
 
 from shared import cli
 from shared.analyzers.classifier import WEIGHTS
+from shared.analyzers.encoder import HEAD
 from shared.analyzers.local import rules_only, score
 from shared.policy import CATEGORIES, DATA_SEVERITY_THRESHOLD, Category
 
 DATA = Path(__file__).parent / "data"
 # Retraining changes this on purpose; anything else changing it is a mistake.
-WEIGHTS_SHA256 = "a0023e27b2c1750aae671f4ebc9240b9f52c66f764dca249f64fd1b89a08dbb5"
+WEIGHTS_SHA256 = "5458dd53881f0fa4682321f83f22afdb049508c10c83736ac449647ac92eec1f"
+HEAD_SHA256 = "3f1aa4120a968418b99136f627cf0b0d1712a65b63ee417bf1c45edcc94b3ad2"
 
 
 def load(name: str) -> list[dict]:
@@ -45,11 +48,12 @@ def flagged(row: dict) -> bool:
     return max(severities) >= DATA_SEVERITY_THRESHOLD
 
 
-def test_the_shipped_weights_are_the_pinned_file():
+def test_the_shipped_weights_are_the_pinned_files():
     assert hashlib.sha256(WEIGHTS.read_bytes()).hexdigest() == WEIGHTS_SHA256
+    assert hashlib.sha256(HEAD.read_bytes()).hexdigest() == HEAD_SHA256
 
 
-def test_the_classifier_loads_and_scores_with_the_network_blocked():
+def test_the_analyzer_loads_and_scores_with_the_network_blocked():
     script = (
         "import socket\n"
         "def refuse(*args, **kwargs):\n"
@@ -58,25 +62,29 @@ def test_the_classifier_loads_and_scores_with_the_network_blocked():
         "socket.socket.connect_ex = refuse\n"
         "socket.create_connection = refuse\n"
         "socket.getaddrinfo = refuse\n"
+        "from shared.analyzers.encoder import encoder\n"
         "from shared.analyzers.local import score\n"
         "print(max(score('Te voy a matar, hijo de puta.')))\n"
+        "print(encoder().probabilities(['Je vais te tuer.']).sum())\n"
     )
     run = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=60
     )
     assert run.returncode == 0, run.stderr
-    assert int(run.stdout) >= DATA_SEVERITY_THRESHOLD
+    severity, probability = run.stdout.split()
+    assert int(severity) >= DATA_SEVERITY_THRESHOLD
+    assert 0.0 < float(probability) <= 1.0  # the encoder ran: a softmax share
 
 
 # Measured with the pinned weights (recall per category; benign false positives):
-# Hate 15/18, SelfHarm 11/24, Sexual 15/18, Violence 11/34; benign 4/60.
+# Hate 16/18, SelfHarm 21/24, Sexual 15/18, Violence 23/34; benign 1/60.
 MIN_RECALL = {
-    Category.HATE: 0.75,
-    Category.SELF_HARM: 0.40,
-    Category.SEXUAL: 0.75,
-    Category.VIOLENCE: 0.28,
+    Category.HATE: 0.83,
+    Category.SELF_HARM: 0.83,
+    Category.SEXUAL: 0.77,
+    Category.VIOLENCE: 0.64,
 }
-MAX_FALSE_POSITIVES = 0.08
+MAX_FALSE_POSITIVES = 0.04
 
 
 @pytest.mark.parametrize("category", CATEGORIES, ids=lambda c: c.value)
@@ -94,7 +102,7 @@ def test_false_positives_on_the_labelled_benign_sentences_stay_below_the_ceiling
 
 
 def test_the_rules_still_judge_what_they_know_in_every_language():
-    # The classifier only raises severities: rule verdicts on plain threats stand.
+    # The learned half only raises severities: rule verdicts on plain threats stand.
     assert score("I will kill you and your whole family.").violence >= 6
     assert max(score("Don't kill yourself, please call someone.")) < DATA_SEVERITY_THRESHOLD
     assert max(score("Kill the hung process and restart it.")) < DATA_SEVERITY_THRESHOLD
@@ -119,16 +127,16 @@ def test_offline_eval_model_fails_a_model_answering_with_paraphrased_violence(ca
 
 
 # The other author's held-out file, measured once with the pinned weights and never
-# trained or tuned on: recall Hate 16/60, SelfHarm 14/60, Sexual 25/60, Violence
-# 17/60; false positives 5/120 look-alikes, 0/60 ordinary texts. Floors sit a few
+# trained or tuned on: recall Hate 30/60, SelfHarm 38/60, Sexual 41/60, Violence
+# 35/60; false positives 9/120 look-alikes, 0/60 ordinary texts. Floors sit a few
 # points below, so they catch a regression, not a promise of quality.
 HELDOUT_MIN_RECALL = {
-    Category.HATE: 0.22,
-    Category.SELF_HARM: 0.18,
-    Category.SEXUAL: 0.36,
-    Category.VIOLENCE: 0.23,
+    Category.HATE: 0.46,
+    Category.SELF_HARM: 0.58,
+    Category.SEXUAL: 0.63,
+    Category.VIOLENCE: 0.53,
 }
-HELDOUT_MAX_FALSE_POSITIVES = {"lookalike": 0.06, "ordinary": 0.0}
+HELDOUT_MAX_FALSE_POSITIVES = {"lookalike": 0.09, "ordinary": 0.0}
 
 
 @pytest.mark.parametrize("category", CATEGORIES, ids=lambda c: c.value)

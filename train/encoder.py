@@ -1,0 +1,140 @@
+"""Fitting the encoder's head: embeddings, a small network, thresholds, the gate.
+
+The encoder (``shared/analyzers/encoder.py``) embeds text with
+multilingual-e5-small; this fits what reads the embeddings. Embedding is the
+slow step (tens of texts a second), so training reads a capped sample of the
+two sources that are many times larger than the rest (HateCheck's templated
+cases, library docstrings), and keeps every embedding it computes in a cache
+keyed by the text's SHA-256, so a rerun embeds only new texts.
+
+Thresholds are set on the development split as the linear classifier's are
+(``fit.thresholds``). The gate is the linear classifier's probability above
+which a sentence is worth the encoder's time: per category, the value that
+``GATE_RECALL`` of the development split's harmful texts of that category
+reach (see ``local.score_many``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+from sklearn.neural_network import MLPClassifier
+
+from shared.analyzers.encoder import PREFIX_CHARS, e5
+from shared.policy import CATEGORIES
+from train.fit import SEED, thresholds
+from train.sources import Example
+
+# Per source of these families, and label, the most texts embedded.
+CAPS = {"hatecheck": 250, "docstrings": 120}
+HIDDEN = 256
+# The gate lets through this share of harmful development texts of each category,
+# but never opens below the floor: opening it further costs more encoder time on
+# ordinary text than it gains (measured on the screening benchmark's chat file).
+GATE_RECALL = 0.97
+GATE_FLOOR = 0.05
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def capped(examples: list[Example]) -> list[Example]:
+    """The training sample: every example, except at most ``CAPS`` per source of a
+    capped family (one HateCheck language, one library) and label, chosen by hash
+    (deterministic, independent of order)."""
+    buckets: dict[tuple[str, str], list[Example]] = defaultdict(list)
+    kept = []
+    for example in examples:
+        if any(example.source.startswith(family) for family in CAPS):
+            label = example.category.value if example.category else ""
+            buckets[(example.source, label)].append(example)
+        else:
+            kept.append(example)
+    for (source, _), members in sorted(buckets.items()):
+        cap = next(n for family, n in CAPS.items() if source.startswith(family))
+        kept += sorted(members, key=lambda e: _digest(e.text))[:cap]
+    return kept
+
+
+class EmbeddingCache:
+    """Embeddings by text digest, read from and written back to one ``.npz`` file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.vectors: dict[str, np.ndarray] = {}
+        if path.exists():
+            with np.load(path, allow_pickle=False) as data:
+                self.vectors = dict(zip(data["digests"].tolist(), data["vectors"], strict=True))
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        digests = [_digest(t) for t in texts]
+        missing = [t for t, d in dict(zip(texts, digests, strict=True)).items()
+                   if d not in self.vectors]  # fmt: skip
+        if missing:
+            print(f"embedding {len(missing):,} texts (cached: {len(self.vectors):,})", flush=True)
+            model = e5()
+            for start in range(0, len(missing), 64):
+                batch = missing[start : start + 64]
+                vectors = model.query([t[:PREFIX_CHARS] for t in batch]).reshape(-1, 384)
+                self.vectors.update(zip(map(_digest, batch), vectors, strict=True))
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            keys = sorted(self.vectors)
+            np.savez(self.path, digests=np.array(keys),
+                     vectors=np.stack([self.vectors[k] for k in keys]))  # fmt: skip
+        return np.stack([self.vectors[d] for d in digests]).astype(np.float32)
+
+
+def _classes(examples: list[Example]) -> np.ndarray:
+    """0 for benign, else 1 + the category's index in policy order."""
+    return np.array([0 if e.category is None else 1 + CATEGORIES.index(e.category)
+                     for e in examples])  # fmt: skip
+
+
+def fit_head(
+    train: tuple[np.ndarray, list[Example]], dev_x: np.ndarray
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The network's arrays (one hidden layer of ``HIDDEN`` ReLU units, a softmax over
+    benign and the four categories) and its probabilities on the development split."""
+    train_x, train_examples = train
+    network = MLPClassifier(
+        hidden_layer_sizes=(HIDDEN,), alpha=1e-2, max_iter=300, early_stopping=True,
+        random_state=SEED,
+    )  # fmt: skip
+    network.fit(train_x, _classes(train_examples))
+    (hidden_weights, output_weights), (hidden_bias, output_bias) = (
+        network.coefs_, network.intercepts_
+    )  # fmt: skip
+    arrays = {"hidden_weights": hidden_weights, "hidden_bias": hidden_bias,
+              "output_weights": output_weights, "output_bias": output_bias}  # fmt: skip
+    return arrays, network.predict_proba(dev_x)[:, 1:]
+
+
+def combined_thresholds(
+    combined: np.ndarray, dev: list[Example], is_prose: np.ndarray
+) -> np.ndarray:
+    """Per category (t2, t4, t6) for the mean of the two probabilities, set on the
+    development split's benign texts as the linear classifier's are (``fit.thresholds``)."""
+    classes = _classes(dev)
+    table = thresholds(combined[(classes == 0) & ~is_prose], combined[is_prose])
+    for index, category in enumerate(CATEGORIES):
+        recall = np.mean(combined[classes == index + 1, index] >= table[index, 1])
+        print(f"  {category.value:<9} dev recall {recall:.3f} at t4={table[index, 1]:.3f}")
+    return table
+
+
+def gate(linear: np.ndarray, dev_examples: list[Example]) -> np.ndarray:
+    """Per category, the linear probability ``GATE_RECALL`` of its harmful dev texts reach."""
+    classes = _classes(dev_examples)
+    return np.array([
+        max(GATE_FLOOR, float(np.quantile(linear[classes == i + 1, i], 1 - GATE_RECALL)))
+        for i in range(len(CATEGORIES))
+    ], np.float32)  # fmt: skip
+
+
+def save(path: Path, **arrays: np.ndarray) -> None:
+    """The head file: the network's arrays, thresholds and gate, as float32."""
+    np.savez_compressed(path, **{name: a.astype(np.float32) for name, a in arrays.items()})
