@@ -13,11 +13,9 @@ changes the features: retrain (``make train``).
 from __future__ import annotations
 
 import functools
-import re
 from typing import Final
 
 from shared.analyzers.lexicon import CLASSES
-from shared.analyzers.tries import trie_regex
 
 # Coarse class -> the lexicon classes it gathers.
 _FROM_LEXICON: Final = {
@@ -42,10 +40,6 @@ _FROM_LEXICON: Final = {
     "PERSON": ("PRONOUN", "YOU"),
 }
 
-# Classes that place harm in context without being harm: a text whose words
-# have only these (or none) never reaches the classifier (see ``anchors``).
-# A group named is not hate by itself ("Muslims and Jews live side by side").
-CONTEXT: Final = frozenset({"SOFTWARE", "PERSON", "MINOR", "GROUP"})
 
 # The same classes in Spanish, French, German and Portuguese, folded as
 # ``normalize`` folds them (no accents, lower case), and English words the
@@ -167,24 +161,6 @@ def word_classes() -> tuple[dict[str, str], dict[str, str]]:
         return {key: "{" + "|".join(sorted(names)) + "}" for key, names in table.items()}
 
     return tags(words), tags(stems)
-
-
-@functools.cache
-def anchors() -> frozenset[str]:
-    """The tags that mark a word of harm: any tag naming a class outside ``CONTEXT``."""
-    tags = {t for table in word_classes() for t in table.values()}
-    return frozenset(t for t in tags if not CONTEXT.issuperset(t.strip("{}").split("|")))
-
-
-@functools.cache
-def anchor_regex() -> re.Pattern[str]:
-    """Finds, in folded text, any word whose tag is in ``anchors``: one search in C
-    decides for most texts that the classifier need not read them at all."""
-    harm = anchors()
-    words, stems = word_classes()
-    entries = [(word, False) for word, found in words.items() if found in harm]
-    entries += [(stem, True) for stem, found in stems.items() if found in harm]
-    return re.compile(f" {trie_regex(entries)}(?= )")
 
 
 @functools.lru_cache(maxsize=1 << 16)  # words recur; the memo stays bounded
