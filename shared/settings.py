@@ -132,7 +132,7 @@ class StorageConnection:
         cls, name: str = STORAGE_CONNECTION, environ: Mapping[str, str] = os.environ
     ) -> StorageConnection:
         if environ.get(name):
-            return cls(connection_string=environ[name])
+            return cls(connection_string=_connection_string(name, environ[name]))
         uris = {
             field: environ.get(f"{name}__{setting}") or None
             for field, setting in (
@@ -157,6 +157,42 @@ class StorageConnection:
         else:
             from azure.identity import DefaultAzureCredential  # noqa: PLC0415
         return DefaultAzureCredential(managed_identity_client_id=self.client_id)
+
+
+def _connection_string(name: str, value: str) -> str:
+    """``value`` if it has the shape of a storage connection string, else a SettingsError.
+
+    The storage SDKs refuse a malformed one with a ValueError deep inside the first
+    command that opens a client, which read as a crash. The value is never quoted:
+    it holds the account key.
+    """
+    problem = _connection_string_problem(value)
+    if problem is None:
+        return value
+    raise SettingsError(
+        f"{name} {problem}: set it to UseDevelopmentStorage=true for Azurite or to the "
+        "storage account's connection string, or unset it and set "
+        f"{name}__blobServiceUri, {name}__queueServiceUri and {name}__tableServiceUri "
+        "for a managed identity"
+    )
+
+
+def _connection_string_problem(value: str) -> str | None:
+    """What a connection string lacks, by the rules the storage SDKs parse it with."""
+    pairs = [part.partition("=") for part in value.strip().rstrip(";").split(";")]
+    if any(not key.strip() or not equals for key, equals, _ in pairs):
+        return "is not a storage connection string (Key=Value pairs separated by ';')"
+    keys = {key.strip().lower(): setting.strip().lower() for key, _, setting in pairs}
+    if keys.get("usedevelopmentstorage") == "true":
+        return None
+    if "accountname" not in keys and not keys.keys() >= _ENDPOINT_KEYS:
+        return "names no account (AccountName, or the three service endpoints)"
+    if not {"accountkey", "sharedaccesssignature"} & keys.keys():
+        return "holds no credential (AccountKey or SharedAccessSignature)"
+    return None
+
+
+_ENDPOINT_KEYS: Final = frozenset({"blobendpoint", "queueendpoint", "tableendpoint"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,26 +30,42 @@ def ftgate(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
     )
 
 
-# A malformed connection string still crashes inside the storage SDK: a real crash.
-CRASHING = {"TRAINING_STORAGE": "not-a-connection-string"}
+def _crash(args: object) -> int:
+    raise ValueError("a bug, whose message may quote training text")
 
 
-def test_a_crash_exits_70_with_one_line_naming_the_exception():
-    result = ftgate("verdicts", "list", env=CRASHING)
-    assert result.returncode == cli.EXIT_SOFTWARE
-    assert result.stdout == ""
+def test_a_crash_exits_70_with_one_line_naming_the_exception(monkeypatch, capsys):
+    monkeypatch.setattr(cli, "_run", _crash)
+    code = cli.main(["verdicts", "list"])
+    out, err = capsys.readouterr()
+    assert code == cli.EXIT_SOFTWARE
+    assert out == ""
+    assert len(err.splitlines()) == 1
+    assert "internal error (ValueError)" in err
+    assert "Traceback" not in err
+    assert "training text" not in err
+
+
+@pytest.mark.parametrize(("argv", "debug_env"), [(["--debug"], ""), ([], "1")])
+def test_debug_shows_the_traceback_of_a_crash(monkeypatch, capsys, argv, debug_env):
+    monkeypatch.setattr(cli, "_run", _crash)
+    monkeypatch.setenv("FTGATE_DEBUG", debug_env)
+    code = cli.main([*argv, "verdicts", "list"])
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_SOFTWARE
+    assert "Traceback" in err
+    assert "ValueError" in err
+
+
+@pytest.mark.parametrize(
+    "value", ["not-a-connection-string", "AccountName=acct", "AccountKey=c2VjcmV0;x"]
+)
+def test_a_malformed_storage_connection_string_is_a_usage_error_naming_it(value):
+    result = ftgate("verdicts", "list", env={"TRAINING_STORAGE": value})
+    assert result.returncode == cli.EXIT_USAGE
+    assert result.stderr.startswith("ftgate: TRAINING_STORAGE ")
     assert len(result.stderr.splitlines()) == 1
-    assert "internal error (ValueError)" in result.stderr
-    assert "Traceback" not in result.stderr
-
-
-def test_debug_shows_the_traceback_of_a_crash():
-    flag = ftgate("--debug", "verdicts", "list", env=CRASHING)
-    env = ftgate("verdicts", "list", env={**CRASHING, "FTGATE_DEBUG": "1"})
-    for result in (flag, env):
-        assert result.returncode == cli.EXIT_SOFTWARE
-        assert "Traceback" in result.stderr
-        assert "ValueError" in result.stderr
+    assert "c2VjcmV0" not in result.stderr  # the value holds the account key: never quoted
 
 
 def test_a_closed_stdout_exits_141_quietly_and_never_blames_the_input(write_file):
