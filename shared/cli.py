@@ -23,10 +23,10 @@ import time
 import traceback
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import BinaryIO, Final, NoReturn, TextIO
+from typing import Any, BinaryIO, Final, NoReturn, TextIO
 
 from shared import gateclient
-from shared.analyzers import ANALYZERS, AnalyzerError, create_analyzer
+from shared.analyzers import ANALYZERS, Analyzer, AnalyzerError, Severities, create_analyzer
 from shared.deployments import DeploymentSettings, account_deployments
 from shared.evaluations import EvaluationRequest
 from shared.gateclient import (
@@ -52,7 +52,14 @@ from shared.settings import (
 from shared.simulation.driver import ConversationResult
 from shared.simulation.strategies import SCRIPTED, AttackerStrategy, Strategy
 from shared.simulation.targets import ChatTarget
-from shared.trainingdata import iter_chunks
+from shared.trainingdata import (
+    CHUNK_SIZE,
+    MAX_LINE_BYTES,
+    LineSplitter,
+    RawLine,
+    iter_chunks,
+    line_too_long,
+)
 from shared.verdicts import TableVerdictStore
 
 EXIT_CODES: Final = {
@@ -197,7 +204,10 @@ def build_parser() -> argparse.ArgumentParser:
     analyze = commands.add_parser(
         "analyze",
         help="score texts, one per input line, in the four harm categories",
-        description="Prints one JSON object per input line: line and the four severities.",
+        description="Prints one JSON object per input line: line and the four severities, "
+        f"or line and error. Exit codes: 0 every line scored, 2 a line over "
+        f"{MAX_LINE_BYTES // 2**20} MiB or not "
+        "UTF-8, 3 a line the analyzer could not score, 64 usage.",
     )
     analyze.add_argument("file", nargs="?", default="-", help="input file (default: stdin)")
     analyze.add_argument("--analyzer", choices=ANALYZERS, default=None, help=_ANALYZER_HELP)
@@ -284,7 +294,7 @@ def _run(args: argparse.Namespace) -> int:
         with _open_input(args.file) as stream:
             if args.command == "scan-data":
                 return _scan_data(stream, args)
-            return asyncio.run(_analyze(stream, args.analyzer))
+            return _analyze(stream, args.analyzer)
     except BrokenPipeError:
         raise  # our stdout closed: not the input's fault
     except OSError as exc:
@@ -658,33 +668,79 @@ async def _store_and_queues() -> AsyncIterator[tuple[TableVerdictStore, JsonQueu
 # --------------------------------------------------------------------------- analyze
 
 
-async def _analyze(stream: BinaryIO, analyzer_name: str) -> int:
-    """Score one text per line; a line that is not UTF-8 is reported and exits 2."""
+def _analyze(stream: BinaryIO, analyzer_name: str) -> int:
+    """Score one text per line and answer every line: its four severities, or an error.
+
+    A line over scan-data's limit is refused unread and a line that is not UTF-8 is
+    reported (both exit 2); a line the analyzer could not score gets its reason (exit
+    3) and the other lines are still scored. The event loop runs only while the
+    analyzer works: waiting for input, Ctrl-C interrupts at once (``asyncio.run``
+    would only cancel a task stuck in the read, i.e. wait for the next line).
+    """
     status = 0
-    pending: list[tuple[int, str]] = []
-    async with create_analyzer(analyzer_name) as analyzer:
-
-        async def flush() -> None:
-            results = await analyzer.analyze([text for _, text in pending]) if pending else []
-            for (number, _), severities in zip(pending, results, strict=True):
-                print(json.dumps({"line": number, **severities.as_dict()}))
-            pending.clear()
-
+    analyzer = create_analyzer(analyzer_name)
+    with asyncio.Runner() as runner:
+        runner.run(analyzer.__aenter__())
         try:
-            for number, raw in enumerate(stream, start=1):
-                try:
-                    pending.append((number, raw.rstrip(b"\r\n").decode("utf-8")))
-                except UnicodeDecodeError:
-                    await flush()
-                    print(json.dumps({"line": number, "error": "not UTF-8"}))
-                    status = EXIT_CODES[Outcome.INVALID]
-                if len(pending) >= ANALYZE_BATCH:
-                    await flush()
-            await flush()
-        except AnalyzerError as exc:
-            print(f"ftgate: the analyzer failed: {exc}", file=sys.stderr)
-            return EXIT_CODES[Outcome.ERROR]
+            for lines in _line_batches(stream):
+                for answer, code in runner.run(_answer(analyzer, lines)):
+                    print(json.dumps(answer))
+                    status = max(status, code)
+                sys.stdout.flush()  # what has arrived is answered before waiting for more
+        finally:
+            runner.run(analyzer.__aexit__(None, None, None))
     return status
+
+
+def _line_batches(stream: BinaryIO) -> Iterator[list[RawLine]]:
+    """The input's lines in batches of what one read brought, split as scan-data splits
+    them: a line over its limit is counted and dropped, never held."""
+    splitter = LineSplitter()
+    read = getattr(stream, "read1", stream.read)  # returns what has arrived, not a full chunk
+    while chunk := read(CHUNK_SIZE):
+        lines = list(splitter.feed(chunk))
+        for start in range(0, len(lines), ANALYZE_BATCH):
+            yield lines[start : start + ANALYZE_BATCH]
+    yield list(splitter.finish())
+
+
+async def _answer(analyzer: Analyzer, lines: list[RawLine]) -> list[tuple[dict[str, Any], int]]:
+    """Each line's answer, with the exit code it calls for."""
+    invalid, error = EXIT_CODES[Outcome.INVALID], EXIT_CODES[Outcome.ERROR]
+    answers: dict[int, tuple[dict[str, Any], int]] = {}
+    texts: dict[int, str] = {}
+    for raw in lines:
+        if raw.data is None:
+            answers[raw.number] = ({"line": raw.number, "error": line_too_long(raw.size)}, invalid)
+            continue
+        try:
+            texts[raw.number] = raw.data.decode("utf-8")
+        except UnicodeDecodeError:
+            answers[raw.number] = ({"line": raw.number, "error": "not UTF-8"}, invalid)
+    scores = await _score_each(analyzer, list(texts.values()))
+    for number, score in zip(texts, scores, strict=True):
+        if isinstance(score, AnalyzerError):
+            reason = f"the analyzer could not score it: {score}"
+            answers[number] = ({"line": number, "error": reason}, error)
+        else:
+            answers[number] = ({"line": number, **score.as_dict()}, 0)
+    return [answers[raw.number] for raw in lines]
+
+
+async def _score_each(analyzer: Analyzer, texts: list[str]) -> list[Severities | AnalyzerError]:
+    """Every text's severities, or the error that kept it from being scored.
+
+    The batch is sent as one call; only if that fails is each text sent alone, so
+    that one text the analyzer refuses (Content Safety answers a blank one with
+    HTTP 400) does not cost the others their answers.
+    """
+    try:
+        return list(await analyzer.analyze(texts)) if texts else []
+    except AnalyzerError as exc:
+        if len(texts) == 1:
+            return [exc]
+    alone = await asyncio.gather(*(_score_each(analyzer, [text]) for text in texts))
+    return [result for (result,) in alone]
 
 
 if __name__ == "__main__":

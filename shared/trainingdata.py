@@ -405,6 +405,11 @@ class TrainingFileReader:
             self._notes[note] = DataWarning(note, count, known.first_line if known else raw.number)
 
 
+def line_too_long(size: int, max_line_bytes: int = MAX_LINE_BYTES) -> str:
+    """Why a line over the limit was refused (the splitter never held it in memory)."""
+    return f"the line is {size} bytes; a line may hold at most {max_line_bytes} bytes"
+
+
 def iter_chunks(stream: BinaryIO, size: int = CHUNK_SIZE) -> Iterator[bytes]:
     """Read a binary stream in fixed-size chunks."""
     while chunk := stream.read(size):
@@ -423,10 +428,7 @@ def parse_line(
     either a chat example without an answer or a messages-only reinforcement one.
     """
     if raw.data is None:
-        raise _Broken(
-            Rule.LINE_TOO_LONG,
-            f"the line is {raw.size} bytes; a line may hold at most {max_line_bytes} bytes",
-        )
+        raise _Broken(Rule.LINE_TOO_LONG, line_too_long(raw.size, max_line_bytes))
     if not raw.data.strip():
         raise _Broken(Rule.BLANK_LINE, "blank line; every line must hold one JSON example")
     _check_size(raw.data)

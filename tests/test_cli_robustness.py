@@ -11,10 +11,12 @@ import time
 from pathlib import Path
 
 import pytest
+from emulators.contentsafety import ContentSafetyEmulator
 from emulators.fixedanswer import FixedAnswer
 
 from conftest import clean_file
 from shared import cli
+from shared.trainingdata import MAX_LINE_BYTES
 
 FTGATE = str(Path(sys.executable).parent / "ftgate")
 
@@ -168,6 +170,59 @@ def test_junit_into_a_missing_directory_or_onto_one_is_a_usage_error(tmp_path, w
     assert result.returncode == cli.EXIT_USAGE
     assert "cannot write --junit" in result.stderr
     assert asked == 0  # refused before a wait that could last hours
+
+
+# --------------------------------------------------------------------------- analyze
+
+SEVERITY_KEYS = {"line", "Hate", "SelfHarm", "Sexual", "Violence"}
+
+
+def test_analyze_answers_every_line_when_content_safety_refuses_one(write_file):
+    path = write_file(b"hello there\n\nkill the process\n", "texts.txt")
+    with ContentSafetyEmulator() as emulator:
+        env = {"CONTENT_SAFETY_ENDPOINT": emulator.endpoint, "CONTENT_SAFETY_KEY": "emulator-key"}
+        result = ftgate("analyze", str(path), "--analyzer", "contentsafety", env=env)
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.returncode == cli.EXIT_CODES[cli.Outcome.ERROR]
+    assert [row["line"] for row in rows] == [1, 2, 3]
+    assert set(rows[0]) == set(rows[2]) == SEVERITY_KEYS
+    assert set(rows[1]) == {"line", "error"}
+    assert "HTTP 400" in rows[1]["error"]
+    assert result.stderr == ""
+
+
+def test_analyze_refuses_a_line_over_scan_datas_limit_and_answers_the_rest(write_file):
+    long_line = b"kill " * (MAX_LINE_BYTES // 5 + 1)
+    path = write_file(b"hello\n" + long_line + b"\nworld\n", "texts.txt")
+    result = ftgate("analyze", str(path), "--analyzer", "local")
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.returncode == cli.EXIT_CODES[cli.Outcome.INVALID]
+    assert [row["line"] for row in rows] == [1, 2, 3]
+    assert set(rows[0]) == set(rows[2]) == SEVERITY_KEYS
+    assert rows[1] == {
+        "line": 2,
+        "error": f"the line is {len(long_line)} bytes; a line may hold at most "
+        f"{MAX_LINE_BYTES} bytes",
+    }
+
+
+def test_ctrl_c_stops_analyze_on_an_endless_stdin_at_once():
+    with subprocess.Popen(
+        [FTGATE, "analyze", "-", "--analyzer", "local"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
+        assert process.stdin is not None
+        assert process.stdout is not None
+        process.stdin.write(b"hello there\n")
+        process.stdin.flush()
+        assert json.loads(process.stdout.readline())["line"] == 1  # answered before more input
+        process.send_signal(signal.SIGINT)  # stdin stays open: the input never ends
+        code = process.wait(10)
+        stderr = process.stderr.read() if process.stderr else b""
+    assert code == cli.EXIT_INTERRUPTED
+    assert stderr.decode().strip() == "ftgate: interrupted"
 
 
 # --------------------------------------------------------------------------- the gate client
