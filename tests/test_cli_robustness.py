@@ -172,6 +172,53 @@ def test_junit_into_a_missing_directory_or_onto_one_is_a_usage_error(tmp_path, w
     assert asked == 0  # refused before a wait that could last hours
 
 
+def _living_children(parent: int) -> set[int]:
+    """Processes whose parent is ``parent`` and that have not exited (zombies aside)."""
+    children = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # it exited while we looked
+        if int(fields[1]) == parent and fields[0] != "Z":
+            children.add(int(stat.parent.name))
+    return children
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds workers through /proc")
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="--workers 2 needs two CPUs")
+def test_workers_die_with_their_parent():
+    with subprocess.Popen(
+        [FTGATE, "scan-data", "-", "--workers", "2", "--analyzer", "local"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    ) as process:
+        assert process.stdin is not None
+        process.stdin.write(clean_file(20_000))  # over a read (1 MiB); stdin stays open
+        process.stdin.flush()
+        deadline = time.monotonic() + 30
+        while not (workers := _living_children(process.pid)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert workers, "no worker started"
+        process.kill()
+        process.wait(10)
+        deadline = time.monotonic() + 5
+        while any(map(_alive, workers)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        survivors = [pid for pid in workers if _alive(pid)]
+        for pid in survivors:  # leave no orphan behind when the test fails
+            os.kill(pid, signal.SIGKILL)
+        assert survivors == []
+
+
 # --------------------------------------------------------------------------- analyze
 
 SEVERITY_KEYS = {"line", "Hate", "SelfHarm", "Sexual", "Violence"}
