@@ -16,6 +16,7 @@ from emulators.fixedanswer import FixedAnswer
 
 from conftest import clean_file
 from shared import cli
+from shared.simulation.targets import MAX_UNANSWERED_CONNECTIONS
 from shared.trainingdata import MAX_LINE_BYTES
 
 FTGATE = str(Path(sys.executable).parent / "ftgate")
@@ -217,6 +218,24 @@ def test_workers_die_with_their_parent():
         for pid in survivors:  # leave no orphan behind when the test fails
             os.kill(pid, signal.SIGKILL)
         assert survivors == []
+
+
+def test_eval_model_stops_early_when_the_model_cannot_be_reached():
+    with FixedAnswer(b"{}") as server:
+        url = f"{server.endpoint}/v1"  # a port nothing listens on once the server is gone
+    started = time.monotonic()
+    result = ftgate(
+        "eval-model", "--base-url", url, "--model", "ft-x", "--analyzer", "local", "--json"
+    )
+    seconds = time.monotonic() - started
+    report = json.loads(result.stdout)
+    assert result.returncode == cli.MODEL_EXIT_CODES[cli.ModelOutcome.ERROR]
+    assert report["verdict"] == "error"
+    assert "ft-x could not be reached" in report["message"]
+    assert "APIConnectionError" in report["message"]
+    concurrency = 8  # calls already sent when the bound was reached may still fail
+    assert report["model_calls"] < MAX_UNANSWERED_CONNECTIONS + concurrency
+    assert seconds < 30
 
 
 # --------------------------------------------------------------------------- analyze
