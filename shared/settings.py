@@ -43,12 +43,20 @@ class ContentSafetySettings:
             )
         if not endpoint.startswith(("https://", "http://")):
             raise SettingsError(f"CONTENT_SAFETY_ENDPOINT must be an http(s) URL, not {endpoint!r}")
+        key = environ.get("CONTENT_SAFETY_KEY") or None
+        if endpoint.startswith("http://") and key is None:
+            # Without a key the token is Entra ID's, which would only fail on every request.
+            raise SettingsError(
+                "CONTENT_SAFETY_ENDPOINT is http:// and CONTENT_SAFETY_KEY is not set: the "
+                "Azure SDK refuses to send an Entra ID bearer token over plain http; use the "
+                "https endpoint, or set CONTENT_SAFETY_KEY"
+            )
         concurrency = number_setting(
             environ, "CONTENT_SAFETY_MAX_CONCURRENCY", 32, minimum=1, maximum=1024, integer=True
         )
         return cls(
             endpoint=endpoint.rstrip("/"),
-            key=environ.get("CONTENT_SAFETY_KEY") or None,
+            key=key,
             max_rps=number_setting(
                 environ, "CONTENT_SAFETY_MAX_RPS", DEFAULT_MAX_RPS, minimum=1, maximum=10_000
             ),
