@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -303,7 +305,7 @@ def gate(url: str, *args: str, kind: str = "model") -> subprocess.CompletedProce
     [
         ("model", b"[1, 2, 3]", "JSON list, not an object"),
         ("model", b"true", "JSON bool, not an object"),
-        ("model", b"<html>busy</html>", "not JSON"),
+        ("model", b"<html>busy</html>", "answered something that is not JSON (HTTP 200)"),
         ("model", b'{"passed": true, "verdict": "passed"}', "no boolean 'deployable'"),
         ("model", b'{"deployable": "yes"}', "no boolean 'deployable'"),
         ("data", b'{"deployable": true, "verdict": "deployable"}', "no boolean 'passed'"),
@@ -316,6 +318,32 @@ def test_a_malformed_answer_exits_3_with_the_reason(kind, answer, reason):
     assert result.returncode == 3
     assert reason in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("status", [404, 502])
+def test_an_error_page_that_is_not_json_is_reported_with_its_status(status):
+    with FixedAnswer(b"<html>Not here</html>", status=status) as server:
+        result = gate(server.endpoint, "--wait", "0s")
+    assert result.returncode == 3
+    assert f"the gate answered something that is not JSON (HTTP {status})" in result.stderr
+
+
+def test_an_answer_that_is_not_http_is_reported_not_a_crash():
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+
+        def answer_garbage() -> None:
+            connection, _ = listener.accept()
+            with connection:
+                connection.recv(4096)
+                connection.sendall(b"hello, this is not HTTP\r\n\r\n")
+
+        thread = threading.Thread(target=answer_garbage, daemon=True)
+        thread.start()
+        result = gate(f"http://127.0.0.1:{port}")
+        thread.join(10)
+    assert result.returncode == 3
+    assert "the gate answered something that is not HTTP (BadStatusLine)" in result.stderr
 
 
 @pytest.mark.parametrize(
