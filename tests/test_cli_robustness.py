@@ -259,19 +259,43 @@ def test_analyze_answers_every_line_when_content_safety_refuses_one(write_file):
     assert result.stderr == ""
 
 
-def test_analyze_refuses_a_line_over_scan_datas_limit_and_answers_the_rest(write_file):
-    long_line = b"kill " * (MAX_LINE_BYTES // 5 + 1)
-    path = write_file(b"hello\n" + long_line + b"\nworld\n", "texts.txt")
-    result = ftgate("analyze", str(path), "--analyzer", "local")
-    rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert result.returncode == cli.EXIT_CODES[cli.Outcome.INVALID]
+def _peak_memory(pid: int) -> int:
+    """The process's peak resident memory so far, in bytes (Linux)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(status.split("VmHWM:")[1].split()[0]) * 1024
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads VmHWM from /proc")
+def test_analyze_refuses_a_200_mb_line_without_holding_it_and_answers_the_rest():
+    with subprocess.Popen(
+        [FTGATE, "analyze", "-", "--analyzer", "local"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    ) as process:
+        assert process.stdin is not None
+        assert process.stdout is not None
+        process.stdin.write(b"hello\n")
+        process.stdin.flush()
+        rows = [json.loads(process.stdout.readline())]
+        before = _peak_memory(process.pid)
+        megabyte = b"kill " * (2**20 // 5)
+        for _ in range(200):
+            process.stdin.write(megabyte)
+        process.stdin.write(b"\nworld\n")
+        process.stdin.flush()
+        rows += [json.loads(process.stdout.readline()) for _ in range(2)]
+        grown = _peak_memory(process.pid) - before
+        process.stdin.close()
+        code = process.wait(30)
+    assert code == cli.EXIT_CODES[cli.Outcome.INVALID]
     assert [row["line"] for row in rows] == [1, 2, 3]
     assert set(rows[0]) == set(rows[2]) == SEVERITY_KEYS
     assert rows[1] == {
         "line": 2,
-        "error": f"the line is {len(long_line)} bytes; a line may hold at most "
+        "error": f"the line is {200 * len(megabyte)} bytes; a line may hold at most "
         f"{MAX_LINE_BYTES} bytes",
     }
+    assert grown < 4 * MAX_LINE_BYTES  # a line is held up to the limit, never past it
 
 
 def test_ctrl_c_stops_analyze_on_an_endless_stdin_at_once():
