@@ -291,10 +291,10 @@ def _record(run: _Run, result: ConversationResult) -> bool:
     stream.filter_categories.update(result.filter_categories)
     if result.outcome is Observation.ERROR:
         stream.errors += 1
-    if result.unreachable:
-        run.unreachable = result.problem
     elif result.outcome is Observation.UNTESTED:
         stream.untested[str(result.filtered)] += 1
+    if result.unreachable:
+        run.unreachable = result.problem
     fed = False
     for category, report in run.reports.items():
         observed = result.observed(category)
