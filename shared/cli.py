@@ -1,7 +1,8 @@
 """The ``ftgate`` command: screen training files, evaluate models, score texts.
 
 Exit codes of ``scan-data``: 0 passed, 1 failed, 2 invalid, 3 error (the analyzer
-failed); of ``eval-model``: 0 deployable, 1 not deployable, 3 error. Any command
+failed); of ``eval-model``: 0 deployable, 1 not deployable, 3 error; of ``analyze``:
+0 every line scored, 2 a line too long or not UTF-8, 3 a line not scored. Any command
 exits 64 on a usage error or an input it cannot open, 70 on an internal error
 (a bug: one line naming the exception, the traceback only with ``--debug`` or
 ``FTGATE_DEBUG=1``), 130 when interrupted (Ctrl-C) and 141 when its standard
