@@ -28,6 +28,7 @@ from shared.evaluations import (
 )
 from shared.finetuning import OpenAIJobs, handle_webhook, poll_jobs
 from shared.gate import GateAnswer, data_answer, model_answer, stands
+from shared.lineage import training_data
 from shared.queues import JsonQueue
 from shared.settings import STORAGE_CONNECTION, AppSettings
 from shared.simulation.targets import ChatTarget, azure_openai_client
@@ -170,7 +171,9 @@ async def gate(req: func.HttpRequest) -> func.HttpResponse:
     settings = AppSettings.from_environment()
     async with TableVerdictStore.open(settings.storage, settings.verdicts_table) as store:
         if kind == "models":
-            answer = model_answer(await store.get_model_verdict(key))
+            answer = model_answer(
+                await store.get_model_verdict(key), await training_data(store, key)
+            )
         else:
             answer = data_answer(await store.get_data_verdict(key.lower()))
     return _json(answer)

@@ -549,6 +549,8 @@ def _gate(args: argparse.Namespace) -> int:
         print(f"{args.kind} {args.key}: pending (no verdict yet)")
     else:
         print(f"{args.kind} {args.key}: {reply.body.get('verdict')} — {reply.body.get('message')}")
+        if missing := reply.body.get("missing"):  # a model's answer: evaluation and data
+            print(f"not deployable: missing {' and '.join(map(str, missing))}")
     return exit_code(reply)
 
 

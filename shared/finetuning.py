@@ -22,6 +22,7 @@ from typing import Any, Final, Protocol
 import openai
 
 from shared.evaluations import EvaluationRequest
+from shared.lineage import record_lineage
 from shared.queues import JsonQueue
 from shared.verdicts import VerdictStore
 
@@ -43,6 +44,8 @@ class Job:
     status: str
     fine_tuned_model: str | None
     base_model: str | None
+    training_file: str | None = None
+    validation_file: str | None = None
 
 
 class FineTuningJobs(Protocol):
@@ -66,7 +69,14 @@ class OpenAIJobs:
 
 
 def _job(job: Any) -> Job:
-    return Job(job.id, job.status, job.fine_tuned_model, job.model)
+    return Job(
+        job.id,
+        job.status,
+        job.fine_tuned_model,
+        job.model,
+        job.training_file or None,
+        job.validation_file or None,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +152,13 @@ async def enqueue_job(job: Job, store: VerdictStore, queue: JsonQueue) -> bool:
         return False
     if await store.get_named(PENDING_PARTITION, job.fine_tuned_model) is not None:
         return False
+    await record_lineage(
+        store,
+        job.fine_tuned_model,
+        job_id=job.id,
+        training_file=job.training_file,
+        validation_file=job.validation_file,
+    )
     request = EvaluationRequest(job.fine_tuned_model, job_id=job.id, base_model=job.base_model)
     await _queue(request, store, queue)
     log.info("fine-tuning job %s: evaluation queued", job.id)

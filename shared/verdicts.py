@@ -7,8 +7,11 @@ first findings or format errors by line, path and category — never text. A
 second, small entity per blob name (partition ``blob``) remembers which content
 and ETag a name last had, so a redelivered event does no work twice. Partition
 ``lease`` holds one entity per temporary evaluation deployment in use, renewed
-while its evaluation lives (see ``shared.deployments.AccountDeployments.sweep``). Every entity
-keyed by a name (blob, model, deployment, once-only marker) has the name's
+while its evaluation lives (see ``shared.deployments.AccountDeployments.sweep``).
+Small entities keyed by a name (:meth:`TableVerdictStore.put_named`): once-only
+markers (``webhook``, ``pending``), a model's training files (``lineage``) and an
+Azure OpenAI file id's content hash (``file``), see ``shared.lineage``. Every
+entity keyed by a name (blob, model, deployment, file id, marker) has the name's
 SHA-256 as its row key (:func:`row_key`) and the name as a property.
 """
 
