@@ -4,7 +4,7 @@ Triggers stay thin: read the binding, call the library in ``shared/``, write the
 verdict. Settings (see README): TRAINING_STORAGE (connection, identity-based in
 Azure), TRAINING_CONTAINER, VERDICTS_TABLE, MODEL_EVALUATIONS_QUEUE,
 CONTENT_SAFETY_ENDPOINT, AZURE_OPENAI_ENDPOINT, FINE_TUNING_WEBHOOK_SECRET,
-FINE_TUNING_POLL_SCHEDULE.
+FINE_TUNING_POLL_SCHEDULE, ENFORCEMENT (cancel or report), ENFORCEMENT_SCHEDULE.
 """
 
 # No `from __future__ import annotations` here: the Python worker reads parameter
@@ -19,6 +19,7 @@ import azurefunctions.extensions.bindings.blob as blob_binding
 from shared import telemetry
 from shared.analyzers import create_analyzer
 from shared.deployments import account_deployments, configured_account
+from shared.enforcement import OpenAIFiles, enforce
 from shared.evaluations import (
     EvaluationRequest,
     MalformedRequest,
@@ -227,6 +228,30 @@ async def poll_fine_tuning_jobs(timer: func.TimerRequest) -> None:
 
         queued = await poll_jobs(OpenAIJobs(client), store, queue, has_verdict)
     log.info("fine-tuning poll: %d evaluations queued", queued)
+
+
+@app.function_name("enforce_fine_tuning_data")
+@app.timer_trigger(arg_name="timer", schedule="%ENFORCEMENT_SCHEDULE%")
+async def enforce_fine_tuning_data(timer: func.TimerRequest) -> None:
+    """Screen files imported into Azure OpenAI; cancel (or report) jobs on failing data."""
+    settings = AppSettings.from_environment()
+    endpoint = settings.require_openai_endpoint()
+    async with (
+        TableVerdictStore.open(settings.storage, settings.verdicts_table) as store,
+        azure_openai_client(endpoint) as client,
+    ):
+        report = await enforce(
+            OpenAIFiles(client),
+            OpenAIJobs(client),
+            store,
+            lambda: create_analyzer("contentsafety"),
+            mode=settings.enforcement,
+        )
+    log.info(
+        "enforcement (%s): %d files, %d screened now, %d unreadable; %d jobs checked, %d held",
+        report.mode, len(report.files), sum(f.screened for f in report.files),
+        len(report.unreadable), report.jobs_checked, len(report.decisions),
+    )  # fmt: skip
 
 
 @app.function_name("rescreen_training_file")

@@ -43,6 +43,10 @@ param evaluationRaiPolicyName string = ''
 
 param openAiMaxRpm int = 0
 
+@description('What ftgate does when a fine-tuning job uses failing data or a deployment serves an undeployable model: cancel (cancel the job, delete the deployment) or report (record and alert only).')
+@allowed(['cancel', 'report'])
+param enforcement string = 'cancel'
+
 @description('Private endpoints for storage and Content Safety, and VNet integration.')
 param privateNetworking bool = false
 
@@ -192,6 +196,8 @@ var appSettings = {
   FINE_TUNING_WEBHOOK_SECRET: fineTuningWebhookSecret
   FINE_TUNING_POLL_SCHEDULE: '0 */10 * * * *'
   DEPLOYMENT_SWEEP_SCHEDULE: '0 */15 * * * *'
+  ENFORCEMENT: enforcement
+  ENFORCEMENT_SCHEDULE: '0 */5 * * * *'
   FTGATE_EVAL_RAI_POLICY: evaluationRaiPolicyName
 }
 

@@ -1,7 +1,8 @@
 """The ``ftgate`` command: screen training files, evaluate models, score texts.
 
 Exit codes of ``scan-data``: 0 passed, 1 failed, 2 invalid, 3 error (the analyzer
-failed); of ``eval-model``: 0 deployable, 1 not deployable, 3 error. Any command
+failed); of ``eval-model``: 0 deployable, 1 not deployable, 3 error; of
+``enforce``: 0 no job held, 1 a job held, 3 a file unreadable. Any command
 exits 64 on a usage error or an input it cannot open, 70 on an internal error
 (a bug: one line naming the exception, the traceback only with ``--debug`` or
 ``FTGATE_DEBUG=1``), 130 when interrupted (Ctrl-C) and 141 when its standard
@@ -25,10 +26,14 @@ from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import BinaryIO, Final, NoReturn, TextIO
 
+import openai
+
 from shared import gateclient
 from shared.analyzers import ANALYZERS, AnalyzerError, create_analyzer
 from shared.deployments import DeploymentSettings, account_deployments
+from shared.enforcement import EnforcementReport, OpenAIFiles, enforce
 from shared.evaluations import EvaluationRequest
+from shared.finetuning import OpenAIJobs
 from shared.gateclient import (
     GateError,
     ask,
@@ -51,7 +56,7 @@ from shared.settings import (
 )
 from shared.simulation.driver import ConversationResult
 from shared.simulation.strategies import SCRIPTED, AttackerStrategy, Strategy
-from shared.simulation.targets import ChatTarget
+from shared.simulation.targets import ChatTarget, azure_openai_client
 from shared.trainingdata import iter_chunks
 from shared.verdicts import TableVerdictStore
 
@@ -194,6 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sweep.add_argument("--dry-run", action="store_true", help="list them, delete nothing")
 
+    _add_enforce(commands)
+
     analyze = commands.add_parser(
         "analyze",
         help="score texts, one per input line, in the four harm categories",
@@ -202,6 +209,27 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("file", nargs="?", default="-", help="input file (default: stdin)")
     analyze.add_argument("--analyzer", choices=ANALYZERS, default=None, help=_ANALYZER_HELP)
     return parser
+
+
+def _add_enforce(commands: argparse._SubParsersAction) -> None:
+    """``ftgate enforce --once``: the enforcement timer's pass, run by hand."""
+    enforce = commands.add_parser(
+        "enforce",
+        help="screen files imported into Azure OpenAI; cancel (or report) jobs on failing data",
+        description="One pass of the app's enforcement, with the verdict store of "
+        "TRAINING_STORAGE and VERDICTS_TABLE and the mode of ENFORCEMENT (cancel or report). "
+        "Exit codes: 0 no job held, 1 a job was held to failing data, 3 a file could not "
+        "be read (and no job was held), 64 usage.",
+    )
+    enforce.add_argument("--once", action="store_true", required=True, help="one pass, then exit")
+    account = enforce.add_mutually_exclusive_group(required=True)
+    account.add_argument("--azure-endpoint", help="the Azure OpenAI endpoint (Entra ID or key)")
+    account.add_argument("--base-url", help="an OpenAI-compatible base URL")
+    enforce.add_argument(
+        "--dry-run", action="store_true", help="cancel nothing, record no decision"
+    )
+    enforce.add_argument("--analyzer", choices=ANALYZERS, default=None, help=_ANALYZER_HELP)
+    enforce.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def _int_between(minimum: int, maximum: int) -> Callable[[str], int]:
@@ -273,6 +301,7 @@ def _run(args: argparse.Namespace) -> int:
         "reevaluate": _reevaluate,
         "replay-poison": _replay_poison,
         "sweep-deployments": _sweep_deployments,
+        "enforce": _enforce,
     }
     if args.command in table_commands:
         try:
@@ -643,6 +672,49 @@ async def _sweep_deployments(args: argparse.Namespace) -> int:
     for name in report.deleted:
         print(f"  {name}")
     return 0
+
+
+async def _enforce(args: argparse.Namespace) -> int:
+    settings = AppSettings.from_environment()  # validates ENFORCEMENT too
+    if args.azure_endpoint:
+        client = azure_openai_client(args.azure_endpoint)
+    else:
+        key = os.environ.get("OPENAI_API_KEY") or "unused"
+        client = openai.AsyncOpenAI(base_url=args.base_url, api_key=key)
+    async with (
+        TableVerdictStore.open(settings.storage, settings.verdicts_table) as store,
+        client.with_options(max_retries=3) as retrying,
+    ):
+        report = await enforce(
+            OpenAIFiles(retrying),
+            OpenAIJobs(retrying),
+            store,
+            lambda: create_analyzer(args.analyzer),
+            mode=settings.enforcement,
+            dry_run=args.dry_run,
+        )
+    if args.json:
+        print(json.dumps(report.as_dict()))
+    else:
+        print(render_enforcement(report))
+    if report.decisions:
+        return 1
+    return EXIT_CODES[Outcome.ERROR] if report.unreadable else 0
+
+
+def render_enforcement(report: EnforcementReport) -> str:
+    """The pass as text: files and their verdicts, then what was done to which job."""
+    dry = " (dry run)" if report.dry_run else ""
+    lines = [f"enforcement{dry}, mode {report.mode}"]
+    for result in report.files:
+        how = "screened" if result.screened else "known"
+        lines.append(f"  file {result.file_id}: {result.verdict} ({how}, {result.sha256[:12]})")
+    lines += [f"  file {file_id}: could not be read" for file_id in report.unreadable]
+    lines.append(f"{report.jobs_checked} running jobs checked, {len(report.decisions)} held")
+    for d in report.decisions:
+        lines.append(f"  job {d.job_id}: {d.action} — {d.role} file {d.file_id} {d.data_verdict}")
+        lines.append(f"    {d.message}")
+    return "\n".join(lines)
 
 
 @contextlib.asynccontextmanager

@@ -67,6 +67,9 @@ class OpenAIJobs:
         page = await self._client.fine_tuning.jobs.list(limit=limit)
         return [_job(job) for job in page.data]
 
+    async def cancel(self, job_id: str) -> None:
+        await self._client.fine_tuning.jobs.cancel(job_id)
+
 
 def _job(job: Any) -> Job:
     return Job(

@@ -30,6 +30,7 @@ class DataFile:
     file_id: str
     sha256: str | None  # None: the file's content has not been hashed yet
     verdict: str | None  # None: no data verdict under the policy in force yet
+    message: str | None = None  # the data verdict's message (the platform's wording)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -108,5 +109,6 @@ async def data_file(store: VerdictStore, file_id: str, role: str = "Training") -
     """A file's content hash and its data verdict under the policy in force, if any."""
     sha256 = await file_sha256(store, file_id)
     verdict = await store.get_data_verdict(sha256) if sha256 else None
-    standing = verdict["Verdict"] if verdict and not is_stale(verdict) else None
-    return DataFile(role, file_id, sha256, standing)
+    if verdict is None or is_stale(verdict):
+        return DataFile(role, file_id, sha256, None)
+    return DataFile(role, file_id, sha256, verdict["Verdict"], verdict.get("Message"))

@@ -39,6 +39,7 @@ ROLES = {
     "monitoringMetricsPublisher": "3913510d-42f4-4e42-8a64-420c390055eb",
     "cognitiveServicesOpenAIUser": "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd",
     "cognitiveServicesContributor": "25fbc0a9-bd7c-42a3-aa1a-3b75d497ee68",
+    "cognitiveServicesOpenAIContributor": "a001fd3d-188f-4b5d-821b-7da978bf7442",
 }
 
 
