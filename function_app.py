@@ -18,6 +18,7 @@ import azurefunctions.extensions.bindings.blob as blob_binding
 
 from shared import telemetry
 from shared.analyzers import create_analyzer
+from shared.deploymentguard import RESOURCE_WRITE, deployment_named, guard_deployment
 from shared.deployments import account_deployments, configured_account
 from shared.enforcement import OpenAIFiles, enforce
 from shared.evaluations import (
@@ -252,6 +253,28 @@ async def enforce_fine_tuning_data(timer: func.TimerRequest) -> None:
         report.mode, len(report.files), sum(f.screened for f in report.files),
         len(report.unreadable), report.jobs_checked, len(report.decisions),
     )  # fmt: skip
+
+
+@app.function_name("undo_undeployable_deployment")
+@app.event_grid_trigger(arg_name="event")
+async def undo_undeployable_deployment(event: func.EventGridEvent) -> None:
+    """A deployment written on the Azure OpenAI account: delete (or report) it when it
+    serves a fine-tuned model without a standing deployable verdict."""
+    account = configured_account()
+    if account is None:
+        log.error("deployment event ignored: the Azure OpenAI account is not configured")
+        return
+    name = deployment_named(event.subject, account)
+    if event.event_type != RESOURCE_WRITE or name is None:
+        return  # another resource in the group, or not a write
+    settings = AppSettings.from_environment()
+    async with (
+        TableVerdictStore.open(settings.storage, settings.verdicts_table) as store,
+        account_deployments(store, account) as deployments,
+    ):
+        assert deployments is not None  # the account is configured
+        decision = await guard_deployment(name, deployments, store, mode=settings.enforcement)
+    log.info("deployment %s: %s (%s)", name, decision.action, decision.reason)
 
 
 @app.function_name("rescreen_training_file")

@@ -230,10 +230,22 @@ module eventGrid 'modules/eventgrid.bicep' = {
   }
 }
 
+module deploymentEvents 'modules/deployment-events.bicep' = {
+  name: 'deployment-events'
+  scope: resourceGroup(openAiResourceGroupName)
+  params: {
+    name: '${abbrs.eventGridSystemTopic}deployments-${resourceToken}'
+    tags: tags
+  }
+}
+
 output AZURE_LOCATION string = location
 output AZURE_RESOURCE_GROUP string = rg.name
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
 output FTGATE_URL string = 'https://${functionApp.outputs.defaultHostName}'
 output STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output EVENT_GRID_SYSTEM_TOPIC string = eventGrid.outputs.name
+output DEPLOYMENT_EVENTS_TOPIC string = deploymentEvents.outputs.name
+output AZURE_OPENAI_ACCOUNT_ID string = openAi.outputs.id
+output AZURE_FUNCTION_APP_ID string = functionApp.outputs.id
 output TRAINING_CONTAINER string = trainingContainerName

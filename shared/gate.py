@@ -51,9 +51,7 @@ def model_answer(entity: dict[str, Any] | None, data: TrainingData) -> GateAnswe
     if entity is None or is_stale(entity):
         return _pending(entity)
     per_category = json.loads(entity.get("PerCategory") or "{}")
-    missing = [] if entity.get("Verdict") == "deployable" else ["model_evaluation"]
-    if not data.passed:
-        missing.append("training_data")
+    missing = missing_for_deployment(entity, data)
     return GateAnswer(
         200,
         {
@@ -64,6 +62,14 @@ def model_answer(entity: dict[str, Any] | None, data: TrainingData) -> GateAnswe
             "training_data": data.as_dict(),
         },
     )
+
+
+def missing_for_deployment(entity: dict[str, Any] | None, data: TrainingData) -> list[str]:
+    """What a model lacks to be deployable: ``model_evaluation`` (no ``deployable``
+    verdict under the policy in force: pending counts) and ``training_data``."""
+    evaluated = entity is not None and not is_stale(entity) and entity["Verdict"] == "deployable"
+    missing = [] if evaluated else ["model_evaluation"]
+    return missing if data.passed else [*missing, "training_data"]
 
 
 def data_answer(entity: dict[str, Any] | None) -> GateAnswer:

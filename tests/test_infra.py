@@ -177,6 +177,20 @@ def test_event_grid_topic_and_optional_private_networking():
     assert "screen_training_file" in postdeploy
 
 
+def test_deployment_writes_on_the_openai_account_reach_the_guard():
+    """A resource-group system topic where the account lives; the subscription filters
+    to the account's deployment writes and targets the Event Grid function."""
+    topic = config(resources("deployment-events")["topic"])
+    assert topic["properties"]["topicType"] == "Microsoft.Resources.ResourceGroups"
+    assert topic["location"] == "global"
+    main = parsed(INFRA / "main.bicep")["modules"]["deploymentEvents"]
+    assert "openAiResourceGroupName" in json.dumps(main)  # deployed in the account's group
+    postdeploy = (INFRA / "hooks" / "postdeploy.sh").read_text()
+    assert "/functions/undo_undeployable_deployment" in postdeploy
+    assert "Microsoft.Resources.ResourceWriteSuccess" in postdeploy
+    assert '--subject-begins-with "$AZURE_OPENAI_ACCOUNT_ID/deployments/"' in postdeploy
+
+
 def app_settings() -> set[str]:
     text = (INFRA / "main.bicep").read_text()
     block = text[

@@ -49,3 +49,4 @@ resource openAIDataContributor 'Microsoft.Authorization/roleAssignments@2022-04-
 }
 
 output endpoint string = account.properties.endpoint
+output id string = account.id

@@ -7,13 +7,16 @@ poll, then ``Succeeded``; only then does the chat emulator it is linked to serve
 it. Deployments made outside ftgate (``add_deployment``) exist at once. Every
 deployment reports its model, its content-filter (RAI) policy and when it was
 created. The Developer SKU can be switched off to test the fallback to
-Standard, and creation can be made to hang.
+Standard, and creation can be made to hang. Each write is also announced in
+``events`` as the resource group's Event Grid system topic would announce it
+(``Microsoft.Resources.ResourceWriteSuccess``, the deployment's id as subject).
 """
 
 from __future__ import annotations
 
 import asyncio
 import ssl
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -48,6 +51,7 @@ class ArmEmulator(BackgroundServer):
         self.create_hangs = False  # PUT answers, but provisioning never finishes
         self.stats = ArmStats()
         self.deployments: dict[str, dict[str, Any]] = {}
+        self.events: list[dict[str, Any]] = []  # Event Grid schema, oldest first
         self.ca = trustme.CA()
         self._certificate = self.ca.issue_cert("127.0.0.1", "localhost")
 
@@ -101,7 +105,26 @@ class ArmEmulator(BackgroundServer):
         }  # fmt: skip
         self.stats.created.append(name)
         self.stats.skus.append(sku)
-        return web.json_response(self._resource(request, name, "Creating"), status=201)
+        resource = self._resource(request, name, "Creating")
+        self._announce(resource["id"], request.match_info)
+        return web.json_response(resource, status=201)
+
+    def _announce(self, resource_id: str, match: Any) -> None:
+        self.events.append(
+            {
+                "id": str(uuid.uuid4()),
+                "topic": f"/subscriptions/{match['subscription']}/resourceGroups/{match['group']}",
+                "subject": resource_id,
+                "eventType": "Microsoft.Resources.ResourceWriteSuccess",
+                "eventTime": datetime.now(UTC).isoformat(),
+                "dataVersion": "2",
+                "data": {
+                    "operationName": "Microsoft.CognitiveServices/accounts/deployments/write",
+                    "resourceUri": resource_id,
+                    "status": "Succeeded",
+                },
+            }
+        )
 
     async def _get(self, request: web.Request) -> web.Response:
         self._saw(request)
