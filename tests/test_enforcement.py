@@ -148,6 +148,18 @@ def test_an_invalid_enforcement_setting_is_refused_by_name(account, capsys, monk
     assert "ENFORCEMENT must be cancel or report" in capsys.readouterr().err
 
 
+def on_azure(chat, safety, monkeypatch, *, key: str | None = None) -> None:
+    """The app's settings: Azure OpenAI paths on the chat emulator, Content Safety."""
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", chat.endpoint)
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", "emulator")
+    monkeypatch.setenv("CONTENT_SAFETY_ENDPOINT", safety.endpoint)
+    monkeypatch.setenv("CONTENT_SAFETY_KEY", key or safety.knobs.key)
+
+
+def run_timer() -> None:
+    asyncio.run(function_app.enforce_fine_tuning_data(timer=TimerRequest(past_due=False)))
+
+
 def test_the_enforcement_timer_binding():
     (timer,) = json.loads(app_functions()["enforce_fine_tuning_data"].get_function_json())[
         "bindings"
@@ -157,15 +169,23 @@ def test_the_enforcement_timer_binding():
 
 def test_the_timer_enforces_on_azure_openai_with_content_safety(account, monkeypatch):
     with ContentSafetyEmulator() as safety:
-        for name, value in {
-            "AZURE_OPENAI_ENDPOINT": account.endpoint,
-            "AZURE_OPENAI_API_KEY": "emulator",
-            "CONTENT_SAFETY_ENDPOINT": safety.endpoint,
-            "CONTENT_SAFETY_KEY": safety.knobs.key,
-        }.items():
-            monkeypatch.setenv(name, value)
+        on_azure(account, safety, monkeypatch)
         harmful = account.add_file(harmful_file())
         account.add_job("ftjob-azure", None, status="running", training_file=harmful)
-        asyncio.run(function_app.enforce_fine_tuning_data(timer=TimerRequest(past_due=False)))
+        run_timer()
     assert account.jobs["ftjob-azure"]["status"] == "cancelled"
     assert safety.stats.requests > 0  # screened by Content Safety, as the blob path is
+
+
+def test_data_that_could_not_be_screened_is_never_a_pass(account, monkeypatch):
+    """Content Safety refuses every call: the file's verdict is error, and the job is
+    cancelled with a message saying the data could not be evaluated."""
+    with ContentSafetyEmulator() as safety:
+        on_azure(account, safety, monkeypatch, key="revoked")
+        unscreened = account.add_file(clean_file())
+        account.add_job("ftjob-unscreened", None, status="queued", training_file=unscreened)
+        run_timer()
+    assert account.jobs["ftjob-unscreened"]["status"] == "cancelled"
+    decision = account.table.get_entity(ENFORCEMENT_PARTITION, row_key("job:ftjob-unscreened"))
+    assert decision["DataVerdict"] == "error"
+    assert decision["Message"].startswith("The training data could not be screened")
