@@ -138,6 +138,7 @@ def test_content_safety_and_monitoring_use_entra_id_only():
         "ftgate: error verdicts",
         "ftgate: poison messages",
         "ftgate: sustained throttling",
+        "ftgate: enforcement",
     } <= alerts
 
 
