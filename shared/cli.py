@@ -31,7 +31,7 @@ import openai
 from shared import gateclient
 from shared.analyzers import ANALYZERS, AnalyzerError, create_analyzer
 from shared.deployments import DeploymentSettings, account_deployments
-from shared.enforcement import EnforcementReport, OpenAIFiles, enforce
+from shared.enforcement import ENFORCEMENT_PARTITION, EnforcementReport, OpenAIFiles, enforce
 from shared.evaluations import EvaluationRequest
 from shared.finetuning import OpenAIJobs
 from shared.gateclient import (
@@ -177,7 +177,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verdicts.add_argument("action", choices=("list", "show"))
     verdicts.add_argument("key", nargs="?", help="show: a model name or a file's SHA-256")
-    verdicts.add_argument("--kind", choices=("data", "model"), default=None)
+    verdicts.add_argument(
+        "--kind",
+        choices=("data", "model", ENFORCEMENT_PARTITION),
+        default=None,
+        help="enforcement: decisions on jobs (job:<id>) and deployments (deployment:<name>)",
+    )
     verdicts.add_argument("--limit", type=_int_between(1, MAX_LIST_LIMIT), default=20)
     verdicts.add_argument("--json", action="store_true")
 
@@ -595,6 +600,7 @@ def _unwritable(path: str) -> str | None:
 # --------------------------------------------------------------------------- verdicts
 
 _VERDICT_COLUMNS: Final = ("Verdict", "PolicyVersion", "EvaluatedAt", "Message")
+_DECISION_COLUMNS: Final = ("Mode", "Action", "At", "Message")
 
 
 async def _verdicts(args: argparse.Namespace) -> int:
@@ -610,11 +616,12 @@ async def _verdicts(args: argparse.Namespace) -> int:
                 print("ftgate: verdicts show needs a model name or a SHA-256", file=sys.stderr)
                 return EXIT_USAGE
             by_sha = re.fullmatch(r"[0-9a-fA-F]{64}", args.key) and args.kind != "model"
-            found = await (
-                store.get_data_verdict(args.key.lower())
-                if by_sha
-                else store.get_model_verdict(args.key)
-            )
+            if args.kind == ENFORCEMENT_PARTITION:
+                found = await store.get_named(ENFORCEMENT_PARTITION, args.key)
+            elif by_sha:
+                found = await store.get_data_verdict(args.key.lower())
+            else:
+                found = await store.get_model_verdict(args.key)
             if found is None:
                 print(f"{args.key}: no verdict (pending)")
                 return gateclient.EXIT_PENDING
@@ -623,9 +630,11 @@ async def _verdicts(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2, default=str))
     else:
         for row in rows:
-            # A model's row key is a digest of its name; the name is what people look up.
-            key = row.get("FineTunedModel") or row.get("RowKey", "")
-            print("  ".join([key, *(f"{row.get(column, '')}" for column in _VERDICT_COLUMNS)]))
+            # A row key may be a digest of a name; the name is what people look up.
+            key = row.get("FineTunedModel") or row.get("Name") or row.get("RowKey", "")
+            decision = row.get("PartitionKey") == ENFORCEMENT_PARTITION
+            columns = _DECISION_COLUMNS if decision else _VERDICT_COLUMNS
+            print("  ".join([key, *(f"{row.get(column, '')}" for column in columns)]))
     return 0
 
 

@@ -87,6 +87,15 @@ def test_a_job_on_harmful_data_is_cancelled_within_one_pass(account, capsys, cap
     )  # fmt: skip
     assert decision["Message"] == held["ftjob-bad"]["message"]
     assert CANARY not in stored_text(account) + caplog.text
+    # what an operator reads: the decisions, and one by its key
+    assert cli.main(["verdicts", "list", "--kind", "enforcement"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert sorted(line.split("  ")[:3] for line in listed) == [
+        ["job:ftjob-bad", "cancel", "cancelled"],
+        ["job:ftjob-bad-validation", "cancel", "cancelled"],
+    ]
+    assert cli.main(["verdicts", "show", "job:ftjob-bad", "--kind", "enforcement", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["FileId"] == harmful
 
 
 def test_report_mode_leaves_the_job_running_and_raises_the_alert(account, capsys, monkeypatch):
