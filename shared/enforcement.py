@@ -133,7 +133,9 @@ async def enforce(
     for file_id in dict.fromkeys([*first, *await files.fine_tune_files()]):
         try:
             report.files.append(await _screen_file(files, store, analyzer_factory, file_id))
-        except (openai.APIError, OSError) as exc:
+        # One file's failure (an API error, a stream cut mid-way by the transport the
+        # SDK uses) must not stop the pass: the file is left for the next one.
+        except Exception as exc:
             log.warning("imported file %s could not be read: %s", file_id, type(exc).__name__)
             report.unreadable.append(file_id)
     for job in active:

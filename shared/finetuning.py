@@ -22,7 +22,7 @@ from typing import Any, Final, Protocol
 import openai
 
 from shared.evaluations import EvaluationRequest
-from shared.lineage import record_lineage
+from shared.lineage import remember_lineage
 from shared.queues import JsonQueue
 from shared.verdicts import VerdictStore
 
@@ -132,11 +132,13 @@ async def poll_jobs(
     limit: int = 50,
 ) -> int:
     """Queue recent succeeded jobs that have no verdict and no pending evaluation, and
-    queue again the pending evaluations that went quiet (:func:`requeue_stranded`)."""
+    queue again the pending evaluations that went quiet (:func:`requeue_stranded`).
+    Every succeeded job's lineage is remembered, decided or not: the gate needs it."""
     queued = 0
     for job in await jobs.recent(limit):
         if job.status != "succeeded" or not job.fine_tuned_model:
             continue
+        await _remember_lineage(job, job.fine_tuned_model, store)
         if await has_verdict(job.fine_tuned_model):
             continue
         queued += await enqueue_job(job, store, queue)
@@ -155,13 +157,7 @@ async def enqueue_job(job: Job, store: VerdictStore, queue: JsonQueue) -> bool:
         return False
     if await store.get_named(PENDING_PARTITION, job.fine_tuned_model) is not None:
         return False
-    await record_lineage(
-        store,
-        job.fine_tuned_model,
-        job_id=job.id,
-        training_file=job.training_file,
-        validation_file=job.validation_file,
-    )
+    await _remember_lineage(job, job.fine_tuned_model, store)
     request = EvaluationRequest(job.fine_tuned_model, job_id=job.id, base_model=job.base_model)
     await _queue(request, store, queue)
     log.info("fine-tuning job %s: evaluation queued", job.id)
@@ -194,6 +190,16 @@ async def requeue_stranded(
         log.warning("evaluation pending since %s without a verdict: queued again", marker["At"])
         queued += 1
     return queued
+
+
+async def _remember_lineage(job: Job, model: str, store: VerdictStore) -> None:
+    await remember_lineage(
+        store,
+        model,
+        job_id=job.id,
+        training_file=job.training_file,
+        validation_file=job.validation_file,
+    )
 
 
 async def _queue(request: EvaluationRequest, store: VerdictStore, queue: JsonQueue) -> None:

@@ -66,7 +66,7 @@ class TrainingData:
         return recorded
 
 
-async def record_lineage(
+async def remember_lineage(
     store: VerdictStore,
     model: str,
     *,
@@ -74,7 +74,10 @@ async def record_lineage(
     training_file: str | None,
     validation_file: str | None,
 ) -> None:
-    """Remember which files ``model`` was trained on (from its fine-tuning job)."""
+    """Remember which files ``model`` was trained on (from its fine-tuning job), unless
+    known: a model comes from one job, so what was recorded once stays true."""
+    if await store.get_named(LINEAGE_PARTITION, model) is not None:
+        return
     await store.put_named(
         LINEAGE_PARTITION,
         model,

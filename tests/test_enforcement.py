@@ -150,6 +150,19 @@ def test_an_unreadable_file_holds_no_job_and_is_tried_again(account, capsys):
     assert account.jobs["ftjob-orphan"]["status"] == "running"
 
 
+def test_a_download_cut_mid_way_holds_nothing_and_is_read_again(account, capsys):
+    harmful = upload(account, harmful_file())
+    account.add_job("ftjob-later", None, status="running", training_file=harmful)
+    account.cut_content_after = 100
+    code, report = enforce_once(account, capsys)
+    assert (code, report["unreadable"], report["decisions"]) == (3, [harmful], [])
+    assert account.jobs["ftjob-later"]["status"] == "running"
+    account.cut_content_after = None  # the network recovered: the next pass decides
+    code, report = enforce_once(account, capsys)
+    assert [d["job_id"] for d in report["decisions"]] == ["ftjob-later"]
+    assert account.jobs["ftjob-later"]["status"] == "cancelled"
+
+
 def test_an_invalid_enforcement_setting_is_refused_by_name(account, capsys, monkeypatch):
     monkeypatch.setenv("ENFORCEMENT", "warn")
     args = ["enforce", "--once", "--base-url", f"{account.endpoint}/v1"]

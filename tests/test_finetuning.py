@@ -22,6 +22,7 @@ from emulators.functions_host import FunctionsHost
 import function_app
 from conftest import app_functions
 from shared.finetuning import PENDING_PARTITION, REQUEUE_AFTER
+from shared.lineage import training_data
 from shared.queues import JsonQueue
 from shared.settings import STORAGE_CONNECTION, StorageConnection
 from shared.verdicts import MODEL_PARTITION, TableVerdictStore, row_key
@@ -156,6 +157,13 @@ def test_the_poller_fills_a_gap_and_never_duplicates(events):
     poll()
     models = sorted(message["fine_tuned_model"] for message in queued(events))
     assert models == ["gpt-4o-mini.ft-missed", "gpt-4o-mini.ft-one"]
+
+    async def trained_on():
+        async with _store(events) as store:
+            return (await training_data(store, "gpt-4o-mini.ft-decided")).files
+
+    # a model decided before its lineage was known gets it too: the gate needs it
+    assert [(f.role, f.file_id) for f in asyncio.run(trained_on())] == [("Training", "file-abc")]
 
 
 def test_a_queue_failure_on_first_delivery_is_redelivered_not_stranded(events, monkeypatch):

@@ -17,7 +17,7 @@ from emulators.functions_host import FunctionsHost
 from conftest import app_functions
 from shared import cli
 from shared.gateclient import parse_duration
-from shared.lineage import record_file, record_lineage
+from shared.lineage import record_file, remember_lineage
 from shared.policy import POLICY_VERSION
 from shared.settings import STORAGE_CONNECTION, StorageConnection
 from shared.verdicts import DATA_PARTITION, MODEL_PARTITION, TableVerdictStore, row_key
@@ -50,7 +50,7 @@ def gate_host(azurite, monkeypatch):
 
 
 async def _trained_on(store, model: str, training: str, validation: str | None = None) -> None:
-    await record_lineage(
+    await remember_lineage(
         store, model, job_id="ftjob-1", training_file=training, validation_file=validation
     )
 

@@ -133,6 +133,7 @@ class ChatEmulator(BackgroundServer):
         self.jobs: dict[str, dict[str, Any]] = {}
         self.files: dict[str, dict[str, Any]] = {}  # id -> the file object, "content" bytes
         self.content_reads: Counter[str] = Counter()
+        self.cut_content_after: int | None = None  # bytes sent before a download drops
         # Azure deployments made through the ARM emulator: name -> model served.
         self.deployments: dict[str, str] = {}
         self._rng = random.Random(self.knobs.seed)
@@ -228,8 +229,15 @@ class ChatEmulator(BackgroundServer):
             return _error(404, "not_found", "No such file.")
         self.content_reads[file["id"]] += 1
         response = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
-        await response.prepare(request)
         content = file["content"]
+        if self.cut_content_after is not None:  # the connection drops mid-way
+            response.content_length = len(content)
+            await response.prepare(request)
+            await response.write(content[: self.cut_content_after])
+            assert request.transport is not None
+            request.transport.close()
+            return response
+        await response.prepare(request)
         for start in range(0, len(content), 64 * 1024):  # chunked, as a large file comes
             await response.write(content[start : start + 64 * 1024])
         await response.write_eof()
