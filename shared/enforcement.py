@@ -128,7 +128,7 @@ async def enforce(
     recorded (they are facts about content, not actions on the account).
     """
     report = EnforcementReport(mode, dry_run)
-    active = [job for job in await jobs.recent(MAX_JOBS) if job.status in NON_TERMINAL]
+    active = [job for job in await jobs.newest(MAX_JOBS) if job.status in NON_TERMINAL]
     first = [f for job in active for f in (job.training_file, job.validation_file) if f]
     for file_id in dict.fromkeys([*first, *await files.fine_tune_files()]):
         try:
@@ -204,7 +204,7 @@ async def _hold(
             action = "cancel_failed"
     decision = JobDecision(
         job.id, mode, action, data.role.lower(), data.file_id, data.sha256,
-        str(data.verdict), data.message or f"The training data {data.verdict}.",
+        str(data.verdict), data.message or "",
     )  # fmt: skip
     if not dry_run and not repeated:
         await store.put_named(

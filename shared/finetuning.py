@@ -67,6 +67,15 @@ class OpenAIJobs:
         page = await self._client.fine_tuning.jobs.list(limit=limit)
         return [_job(job) for job in page.data]
 
+    async def newest(self, limit: int) -> list[Job]:
+        """Up to ``limit`` jobs, newest first, across pages of 100 (the API's page cap)."""
+        found: list[Job] = []
+        async for job in self._client.fine_tuning.jobs.list(limit=min(limit, 100)):
+            found.append(_job(job))
+            if len(found) >= limit:
+                break
+        return found
+
     async def cancel(self, job_id: str) -> None:
         await self._client.fine_tuning.jobs.cancel(job_id)
 

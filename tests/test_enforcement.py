@@ -98,6 +98,15 @@ def test_a_job_on_harmful_data_is_cancelled_within_one_pass(account, capsys, cap
     assert json.loads(capsys.readouterr().out)[0]["FileId"] == harmful
 
 
+def test_a_running_job_beyond_the_first_page_of_jobs_is_held(account, capsys):
+    harmful = upload(account, harmful_file())
+    account.add_job("ftjob-old-but-running", None, status="running", training_file=harmful)
+    for number in range(130):  # newer jobs, all ended: the running one is on page two
+        account.add_job(f"ftjob-{number}", f"gpt-4o-mini.ft-{number}")
+    _, report = enforce_once(account, capsys)
+    assert [d["job_id"] for d in report["decisions"]] == ["ftjob-old-but-running"]
+
+
 def test_report_mode_leaves_the_job_running_and_raises_the_alert(account, capsys, monkeypatch):
     monkeypatch.setenv("ENFORCEMENT", "report")
     harmful = upload(account, harmful_file())

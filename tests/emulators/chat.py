@@ -176,8 +176,15 @@ class ChatEmulator(BackgroundServer):
         }
 
     async def _list_jobs(self, request: web.Request) -> web.Response:
-        jobs = list(reversed(self.jobs.values()))[: int(request.query.get("limit", 20))]
-        return web.json_response({"object": "list", "data": jobs, "has_more": False})
+        """Newest first, in pages of at most 100 after the ``after`` cursor, as the API."""
+        jobs = list(reversed(self.jobs.values()))
+        if after := request.query.get("after"):
+            jobs = jobs[[job["id"] for job in jobs].index(after) + 1 :]
+        limit = int(request.query.get("limit", 20))
+        if limit > 100:
+            return _error(400, "invalid_request_error", "limit must be at most 100.")
+        page = jobs[:limit]
+        return web.json_response({"object": "list", "data": page, "has_more": len(jobs) > limit})
 
     async def _get_job(self, request: web.Request) -> web.Response:
         job = self.jobs.get(request.match_info["job_id"])
