@@ -580,7 +580,8 @@ def _gate(args: argparse.Namespace) -> int:
             print(f"ftgate: cannot write --junit {args.junit}: {exc.strerror}", file=sys.stderr)
             return EXIT_USAGE
     if reply.pending:
-        print(f"{args.kind} {args.key}: pending (no verdict yet)")
+        why = "training data not screened yet" if reply.body.get("missing") else "no verdict yet"
+        print(f"{args.kind} {args.key}: pending ({why})")
     else:
         print(f"{args.kind} {args.key}: {reply.body.get('verdict')} — {reply.body.get('message')}")
         if missing := reply.body.get("missing"):  # a model's answer: evaluation and data

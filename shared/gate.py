@@ -2,8 +2,10 @@
 
 A model is deployable only when its evaluation is ``deployable`` *and* the data
 it was trained on ``passed`` (:mod:`shared.lineage`); ``missing`` names which of
-the two is not there. Anything else answers false: an ``error``, an
-``inconclusive`` test or a verdict that does not exist yet never opens the gate.
+the two is not there; a deployable model whose training data has no verdict yet
+answers 404 pending with the same body, so a pipeline keeps waiting. Anything
+else answers false: an ``error``, an ``inconclusive`` test or a verdict that
+does not exist yet never opens the gate.
 A missing verdict is ``404 {"status": "pending"}`` so pipelines can poll. So
 is a stale one, decided under an older ``POLICY_VERSION``: it waits for its
 re-evaluation (``ftgate reevaluate --stale``) rather than opening the gate.
@@ -52,9 +54,12 @@ def model_answer(entity: dict[str, Any] | None, data: TrainingData) -> GateAnswe
         return _pending(entity)
     per_category = json.loads(entity.get("PerCategory") or "{}")
     missing = missing_for_deployment(entity, data)
+    # A deployable model whose data is not decided yet is worth waiting for.
+    waiting = missing == ["training_data"] and not data.decided
     return GateAnswer(
-        200,
+        404 if waiting else 200,
         {
+            **(PENDING if waiting else {}),
             "deployable": not missing,
             "missing": missing,
             **_common(entity),

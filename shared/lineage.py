@@ -53,6 +53,12 @@ class TrainingData:
         known = any(f.role == "Training" for f in self.files)
         return known and all(f.verdict == "passed" for f in self.files)
 
+    @property
+    def decided(self) -> bool:
+        """A training file is known and every file has a verdict (passed or not)."""
+        known = any(f.role == "Training" for f in self.files)
+        return known and all(f.verdict is not None for f in self.files)
+
     def as_dict(self) -> dict[str, Any]:
         return {"passed": self.passed, "files": [f.as_dict() for f in self.files]}
 

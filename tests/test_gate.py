@@ -144,7 +144,9 @@ def test_a_model_is_deployable_only_with_a_deployable_verdict_and_passed_data(
 ):
     _with_model(gate_host, "ft-lineage", verdict, training, validation)
     status, body = get(gate_host, "gate/models/ft-lineage")
-    assert status == 200
+    # a deployable model whose data has no verdict yet is pending: pipelines keep waiting
+    undecided = verdict == "deployable" and training in ("file-never-screened", None)
+    assert (status, body.get("status")) == ((404, "pending") if undecided else (200, None))
     assert body["missing"] == missing
     assert body["deployable"] is (not missing)
     assert body["training_data"]["passed"] is ("training_data" not in missing)
@@ -176,6 +178,9 @@ def test_cli_exit_codes(gate_host, capsys, monkeypatch):
     capsys.readouterr()
     assert run_cli(gate_host, "model", "ft-bad-data") == 1
     assert "not deployable: missing training_data" in capsys.readouterr().out
+    _with_model(gate_host, "ft-data-unscreened", "deployable", "file-never-screened")
+    assert run_cli(gate_host, "model", "ft-data-unscreened") == 4
+    assert "pending (training data not screened yet)" in capsys.readouterr().out
     assert run_cli(gate_host, "data", SHA["passed"]) == 0
     assert run_cli(gate_host, "data", SHA["invalid"]) == 1
     assert run_cli(gate_host, "model", "ft-unknown", "--wait", "0.3s", "--interval", "0.1s") == 4
