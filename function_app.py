@@ -215,7 +215,8 @@ async def fine_tuning_webhook(req: func.HttpRequest) -> func.HttpResponse:
 @app.function_name("poll_fine_tuning_jobs")
 @app.timer_trigger(arg_name="timer", schedule="%FINE_TUNING_POLL_SCHEDULE%")
 async def poll_fine_tuning_jobs(timer: func.TimerRequest) -> None:
-    """The safety net for a missed webhook: queue succeeded jobs nobody queued."""
+    """The safety net for a missed webhook or a lost message: queue succeeded jobs
+    nobody queued, and pending evaluations that went quiet."""
     settings = AppSettings.from_environment()
     endpoint = settings.require_openai_endpoint()
     async with (
