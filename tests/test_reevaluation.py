@@ -17,7 +17,7 @@ import function_app
 from conftest import chat, jsonl
 from shared import cli
 from shared.gate import data_answer, model_answer
-from shared.lineage import TrainingData
+from shared.lineage import DataFile, TrainingData
 from shared.policy import POLICY_VERSION
 from shared.settings import STORAGE_CONNECTION, StorageConnection
 from shared.verdicts import DATA_PARTITION, MODEL_PARTITION, TableVerdictStore, row_key
@@ -33,7 +33,8 @@ def test_the_gate_answers_a_stale_verdict_as_pending():
         assert answer.status == 404
         assert answer.body == {"status": "pending", "stale_policy_version": OLD_POLICY}
     current = {"Verdict": "deployable", "PolicyVersion": POLICY_VERSION}
-    assert model_answer(current, TrainingData(())).status == 200
+    passed = TrainingData((DataFile("Training", "file-1", "a" * 64, "passed"),))
+    assert model_answer(current, passed).status == 200
 
 
 @pytest.fixture
