@@ -123,6 +123,9 @@ def test_an_undeployable_fine_tuned_model_deployed_by_hand_is_deleted(account, m
     deliver(account)
     assert "prod-chat" not in account.deployments
     assert account.stats.deleted == ["prod-chat"]
+    deliver(account)  # the delete is announced too: not a write, nothing more to do
+    assert account.events[-1]["eventType"] == "Microsoft.Resources.ResourceDeleteSuccess"
+    assert account.stats.deleted == ["prod-chat"]
     recorded = decision(account, "prod-chat")
     assert (recorded["Mode"], recorded["Action"], recorded["Model"]) == ("cancel", "deleted", model)
     assert recorded["Missing"] == missing

@@ -7,9 +7,10 @@ poll, then ``Succeeded``; only then does the chat emulator it is linked to serve
 it. Deployments made outside ftgate (``add_deployment``) exist at once. Every
 deployment reports its model, its content-filter (RAI) policy and when it was
 created. The Developer SKU can be switched off to test the fallback to
-Standard, and creation can be made to hang. Each write is also announced in
-``events`` as the resource group's Event Grid system topic would announce it
-(``Microsoft.Resources.ResourceWriteSuccess``, the deployment's id as subject).
+Standard, and creation can be made to hang. Each write and delete is also
+announced in ``events`` as the resource group's Event Grid system topic would
+announce it (``Microsoft.Resources.ResourceWriteSuccess`` or
+``ResourceDeleteSuccess``, the deployment's id as subject).
 """
 
 from __future__ import annotations
@@ -106,20 +107,23 @@ class ArmEmulator(BackgroundServer):
         self.stats.created.append(name)
         self.stats.skus.append(sku)
         resource = self._resource(request, name, "Creating")
-        self._announce(resource["id"], request.match_info)
+        self._announce(request, "Write")
         return web.json_response(resource, status=201)
 
-    def _announce(self, resource_id: str, match: Any) -> None:
+    def _announce(self, request: web.Request, operation: str) -> None:
+        """An event for a write or delete of the deployment ``request`` names."""
+        match, resource_id = request.match_info, request.path.rstrip("/")
         self.events.append(
             {
                 "id": str(uuid.uuid4()),
                 "topic": f"/subscriptions/{match['subscription']}/resourceGroups/{match['group']}",
                 "subject": resource_id,
-                "eventType": "Microsoft.Resources.ResourceWriteSuccess",
+                "eventType": f"Microsoft.Resources.Resource{operation}Success",
                 "eventTime": datetime.now(UTC).isoformat(),
                 "dataVersion": "2",
                 "data": {
-                    "operationName": "Microsoft.CognitiveServices/accounts/deployments/write",
+                    "operationName": "Microsoft.CognitiveServices/accounts/deployments/"
+                    + operation.lower(),
                     "resourceUri": resource_id,
                     "status": "Succeeded",
                 },
@@ -148,6 +152,7 @@ class ArmEmulator(BackgroundServer):
             return web.Response(status=204)
         self.chat.deployments.pop(name, None)
         self.stats.deleted.append(name)
+        self._announce(request, "Delete")
         return web.Response(status=200)
 
     def _saw(self, request: web.Request) -> None:
