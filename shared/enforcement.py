@@ -13,7 +13,8 @@ One pass (the ``enforce_fine_tuning_data`` timer, or ``ftgate enforce --once``):
    (``shared.lineage``). Files of jobs still running are screened first.
 2. Jobs. Each job not yet ended (``validating_files``, ``queued``, ``running``)
    is looked up against its training and validation files' verdicts. A file
-   ``failed``, ``invalid`` or ``error`` (never a pass) holds the job: in
+   ``failed`` or ``invalid``, or one not wholly screened (``error``, or
+   ``incomplete``: images that could not be screened) holds the job: in
    ``cancel`` mode it is cancelled through the SDK, in ``report`` mode only
    recorded and alerted. The decision (partition ``enforcement``, keyed by the
    job) carries the mode, the file, its hash and the data verdict's message
@@ -45,7 +46,9 @@ log = logging.getLogger(__name__)
 
 PURPOSE: Final = "fine-tune"
 NON_TERMINAL: Final = frozenset({"validating_files", "queued", "running"})
-HOLDING: Final = frozenset({"failed", "invalid", "error"})  # data verdicts that stop a job
+# Data verdicts that stop a job: harm found, a malformed file, or data not wholly
+# screened (error, incomplete) — nothing unobserved counts as safe.
+HOLDING: Final = frozenset({"failed", "invalid", "error", "incomplete"})
 ENFORCEMENT_PARTITION: Final = "enforcement"
 MAX_JOBS: Final = 500  # the newest jobs are read; jobs still running are among them
 CHUNK_BYTES: Final = 1 << 20

@@ -14,7 +14,9 @@ from azure.data.tables import TableClient
 from azure.functions.timer import TimerRequest
 from emulators.chat import ChatEmulator
 from emulators.contentsafety import ContentSafetyEmulator
+from emulators.images import data_url, png
 from test_cli import CANARY, harmful_file
+from test_images import image_file
 from test_telemetry import points
 
 import function_app
@@ -122,6 +124,34 @@ def test_report_mode_leaves_the_job_running_and_raises_the_alert(account, capsys
     assert alerts("report", "reported") == before + 1
     decision = account.table.get_entity(ENFORCEMENT_PARTITION, row_key("job:ftjob-trial"))
     assert decision["Mode"] == "report"
+
+
+def test_data_not_wholly_screened_holds_the_job_like_an_error(account, capsys, monkeypatch):
+    """Images the local analyzer cannot screen: the file is incomplete, never a pass —
+    the job is cancelled saying the data could not be fully evaluated; in report mode
+    it runs on, recorded and alerted."""
+    with_images = upload(account, image_file(*[data_url(png(rgb=(40, 200, 40)))] * 10))
+    account.add_job("ftjob-cancel", None, status="running", training_file=with_images)
+    code, report = enforce_once(account, capsys)
+    assert code == 1
+    assert [f["verdict"] for f in report["files"]] == ["incomplete"]
+    (held,) = report["decisions"]
+    assert (held["job_id"], held["action"], held["data_verdict"]) == (
+        "ftjob-cancel", "cancelled", "incomplete"
+    )  # fmt: skip
+    assert held["message"].startswith("The training data could not be fully evaluated")
+    assert account.jobs["ftjob-cancel"]["status"] == "cancelled"
+    monkeypatch.setenv("ENFORCEMENT", "report")
+    account.add_job("ftjob-report", None, status="running", training_file=with_images)
+    before = alerts("report", "reported")
+    code, report = enforce_once(account, capsys)
+    assert [(d["job_id"], d["action"]) for d in report["decisions"]] == [
+        ("ftjob-report", "reported")
+    ]  # fmt: skip
+    assert account.jobs["ftjob-report"]["status"] == "running"
+    assert alerts("report", "reported") == before + 1
+    decision = account.table.get_entity(ENFORCEMENT_PARTITION, row_key("job:ftjob-report"))
+    assert (decision["Mode"], decision["DataVerdict"]) == ("report", "incomplete")
 
 
 def test_the_same_content_uploaded_twice_is_screened_once(account, capsys):
