@@ -18,7 +18,12 @@ import azurefunctions.extensions.bindings.blob as blob_binding
 
 from shared import telemetry
 from shared.analyzers import create_analyzer
-from shared.deploymentguard import RESOURCE_WRITE, deployment_named, guard_deployment
+from shared.deploymentguard import (
+    RESOURCE_WRITE,
+    deployment_named,
+    guard_deployment,
+    guard_deployments,
+)
 from shared.deployments import account_deployments, configured_account
 from shared.enforcement import OpenAIFiles, enforce
 from shared.evaluations import (
@@ -276,6 +281,28 @@ async def undo_undeployable_deployment(event: func.EventGridEvent) -> None:
         assert deployments is not None  # the account is configured
         decision = await guard_deployment(name, deployments, store, mode=settings.enforcement)
     log.info("deployment %s: %s (%s)", name, decision.action, decision.reason)
+
+
+@app.function_name("guard_existing_deployments")
+@app.timer_trigger(arg_name="timer", schedule="%ENFORCEMENT_SCHEDULE%")
+async def guard_existing_deployments(timer: func.TimerRequest) -> None:
+    """Every deployment on the account judged as an event's would be: Event Grid only
+    announces new writes, so one made before ftgate, or whose event was lost, is
+    judged here."""
+    account = configured_account()
+    if account is None:
+        log.warning("deployment guard skipped: the Azure OpenAI account is not configured")
+        return
+    settings = AppSettings.from_environment()
+    async with (
+        TableVerdictStore.open(settings.storage, settings.verdicts_table) as store,
+        account_deployments(store, account) as deployments,
+    ):
+        assert deployments is not None  # the account is configured
+        decisions = await guard_deployments(deployments, store, mode=settings.enforcement)
+    acted = [d for d in decisions if d.action != "left_alone"]
+    log.info("deployment guard (%s): %d deployments, %d acted on",
+             settings.enforcement, len(decisions), len(acted))  # fmt: skip
 
 
 @app.function_name("rescreen_training_file")

@@ -2,7 +2,7 @@
 
 Exit codes of ``scan-data``: 0 passed, 1 failed, 2 invalid, 3 error (the analyzer
 failed); of ``eval-model``: 0 deployable, 1 not deployable, 3 error; of
-``enforce``: 0 no job held, 1 a job held, 3 a file unreadable. Any command
+``enforce``: 0 nothing held, 1 a job or deployment held, 3 a file unreadable. Any command
 exits 64 on a usage error or an input it cannot open, 70 on an internal error
 (a bug: one line naming the exception, the traceback only with ``--debug`` or
 ``FTGATE_DEBUG=1``), 130 when interrupted (Ctrl-C) and 141 when its standard
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import random
@@ -30,7 +31,8 @@ import openai
 
 from shared import gateclient
 from shared.analyzers import ANALYZERS, AnalyzerError, create_analyzer
-from shared.deployments import DeploymentSettings, account_deployments
+from shared.deploymentguard import DeploymentDecision, guard_deployments
+from shared.deployments import DeploymentSettings, account_deployments, configured_account
 from shared.enforcement import ENFORCEMENT_PARTITION, EnforcementReport, OpenAIFiles, enforce
 from shared.evaluations import EvaluationRequest
 from shared.finetuning import OpenAIJobs
@@ -223,15 +225,17 @@ def _add_enforce(commands: argparse._SubParsersAction) -> None:
         help="screen files imported into Azure OpenAI; cancel (or report) jobs on failing data",
         description="One pass of the app's enforcement, with the verdict store of "
         "TRAINING_STORAGE and VERDICTS_TABLE and the mode of ENFORCEMENT (cancel or report). "
-        "Exit codes: 0 no job held, 1 a job was held to failing data, 3 a file could not "
-        "be read (and no job was held), 64 usage.",
+        "With AZURE_SUBSCRIPTION_ID, AZURE_OPENAI_RESOURCE_GROUP and AZURE_OPENAI_ACCOUNT "
+        "set, every deployment on the account is judged too (through ARM). "
+        "Exit codes: 0 nothing held, 1 a job or a deployment was held, 3 a file could not "
+        "be read (and nothing was held), 64 usage.",
     )
     enforce.add_argument("--once", action="store_true", required=True, help="one pass, then exit")
     account = enforce.add_mutually_exclusive_group(required=True)
     account.add_argument("--azure-endpoint", help="the Azure OpenAI endpoint (Entra ID or key)")
     account.add_argument("--base-url", help="an OpenAI-compatible base URL")
     enforce.add_argument(
-        "--dry-run", action="store_true", help="cancel nothing, record no decision"
+        "--dry-run", action="store_true", help="cancel and delete nothing, record no decision"
     )
     enforce.add_argument("--analyzer", choices=ANALYZERS, default=None, help=_ANALYZER_HELP)
     enforce.add_argument("--json", action="store_true", help="print one JSON object")
@@ -691,9 +695,11 @@ async def _enforce(args: argparse.Namespace) -> int:
     else:
         key = os.environ.get("OPENAI_API_KEY") or "unused"
         client = openai.AsyncOpenAI(base_url=args.base_url, api_key=key)
+    account = configured_account()
     async with (
         TableVerdictStore.open(settings.storage, settings.verdicts_table) as store,
         client.with_options(max_retries=3) as retrying,
+        account_deployments(store, account) as deployments,
     ):
         report = await enforce(
             OpenAIFiles(retrying),
@@ -703,17 +709,31 @@ async def _enforce(args: argparse.Namespace) -> int:
             mode=settings.enforcement,
             dry_run=args.dry_run,
         )
+        judged = (
+            None
+            if deployments is None
+            else await guard_deployments(
+                deployments, store, mode=settings.enforcement, dry_run=args.dry_run
+            )
+        )
     if args.json:
-        print(json.dumps(report.as_dict()))
+        print(json.dumps({**report.as_dict(), "deployments": _as_dicts(judged)}))
     else:
-        print(render_enforcement(report))
-    if report.decisions:
+        print(render_enforcement(report, judged))
+    if report.decisions or any(d.action != "left_alone" for d in judged or ()):
         return 1
     return EXIT_CODES[Outcome.ERROR] if report.unreadable else 0
 
 
-def render_enforcement(report: EnforcementReport) -> str:
-    """The pass as text: files and their verdicts, then what was done to which job."""
+def _as_dicts(judged: list[DeploymentDecision] | None) -> list[dict[str, object]] | None:
+    """Deployment decisions as JSON; None when the account was not configured (not
+    checked, which is not the same as nothing found)."""
+    return None if judged is None else [dataclasses.asdict(d) for d in judged]
+
+
+def render_enforcement(report: EnforcementReport, judged: list[DeploymentDecision] | None) -> str:
+    """The pass as text: files and their verdicts, what was done to which job, then
+    what was done to which deployment (when the account was configured)."""
     dry = " (dry run)" if report.dry_run else ""
     lines = [f"enforcement{dry}, mode {report.mode}"]
     for result in report.files:
@@ -724,6 +744,14 @@ def render_enforcement(report: EnforcementReport) -> str:
     for d in report.decisions:
         lines.append(f"  job {d.job_id}: {d.action} — {d.role} file {d.file_id} {d.data_verdict}")
         lines.append(f"    {d.message}")
+    if judged is None:
+        lines.append("deployments not checked: the Azure OpenAI account is not configured")
+        return "\n".join(lines)
+    held = [d for d in judged if d.action != "left_alone"]
+    lines.append(f"{len(judged)} deployments checked, {len(held)} held")
+    for decision in held:
+        lines.append(f"  deployment {decision.deployment} ({decision.model}): {decision.action}")
+        lines.append(f"    {decision.reason}")
     return "\n".join(lines)
 
 

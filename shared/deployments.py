@@ -285,11 +285,9 @@ class AccountDeployments:
         or while it is younger than SWEEP_MIN_AGE. Other deployments are never
         touched. ``dry_run`` reports what would be deleted and deletes nothing.
         """
-        client, settings = self.client, self.settings
         now = datetime.now(UTC)
         report = SweepReport()
-        async for deployment in client.deployments.list(settings.resource_group, settings.account):
-            info = _info(deployment)
+        async for info in self.all():
             if not info.name.startswith(PREFIX):
                 continue
             if await self.held_by_live_evaluation(info.name, now):
@@ -304,6 +302,14 @@ class AccountDeployments:
                 await self.leases.drop_lease(name)
             telemetry.deployments_swept.add(len(report.deleted))
         return report
+
+    async def all(self) -> AsyncIterator[DeploymentInfo]:
+        """Every deployment on the account, as ARM lists it (all pages)."""
+        settings = self.settings
+        async for deployment in self.client.deployments.list(
+            settings.resource_group, settings.account
+        ):
+            yield _info(deployment)
 
     async def held_by_live_evaluation(self, name: str, now: datetime) -> bool:
         """An ``ftgate-eval-*`` deployment whose lease was renewed within LEASE_EXPIRY:

@@ -188,6 +188,17 @@ async def _holding_file(store: VerdictStore, job: Job) -> DataFile | None:
     return None
 
 
+async def reported_before(store: VerdictStore, key: str, **same: str) -> bool:
+    """Whether the decision ``key`` was already recorded as reported (with the ``same``
+    properties): report mode alerts once per finding, not on every pass."""
+    previous = await store.get_named(ENFORCEMENT_PARTITION, key)
+    return (
+        previous is not None
+        and previous.get("Action") == "reported"
+        and all(previous.get(name) == value for name, value in same.items())
+    )
+
+
 async def _hold(
     job: Job, data: DataFile, jobs: OpenAIJobs, store: VerdictStore, *, mode: str, dry_run: bool
 ) -> JobDecision:
@@ -195,8 +206,7 @@ async def _hold(
     reported before is not alerted again on every pass."""
     action = "cancelled" if mode == "cancel" else "reported"
     name = f"job:{job.id}"
-    previous = await store.get_named(ENFORCEMENT_PARTITION, name)
-    repeated = previous is not None and previous.get("Action") == action == "reported"
+    repeated = action == "reported" and await reported_before(store, name)
     if dry_run:
         action = f"would_{mode}"
     elif mode == "cancel":

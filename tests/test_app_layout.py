@@ -31,6 +31,7 @@ def test_function_app_loads_as_a_v2_app():
         "sweep_evaluation_deployments",
         "enforce_fine_tuning_data",
         "undo_undeployable_deployment",
+        "guard_existing_deployments",
     }
 
 

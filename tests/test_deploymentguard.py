@@ -1,6 +1,8 @@
 """Deployments written by hand through ARM, announced as Event Grid announces them,
 judged by the app's Event Grid function: undeployable fine-tuned models are deleted
-(cancel) or reported (report); everything else is left alone."""
+(cancel) or reported (report); everything else is left alone. Deployments no event
+announced (made before ftgate) are judged by the same rule from the timer and
+``ftgate enforce --once``."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from datetime import datetime
 import azure.functions as func
 import pytest
 from azure.data.tables import TableClient
+from azure.functions.timer import TimerRequest
 from emulators.arm import ArmEmulator
 from emulators.chat import ChatEmulator
 from test_gate import _data_entity, _model_entity, _trained_on
@@ -19,7 +22,7 @@ from test_telemetry import points
 
 import function_app
 from conftest import StaticToken, app_functions, install_telemetry_readers, use_arm
-from shared import deployments
+from shared import cli, deployments
 from shared.deployments import DeploymentSettings, deployment_name
 from shared.enforcement import ENFORCEMENT_PARTITION
 from shared.lineage import record_file
@@ -192,3 +195,112 @@ def test_the_guard_is_an_event_grid_function():
         "bindings"
     ]
     assert (trigger["type"], trigger["direction"]) == ("eventGridTrigger", "IN")
+
+
+def lease(arm, deployment: str, model: str) -> None:
+    """A live evaluation's lease on ``deployment``, as ftgate's evaluator renews it."""
+
+    async def renew():
+        async with TableVerdictStore.open(*arm.store_args) as store:
+            await store.renew_lease(deployment, model)
+
+    asyncio.run(renew())
+
+
+def legacy(arm) -> str:
+    """Deployments made before ftgate was installed (no event ever announced them);
+    returns the name of ftgate's own live evaluation deployment among them."""
+    own = deployment_name("gpt-4o-mini.ft-harmful", "evaluation-2")
+    lease(arm, own, "gpt-4o-mini.ft-harmful")
+    for name, model in (
+        ("old-harmful", "gpt-4o-mini.ft-harmful"),
+        ("old-unevaluated", "gpt-4o-mini.ft-never-evaluated"),
+        ("old-good", "gpt-4o-mini.ft-good"),
+        ("old-base", "gpt-4o-mini-2024-07-18"),
+        (own, "gpt-4o-mini.ft-harmful"),
+    ):
+        arm.add_deployment(name, model)
+    assert arm.events == []
+    return own
+
+
+def run_guard_timer() -> None:
+    asyncio.run(function_app.guard_existing_deployments(timer=TimerRequest(past_due=False)))
+
+
+def test_the_timer_judges_deployments_no_event_announced(account):
+    own = legacy(account)
+    before = alerts("cancel", "deleted")
+    run_guard_timer()
+    assert sorted(account.stats.deleted) == ["old-harmful", "old-unevaluated"]
+    assert set(account.deployments) == {"old-good", "old-base", own}
+    assert decision(account, "old-unevaluated")["Missing"] == "model_evaluation,training_data"
+    assert decision(account, "old-good") is None
+    assert alerts("cancel", "deleted") == before + 2
+    run_guard_timer()  # nothing left to undo
+    assert len(account.stats.deleted) == 2
+
+
+def test_the_timer_in_report_mode_alerts_once_and_deletes_nothing(account, monkeypatch):
+    monkeypatch.setenv("ENFORCEMENT", "report")
+    legacy(account)
+    before = alerts("report", "reported")
+    run_guard_timer()
+    run_guard_timer()  # the next pass: recorded already, not alerted again
+    assert account.stats.deleted == []
+    assert alerts("report", "reported") == before + 2
+    assert decision(account, "old-harmful")["Action"] == "reported"
+
+
+def test_a_refused_delete_is_recorded_and_tried_again_by_the_next_pass(account):
+    account.add_deployment("old-harmful", "gpt-4o-mini.ft-harmful")
+    account.add_deployment("old-bad-data", "gpt-4o-mini.ft-bad-data")
+    account.delete_refused = True  # e.g. a delete lock on the account
+    before = alerts("cancel", "delete_failed")
+    run_guard_timer()  # one refusal does not stop the pass
+    assert set(account.deployments) == {"old-harmful", "old-bad-data"}
+    assert decision(account, "old-harmful")["Action"] == "delete_failed"
+    assert alerts("cancel", "delete_failed") == before + 2
+    account.delete_refused = False
+    run_guard_timer()
+    assert account.deployments == {}
+    assert decision(account, "old-bad-data")["Action"] == "deleted"
+
+
+def test_enforce_once_judges_the_accounts_deployments(account, capsys):
+    legacy(account)
+    args = ["enforce", "--once", "--base-url", f"{account.chat.endpoint}/v1", "--analyzer", "local"]
+    assert cli.main([*args, "--json", "--dry-run"]) == 1
+    judged = {
+        d["deployment"]: d["action"] for d in json.loads(capsys.readouterr().out)["deployments"]
+    }
+    assert judged["old-harmful"] == judged["old-unevaluated"] == "would_delete"
+    assert judged["old-good"] == judged["old-base"] == "left_alone"
+    assert account.stats.deleted == []
+    assert decision(account, "old-harmful") is None  # a dry run records nothing
+    assert cli.main(args) == 1
+    text = capsys.readouterr().out
+    assert "5 deployments checked, 2 held" in text
+    assert "deployment old-harmful (gpt-4o-mini.ft-harmful): deleted" in text
+    assert sorted(account.stats.deleted) == ["old-harmful", "old-unevaluated"]
+    assert cli.main(args) == 0  # nothing left to hold
+
+
+def test_without_the_account_neither_the_timer_nor_the_cli_judges_deployments(
+    account, monkeypatch, capsys, caplog
+):
+    account.add_deployment("old-harmful", "gpt-4o-mini.ft-harmful")
+    monkeypatch.delenv("AZURE_OPENAI_ACCOUNT")
+    run_guard_timer()
+    assert "deployment guard skipped" in caplog.text
+    args = ["enforce", "--once", "--base-url", f"{account.chat.endpoint}/v1", "--analyzer", "local"]
+    assert cli.main([*args, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["deployments"] is None  # not checked
+    assert "old-harmful" in account.deployments
+
+
+def test_the_deployment_guard_timer_runs_on_the_enforcement_schedule():
+    (timer,) = json.loads(app_functions()["guard_existing_deployments"].get_function_json())[
+        "bindings"
+    ]
+    assert (timer["type"], timer["schedule"]) == ("timerTrigger", "%ENFORCEMENT_SCHEDULE%")

@@ -50,6 +50,7 @@ class ArmEmulator(BackgroundServer):
         self.chat = chat
         self.developer_offered = developer_offered
         self.create_hangs = False  # PUT answers, but provisioning never finishes
+        self.delete_refused = False  # DELETE answers 409, as under a resource lock
         self.stats = ArmStats()
         self.deployments: dict[str, dict[str, Any]] = {}
         self.events: list[dict[str, Any]] = []  # Event Grid schema, oldest first
@@ -148,6 +149,10 @@ class ArmEmulator(BackgroundServer):
     async def _delete(self, request: web.Request) -> web.Response:
         self._saw(request)
         name = request.match_info["name"]
+        if self.delete_refused:
+            return web.json_response(
+                {"error": {"code": "ScopeLocked", "message": "The scope is locked."}}, status=409
+            )
         if self.deployments.pop(name, None) is None:
             return web.Response(status=204)
         self.chat.deployments.pop(name, None)
