@@ -116,6 +116,20 @@ def number_setting(
     return int(value) if integer else value
 
 
+ENFORCEMENT_MODES: Final = ("cancel", "report")
+
+
+def enforcement_mode(environ: Mapping[str, str] = os.environ) -> str:
+    """``ENFORCEMENT``: ``cancel`` (the default, as the platform does: jobs trained on
+    failing data are cancelled, undeployable deployments deleted) or ``report``
+    (decisions recorded and alerted, nothing stopped: for a trial period)."""
+    raw = environ.get("ENFORCEMENT", "")
+    mode = raw.strip().lower() or "cancel"
+    if mode not in ENFORCEMENT_MODES:
+        raise SettingsError(f"ENFORCEMENT must be cancel or report, not {raw!r}")
+    return mode
+
+
 STORAGE_CONNECTION: Final = "TRAINING_STORAGE"  # the app-setting prefix the bindings use
 
 
@@ -215,6 +229,7 @@ class AppSettings:
     model_queue: str = "model-evaluations"
     rescreen_queue: str = "data-rescreens"
     webhook_secret: str | None = None  # whsec_..., from Key Vault in Azure
+    enforcement: str = "cancel"  # see enforcement_mode
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> AppSettings:
@@ -226,6 +241,7 @@ class AppSettings:
             model_queue=environ.get("MODEL_EVALUATIONS_QUEUE") or "model-evaluations",
             rescreen_queue=environ.get("DATA_RESCREEN_QUEUE") or "data-rescreens",
             webhook_secret=environ.get("FINE_TUNING_WEBHOOK_SECRET") or None,
+            enforcement=enforcement_mode(environ),
             openai_max_rpm=(
                 number_setting(
                     environ, "AZURE_OPENAI_MAX_RPM", 1.0, minimum=1, maximum=MAX_RPM_LIMIT
