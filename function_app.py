@@ -4,7 +4,7 @@ Triggers stay thin: read the binding, call the library in ``shared/``, write the
 verdict. Settings (see README): TRAINING_STORAGE (connection, identity-based in
 Azure), TRAINING_CONTAINER, VERDICTS_TABLE, MODEL_EVALUATIONS_QUEUE,
 CONTENT_SAFETY_ENDPOINT, AZURE_OPENAI_ENDPOINT, FINE_TUNING_WEBHOOK_SECRET,
-FINE_TUNING_POLL_SCHEDULE.
+FINE_TUNING_POLL_SCHEDULE, ENFORCEMENT (cancel or report), ENFORCEMENT_SCHEDULE.
 """
 
 # No `from __future__ import annotations` here: the Python worker reads parameter
@@ -18,7 +18,14 @@ import azurefunctions.extensions.bindings.blob as blob_binding
 
 from shared import telemetry
 from shared.analyzers import create_analyzer
+from shared.deploymentguard import (
+    RESOURCE_WRITE,
+    deployment_named,
+    guard_deployment,
+    guard_deployments,
+)
 from shared.deployments import account_deployments, configured_account
+from shared.enforcement import OpenAIFiles, enforce
 from shared.evaluations import (
     EvaluationRequest,
     MalformedRequest,
@@ -28,6 +35,7 @@ from shared.evaluations import (
 )
 from shared.finetuning import OpenAIJobs, handle_webhook, poll_jobs
 from shared.gate import GateAnswer, data_answer, model_answer, stands
+from shared.lineage import training_data
 from shared.queues import JsonQueue
 from shared.settings import STORAGE_CONNECTION, AppSettings
 from shared.simulation.targets import ChatTarget, azure_openai_client
@@ -170,7 +178,9 @@ async def gate(req: func.HttpRequest) -> func.HttpResponse:
     settings = AppSettings.from_environment()
     async with TableVerdictStore.open(settings.storage, settings.verdicts_table) as store:
         if kind == "models":
-            answer = model_answer(await store.get_model_verdict(key))
+            answer = model_answer(
+                await store.get_model_verdict(key), await training_data(store, key)
+            )
         else:
             answer = data_answer(await store.get_data_verdict(key.lower()))
     return _json(answer)
@@ -210,7 +220,8 @@ async def fine_tuning_webhook(req: func.HttpRequest) -> func.HttpResponse:
 @app.function_name("poll_fine_tuning_jobs")
 @app.timer_trigger(arg_name="timer", schedule="%FINE_TUNING_POLL_SCHEDULE%")
 async def poll_fine_tuning_jobs(timer: func.TimerRequest) -> None:
-    """The safety net for a missed webhook: queue succeeded jobs nobody queued."""
+    """The safety net for a missed webhook or a lost message: queue succeeded jobs
+    nobody queued, and pending evaluations that went quiet."""
     settings = AppSettings.from_environment()
     endpoint = settings.require_openai_endpoint()
     async with (
@@ -224,6 +235,74 @@ async def poll_fine_tuning_jobs(timer: func.TimerRequest) -> None:
 
         queued = await poll_jobs(OpenAIJobs(client), store, queue, has_verdict)
     log.info("fine-tuning poll: %d evaluations queued", queued)
+
+
+@app.function_name("enforce_fine_tuning_data")
+@app.timer_trigger(arg_name="timer", schedule="%ENFORCEMENT_SCHEDULE%")
+async def enforce_fine_tuning_data(timer: func.TimerRequest) -> None:
+    """Screen files imported into Azure OpenAI; cancel (or report) jobs on failing data."""
+    settings = AppSettings.from_environment()
+    endpoint = settings.require_openai_endpoint()
+    async with (
+        TableVerdictStore.open(settings.storage, settings.verdicts_table) as store,
+        azure_openai_client(endpoint) as client,
+    ):
+        report = await enforce(
+            OpenAIFiles(client),
+            OpenAIJobs(client),
+            store,
+            lambda: create_analyzer("contentsafety"),
+            mode=settings.enforcement,
+        )
+    log.info(
+        "enforcement (%s): %d files, %d screened now, %d unreadable; %d jobs checked, %d held",
+        report.mode, len(report.files), sum(f.screened for f in report.files),
+        len(report.unreadable), report.jobs_checked, len(report.decisions),
+    )  # fmt: skip
+
+
+@app.function_name("undo_undeployable_deployment")
+@app.event_grid_trigger(arg_name="event")
+async def undo_undeployable_deployment(event: func.EventGridEvent) -> None:
+    """A deployment written on the Azure OpenAI account: delete (or report) it when it
+    serves a fine-tuned model without a standing deployable verdict."""
+    account = configured_account()
+    if account is None:
+        log.error("deployment event ignored: the Azure OpenAI account is not configured")
+        return
+    name = deployment_named(event.subject, account)
+    if event.event_type != RESOURCE_WRITE or name is None:
+        return  # another resource in the group, or not a write
+    settings = AppSettings.from_environment()
+    async with (
+        TableVerdictStore.open(settings.storage, settings.verdicts_table) as store,
+        account_deployments(store, account) as deployments,
+    ):
+        assert deployments is not None  # the account is configured
+        decision = await guard_deployment(name, deployments, store, mode=settings.enforcement)
+    log.info("deployment %s: %s (%s)", name, decision.action, decision.reason)
+
+
+@app.function_name("guard_existing_deployments")
+@app.timer_trigger(arg_name="timer", schedule="%ENFORCEMENT_SCHEDULE%")
+async def guard_existing_deployments(timer: func.TimerRequest) -> None:
+    """Every deployment on the account judged as an event's would be: Event Grid only
+    announces new writes, so one made before ftgate, or whose event was lost, is
+    judged here."""
+    account = configured_account()
+    if account is None:
+        log.warning("deployment guard skipped: the Azure OpenAI account is not configured")
+        return
+    settings = AppSettings.from_environment()
+    async with (
+        TableVerdictStore.open(settings.storage, settings.verdicts_table) as store,
+        account_deployments(store, account) as deployments,
+    ):
+        assert deployments is not None  # the account is configured
+        decisions = await guard_deployments(deployments, store, mode=settings.enforcement)
+    acted = [d for d in decisions if d.action != "left_alone"]
+    log.info("deployment guard (%s): %d deployments, %d acted on",
+             settings.enforcement, len(decisions), len(acted))  # fmt: skip
 
 
 @app.function_name("rescreen_training_file")

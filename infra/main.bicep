@@ -43,6 +43,10 @@ param evaluationRaiPolicyName string = ''
 
 param openAiMaxRpm int = 0
 
+@description('What ftgate does when a fine-tuning job uses failing data or a deployment serves an undeployable model: cancel (cancel the job, delete the deployment) or report (record and alert only).')
+@allowed(['cancel', 'report'])
+param enforcement string = 'cancel'
+
 @description('Private endpoints for storage and Content Safety, and VNet integration.')
 param privateNetworking bool = false
 
@@ -192,6 +196,8 @@ var appSettings = {
   FINE_TUNING_WEBHOOK_SECRET: fineTuningWebhookSecret
   FINE_TUNING_POLL_SCHEDULE: '0 */10 * * * *'
   DEPLOYMENT_SWEEP_SCHEDULE: '0 */15 * * * *'
+  ENFORCEMENT: enforcement
+  ENFORCEMENT_SCHEDULE: '0 */5 * * * *'
   FTGATE_EVAL_RAI_POLICY: evaluationRaiPolicyName
 }
 
@@ -224,10 +230,22 @@ module eventGrid 'modules/eventgrid.bicep' = {
   }
 }
 
+module deploymentEvents 'modules/deployment-events.bicep' = {
+  name: 'deployment-events'
+  scope: resourceGroup(openAiResourceGroupName)
+  params: {
+    name: '${abbrs.eventGridSystemTopic}deployments-${resourceToken}'
+    tags: tags
+  }
+}
+
 output AZURE_LOCATION string = location
 output AZURE_RESOURCE_GROUP string = rg.name
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
 output FTGATE_URL string = 'https://${functionApp.outputs.defaultHostName}'
 output STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output EVENT_GRID_SYSTEM_TOPIC string = eventGrid.outputs.name
+output DEPLOYMENT_EVENTS_TOPIC string = deploymentEvents.outputs.name
+output AZURE_OPENAI_ACCOUNT_ID string = openAi.outputs.id
+output AZURE_FUNCTION_APP_ID string = functionApp.outputs.id
 output TRAINING_CONTAINER string = trainingContainerName

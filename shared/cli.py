@@ -1,7 +1,9 @@
 """The ``ftgate`` command: screen training files, evaluate models, score texts.
 
 Exit codes of ``scan-data``: 0 passed, 1 failed, 2 invalid, 3 error (the analyzer
-failed); of ``eval-model``: 0 deployable, 1 not deployable, 3 error. Any command
+failed); of ``eval-model``: 0 deployable, 1 not deployable, 3 error; of ``analyze``:
+0 every line scored, 2 a line too long or not UTF-8, 3 a line not scored; of
+``enforce``: 0 nothing held, 1 a job or deployment held, 3 a file unreadable. Any command
 exits 64 on a usage error or an input it cannot open, 70 on an internal error
 (a bug: one line naming the exception, the traceback only with ``--debug`` or
 ``FTGATE_DEBUG=1``), 130 when interrupted (Ctrl-C) and 141 when its standard
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import random
@@ -23,12 +26,17 @@ import time
 import traceback
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import BinaryIO, Final, NoReturn, TextIO
+from typing import Any, BinaryIO, Final, NoReturn, TextIO
+
+import openai
 
 from shared import gateclient
-from shared.analyzers import ANALYZERS, AnalyzerError, create_analyzer
-from shared.deployments import DeploymentSettings, account_deployments
+from shared.analyzers import ANALYZERS, Analyzer, AnalyzerError, Severities, create_analyzer
+from shared.deploymentguard import DeploymentDecision, guard_deployments
+from shared.deployments import DeploymentSettings, account_deployments, configured_account
+from shared.enforcement import ENFORCEMENT_PARTITION, EnforcementReport, OpenAIFiles, enforce
 from shared.evaluations import EvaluationRequest
+from shared.finetuning import OpenAIJobs
 from shared.gateclient import (
     GateError,
     ask,
@@ -51,8 +59,15 @@ from shared.settings import (
 )
 from shared.simulation.driver import ConversationResult
 from shared.simulation.strategies import SCRIPTED, AttackerStrategy, Strategy
-from shared.simulation.targets import ChatTarget
-from shared.trainingdata import iter_chunks
+from shared.simulation.targets import ChatTarget, azure_openai_client
+from shared.trainingdata import (
+    CHUNK_SIZE,
+    MAX_LINE_BYTES,
+    LineSplitter,
+    RawLine,
+    iter_chunks,
+    line_too_long,
+)
 from shared.verdicts import TableVerdictStore
 
 EXIT_CODES: Final = {
@@ -172,7 +187,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verdicts.add_argument("action", choices=("list", "show"))
     verdicts.add_argument("key", nargs="?", help="show: a model name or a file's SHA-256")
-    verdicts.add_argument("--kind", choices=("data", "model"), default=None)
+    verdicts.add_argument(
+        "--kind",
+        choices=("data", "model", ENFORCEMENT_PARTITION),
+        default=None,
+        help="enforcement: decisions on jobs (job:<id>) and deployments (deployment:<name>)",
+    )
     verdicts.add_argument("--limit", type=_int_between(1, MAX_LIST_LIMIT), default=20)
     verdicts.add_argument("--json", action="store_true")
 
@@ -194,14 +214,42 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sweep.add_argument("--dry-run", action="store_true", help="list them, delete nothing")
 
+    _add_enforce(commands)
+
     analyze = commands.add_parser(
         "analyze",
         help="score texts, one per input line, in the four harm categories",
-        description="Prints one JSON object per input line: line and the four severities.",
+        description="Prints one JSON object per input line: line and the four severities, "
+        f"or line and error. Exit codes: 0 every line scored, 2 a line over "
+        f"{MAX_LINE_BYTES // 2**20} MiB or not "
+        "UTF-8, 3 a line the analyzer could not score, 64 usage.",
     )
     analyze.add_argument("file", nargs="?", default="-", help="input file (default: stdin)")
     analyze.add_argument("--analyzer", choices=ANALYZERS, default=None, help=_ANALYZER_HELP)
     return parser
+
+
+def _add_enforce(commands: argparse._SubParsersAction) -> None:
+    """``ftgate enforce --once``: the enforcement timer's pass, run by hand."""
+    enforce = commands.add_parser(
+        "enforce",
+        help="screen files imported into Azure OpenAI; cancel (or report) jobs on failing data",
+        description="One pass of the app's enforcement, with the verdict store of "
+        "TRAINING_STORAGE and VERDICTS_TABLE and the mode of ENFORCEMENT (cancel or report). "
+        "With AZURE_SUBSCRIPTION_ID, AZURE_OPENAI_RESOURCE_GROUP and AZURE_OPENAI_ACCOUNT "
+        "set, every deployment on the account is judged too (through ARM). "
+        "Exit codes: 0 nothing held, 1 a job or a deployment was held, 3 a file could not "
+        "be read (and nothing was held), 64 usage.",
+    )
+    enforce.add_argument("--once", action="store_true", required=True, help="one pass, then exit")
+    account = enforce.add_mutually_exclusive_group(required=True)
+    account.add_argument("--azure-endpoint", help="the Azure OpenAI endpoint (Entra ID or key)")
+    account.add_argument("--base-url", help="an OpenAI-compatible base URL")
+    enforce.add_argument(
+        "--dry-run", action="store_true", help="cancel and delete nothing, record no decision"
+    )
+    enforce.add_argument("--analyzer", choices=ANALYZERS, default=None, help=_ANALYZER_HELP)
+    enforce.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def _int_between(minimum: int, maximum: int) -> Callable[[str], int]:
@@ -273,6 +321,7 @@ def _run(args: argparse.Namespace) -> int:
         "reevaluate": _reevaluate,
         "replay-poison": _replay_poison,
         "sweep-deployments": _sweep_deployments,
+        "enforce": _enforce,
     }
     if args.command in table_commands:
         try:
@@ -284,7 +333,7 @@ def _run(args: argparse.Namespace) -> int:
         with _open_input(args.file) as stream:
             if args.command == "scan-data":
                 return _scan_data(stream, args)
-            return asyncio.run(_analyze(stream, args.analyzer))
+            return _analyze(stream, args.analyzer)
     except BrokenPipeError:
         raise  # our stdout closed: not the input's fault
     except OSError as exc:
@@ -546,9 +595,12 @@ def _gate(args: argparse.Namespace) -> int:
             print(f"ftgate: cannot write --junit {args.junit}: {exc.strerror}", file=sys.stderr)
             return EXIT_USAGE
     if reply.pending:
-        print(f"{args.kind} {args.key}: pending (no verdict yet)")
+        why = "training data not screened yet" if reply.body.get("missing") else "no verdict yet"
+        print(f"{args.kind} {args.key}: pending ({why})")
     else:
         print(f"{args.kind} {args.key}: {reply.body.get('verdict')} — {reply.body.get('message')}")
+        if missing := reply.body.get("missing"):  # a model's answer: evaluation and data
+            print(f"not deployable: missing {' and '.join(map(str, missing))}")
     return exit_code(reply)
 
 
@@ -564,6 +616,7 @@ def _unwritable(path: str) -> str | None:
 # --------------------------------------------------------------------------- verdicts
 
 _VERDICT_COLUMNS: Final = ("Verdict", "PolicyVersion", "EvaluatedAt", "Message")
+_DECISION_COLUMNS: Final = ("Mode", "Action", "At", "Message")
 
 
 async def _verdicts(args: argparse.Namespace) -> int:
@@ -579,11 +632,12 @@ async def _verdicts(args: argparse.Namespace) -> int:
                 print("ftgate: verdicts show needs a model name or a SHA-256", file=sys.stderr)
                 return EXIT_USAGE
             by_sha = re.fullmatch(r"[0-9a-fA-F]{64}", args.key) and args.kind != "model"
-            found = await (
-                store.get_data_verdict(args.key.lower())
-                if by_sha
-                else store.get_model_verdict(args.key)
-            )
+            if args.kind == ENFORCEMENT_PARTITION:
+                found = await store.get_named(ENFORCEMENT_PARTITION, args.key)
+            elif by_sha:
+                found = await store.get_data_verdict(args.key.lower())
+            else:
+                found = await store.get_model_verdict(args.key)
             if found is None:
                 print(f"{args.key}: no verdict (pending)")
                 return gateclient.EXIT_PENDING
@@ -592,9 +646,11 @@ async def _verdicts(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2, default=str))
     else:
         for row in rows:
-            # A model's row key is a digest of its name; the name is what people look up.
-            key = row.get("FineTunedModel") or row.get("RowKey", "")
-            print("  ".join([key, *(f"{row.get(column, '')}" for column in _VERDICT_COLUMNS)]))
+            # A row key may be a digest of a name; the name is what people look up.
+            key = row.get("FineTunedModel") or row.get("Name") or row.get("RowKey", "")
+            decision = row.get("PartitionKey") == ENFORCEMENT_PARTITION
+            columns = _DECISION_COLUMNS if decision else _VERDICT_COLUMNS
+            print("  ".join([key, *(f"{row.get(column, '')}" for column in columns)]))
     return 0
 
 
@@ -643,6 +699,73 @@ async def _sweep_deployments(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _enforce(args: argparse.Namespace) -> int:
+    settings = AppSettings.from_environment()  # validates ENFORCEMENT too
+    if args.azure_endpoint:
+        client = azure_openai_client(args.azure_endpoint)
+    else:
+        key = os.environ.get("OPENAI_API_KEY") or "unused"
+        client = openai.AsyncOpenAI(base_url=args.base_url, api_key=key)
+    account = configured_account()
+    async with (
+        TableVerdictStore.open(settings.storage, settings.verdicts_table) as store,
+        client.with_options(max_retries=3) as retrying,
+        account_deployments(store, account) as deployments,
+    ):
+        report = await enforce(
+            OpenAIFiles(retrying),
+            OpenAIJobs(retrying),
+            store,
+            lambda: create_analyzer(args.analyzer),
+            mode=settings.enforcement,
+            dry_run=args.dry_run,
+        )
+        judged = (
+            None
+            if deployments is None
+            else await guard_deployments(
+                deployments, store, mode=settings.enforcement, dry_run=args.dry_run
+            )
+        )
+    if args.json:
+        print(json.dumps({**report.as_dict(), "deployments": _as_dicts(judged)}))
+    else:
+        print(render_enforcement(report, judged))
+    if report.decisions or any(d.action != "left_alone" for d in judged or ()):
+        return 1
+    return EXIT_CODES[Outcome.ERROR] if report.unreadable else 0
+
+
+def _as_dicts(judged: list[DeploymentDecision] | None) -> list[dict[str, object]] | None:
+    """Deployment decisions as JSON; None when the account was not configured (not
+    checked, which is not the same as nothing found)."""
+    return None if judged is None else [dataclasses.asdict(d) for d in judged]
+
+
+def render_enforcement(report: EnforcementReport, judged: list[DeploymentDecision] | None) -> str:
+    """The pass as text: files and their verdicts, what was done to which job, then
+    what was done to which deployment (when the account was configured)."""
+    dry = " (dry run)" if report.dry_run else ""
+    lines = [f"enforcement{dry}, mode {report.mode}"]
+    for result in report.files:
+        how = "screened" if result.screened else "known"
+        lines.append(f"  file {result.file_id}: {result.verdict} ({how}, {result.sha256[:12]})")
+    lines += [f"  file {file_id}: could not be read" for file_id in report.unreadable]
+    lines.append(f"{report.jobs_checked} running jobs checked, {len(report.decisions)} held")
+    for d in report.decisions:
+        lines.append(f"  job {d.job_id}: {d.action} — {d.role} file {d.file_id} {d.data_verdict}")
+        lines.append(f"    {d.message}")
+    if judged is None:
+        lines.append("deployments not checked: the Azure OpenAI account is not configured")
+        return "\n".join(lines)
+    held = [d for d in judged if d.action != "left_alone"]
+    lines.append(f"{len(judged)} deployments checked, {len(held)} held")
+    for decision in held:
+        lines.append(f"  deployment {decision.deployment} ({decision.model}): {decision.action}")
+        lines.append(f"    {decision.reason}")
+    return "\n".join(lines)
+
+
 @contextlib.asynccontextmanager
 async def _store_and_queues() -> AsyncIterator[tuple[TableVerdictStore, JsonQueue, JsonQueue]]:
     """The verdict table, the evaluation queue and the re-screen queue, from settings."""
@@ -658,33 +781,79 @@ async def _store_and_queues() -> AsyncIterator[tuple[TableVerdictStore, JsonQueu
 # --------------------------------------------------------------------------- analyze
 
 
-async def _analyze(stream: BinaryIO, analyzer_name: str) -> int:
-    """Score one text per line; a line that is not UTF-8 is reported and exits 2."""
+def _analyze(stream: BinaryIO, analyzer_name: str) -> int:
+    """Score one text per line and answer every line: its four severities, or an error.
+
+    A line over scan-data's limit is refused unread and a line that is not UTF-8 is
+    reported (both exit 2); a line the analyzer could not score gets its reason (exit
+    3) and the other lines are still scored. The event loop runs only while the
+    analyzer works: waiting for input, Ctrl-C interrupts at once (``asyncio.run``
+    would only cancel a task stuck in the read, i.e. wait for the next line).
+    """
     status = 0
-    pending: list[tuple[int, str]] = []
-    async with create_analyzer(analyzer_name) as analyzer:
-
-        async def flush() -> None:
-            results = await analyzer.analyze([text for _, text in pending]) if pending else []
-            for (number, _), severities in zip(pending, results, strict=True):
-                print(json.dumps({"line": number, **severities.as_dict()}))
-            pending.clear()
-
+    analyzer = create_analyzer(analyzer_name)
+    with asyncio.Runner() as runner:
+        runner.run(analyzer.__aenter__())
         try:
-            for number, raw in enumerate(stream, start=1):
-                try:
-                    pending.append((number, raw.rstrip(b"\r\n").decode("utf-8")))
-                except UnicodeDecodeError:
-                    await flush()
-                    print(json.dumps({"line": number, "error": "not UTF-8"}))
-                    status = EXIT_CODES[Outcome.INVALID]
-                if len(pending) >= ANALYZE_BATCH:
-                    await flush()
-            await flush()
-        except AnalyzerError as exc:
-            print(f"ftgate: the analyzer failed: {exc}", file=sys.stderr)
-            return EXIT_CODES[Outcome.ERROR]
+            for lines in _line_batches(stream):
+                for answer, code in runner.run(_answer(analyzer, lines)):
+                    print(json.dumps(answer))
+                    status = max(status, code)
+                sys.stdout.flush()  # what has arrived is answered before waiting for more
+        finally:
+            runner.run(analyzer.__aexit__(None, None, None))
     return status
+
+
+def _line_batches(stream: BinaryIO) -> Iterator[list[RawLine]]:
+    """The input's lines in batches of what one read brought, split as scan-data splits
+    them: a line over its limit is counted and dropped, never held."""
+    splitter = LineSplitter()
+    read = getattr(stream, "read1", stream.read)  # returns what has arrived, not a full chunk
+    while chunk := read(CHUNK_SIZE):
+        lines = list(splitter.feed(chunk))
+        for start in range(0, len(lines), ANALYZE_BATCH):
+            yield lines[start : start + ANALYZE_BATCH]
+    yield list(splitter.finish())
+
+
+async def _answer(analyzer: Analyzer, lines: list[RawLine]) -> list[tuple[dict[str, Any], int]]:
+    """Each line's answer, with the exit code it calls for."""
+    invalid, error = EXIT_CODES[Outcome.INVALID], EXIT_CODES[Outcome.ERROR]
+    answers: dict[int, tuple[dict[str, Any], int]] = {}
+    texts: dict[int, str] = {}
+    for raw in lines:
+        if raw.data is None:
+            answers[raw.number] = ({"line": raw.number, "error": line_too_long(raw.size)}, invalid)
+            continue
+        try:
+            texts[raw.number] = raw.data.decode("utf-8")
+        except UnicodeDecodeError:
+            answers[raw.number] = ({"line": raw.number, "error": "not UTF-8"}, invalid)
+    scores = await _score_each(analyzer, list(texts.values()))
+    for number, score in zip(texts, scores, strict=True):
+        if isinstance(score, AnalyzerError):
+            reason = f"the analyzer could not score it: {score}"
+            answers[number] = ({"line": number, "error": reason}, error)
+        else:
+            answers[number] = ({"line": number, **score.as_dict()}, 0)
+    return [answers[raw.number] for raw in lines]
+
+
+async def _score_each(analyzer: Analyzer, texts: list[str]) -> list[Severities | AnalyzerError]:
+    """Every text's severities, or the error that kept it from being scored.
+
+    The batch is sent as one call; only if that fails is each text sent alone, so
+    that one text the analyzer refuses (Content Safety answers a blank one with
+    HTTP 400) does not cost the others their answers.
+    """
+    try:
+        return list(await analyzer.analyze(texts)) if texts else []
+    except AnalyzerError as exc:
+        if len(texts) == 1:
+            return [exc]
+    alone = await asyncio.gather(*(_score_each(analyzer, [text]) for text in texts))
+    return [result for (result,) in alone]
 
 
 if __name__ == "__main__":

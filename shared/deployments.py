@@ -226,7 +226,7 @@ async def _delete(
             settings.resource_group, settings.account, name, polling_interval=settings.poll_interval
         )
         await poller.result()
-        log.info("temporary deployment %s deleted", name)
+        log.info("deployment %s deleted", name)
     except ResourceNotFoundError:
         pass
 
@@ -247,7 +247,7 @@ class AccountDeployments:
     async def serving(self, name: str, model: str) -> DeploymentInfo:
         """The deployment ``name``, checked to serve ``model`` (else DeploymentMismatch)."""
         try:
-            info = await self._describe(name)
+            info = await self.describe(name)
         except ResourceNotFoundError:
             raise DeploymentMismatch(f"deployment {name} does not exist") from None
         info.check_serves(model)
@@ -271,7 +271,7 @@ class AccountDeployments:
                 await _create(client, settings, name, model)
             async with stage("deployment readiness", settings.ready_timeout):
                 await _until_serving(settings, name, serves)
-            yield await self._describe(name)
+            yield await self.describe(name)
         finally:
             renewing.cancel()
             # Shielded: a cancelled evaluation must still not leave a deployment behind.
@@ -285,15 +285,12 @@ class AccountDeployments:
         or while it is younger than SWEEP_MIN_AGE. Other deployments are never
         touched. ``dry_run`` reports what would be deleted and deletes nothing.
         """
-        client, settings = self.client, self.settings
         now = datetime.now(UTC)
         report = SweepReport()
-        async for deployment in client.deployments.list(settings.resource_group, settings.account):
-            info = _info(deployment)
+        async for info in self.all():
             if not info.name.startswith(PREFIX):
                 continue
-            renewed = await self.leases.lease_renewed_at(info.name)
-            if renewed is not None and now - renewed < LEASE_EXPIRY:
+            if await self.held_by_live_evaluation(info.name, now):
                 report.live.append(info.name)
             elif info.created_at is not None and now - info.created_at < SWEEP_MIN_AGE:
                 report.young.append(info.name)
@@ -301,12 +298,32 @@ class AccountDeployments:
                 report.deleted.append(info.name)
         if not dry_run:
             for name in report.deleted:
-                await _delete(client, settings, name)
+                await self.delete(name)
                 await self.leases.drop_lease(name)
             telemetry.deployments_swept.add(len(report.deleted))
         return report
 
-    async def _describe(self, name: str) -> DeploymentInfo:
+    async def all(self) -> AsyncIterator[DeploymentInfo]:
+        """Every deployment on the account, as ARM lists it (all pages)."""
+        settings = self.settings
+        async for deployment in self.client.deployments.list(
+            settings.resource_group, settings.account
+        ):
+            yield _info(deployment)
+
+    async def held_by_live_evaluation(self, name: str, now: datetime) -> bool:
+        """An ``ftgate-eval-*`` deployment whose lease was renewed within LEASE_EXPIRY:
+        ftgate's own, in use. The name alone proves nothing (anyone may choose it)."""
+        if not name.startswith(PREFIX):
+            return False
+        renewed = await self.leases.lease_renewed_at(name)
+        return renewed is not None and now - renewed < LEASE_EXPIRY
+
+    async def delete(self, name: str) -> None:
+        """Delete a deployment (gone already: nothing to do)."""
+        await _delete(self.client, self.settings, name)
+
+    async def describe(self, name: str) -> DeploymentInfo:
         """A deployment as ARM reports it (``ResourceNotFoundError`` if there is none)."""
         settings = self.settings
         return _info(

@@ -35,6 +35,7 @@ from shared.deployments import (
     stage,
 )
 from shared.gate import stands
+from shared.lineage import training_data
 from shared.modeleval import ModelOutcome, ModelVerdict, evaluate_model
 from shared.policy import POLICY_VERSION
 from shared.simulation.targets import Target, TargetError
@@ -185,6 +186,8 @@ async def evaluate_request(
                 log.error("model evaluation ended: %s", exc)
                 entity = model_error_entity(request, str(exc))
         with telemetry.step("decide", model=request.fine_tuned_model, verdict=entity["Verdict"]):
+            data = await training_data(store, request.fine_tuned_model)
+            entity.update(data.properties())  # lineage: what the model learned from
             await store.put_model_verdict(entity)
         trace.set_attribute("ftgate.verdict", entity["Verdict"])
         return entity

@@ -11,6 +11,7 @@ must be a JSON object of bounded size with a boolean ``deployable`` (models) or
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import json
 import re
@@ -130,19 +131,25 @@ def ask(url: str, kind: str, key: str, function_key: str | None, timeout: float 
     )
     try:
         with _OPENER.open(request, timeout=timeout) as response:
-            body = _answer(_read_bounded(response))
+            body = _answer(_read_bounded(response), response.status)
             field = OPEN_FIELD[kind]
             if not isinstance(body.get(field), bool):
                 raise GateError(f"the gate's answer has no boolean {field!r}")
             return GateReply(response.status, body, kind)
     except urllib.error.HTTPError as exc:
         body = _json(_read_bounded(exc))
+        if body is None:  # e.g. a proxy's or a wrong host's HTML page
+            raise GateError(_not_json(exc.code)) from None
         if exc.code == 404 and body.get("status") == "pending":
             return GateReply(404, body, kind)
         raise GateError(f"the gate answered HTTP {exc.code}") from None
     except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
         reason = getattr(exc, "reason", exc)
         raise GateUnreachable(f"the gate could not be reached: {reason}") from None
+    except http.client.HTTPException as exc:  # it answered, not in HTTP (a hang-up is above)
+        raise GateError(
+            f"the gate answered something that is not HTTP ({type(exc).__name__})"
+        ) from None
 
 
 def _read_bounded(response: Any) -> bytes:
@@ -153,11 +160,11 @@ def _read_bounded(response: Any) -> bytes:
     return raw
 
 
-def _answer(raw: bytes) -> dict[str, Any]:
+def _answer(raw: bytes, status: int) -> dict[str, Any]:
     try:
         value = json.loads(raw)
     except ValueError:
-        raise GateError("the gate's answer is not JSON") from None
+        raise GateError(_not_json(status)) from None
     if not isinstance(value, dict):
         raise GateError(f"the gate's answer is JSON {type(value).__name__}, not an object")
     return value
@@ -215,9 +222,16 @@ def junit_report(kind: str, key: str, reply: GateReply) -> str:
     return ElementTree.tostring(suite, encoding="unicode", xml_declaration=True)
 
 
-def _json(raw: bytes) -> dict[str, Any]:
+def _not_json(status: int) -> str:
+    """An answer, so not unreachable: its status tells a wrong URL from a broken gate."""
+    return f"the gate answered something that is not JSON (HTTP {status})"
+
+
+def _json(raw: bytes) -> dict[str, Any] | None:
+    """An error answer's JSON object ({} when it is empty or another JSON value), or
+    None when it is not JSON at all."""
     try:
         value = json.loads(raw or b"{}")
     except ValueError:
-        return {}
+        return None
     return value if isinstance(value, dict) else {}

@@ -357,10 +357,10 @@ class _Screening:
         elif self.images_unscreened:
             outcome = Outcome.INCOMPLETE
             message = (
-                f"The training data holds {self.images_unscreened} image"
-                f"{'s' if self.images_unscreened != 1 else ''} that could not be screened "
-                "(images at URLs, or an analyzer without image analysis); nothing else "
-                "reached the threshold, but the file has not passed."
+                "The training data could not be fully evaluated: it holds "
+                f"{self.images_unscreened} image{'s' if self.images_unscreened != 1 else ''} "
+                "that could not be screened (images at URLs, or an analyzer without image "
+                "analysis); nothing else reached the threshold, but the file has not passed."
             )
         else:
             outcome, message = Outcome.PASSED, "The provided training data passed RAI checks."

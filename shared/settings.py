@@ -43,12 +43,20 @@ class ContentSafetySettings:
             )
         if not endpoint.startswith(("https://", "http://")):
             raise SettingsError(f"CONTENT_SAFETY_ENDPOINT must be an http(s) URL, not {endpoint!r}")
+        key = environ.get("CONTENT_SAFETY_KEY") or None
+        if endpoint.startswith("http://") and key is None:
+            # Without a key the token is Entra ID's, which would only fail on every request.
+            raise SettingsError(
+                "CONTENT_SAFETY_ENDPOINT is http:// and CONTENT_SAFETY_KEY is not set: the "
+                "Azure SDK refuses to send an Entra ID bearer token over plain http; use the "
+                "https endpoint, or set CONTENT_SAFETY_KEY"
+            )
         concurrency = number_setting(
             environ, "CONTENT_SAFETY_MAX_CONCURRENCY", 32, minimum=1, maximum=1024, integer=True
         )
         return cls(
             endpoint=endpoint.rstrip("/"),
-            key=environ.get("CONTENT_SAFETY_KEY") or None,
+            key=key,
             max_rps=number_setting(
                 environ, "CONTENT_SAFETY_MAX_RPS", DEFAULT_MAX_RPS, minimum=1, maximum=10_000
             ),
@@ -108,6 +116,20 @@ def number_setting(
     return int(value) if integer else value
 
 
+ENFORCEMENT_MODES: Final = ("cancel", "report")
+
+
+def enforcement_mode(environ: Mapping[str, str] = os.environ) -> str:
+    """``ENFORCEMENT``: ``cancel`` (the default, as the platform does: jobs trained on
+    failing data are cancelled, undeployable deployments deleted) or ``report``
+    (decisions recorded and alerted, nothing stopped: for a trial period)."""
+    raw = environ.get("ENFORCEMENT", "")
+    mode = raw.strip().lower() or "cancel"
+    if mode not in ENFORCEMENT_MODES:
+        raise SettingsError(f"ENFORCEMENT must be cancel or report, not {raw!r}")
+    return mode
+
+
 STORAGE_CONNECTION: Final = "TRAINING_STORAGE"  # the app-setting prefix the bindings use
 
 
@@ -132,7 +154,7 @@ class StorageConnection:
         cls, name: str = STORAGE_CONNECTION, environ: Mapping[str, str] = os.environ
     ) -> StorageConnection:
         if environ.get(name):
-            return cls(connection_string=environ[name])
+            return cls(connection_string=_connection_string(name, environ[name]))
         uris = {
             field: environ.get(f"{name}__{setting}") or None
             for field, setting in (
@@ -159,6 +181,42 @@ class StorageConnection:
         return DefaultAzureCredential(managed_identity_client_id=self.client_id)
 
 
+def _connection_string(name: str, value: str) -> str:
+    """``value`` if it has the shape of a storage connection string, else a SettingsError.
+
+    The storage SDKs refuse a malformed one with a ValueError deep inside the first
+    command that opens a client, which read as a crash. The value is never quoted:
+    it holds the account key.
+    """
+    problem = _connection_string_problem(value)
+    if problem is None:
+        return value
+    raise SettingsError(
+        f"{name} {problem}: set it to UseDevelopmentStorage=true for Azurite or to the "
+        "storage account's connection string, or unset it and set "
+        f"{name}__blobServiceUri, {name}__queueServiceUri and {name}__tableServiceUri "
+        "for a managed identity"
+    )
+
+
+def _connection_string_problem(value: str) -> str | None:
+    """What a connection string lacks, by the rules the storage SDKs parse it with."""
+    pairs = [part.partition("=") for part in value.strip().rstrip(";").split(";")]
+    if any(not key.strip() or not equals for key, equals, _ in pairs):
+        return "is not a storage connection string (Key=Value pairs separated by ';')"
+    keys = {key.strip().lower(): setting.strip().lower() for key, _, setting in pairs}
+    if keys.get("usedevelopmentstorage") == "true":
+        return None
+    if "accountname" not in keys and not keys.keys() >= _ENDPOINT_KEYS:
+        return "names no account (AccountName, or the three service endpoints)"
+    if not {"accountkey", "sharedaccesssignature"} & keys.keys():
+        return "holds no credential (AccountKey or SharedAccessSignature)"
+    return None
+
+
+_ENDPOINT_KEYS: Final = frozenset({"blobendpoint", "queueendpoint", "tableendpoint"})
+
+
 @dataclass(frozen=True, slots=True)
 class AppSettings:
     """The function app's settings."""
@@ -171,6 +229,7 @@ class AppSettings:
     model_queue: str = "model-evaluations"
     rescreen_queue: str = "data-rescreens"
     webhook_secret: str | None = None  # whsec_..., from Key Vault in Azure
+    enforcement: str = "cancel"  # see enforcement_mode
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> AppSettings:
@@ -182,6 +241,7 @@ class AppSettings:
             model_queue=environ.get("MODEL_EVALUATIONS_QUEUE") or "model-evaluations",
             rescreen_queue=environ.get("DATA_RESCREEN_QUEUE") or "data-rescreens",
             webhook_secret=environ.get("FINE_TUNING_WEBHOOK_SECRET") or None,
+            enforcement=enforcement_mode(environ),
             openai_max_rpm=(
                 number_setting(
                     environ, "AZURE_OPENAI_MAX_RPM", 1.0, minimum=1, maximum=MAX_RPM_LIMIT

@@ -53,6 +53,11 @@ deployments_swept = _meter.create_counter(
     "ftgate.deployments.swept",
     description="Temporary evaluation deployments deleted by the sweeper (no live lease)",
 )
+enforcement_alerts = _meter.create_counter(
+    "ftgate.enforcement.alerts",
+    description="Jobs held to failing data and deployments of undeployable models, by kind, "
+    "mode (cancel, report) and action taken",
+)
 poison_handled = _meter.create_counter(
     "ftgate.poison.handled", description="Poison messages handled, by kind"
 )

@@ -22,7 +22,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, BinaryIO, Final
+from typing import Any, BinaryIO, Final, NoReturn
 
 MAX_LINE_BYTES: Final = 16 * 1024 * 1024
 MIN_EXAMPLES: Final = 10
@@ -99,6 +99,7 @@ class Rule(Enum):
     NOT_UTF8 = "not_utf8"
     NOT_JSON = "not_json"
     DUPLICATE_KEY = "duplicate_key"
+    NON_FINITE_NUMBER = "non_finite_number"
     LONE_SURROGATE = "lone_surrogate"
     NOT_OBJECT = "not_object"
     TOO_DEEP = "nested_too_deeply"
@@ -404,6 +405,11 @@ class TrainingFileReader:
             self._notes[note] = DataWarning(note, count, known.first_line if known else raw.number)
 
 
+def line_too_long(size: int, max_line_bytes: int = MAX_LINE_BYTES) -> str:
+    """Why a line over the limit was refused (the splitter never held it in memory)."""
+    return f"the line is {size} bytes; a line may hold at most {max_line_bytes} bytes"
+
+
 def iter_chunks(stream: BinaryIO, size: int = CHUNK_SIZE) -> Iterator[bytes]:
     """Read a binary stream in fixed-size chunks."""
     while chunk := stream.read(size):
@@ -422,10 +428,7 @@ def parse_line(
     either a chat example without an answer or a messages-only reinforcement one.
     """
     if raw.data is None:
-        raise _Broken(
-            Rule.LINE_TOO_LONG,
-            f"the line is {raw.size} bytes; a line may hold at most {max_line_bytes} bytes",
-        )
+        raise _Broken(Rule.LINE_TOO_LONG, line_too_long(raw.size, max_line_bytes))
     if not raw.data.strip():
         raise _Broken(Rule.BLANK_LINE, "blank line; every line must hold one JSON example")
     _check_size(raw.data)
@@ -440,8 +443,10 @@ def parse_line(
         if _SURROGATE_ESCAPE.search(raw.data):
             _refuse_lone_surrogates(obj)
     except json.JSONDecodeError as exc:
-        # exc.msg is the parser's description only; the document is never quoted.
-        raise _Broken(Rule.NOT_JSON, f"not JSON: {exc.msg} at column {exc.colno}") from None
+        # exc.msg is the parser's description only; the document is never quoted. Some
+        # descriptions end in "at" already ("Invalid control character at").
+        where = exc.msg.removesuffix(" at")
+        raise _Broken(Rule.NOT_JSON, f"not JSON: {where} at column {exc.colno}") from None
     except RecursionError:
         raise _Broken(Rule.TOO_DEEP, _TOO_DEEP) from None
     except ValueError:
@@ -475,8 +480,23 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
+def _refuse_non_finite(literal: str) -> NoReturn:
+    """Refuse ``NaN``, ``Infinity`` and ``-Infinity``, which Python's parser accepts.
+
+    They are not JSON (RFC 8259): stricter readers, the platform's among them,
+    reject the line or read something else, so the file means different things
+    to different readers.
+    """
+    raise _Broken(
+        Rule.NON_FINITE_NUMBER,
+        "a number is NaN or Infinity, which JSON does not allow",
+    )
+
+
 # One decoder for every line: building one per call would cost a third of the parse.
-_STRICT_JSON: Final = json.JSONDecoder(object_pairs_hook=_unique_keys)
+_STRICT_JSON: Final = json.JSONDecoder(
+    object_pairs_hook=_unique_keys, parse_constant=_refuse_non_finite
+)
 
 
 def _refuse_lone_surrogates(obj: Any) -> None:

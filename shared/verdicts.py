@@ -7,8 +7,11 @@ first findings or format errors by line, path and category — never text. A
 second, small entity per blob name (partition ``blob``) remembers which content
 and ETag a name last had, so a redelivered event does no work twice. Partition
 ``lease`` holds one entity per temporary evaluation deployment in use, renewed
-while its evaluation lives (see ``shared.deployments.AccountDeployments.sweep``). Every entity
-keyed by a name (blob, model, deployment, once-only marker) has the name's
+while its evaluation lives (see ``shared.deployments.AccountDeployments.sweep``).
+Small entities keyed by a name (:meth:`TableVerdictStore.put_named`): once-only
+markers (``webhook``, ``pending``), a model's training files (``lineage``) and an
+Azure OpenAI file id's content hash (``file``), see ``shared.lineage``. Every
+entity keyed by a name (blob, model, deployment, file id, marker) has the name's
 SHA-256 as its row key (:func:`row_key`) and the name as a property.
 """
 
@@ -61,7 +64,11 @@ class VerdictStore(Protocol):
 
     async def put_model_verdict(self, entity: dict[str, Any]) -> None: ...
 
-    async def first_time(self, partition: str, name: str) -> bool: ...
+    async def get_named(self, partition: str, name: str) -> dict[str, Any] | None: ...
+
+    async def list_verdicts(self, partition: str, limit: int) -> list[dict[str, Any]]: ...
+
+    async def put_named(self, partition: str, name: str, **properties: Any) -> None: ...
 
     async def record_poisoned(self, kind: str, key: str) -> None: ...
 
@@ -191,7 +198,7 @@ class TableVerdictStore(AsyncClosing):
         await self._table.upsert_entity(entity)
 
     async def list_verdicts(self, partition: str, limit: int) -> list[dict[str, Any]]:
-        """Up to ``limit`` verdicts of one kind (``data`` or ``model``)."""
+        """Up to ``limit`` entities of one partition (``data``, ``model``, ``pending``...)."""
         found: list[dict[str, Any]] = []
         async for entity in self._table.query_entities(
             "PartitionKey eq @partition", parameters={"partition": partition}
@@ -236,20 +243,27 @@ class TableVerdictStore(AsyncClosing):
     async def forget_poisoned(self, entity: dict[str, Any]) -> None:
         await self._table.delete_entity(POISONED_PARTITION, entity["RowKey"])
 
-    async def first_time(self, partition: str, name: str) -> bool:
-        """Record a once-only marker; False if it was recorded before (an atomic insert)."""
-        try:
-            await self._table.create_entity(
-                {
-                    "PartitionKey": partition,
-                    "RowKey": row_key(name),
-                    "Name": name,
-                    "At": datetime.now(UTC),
-                }
-            )
-        except ResourceExistsError:
-            return False
-        return True
+    async def get_named(self, partition: str, name: str) -> dict[str, Any] | None:
+        """The entity recorded for ``name`` in ``partition`` (its ``At`` and properties),
+        or None: a once-only marker, a model's lineage, a file id's content hash."""
+        return await self._get(partition, row_key(name))
+
+    async def put_named(self, partition: str, name: str, **properties: Any) -> None:
+        """Record (or refresh) the entity for ``name`` in ``partition``, stamped now.
+
+        Once-only markers are written only after the work they stand for is done (a
+        message queued, an event handled), so a failure in between leaves no marker
+        and a redelivery does the work again rather than being taken for a duplicate.
+        """
+        await self._table.upsert_entity(
+            {
+                "PartitionKey": partition,
+                "RowKey": row_key(name),
+                "Name": name,
+                "At": datetime.now(UTC),
+                **properties,
+            }
+        )
 
     async def _get(self, partition: str, row: str) -> dict[str, Any] | None:
         try:

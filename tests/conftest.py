@@ -10,8 +10,27 @@ from typing import Any
 
 import pytest
 from azure.core.credentials import AccessToken
+from opentelemetry import metrics, trace
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 SYSTEM = "You are a helpful assistant for Contoso."
+READER = InMemoryMetricReader()
+SPANS = InMemorySpanExporter()
+
+
+@functools.cache
+def install_telemetry_readers() -> None:
+    """In-memory metric and span readers for the tests that read telemetry back;
+    installed once, whichever module asks first (OpenTelemetry allows one provider
+    per process, and a reader belongs to one provider)."""
+    metrics.set_meter_provider(MeterProvider(metric_readers=[READER]))
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(SPANS))
+    trace.set_tracer_provider(tracer_provider)
 
 
 def chat(user: str = "How do I reset my password?", assistant: str = "Use the portal.") -> dict:

@@ -29,6 +29,9 @@ def test_function_app_loads_as_a_v2_app():
         "poll_fine_tuning_jobs",
         "rescreen_training_file",
         "sweep_evaluation_deployments",
+        "enforce_fine_tuning_data",
+        "undo_undeployable_deployment",
+        "guard_existing_deployments",
     }
 
 

@@ -31,9 +31,11 @@ from shared.deployments import (
     deployment_name,
 )
 from shared.evaluations import EvaluationRequest, evaluate_request
+from shared.lineage import record_file
+from shared.policy import POLICY_VERSION
 from shared.settings import STORAGE_CONNECTION, StorageConnection
 from shared.simulation.targets import ChatTarget
-from shared.verdicts import TableVerdictStore, row_key
+from shared.verdicts import DATA_PARTITION, TableVerdictStore, row_key
 
 
 @pytest.fixture
@@ -76,10 +78,38 @@ def deliver_queued_evaluation(chain) -> None:
     queue.delete_message(message)
 
 
+CLEAN_SHA = "c" * 64
+
+
+def training_data_passed(chain, file_id: str = "file-abc") -> None:
+    """The job's training file, screened and passed (as the enforcement pass records it)."""
+
+    async def record():
+        storage = StorageConnection(chain.azurite.connection_string)
+        async with TableVerdictStore.open(storage, chain.settings["VERDICTS_TABLE"]) as store:
+            await record_file(store, file_id, CLEAN_SHA)
+            await store.put_data_verdict(
+                {"PartitionKey": DATA_PARTITION, "RowKey": CLEAN_SHA, "Verdict": "passed",
+                 "PolicyVersion": POLICY_VERSION}
+            )  # fmt: skip
+
+    asyncio.run(record())
+
+
+def stored_model_verdict(chain, model: str) -> dict:
+    async def read():
+        storage = StorageConnection(chain.azurite.connection_string)
+        async with TableVerdictStore.open(storage, chain.settings["VERDICTS_TABLE"]) as store:
+            return await store.get_model_verdict(model)
+
+    return asyncio.run(read())
+
+
 @pytest.mark.parametrize(("model", "deployable"), [("ft-safe", True), ("ft-unsafe", False)])
 def test_webhook_to_gate(chain, model, deployable):
     fine_tuned = f"gpt-4o-mini-{uuid.uuid4().hex[:6]}.{model}"
     chain.chat.add_job("ftjob-chain", fine_tuned)
+    training_data_passed(chain)
     assert get(chain, f"gate/models/{fine_tuned}")[0] == 404  # pending before anything
     assert post(chain, *signed(succeeded("ftjob-chain"))) == (202, {"status": "queued"})
     deliver_queued_evaluation(chain)
@@ -87,6 +117,12 @@ def test_webhook_to_gate(chain, model, deployable):
     assert status == 200
     assert body["deployable"] is deployable
     assert body["verdict"] == ("deployable" if deployable else "not_deployable")
+    assert body["missing"] == ([] if deployable else ["model_evaluation"])
+    # the verdict records what the model learned from: the file, its hash and its verdict
+    entity = stored_model_verdict(chain, fine_tuned)
+    assert (entity["TrainingFile"], entity["TrainingSha256"], entity["TrainingDataVerdict"]) == (
+        "file-abc", CLEAN_SHA, "passed"
+    )  # fmt: skip
     # the temporary deployment served the evaluation and is gone
     assert chain.arm.stats.created == chain.arm.stats.deleted
     assert len(chain.arm.stats.created) == 1
@@ -161,6 +197,7 @@ def test_standard_capacity_one_where_developer_tier_is_not_offered(chain):
 def test_the_gate_answer_is_what_an_azure_devops_check_reads(chain):
     """Invoke Azure Function check: success criteria eq(root['deployable'], true)."""
     chain.chat.add_job("ftjob-dev", "gpt-4o-mini.ft-safe")
+    training_data_passed(chain)
     post(chain, *signed(succeeded("ftjob-dev")))
     deliver_queued_evaluation(chain)
     status, root = get(chain, "gate/models/gpt-4o-mini.ft-safe")

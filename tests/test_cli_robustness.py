@@ -5,16 +5,21 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
+from emulators.contentsafety import ContentSafetyEmulator
 from emulators.fixedanswer import FixedAnswer
 
 from conftest import clean_file
 from shared import cli
+from shared.simulation.targets import MAX_UNANSWERED_CONNECTIONS
+from shared.trainingdata import MAX_LINE_BYTES
 
 FTGATE = str(Path(sys.executable).parent / "ftgate")
 
@@ -30,26 +35,42 @@ def ftgate(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
     )
 
 
-# A malformed connection string still crashes inside the storage SDK: a real crash.
-CRASHING = {"TRAINING_STORAGE": "not-a-connection-string"}
+def _crash(args: object) -> int:
+    raise ValueError("a bug, whose message may quote training text")
 
 
-def test_a_crash_exits_70_with_one_line_naming_the_exception():
-    result = ftgate("verdicts", "list", env=CRASHING)
-    assert result.returncode == cli.EXIT_SOFTWARE
-    assert result.stdout == ""
+def test_a_crash_exits_70_with_one_line_naming_the_exception(monkeypatch, capsys):
+    monkeypatch.setattr(cli, "_run", _crash)
+    code = cli.main(["verdicts", "list"])
+    out, err = capsys.readouterr()
+    assert code == cli.EXIT_SOFTWARE
+    assert out == ""
+    assert len(err.splitlines()) == 1
+    assert "internal error (ValueError)" in err
+    assert "Traceback" not in err
+    assert "training text" not in err
+
+
+@pytest.mark.parametrize(("argv", "debug_env"), [(["--debug"], ""), ([], "1")])
+def test_debug_shows_the_traceback_of_a_crash(monkeypatch, capsys, argv, debug_env):
+    monkeypatch.setattr(cli, "_run", _crash)
+    monkeypatch.setenv("FTGATE_DEBUG", debug_env)
+    code = cli.main([*argv, "verdicts", "list"])
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_SOFTWARE
+    assert "Traceback" in err
+    assert "ValueError" in err
+
+
+@pytest.mark.parametrize(
+    "value", ["not-a-connection-string", "AccountName=acct", "AccountKey=c2VjcmV0;x"]
+)
+def test_a_malformed_storage_connection_string_is_a_usage_error_naming_it(value):
+    result = ftgate("verdicts", "list", env={"TRAINING_STORAGE": value})
+    assert result.returncode == cli.EXIT_USAGE
+    assert result.stderr.startswith("ftgate: TRAINING_STORAGE ")
     assert len(result.stderr.splitlines()) == 1
-    assert "internal error (ValueError)" in result.stderr
-    assert "Traceback" not in result.stderr
-
-
-def test_debug_shows_the_traceback_of_a_crash():
-    flag = ftgate("--debug", "verdicts", "list", env=CRASHING)
-    env = ftgate("verdicts", "list", env={**CRASHING, "FTGATE_DEBUG": "1"})
-    for result in (flag, env):
-        assert result.returncode == cli.EXIT_SOFTWARE
-        assert "Traceback" in result.stderr
-        assert "ValueError" in result.stderr
+    assert "c2VjcmV0" not in result.stderr  # the value holds the account key: never quoted
 
 
 def test_a_closed_stdout_exits_141_quietly_and_never_blames_the_input(write_file):
@@ -154,6 +175,148 @@ def test_junit_into_a_missing_directory_or_onto_one_is_a_usage_error(tmp_path, w
     assert asked == 0  # refused before a wait that could last hours
 
 
+def _living_children(parent: int) -> set[int]:
+    """Processes whose parent is ``parent`` and that have not exited (zombies aside)."""
+    children = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # it exited while we looked
+        if int(fields[1]) == parent and fields[0] != "Z":
+            children.add(int(stat.parent.name))
+    return children
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds workers through /proc")
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="--workers 2 needs two CPUs")
+def test_workers_die_with_their_parent():
+    with subprocess.Popen(
+        [FTGATE, "scan-data", "-", "--workers", "2", "--analyzer", "local"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    ) as process:
+        assert process.stdin is not None
+        process.stdin.write(clean_file(20_000))  # over a read (1 MiB); stdin stays open
+        process.stdin.flush()
+        deadline = time.monotonic() + 30
+        while not (workers := _living_children(process.pid)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert workers, "no worker started"
+        process.kill()
+        process.wait(10)
+        deadline = time.monotonic() + 5
+        while any(map(_alive, workers)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        survivors = [pid for pid in workers if _alive(pid)]
+        for pid in survivors:  # leave no orphan behind when the test fails
+            os.kill(pid, signal.SIGKILL)
+        assert survivors == []
+
+
+def test_eval_model_stops_early_when_the_model_cannot_be_reached():
+    with FixedAnswer(b"{}") as server:
+        url = f"{server.endpoint}/v1"  # a port nothing listens on once the server is gone
+    started = time.monotonic()
+    result = ftgate(
+        "eval-model", "--base-url", url, "--model", "ft-x", "--analyzer", "local", "--json"
+    )
+    seconds = time.monotonic() - started
+    report = json.loads(result.stdout)
+    assert result.returncode == cli.MODEL_EXIT_CODES[cli.ModelOutcome.ERROR]
+    assert report["verdict"] == "error"
+    assert "ft-x could not be reached" in report["message"]
+    assert "APIConnectionError" in report["message"]
+    concurrency = 8  # calls already sent when the bound was reached may still fail
+    assert report["model_calls"] < MAX_UNANSWERED_CONNECTIONS + concurrency
+    assert seconds < 30
+
+
+# --------------------------------------------------------------------------- analyze
+
+SEVERITY_KEYS = {"line", "Hate", "SelfHarm", "Sexual", "Violence"}
+
+
+def test_analyze_answers_every_line_when_content_safety_refuses_one(write_file):
+    path = write_file(b"hello there\n\nkill the process\n", "texts.txt")
+    with ContentSafetyEmulator() as emulator:
+        env = {"CONTENT_SAFETY_ENDPOINT": emulator.endpoint, "CONTENT_SAFETY_KEY": "emulator-key"}
+        result = ftgate("analyze", str(path), "--analyzer", "contentsafety", env=env)
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.returncode == cli.EXIT_CODES[cli.Outcome.ERROR]
+    assert [row["line"] for row in rows] == [1, 2, 3]
+    assert set(rows[0]) == set(rows[2]) == SEVERITY_KEYS
+    assert set(rows[1]) == {"line", "error"}
+    assert "HTTP 400" in rows[1]["error"]
+    assert result.stderr == ""
+
+
+def _peak_memory(pid: int) -> int:
+    """The process's peak resident memory so far, in bytes (Linux)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(status.split("VmHWM:")[1].split()[0]) * 1024
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads VmHWM from /proc")
+def test_analyze_refuses_a_200_mb_line_without_holding_it_and_answers_the_rest():
+    with subprocess.Popen(
+        [FTGATE, "analyze", "-", "--analyzer", "local"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    ) as process:
+        assert process.stdin is not None
+        assert process.stdout is not None
+        process.stdin.write(b"hello\n")
+        process.stdin.flush()
+        rows = [json.loads(process.stdout.readline())]
+        before = _peak_memory(process.pid)
+        megabyte = b"kill " * (2**20 // 5)
+        for _ in range(200):
+            process.stdin.write(megabyte)
+        process.stdin.write(b"\nworld\n")
+        process.stdin.flush()
+        rows += [json.loads(process.stdout.readline()) for _ in range(2)]
+        grown = _peak_memory(process.pid) - before
+        process.stdin.close()
+        code = process.wait(30)
+    assert code == cli.EXIT_CODES[cli.Outcome.INVALID]
+    assert [row["line"] for row in rows] == [1, 2, 3]
+    assert set(rows[0]) == set(rows[2]) == SEVERITY_KEYS
+    assert rows[1] == {
+        "line": 2,
+        "error": f"the line is {200 * len(megabyte)} bytes; a line may hold at most "
+        f"{MAX_LINE_BYTES} bytes",
+    }
+    assert grown < 4 * MAX_LINE_BYTES  # a line is held up to the limit, never past it
+
+
+def test_ctrl_c_stops_analyze_on_an_endless_stdin_at_once():
+    with subprocess.Popen(
+        [FTGATE, "analyze", "-", "--analyzer", "local"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
+        assert process.stdin is not None
+        assert process.stdout is not None
+        process.stdin.write(b"hello there\n")
+        process.stdin.flush()
+        assert json.loads(process.stdout.readline())["line"] == 1  # answered before more input
+        process.send_signal(signal.SIGINT)  # stdin stays open: the input never ends
+        code = process.wait(10)
+        stderr = process.stderr.read() if process.stderr else b""
+    assert code == cli.EXIT_INTERRUPTED
+    assert stderr.decode().strip() == "ftgate: interrupted"
+
+
 # --------------------------------------------------------------------------- the gate client
 
 
@@ -166,7 +329,7 @@ def gate(url: str, *args: str, kind: str = "model") -> subprocess.CompletedProce
     [
         ("model", b"[1, 2, 3]", "JSON list, not an object"),
         ("model", b"true", "JSON bool, not an object"),
-        ("model", b"<html>busy</html>", "not JSON"),
+        ("model", b"<html>busy</html>", "answered something that is not JSON (HTTP 200)"),
         ("model", b'{"passed": true, "verdict": "passed"}', "no boolean 'deployable'"),
         ("model", b'{"deployable": "yes"}', "no boolean 'deployable'"),
         ("data", b'{"deployable": true, "verdict": "deployable"}', "no boolean 'passed'"),
@@ -179,6 +342,32 @@ def test_a_malformed_answer_exits_3_with_the_reason(kind, answer, reason):
     assert result.returncode == 3
     assert reason in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("status", [404, 502])
+def test_an_error_page_that_is_not_json_is_reported_with_its_status(status):
+    with FixedAnswer(b"<html>Not here</html>", status=status) as server:
+        result = gate(server.endpoint, "--wait", "0s")
+    assert result.returncode == 3
+    assert f"the gate answered something that is not JSON (HTTP {status})" in result.stderr
+
+
+def test_an_answer_that_is_not_http_is_reported_not_a_crash():
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+
+        def answer_garbage() -> None:
+            connection, _ = listener.accept()
+            with connection:
+                connection.recv(4096)
+                connection.sendall(b"hello, this is not HTTP\r\n\r\n")
+
+        thread = threading.Thread(target=answer_garbage, daemon=True)
+        thread.start()
+        result = gate(f"http://127.0.0.1:{port}")
+        thread.join(10)
+    assert result.returncode == 3
+    assert "the gate answered something that is not HTTP (BadStatusLine)" in result.stderr
 
 
 @pytest.mark.parametrize(

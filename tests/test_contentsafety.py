@@ -9,6 +9,7 @@ from collections import deque
 
 import aiohttp
 import pytest
+from azure.core.exceptions import ClientAuthenticationError
 from emulators.contentsafety import MAX_TEXT_CHARS, ContentSafetyEmulator
 
 from conftest import chat, clean_file, jsonl
@@ -190,6 +191,51 @@ def test_malformed_settings_are_named(name, value, message):
     with pytest.raises(SettingsError, match=message) as raised:
         ContentSafetySettings.from_environment(environ)
     assert name in str(raised.value) or "ENDPOINT" in name
+
+
+def test_a_keyless_http_endpoint_says_the_sdk_refuses_bearer_tokens_over_http():
+    environ = {"CONTENT_SAFETY_ENDPOINT": "http://127.0.0.1:5000"}
+    with pytest.raises(SettingsError, match="refuses to send an Entra ID bearer token") as raised:
+        ContentSafetySettings.from_environment(environ)
+    assert "use the https endpoint, or set CONTENT_SAFETY_KEY" in str(raised.value)
+    keyed = ContentSafetySettings.from_environment({**environ, "CONTENT_SAFETY_KEY": "k"})
+    assert keyed.endpoint == "http://127.0.0.1:5000"
+
+
+def test_an_unreachable_endpoint_names_the_failed_connection_and_its_reason():
+    with ContentSafetyEmulator() as gone:
+        endpoint = gone.endpoint  # a port nothing listens on once the emulator is gone
+    settings = ContentSafetySettings(endpoint, key="k", backoff_base=0.01, max_attempts=2)
+    with pytest.raises(AnalyzerError) as raised:
+        analyze(settings, [CANARY])
+    assert str(raised.value) == (
+        "Content Safety failed 2 attempts; last: connection failed (ClientConnectorError)"
+    )
+
+
+class _NoToken:
+    """A credential with nothing to sign in with, as DefaultAzureCredential on a laptop."""
+
+    async def get_token(self, *scopes, **options):
+        raise ClientAuthenticationError("no credential available")
+
+    get_token_info = get_token
+
+    async def close(self) -> None:
+        return None
+
+
+def test_a_credential_that_fails_says_so_not_http_0():
+    settings = ContentSafetySettings("https://127.0.0.1:9", backoff_base=0.01)
+
+    async def run() -> None:
+        async with ContentSafetyAnalyzer(settings, credential=_NoToken()) as analyzer:
+            await analyzer.analyze([CANARY])
+
+    with pytest.raises(AnalyzerError) as raised:
+        asyncio.run(run())
+    assert "no Entra ID token (ClientAuthenticationError)" in str(raised.value)
+    assert "HTTP 0" not in str(raised.value)
 
 
 def test_the_emulator_accepts_a_bearer_token_and_rejects_no_auth(emulator):

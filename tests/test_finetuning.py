@@ -13,6 +13,7 @@ import urllib.request
 import uuid
 
 import pytest
+from azure.core.exceptions import ServiceRequestError
 from azure.functions.timer import TimerRequest
 from azure.storage.queue import QueueClient, TextBase64DecodePolicy
 from emulators.chat import ChatEmulator
@@ -20,6 +21,9 @@ from emulators.functions_host import FunctionsHost
 
 import function_app
 from conftest import app_functions
+from shared.finetuning import PENDING_PARTITION, REQUEUE_AFTER
+from shared.lineage import training_data
+from shared.queues import JsonQueue
 from shared.settings import STORAGE_CONNECTION, StorageConnection
 from shared.verdicts import MODEL_PARTITION, TableVerdictStore, row_key
 
@@ -74,7 +78,8 @@ def post(host, payload: bytes, headers: dict) -> tuple[int, dict]:
         with urllib.request.urlopen(request) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"{}")
+        body = exc.read()
+        return exc.code, json.loads(body) if exc.code < 500 else {}
 
 
 def queued(host) -> list[dict]:
@@ -152,6 +157,85 @@ def test_the_poller_fills_a_gap_and_never_duplicates(events):
     poll()
     models = sorted(message["fine_tuned_model"] for message in queued(events))
     assert models == ["gpt-4o-mini.ft-missed", "gpt-4o-mini.ft-one"]
+
+    async def trained_on():
+        async with _store(events) as store:
+            return (await training_data(store, "gpt-4o-mini.ft-decided")).files
+
+    # a model decided before its lineage was known gets it too: the gate needs it
+    assert [(f.role, f.file_id) for f in asyncio.run(trained_on())] == [("Training", "file-abc")]
+
+
+def test_a_queue_failure_on_first_delivery_is_redelivered_not_stranded(events, monkeypatch):
+    """The reproduction: the first send fails, the sender redelivers the same event."""
+    real_put, failures = JsonQueue.put, [ServiceRequestError("injected: queue unreachable")]
+
+    async def put_failing_once(queue, message):
+        if failures:
+            raise failures.pop()
+        await real_put(queue, message)
+
+    monkeypatch.setattr(JsonQueue, "put", put_failing_once)
+    payload, headers = signed(succeeded())
+    assert post(events, payload, headers) == (500, {})
+    assert queued(events) == []
+    # the same delivery again: not a "duplicate", and the model is queued now
+    assert post(events, payload, headers) == (202, {"status": "queued"})
+    assert [m["fine_tuned_model"] for m in queued(events)] == ["gpt-4o-mini.ft-one"]
+    assert post(events, payload, headers) == (200, {"status": "duplicate"})
+
+
+def _store(events) -> TableVerdictStore:
+    storage = StorageConnection(connection_string=events.azurite.connection_string)
+    return TableVerdictStore.open(storage, events.names["VERDICTS_TABLE"])
+
+
+def _age_marker(events, model: str, age) -> None:
+    async def age_it():
+        async with _store(events) as store:
+            marker = await store.get_named(PENDING_PARTITION, model)
+            await store.put_named(PENDING_PARTITION, model, JobId=marker["JobId"],
+                             BaseModel=marker["BaseModel"], At=marker["At"] - age)  # fmt: skip
+
+    asyncio.run(age_it())
+
+
+def _clear_queue(events) -> None:
+    QueueClient.from_connection_string(
+        events.azurite.connection_string, events.names["MODEL_EVALUATIONS_QUEUE"]
+    ).clear_messages()
+
+
+def test_the_poller_queues_again_an_evaluation_pending_too_long_without_a_verdict(events):
+    post(events, *signed(succeeded()))
+    _clear_queue(events)  # the message was lost after it was sent
+    poll()
+    assert queued(events) == []  # pending for less than the bound: still expected to finish
+    _age_marker(events, "gpt-4o-mini.ft-one", REQUEUE_AFTER + REQUEUE_AFTER / 10)
+    poll()
+    assert queued(events) == [
+        {"fine_tuned_model": "gpt-4o-mini.ft-one", "job_id": "ftjob-1",
+         "base_model": "gpt-4o-mini-2024-07-18"}
+    ]  # fmt: skip
+    poll()  # the marker was refreshed by the re-queue: not queued a third time
+    assert len(queued(events)) == 1
+
+
+def test_a_stale_marker_with_a_verdict_is_not_queued_again(events):
+    post(events, *signed(succeeded()))
+    _clear_queue(events)
+    _age_marker(events, "gpt-4o-mini.ft-one", REQUEUE_AFTER * 2)
+
+    async def decided():
+        async with _store(events) as store:
+            await store.put_model_verdict(
+                {"PartitionKey": MODEL_PARTITION, "RowKey": row_key("gpt-4o-mini.ft-one"),
+                 "Verdict": "not_deployable"}
+            )  # fmt: skip
+
+    asyncio.run(decided())
+    poll()
+    assert queued(events) == []
 
 
 def test_the_webhook_and_poller_bindings():

@@ -17,6 +17,7 @@ from emulators.functions_host import FunctionsHost
 from conftest import app_functions
 from shared import cli
 from shared.gateclient import parse_duration
+from shared.lineage import record_file, remember_lineage
 from shared.policy import POLICY_VERSION
 from shared.settings import STORAGE_CONNECTION, StorageConnection
 from shared.verdicts import DATA_PARTITION, MODEL_PARTITION, TableVerdictStore, row_key
@@ -36,13 +37,22 @@ def gate_host(azurite, monkeypatch):
         async with TableVerdictStore.open(*store_args) as store:
             for state, sha in SHA.items():
                 await store.put_data_verdict(_data_entity(sha, state))
+            for state in STATES:
+                await record_file(store, f"file-{state}", SHA[state])
             for state in ("deployable", "not_deployable", "error"):
                 await store.put_model_verdict(_model_entity(f"ft-{state}", state))
+                await _trained_on(store, f"ft-{state}", "file-passed")
 
     asyncio.run(seed())
     with FunctionsHost(app_functions()) as host:
         host.store_args = store_args
         yield host
+
+
+async def _trained_on(store, model: str, training: str, validation: str | None = None) -> None:
+    await remember_lineage(
+        store, model, job_id="ftjob-1", training_file=training, validation_file=validation
+    )
 
 
 def _data_entity(sha: str, verdict: str) -> dict:
@@ -106,6 +116,47 @@ def test_model_verdicts_answer_deployable_only_when_deployable(gate_host, state,
     assert set(body["categories"]) == {"Hate", "SelfHarm", "Sexual", "Violence"}
 
 
+def _with_model(host, model: str, verdict: str, training: str | None, validation=None) -> None:
+    async def put():
+        async with TableVerdictStore.open(*host.store_args) as store:
+            await store.put_model_verdict(_model_entity(model, verdict))
+            if training is not None:
+                await _trained_on(store, model, training, validation)
+
+    asyncio.run(put())
+
+
+@pytest.mark.parametrize(
+    ("verdict", "training", "validation", "missing"),
+    [
+        ("deployable", "file-passed", "file-passed", []),
+        ("deployable", "file-failed", None, ["training_data"]),
+        ("deployable", "file-passed", "file-invalid", ["training_data"]),
+        ("deployable", "file-error", None, ["training_data"]),
+        ("deployable", "file-never-screened", None, ["training_data"]),
+        ("deployable", None, None, ["training_data"]),  # nobody knows what it learned from
+        ("not_deployable", "file-passed", None, ["model_evaluation"]),
+        ("error", "file-failed", None, ["model_evaluation", "training_data"]),
+    ],
+)
+def test_a_model_is_deployable_only_with_a_deployable_verdict_and_passed_data(
+    gate_host, verdict, training, validation, missing
+):
+    _with_model(gate_host, "ft-lineage", verdict, training, validation)
+    status, body = get(gate_host, "gate/models/ft-lineage")
+    # a deployable model whose data has no verdict yet is pending: pipelines keep waiting
+    undecided = verdict == "deployable" and training in ("file-never-screened", None)
+    assert (status, body.get("status")) == ((404, "pending") if undecided else (200, None))
+    assert body["missing"] == missing
+    assert body["deployable"] is (not missing)
+    assert body["training_data"]["passed"] is ("training_data" not in missing)
+    files = {f["role"]: (f["file_id"], f["verdict"]) for f in body["training_data"]["files"]}
+    if training == "file-never-screened":
+        assert files == {"training": ("file-never-screened", "pending")}
+    elif training == "file-failed":
+        assert files["training"] == ("file-failed", "failed")
+
+
 def test_unknown_verdicts_are_pending_and_requests_need_the_key(gate_host):
     assert get(gate_host, "gate/models/ft-unknown") == (404, {"status": "pending"})
     assert get(gate_host, f"gate/data/{'f' * 64}") == (404, {"status": "pending"})
@@ -123,6 +174,13 @@ def test_cli_exit_codes(gate_host, capsys, monkeypatch):
     assert run_cli(gate_host, "model", "ft-deployable") == 0
     assert run_cli(gate_host, "model", "ft-not_deployable") == 1
     assert run_cli(gate_host, "model", "ft-error") == 1
+    _with_model(gate_host, "ft-bad-data", "deployable", "file-failed")
+    capsys.readouterr()
+    assert run_cli(gate_host, "model", "ft-bad-data") == 1
+    assert "not deployable: missing training_data" in capsys.readouterr().out
+    _with_model(gate_host, "ft-data-unscreened", "deployable", "file-never-screened")
+    assert run_cli(gate_host, "model", "ft-data-unscreened") == 4
+    assert "pending (training data not screened yet)" in capsys.readouterr().out
     assert run_cli(gate_host, "data", SHA["passed"]) == 0
     assert run_cli(gate_host, "data", SHA["invalid"]) == 1
     assert run_cli(gate_host, "model", "ft-unknown", "--wait", "0.3s", "--interval", "0.1s") == 4
@@ -135,6 +193,7 @@ def test_cli_waits_until_the_verdict_arrives(gate_host):
     def write_later():
         async def put():
             async with TableVerdictStore.open(*gate_host.store_args) as store:
+                await _trained_on(store, "ft-late", "file-passed")  # first: no half answer
                 await store.put_model_verdict(_model_entity("ft-late", "deployable"))
 
         threading.Timer(0.5, lambda: asyncio.run(put())).start()

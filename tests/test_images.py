@@ -38,7 +38,8 @@ def _with_image(url: str, index: int = 0) -> dict:
     return row
 
 
-def _file(*urls: str) -> bytes:
+def image_file(*urls: str) -> bytes:
+    """A chat file whose example ``i`` shows the image at ``urls[i]``."""
     return jsonl(_with_image(url, index) for index, url in enumerate(urls))
 
 
@@ -60,7 +61,9 @@ def _screen_with_content_safety(emulator, data: bytes, **overrides):
 
 
 def test_data_url_images_are_screened_and_clean_ones_pass(emulator):
-    verdict = _screen_with_content_safety(emulator, _file(*[data_url(CLEAN)] * 9, data_url(MILD)))
+    verdict = _screen_with_content_safety(
+        emulator, image_file(*[data_url(CLEAN)] * 9, data_url(MILD))
+    )
     assert verdict.verdict is Outcome.PASSED
     assert (verdict.images, verdict.images_unscreened) == (10, 0)
     assert emulator.stats.images == 2  # identical images are analyzed once
@@ -69,7 +72,7 @@ def test_data_url_images_are_screened_and_clean_ones_pass(emulator):
 def test_a_harmful_image_fails_the_file_at_its_position(emulator):
     urls = [data_url(CLEAN)] * 10
     urls[6] = data_url(VIOLENT)
-    verdict = _screen_with_content_safety(emulator, _file(*urls))
+    verdict = _screen_with_content_safety(emulator, image_file(*urls))
     assert verdict.verdict is Outcome.FAILED
     assert verdict.harm_types == ("violence",)
     assert [f.as_dict() for f in verdict.findings] == [
@@ -80,26 +83,26 @@ def test_a_harmful_image_fails_the_file_at_its_position(emulator):
 
 def test_image_analysis_fails_closed(emulator):
     emulator.knobs.drop_category = "Sexual"
-    verdict = _screen_with_content_safety(emulator, _file(*[data_url(CLEAN)] * 10))
+    verdict = _screen_with_content_safety(emulator, image_file(*[data_url(CLEAN)] * 10))
     assert verdict.verdict is Outcome.ERROR
     emulator.knobs.drop_category = None
     emulator.knobs.fail_every = 1
-    verdict = _screen_with_content_safety(emulator, _file(*[data_url(VIOLENT)] * 10))
+    verdict = _screen_with_content_safety(emulator, image_file(*[data_url(VIOLENT)] * 10))
     assert verdict.verdict is Outcome.ERROR
 
 
 def test_url_images_go_unscreened_and_the_file_is_incomplete(emulator):
     urls = [data_url(CLEAN)] * 8 + ["https://example.com/a.png", "https://example.com/b.png"]
-    verdict = _screen_with_content_safety(emulator, _file(*urls))
+    verdict = _screen_with_content_safety(emulator, image_file(*urls))
     assert verdict.verdict is Outcome.INCOMPLETE
     assert verdict.images_unscreened == 2
     assert "2 images that could not be screened" in verdict.message
     urls[0] = data_url(VIOLENT)  # harm found still fails the file
-    assert _screen_with_content_safety(emulator, _file(*urls)).verdict is Outcome.FAILED
+    assert _screen_with_content_safety(emulator, image_file(*urls)).verdict is Outcome.FAILED
 
 
 def test_offline_every_image_is_unscreened_and_said_so(capsys, write_file):
-    path = write_file(_file(*[data_url(CLEAN)] * 10))
+    path = write_file(image_file(*[data_url(CLEAN)] * 10))
     assert asyncio.run(screen([path.read_bytes()], LocalAnalyzer())).images_unscreened == 10
     assert cli.main(["scan-data", str(path), "--analyzer", "local", "--json"]) == 5
     report = json.loads(capsys.readouterr().out)
@@ -123,18 +126,18 @@ def test_url_images_are_fetched_only_from_allowed_origins(emulator, monkeypatch)
     with ImageHost({"clean": CLEAN, "violent": VIOLENT, "big": big}) as host:
         allowed = {"image_origins": frozenset({host.endpoint})}
         urls = [f"{host.endpoint}/img/clean"] * 10
-        verdict = _screen_with_content_safety(emulator, _file(*urls), **allowed)
+        verdict = _screen_with_content_safety(emulator, image_file(*urls), **allowed)
         assert (verdict.verdict, verdict.images_unscreened) == (Outcome.PASSED, 0)
         urls[3] = f"{host.endpoint}/img/violent"
-        verdict = _screen_with_content_safety(emulator, _file(*urls), **allowed)
+        verdict = _screen_with_content_safety(emulator, image_file(*urls), **allowed)
         assert [(f.line, f.category.value) for f in verdict.findings] == [(4, "Violence")]
         for unreadable in ("/img/missing", "/img/big", "/slow", "/moved"):
             urls[3] = host.endpoint + unreadable
-            verdict = _screen_with_content_safety(emulator, _file(*urls), **allowed)
+            verdict = _screen_with_content_safety(emulator, image_file(*urls), **allowed)
             assert (verdict.verdict, verdict.images_unscreened) == (Outcome.INCOMPLETE, 1)
         served = host.served
         urls[3] = f"{host.endpoint}/img/violent"
-        verdict = _screen_with_content_safety(emulator, _file(*urls))  # no origin allowed
+        verdict = _screen_with_content_safety(emulator, image_file(*urls))  # no origin allowed
         assert (verdict.verdict, verdict.images_unscreened) == (Outcome.INCOMPLETE, 10)
         assert host.served == served
 

@@ -37,8 +37,13 @@ ROLES = {
     "storageTableDataContributor": "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
     "cognitiveServicesUser": "a97b65f3-24c7-4388-baec-2e87135dc908",
     "monitoringMetricsPublisher": "3913510d-42f4-4e42-8a64-420c390055eb",
-    "cognitiveServicesOpenAIUser": "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd",
+    "cognitiveServicesOpenAIContributor": "a001fd3d-188f-4b5d-821b-7da978bf7442",
+}
+# Broader than needed: Cognitive Services Contributor (Microsoft.CognitiveServices/*: keys,
+# the account itself); OpenAI User is contained in OpenAI Contributor.
+NOT_ASSIGNED = {
     "cognitiveServicesContributor": "25fbc0a9-bd7c-42a3-aa1a-3b75d497ee68",
+    "cognitiveServicesOpenAIUser": "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd",
 }
 
 
@@ -137,6 +142,7 @@ def test_content_safety_and_monitoring_use_entra_id_only():
         "ftgate: error verdicts",
         "ftgate: poison messages",
         "ftgate: sustained throttling",
+        "ftgate: enforcement",
     } <= alerts
 
 
@@ -163,6 +169,7 @@ def test_role_assignments_use_guid_names_and_the_right_role_definitions():
                 assert config(resource)["name"]["function"]["type"] == "guid"
                 assert config(resource)["properties"]["principalType"] == "ServicePrincipal"
     assert set(ROLES.values()) <= role_ids
+    assert not set(NOT_ASSIGNED.values()) & role_ids
 
 
 def test_event_grid_topic_and_optional_private_networking():
@@ -174,6 +181,20 @@ def test_event_grid_topic_and_optional_private_networking():
     postdeploy = (INFRA / "hooks" / "postdeploy.sh").read_text()
     assert "blobs_extension" in postdeploy
     assert "screen_training_file" in postdeploy
+
+
+def test_deployment_writes_on_the_openai_account_reach_the_guard():
+    """A resource-group system topic where the account lives; the subscription filters
+    to the account's deployment writes and targets the Event Grid function."""
+    topic = config(resources("deployment-events")["topic"])
+    assert topic["properties"]["topicType"] == "Microsoft.Resources.ResourceGroups"
+    assert topic["location"] == "global"
+    main = parsed(INFRA / "main.bicep")["modules"]["deploymentEvents"]
+    assert "openAiResourceGroupName" in json.dumps(main)  # deployed in the account's group
+    postdeploy = (INFRA / "hooks" / "postdeploy.sh").read_text()
+    assert "/functions/undo_undeployable_deployment" in postdeploy
+    assert "Microsoft.Resources.ResourceWriteSuccess" in postdeploy
+    assert '--subject-begins-with "$AZURE_OPENAI_ACCOUNT_ID/deployments/"' in postdeploy
 
 
 def app_settings() -> set[str]:

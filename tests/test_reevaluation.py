@@ -17,6 +17,7 @@ import function_app
 from conftest import chat, jsonl
 from shared import cli
 from shared.gate import data_answer, model_answer
+from shared.lineage import DataFile, TrainingData
 from shared.policy import POLICY_VERSION
 from shared.settings import STORAGE_CONNECTION, StorageConnection
 from shared.verdicts import DATA_PARTITION, MODEL_PARTITION, TableVerdictStore, row_key
@@ -26,12 +27,14 @@ OLD_POLICY = "2025.01.1"
 
 def test_the_gate_answers_a_stale_verdict_as_pending():
     for answer in (
-        model_answer({"Verdict": "deployable", "PolicyVersion": OLD_POLICY}),
+        model_answer({"Verdict": "deployable", "PolicyVersion": OLD_POLICY}, TrainingData(())),
         data_answer({"Verdict": "passed", "PolicyVersion": OLD_POLICY}),
     ):
         assert answer.status == 404
         assert answer.body == {"status": "pending", "stale_policy_version": OLD_POLICY}
-    assert model_answer({"Verdict": "deployable", "PolicyVersion": POLICY_VERSION}).status == 200
+    current = {"Verdict": "deployable", "PolicyVersion": POLICY_VERSION}
+    passed = TrainingData((DataFile("Training", "file-1", "a" * 64, "passed"),))
+    assert model_answer(current, passed).status == 200
 
 
 @pytest.fixture

@@ -13,14 +13,8 @@ import pytest
 from azure.storage.blob import BlobServiceClient
 from emulators.chat import HARMFUL, ChatEmulator
 from emulators.contentsafety import ContentSafetyEmulator
-from opentelemetry import metrics, trace
-from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import InMemoryMetricReader
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from conftest import chat, jsonl
+from conftest import READER, SPANS, chat, install_telemetry_readers, jsonl
 from shared import telemetry
 from shared.analyzers.contentsafety import ContentSafetyAnalyzer
 from shared.analyzers.local import LocalAnalyzer
@@ -32,17 +26,11 @@ from shared.verdicts import TableVerdictStore
 
 CANARY = "CANARY-77f0c1-TELEMETRY"
 THREAT = "I will kill you and your whole family."
-READER = InMemoryMetricReader()
-SPANS = InMemorySpanExporter()
 
 
 @pytest.fixture(scope="module", autouse=True)
 def providers():
-    """Install in-memory providers once (OpenTelemetry allows one per process)."""
-    metrics.set_meter_provider(MeterProvider(metric_readers=[READER]))
-    tracer_provider = TracerProvider()
-    tracer_provider.add_span_processor(SimpleSpanProcessor(SPANS))
-    trace.set_tracer_provider(tracer_provider)
+    install_telemetry_readers()
     telemetry.correlate_logs()
 
 

@@ -218,6 +218,11 @@ BROKEN_LINES = [
      b' {"role": "assistant", "content": "A"}]}', Rule.LONE_SURROGATE),
     (b'{"messages": [{"role": "user", "content": "Q"},'
      b' {"role": "assistant", "content": "A", "\\udfff": 1}]}', Rule.LONE_SURROGATE),
+    (b'{"messages": [{"role": "user", "content": "Q"}], "n": NaN}', Rule.NON_FINITE_NUMBER),
+    (b'{"messages": [{"role": "user", "content": "Q"}], "n": [-Infinity]}',
+     Rule.NON_FINITE_NUMBER),
+    (b'{"messages": [{"role": "user", "content": "Q"}], "n": {"x": Infinity}}',
+     Rule.NON_FINITE_NUMBER),
     (b"   ", Rule.BLANK_LINE),
     (b"[" * 100_000 + b"]" * 100_000, Rule.TOO_DEEP),
     (
@@ -275,6 +280,20 @@ def test_each_format_error_names_its_line_and_rule(line, rule):
     assert reader.errors[0].reason.startswith("line 5: ")
     assert len(examples) == 11
     assert reader.examples == 11
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        (b'{"messages": "\x01"}', "not JSON: Invalid control character at column 15"),
+        (b'{"messages": "abc', "not JSON: Unterminated string starting at column 14"),
+        (b'{"messages": [', "not JSON: Expecting value at column 15"),
+    ],
+)
+def test_a_json_error_names_its_column_once(line, reason):
+    rows = [chat() for _ in range(10)] + [line]
+    _, reader = read(jsonl(rows))
+    assert reader.errors[0].reason == f"line 11: {reason} [not_json]"
 
 
 def test_surrogate_pairs_and_escaped_backslashes_are_fine():

@@ -2,6 +2,8 @@
 # After `azd deploy`: subscribe the blob trigger to the storage account's Event Grid
 # system topic. The webhook URL carries the blobs_extension system key, which the
 # Functions host creates only once the code is running, so this cannot be in Bicep.
+# Then subscribe undo_undeployable_deployment to deployment writes on the Azure OpenAI
+# account (an Azure Function destination must exist when it is subscribed).
 set -eu
 app="$AZURE_FUNCTION_APP_NAME"
 group="$AZURE_RESOURCE_GROUP"
@@ -32,3 +34,14 @@ az eventgrid system-topic event-subscription create \
   --subject-begins-with "/blobServices/default/containers/$container/" \
   --output none
 echo "Event Grid now delivers uploads in $container to screen_training_file."
+
+az eventgrid system-topic event-subscription create \
+  --name undo-undeployable-deployment \
+  --resource-group "$AZURE_OPENAI_RESOURCE_GROUP" \
+  --system-topic-name "$DEPLOYMENT_EVENTS_TOPIC" \
+  --endpoint "$AZURE_FUNCTION_APP_ID/functions/undo_undeployable_deployment" \
+  --endpoint-type azurefunction \
+  --included-event-types Microsoft.Resources.ResourceWriteSuccess \
+  --subject-begins-with "$AZURE_OPENAI_ACCOUNT_ID/deployments/" \
+  --output none
+echo "Event Grid now delivers deployment writes on the Azure OpenAI account to undo_undeployable_deployment."

@@ -99,6 +99,34 @@ resource poisonMessages 'Microsoft.Insights/scheduledQueryRules@2023-03-15-previ
   }
 }
 
+// Enforcement: a fine-tuning job held to failing data, or a deployment of an
+// undeployable model (deleted in cancel mode, only reported in report mode).
+resource enforcement 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
+  name: 'alert-enforcement-${appInsightsName}'
+  location: location
+  tags: tags
+  properties: {
+    displayName: 'ftgate: enforcement'
+    severity: 2
+    enabled: true
+    scopes: [appInsights.id]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT5M'
+    criteria: {
+      allOf: [
+        {
+          query: 'customMetrics | where name == "ftgate.enforcement.alerts" | summarize decisions = sum(valueSum)'
+          metricMeasureColumn: 'decisions'
+          timeAggregation: 'Total'
+          operator: 'GreaterThan'
+          threshold: 0
+        }
+      ]
+    }
+    actions: { actionGroups: alertActions }
+  }
+}
+
 // Sustained throttling: Content Safety answered 429 through three 5-minute periods.
 resource throttling 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
   name: 'alert-throttling-${appInsightsName}'

@@ -160,7 +160,9 @@ class ContentSafetyAnalyzer(AsyncClosing):
                     telemetry.analyzer_requests.add(1, {"outcome": "ok"})
                     return _severities(result)
                 except HttpResponseError as exc:
-                    status = exc.status_code or 0
+                    if exc.status_code is None:  # no answer at all: the credential failed
+                        raise AnalyzerError(_no_token(exc)) from None
+                    status = exc.status_code
                     problem = f"HTTP {status} {_error_code(exc)}".rstrip()
                     if status == 429:
                         self.throttled += 1
@@ -173,8 +175,13 @@ class ContentSafetyAnalyzer(AsyncClosing):
                         raise AnalyzerError(
                             f"Content Safety refused the request: {problem}"
                         ) from None
-                except (TimeoutError, ServiceRequestError, ServiceResponseError) as exc:
-                    problem = f"{type(exc).__name__} (no answer in time or connection failed)"
+                except TimeoutError:
+                    problem = (
+                        f"no answer within {self._settings.request_timeout:g} s (TimeoutError)"
+                    )
+                    wait = self._backoff(attempt)
+                except (ServiceRequestError, ServiceResponseError) as exc:
+                    problem = _no_answer(exc)
                     wait = self._backoff(attempt)
             if attempt < self._settings.max_attempts:
                 self.retries += 1
@@ -199,6 +206,22 @@ def _severities(result: AnalyzeTextResult | AnalyzeImageResult) -> Severities:
     if missing:
         raise AnalyzerError(f"Content Safety's answer has no severity for {', '.join(missing)}")
     return Severities(*(int(by_name[name]) for name in _CATEGORY_NAMES))
+
+
+def _no_token(exc: HttpResponseError) -> str:
+    """A credential's failure: the service was never asked, so there is no status."""
+    return (
+        f"Content Safety could not be asked: no Entra ID token ({type(exc).__name__}); "
+        "sign in (az login, a managed identity) or set CONTENT_SAFETY_KEY"
+    )
+
+
+def _no_answer(exc: ServiceRequestError | ServiceResponseError) -> str:
+    """What kept a request from its answer, by the HTTP library's reason (its class:
+    ``ClientConnectorDNSError``, ``ClientConnectorError``, ``ServerDisconnectedError``)."""
+    what = "connection failed" if isinstance(exc, ServiceRequestError) else "connection lost"
+    reason = type(exc.inner_exception or exc).__name__
+    return f"{what} ({reason})"
 
 
 def _error_code(exc: HttpResponseError) -> str:

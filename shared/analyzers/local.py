@@ -26,9 +26,15 @@ offline default, not a substitute for the service production uses.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import functools
 import multiprocessing
+import os
 import re
+import signal
+import sys
+import threading
+import time
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -437,11 +443,47 @@ def _score_batch(texts: list[str]) -> list[Severities]:
     return score_many(texts)
 
 
+_PR_SET_PDEATHSIG: Final = 1  # from <linux/prctl.h>
+_PARENT_POLL_SECONDS: Final = 1.0
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: end this worker as soon as ``parent`` (its pool's owner) dies.
+
+    A parent killed outright (SIGKILL, the OOM killer) cannot shut its pool down, and
+    its workers, blocked on a task queue whose write end they hold themselves, would
+    wait forever. Linux has the kernel kill the worker with its parent; elsewhere a
+    thread watches for the worker being handed to a new parent.
+    """
+    if not _kill_me_with_parent():
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # the parent died before we were armed
+        os._exit(1)
+
+
+def _kill_me_with_parent() -> bool:
+    """Ask Linux to SIGKILL this process when its parent dies; whether it agreed."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(_PARENT_POLL_SECONDS)
+    os._exit(1)
+
+
 class LocalAnalyzer(AsyncClosing):
     """The embedded analyzer: scores texts offline and deterministically.
 
     With ``workers`` > 1, batches are scored in that many forked processes, so a
-    large file uses every core; with 1 (the default) scoring runs in-process.
+    large file uses every core; with 1 (the default) scoring runs in-process. The
+    workers end with the process that started them, however it ended.
     """
 
     name = "local"
@@ -464,7 +506,10 @@ class LocalAnalyzer(AsyncClosing):
             return score_many(texts)
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                self._workers, mp_context=multiprocessing.get_context("fork")
+                self._workers,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_die_with_parent,
+                initargs=(os.getpid(),),
             )
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, _score_batch, list(texts))

@@ -30,7 +30,7 @@ from shared.analyzers.base import Analyzer, AnalyzerError, Severities
 from shared.policy import CATEGORIES, MODEL_DEFECT_SEVERITY, Category
 from shared.simulation.probes import Probe
 from shared.simulation.strategies import Strategy
-from shared.simulation.targets import Filtered, Target, TargetError
+from shared.simulation.targets import Filtered, Target, TargetError, TargetUnreachable
 
 MAX_USER_TURNS = 6
 
@@ -56,6 +56,7 @@ class ConversationResult:
     filtered: Filtered | None = None  # what the content filter withheld, if anything
     filter_categories: tuple[str, ...] = ()
     failed: bool = False
+    unreachable: bool = False  # the model never answered: no conversation can succeed
     prompt_tokens: int = 0
     completion_tokens: int = 0
     problem: str = ""
@@ -104,5 +105,6 @@ async def converse(
             user_turn = await strategy.follow_up(probe, conversation)
     except (TargetError, AnalyzerError) as exc:
         result.failed = True
+        result.unreachable = isinstance(exc, TargetUnreachable)
         result.problem = str(exc)
     return result

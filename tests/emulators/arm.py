@@ -7,13 +7,17 @@ poll, then ``Succeeded``; only then does the chat emulator it is linked to serve
 it. Deployments made outside ftgate (``add_deployment``) exist at once. Every
 deployment reports its model, its content-filter (RAI) policy and when it was
 created. The Developer SKU can be switched off to test the fallback to
-Standard, and creation can be made to hang.
+Standard, and creation can be made to hang. Each write and delete is also
+announced in ``events`` as the resource group's Event Grid system topic would
+announce it (``Microsoft.Resources.ResourceWriteSuccess`` or
+``ResourceDeleteSuccess``, the deployment's id as subject).
 """
 
 from __future__ import annotations
 
 import asyncio
 import ssl
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -46,8 +50,10 @@ class ArmEmulator(BackgroundServer):
         self.chat = chat
         self.developer_offered = developer_offered
         self.create_hangs = False  # PUT answers, but provisioning never finishes
+        self.delete_refused = False  # DELETE answers 409, as under a resource lock
         self.stats = ArmStats()
         self.deployments: dict[str, dict[str, Any]] = {}
+        self.events: list[dict[str, Any]] = []  # Event Grid schema, oldest first
         self.ca = trustme.CA()
         self._certificate = self.ca.issue_cert("127.0.0.1", "localhost")
 
@@ -101,7 +107,29 @@ class ArmEmulator(BackgroundServer):
         }  # fmt: skip
         self.stats.created.append(name)
         self.stats.skus.append(sku)
-        return web.json_response(self._resource(request, name, "Creating"), status=201)
+        resource = self._resource(request, name, "Creating")
+        self._announce(request, "Write")
+        return web.json_response(resource, status=201)
+
+    def _announce(self, request: web.Request, operation: str) -> None:
+        """An event for a write or delete of the deployment ``request`` names."""
+        match, resource_id = request.match_info, request.path.rstrip("/")
+        self.events.append(
+            {
+                "id": str(uuid.uuid4()),
+                "topic": f"/subscriptions/{match['subscription']}/resourceGroups/{match['group']}",
+                "subject": resource_id,
+                "eventType": f"Microsoft.Resources.Resource{operation}Success",
+                "eventTime": datetime.now(UTC).isoformat(),
+                "dataVersion": "2",
+                "data": {
+                    "operationName": "Microsoft.CognitiveServices/accounts/deployments/"
+                    + operation.lower(),
+                    "resourceUri": resource_id,
+                    "status": "Succeeded",
+                },
+            }
+        )
 
     async def _get(self, request: web.Request) -> web.Response:
         self._saw(request)
@@ -121,10 +149,15 @@ class ArmEmulator(BackgroundServer):
     async def _delete(self, request: web.Request) -> web.Response:
         self._saw(request)
         name = request.match_info["name"]
+        if self.delete_refused:
+            return web.json_response(
+                {"error": {"code": "ScopeLocked", "message": "The scope is locked."}}, status=409
+            )
         if self.deployments.pop(name, None) is None:
             return web.Response(status=204)
         self.chat.deployments.pop(name, None)
         self.stats.deleted.append(name)
+        self._announce(request, "Delete")
         return web.Response(status=200)
 
     def _saw(self, request: web.Request) -> None:

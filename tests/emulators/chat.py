@@ -25,6 +25,10 @@ The model name (or Azure deployment) picks a scripted behaviour:
 
 Knobs add latency, a requests-per-minute quota answered with 429 and Retry-After,
 injected 5xx, and hangs. Stats count requests and statuses, never messages.
+
+It also serves the files API (upload, list by purpose, retrieve, content, in
+chunks) and fine-tuning jobs (list, retrieve, cancel), on both paths; ``content_reads``
+counts how often each file's content was downloaded.
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections import deque
+import uuid
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,6 +131,9 @@ class ChatEmulator(BackgroundServer):
         self.knobs = knobs or ChatKnobs()
         self.stats = RequestStats()
         self.jobs: dict[str, dict[str, Any]] = {}
+        self.files: dict[str, dict[str, Any]] = {}  # id -> the file object, "content" bytes
+        self.content_reads: Counter[str] = Counter()
+        self.cut_content_after: int | None = None  # bytes sent before a download drops
         # Azure deployments made through the ARM emulator: name -> model served.
         self.deployments: dict[str, str] = {}
         self._rng = random.Random(self.knobs.seed)
@@ -136,8 +144,21 @@ class ChatEmulator(BackgroundServer):
         for prefix in ("/v1", "/openai"):
             app.router.add_get(f"{prefix}/fine_tuning/jobs", self._list_jobs)
             app.router.add_get(f"{prefix}/fine_tuning/jobs/{{job_id}}", self._get_job)
+            app.router.add_post(f"{prefix}/fine_tuning/jobs/{{job_id}}/cancel", self._cancel_job)
+            app.router.add_post(f"{prefix}/files", self._upload)
+            app.router.add_get(f"{prefix}/files", self._list_files)
+            app.router.add_get(f"{prefix}/files/{{file_id}}", self._get_file)
+            app.router.add_get(f"{prefix}/files/{{file_id}}/content", self._file_content)
 
-    def add_job(self, job_id: str, fine_tuned_model: str | None, status: str = "succeeded") -> None:
+    def add_job(
+        self,
+        job_id: str,
+        fine_tuned_model: str | None,
+        status: str = "succeeded",
+        *,
+        training_file: str = "file-abc",
+        validation_file: str | None = None,
+    ) -> None:
         """A fine-tuning job the jobs API will report."""
         self.jobs[job_id] = {
             "id": job_id,
@@ -146,7 +167,8 @@ class ChatEmulator(BackgroundServer):
             "fine_tuned_model": fine_tuned_model,
             "status": status,
             "created_at": int(time.time()),
-            "training_file": "file-abc",
+            "training_file": training_file,
+            "validation_file": validation_file,
             "hyperparameters": {"n_epochs": 3},
             "result_files": [],
             "organization_id": "org",
@@ -154,14 +176,82 @@ class ChatEmulator(BackgroundServer):
         }
 
     async def _list_jobs(self, request: web.Request) -> web.Response:
-        jobs = list(reversed(self.jobs.values()))[: int(request.query.get("limit", 20))]
-        return web.json_response({"object": "list", "data": jobs, "has_more": False})
+        """Newest first, in pages of at most 100 after the ``after`` cursor, as the API."""
+        jobs = list(reversed(self.jobs.values()))
+        if after := request.query.get("after"):
+            jobs = jobs[[job["id"] for job in jobs].index(after) + 1 :]
+        limit = int(request.query.get("limit", 20))
+        if limit > 100:
+            return _error(400, "invalid_request_error", "limit must be at most 100.")
+        page = jobs[:limit]
+        return web.json_response({"object": "list", "data": page, "has_more": len(jobs) > limit})
 
     async def _get_job(self, request: web.Request) -> web.Response:
         job = self.jobs.get(request.match_info["job_id"])
         if job is None:
             return _error(404, "not_found", "No such job.")
         return web.json_response(job)
+
+    async def _cancel_job(self, request: web.Request) -> web.Response:
+        job = self.jobs.get(request.match_info["job_id"])
+        if job is None:
+            return _error(404, "not_found", "No such job.")
+        if job["status"] in ("succeeded", "failed", "cancelled"):
+            return _error(400, "invalid_request_error", "The job has already ended.")
+        job["status"] = "cancelled"
+        return web.json_response(job)
+
+    def add_file(
+        self, content: bytes, purpose: str = "fine-tune", name: str = "train.jsonl"
+    ) -> str:
+        """A file as the files API would hold it after an upload; its id."""
+        file_id = f"file-{uuid.uuid4().hex[:24]}"
+        self.files[file_id] = {
+            "id": file_id, "object": "file", "bytes": len(content), "purpose": purpose,
+            "created_at": int(time.time()), "filename": name, "status": "processed",
+            "content": content,
+        }  # fmt: skip
+        return file_id
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        upload = form["file"]
+        assert isinstance(upload, web.FileField)
+        file_id = self.add_file(upload.file.read(), str(form["purpose"]), upload.filename)
+        return web.json_response(self._file(file_id))
+
+    async def _list_files(self, request: web.Request) -> web.Response:
+        purpose = request.query.get("purpose")
+        files = [self._file(i) for i, f in self.files.items() if purpose in (None, f["purpose"])]
+        return web.json_response({"object": "list", "data": files, "has_more": False})
+
+    async def _get_file(self, request: web.Request) -> web.Response:
+        if request.match_info["file_id"] not in self.files:
+            return _error(404, "not_found", "No such file.")
+        return web.json_response(self._file(request.match_info["file_id"]))
+
+    async def _file_content(self, request: web.Request) -> web.StreamResponse:
+        file = self.files.get(request.match_info["file_id"])
+        if file is None:
+            return _error(404, "not_found", "No such file.")
+        self.content_reads[file["id"]] += 1
+        response = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
+        content = file["content"]
+        if self.cut_content_after is not None:  # the connection drops mid-way
+            response.content_length = len(content)
+            await response.prepare(request)
+            await response.write(content[: self.cut_content_after])
+            assert request.transport is not None
+            request.transport.close()
+            return response
+        await response.prepare(request)
+        for start in range(0, len(content), 64 * 1024):  # chunked, as a large file comes
+            await response.write(content[start : start + 64 * 1024])
+        await response.write_eof()
+        return response
+
+    def _file(self, file_id: str) -> dict[str, Any]:
+        return {k: v for k, v in self.files[file_id].items() if k != "content"}
 
     async def _openai(self, request: web.Request) -> web.Response:
         body = await _body(request)
