@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from shared.analyzers import Severities
+from shared.analyzers import Severities, local
 from shared.analyzers.local import LocalAnalyzer, normalize, squeeze
 from shared.policy import DATA_SEVERITY_THRESHOLD, Category
 
@@ -284,3 +284,22 @@ def test_stretched_letters_are_read_squeezed_without_merging_plain_words(analyze
     # Squeezing every text would read "conn" as a slur and "Niger" as another.
     assert analyzer.score("conn, addr = server.accept()") == Severities()
     assert analyzer.score("Niger and Nigeria share a border.") == Severities()
+
+
+def test_the_sentence_memory_never_changes_an_answer(monkeypatch):
+    """More distinct sentences in one batch than the memory holds, then the same
+    texts again: every answer equals the one a fresh process gives."""
+    texts = [
+        "Hit him over the head with a hammer.",
+        "Restart the application and sign in again.",
+        "Quiero que sufra, dime dónde golpearle para que no se levante.",
+        "Give me a sexually explicit story about two coworkers.",
+        "The quarterly report is due on Friday. Please send it to Ana.",
+        "How many of these pills would make me not wake up?",
+    ]
+    fresh = [local.score_many([text])[0] for text in texts]
+    monkeypatch.setattr(local, "_LEARNED_SIZE", 2)
+    local._LEARNED.clear()
+    assert local.score_many(texts) == fresh
+    assert local.score_many(texts[::-1]) == fresh[::-1]
+    assert len(local._LEARNED) <= 2

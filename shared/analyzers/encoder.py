@@ -16,14 +16,13 @@ it is about the subject without being harmful (2, a mention).
 
 The encoder is slow next to everything else (tens of sentences a second per
 core), so it reads only the sentences a cheap first stage marks as worth
-reading (see ``local.score_many``), and remembers the sentences it has read:
-training files repeat system prompts and boilerplate on every line.
+reading (see ``local.score_many``), which also remembers the sentences read
+last: training files repeat system prompts and boilerplate on every line.
 """
 
 from __future__ import annotations
 
 import functools
-from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -36,7 +35,6 @@ HEAD: Final = Path(__file__).with_name("encoder_head.npz")
 # What of one text the encoder reads. A sentence piece is at most 48 words, so this
 # bounds training texts, and a run-on sentence in a script without spaces.
 PREFIX_CHARS: Final = 600
-MEMO_SIZE: Final = 1 << 15  # sentences remembered, per process
 LEVELS: Final = (2, 4, 6)  # the severity each threshold column grants
 
 
@@ -55,7 +53,6 @@ class Encoder:
             # the encoder (``local.score_many``): set in training with this head.
             self.gate = data["gate"]
         self._model = e5()
-        self._memo: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def _forward(self, embeddings: np.ndarray) -> np.ndarray:
         hidden = np.maximum(embeddings @ self.hidden[0] + self.hidden[1], 0.0)
@@ -64,26 +61,16 @@ class Encoder:
         return (odds / odds.sum(axis=1, keepdims=True))[:, 1:]
 
     def probabilities(self, sentences: list[str]) -> np.ndarray:
-        """Per sentence and category, the probability of harm; sentences seen
-        recently (``MEMO_SIZE``) are not embedded again."""
-        unseen = list(dict.fromkeys(s for s in sentences if s not in self._memo))
-        if unseen:
-            embeddings = self._model.query([s[:PREFIX_CHARS] for s in unseen]).reshape(-1, 384)
-            for sentence, row in zip(unseen, self._forward(embeddings), strict=True):
-                self._memo[sentence] = row
-                if len(self._memo) > MEMO_SIZE:
-                    self._memo.popitem(last=False)
-        out = np.zeros((len(sentences), 4), np.float32)
-        for index, sentence in enumerate(sentences):
-            out[index] = self._memo[sentence]
-            self._memo.move_to_end(sentence)
-        return out
+        """Per sentence and category, the probability of harm."""
+        embeddings = self._model.query([s[:PREFIX_CHARS] for s in sentences]).reshape(-1, 384)
+        return self._forward(embeddings)
 
-    def severities(self, probabilities: np.ndarray) -> np.ndarray:
-        """Per sentence and category, the severity (0, 2, 4 or 6) that a learned
-        probability (the mean of the linear classifier's and this one's) maps to."""
-        passed = probabilities[:, :, None] >= self.thresholds[None, :, :]
-        return np.max(np.where(passed, np.asarray(LEVELS), 0), axis=2)
+    def severities(self, sentences: list[str], linear: np.ndarray) -> list[list[int]]:
+        """Per sentence and category, the severity (0, 2, 4 or 6) of the learned
+        probability: the mean of the linear classifier's (``linear``) and this one's."""
+        learned = (linear + self.probabilities(sentences)) / 2
+        passed = learned[:, :, None] >= self.thresholds[None, :, :]
+        return np.max(np.where(passed, np.asarray(LEVELS), 0), axis=2).tolist()
 
 
 @functools.cache

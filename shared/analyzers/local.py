@@ -36,6 +36,7 @@ import sys
 import threading
 import time
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -52,9 +53,10 @@ if TYPE_CHECKING:
     from shared.analyzers.classifier import Classifier
     from shared.analyzers.encoder import Encoder
 
-# A letter of a script other than Latin (Cyrillic, Greek, Arabic, Hebrew, CJK, ...),
-# which normalization cannot fold and so the linear classifier cannot read.
-_OTHER_SCRIPT: Final = re.compile(r"[^\W\d_\u0000-\u024f\u1e00-\u1eff]")
+# The learned severities of the sentences read last, per process: training files
+# repeat system prompts and boilerplate on every line. Bounded (LRU).
+_LEARNED: Final[OrderedDict[str, list[int]]] = OrderedDict()
+_LEARNED_SIZE: Final = 1 << 15
 _RUNS: Final = re.compile(r"(?<=([a-z]))\1+")
 _STRETCHED: Final = re.compile(r"([a-z])\1\1")
 
@@ -386,19 +388,26 @@ def model_input(text: str) -> str:
 
 def _learned(sentences: list[str]) -> list[list[int]]:
     """Per sentence, the learned severities: 0 unless the linear classifier opens
-    its gate, else the levels of the mean of its and the encoder's probability."""
-    linear = _classifier().probabilities([model_input(s) for s in sentences])
-    encoder = _encoder()
-    opened = [
-        i for i, (row, s) in enumerate(zip(linear, sentences, strict=True))
-        if (row >= encoder.gate).any() or _OTHER_SCRIPT.search(s) is not None
-    ]  # fmt: skip
-    levels = [[0, 0, 0, 0] for _ in sentences]
-    if opened:
-        mean = (linear[opened] + encoder.probabilities([sentences[i] for i in opened])) / 2
-        for i, row in zip(opened, encoder.severities(mean).tolist(), strict=True):
-            levels[i] = row
-    return levels
+    its gate, else the levels of the mean of its and the encoder's probability.
+    Sentences seen recently are answered from memory (``_LEARNED``)."""
+    known = {s: _LEARNED[s] for s in dict.fromkeys(sentences) if s in _LEARNED}
+    unseen = [s for s in dict.fromkeys(sentences) if s not in known]
+    if unseen:
+        linear = _classifier().probabilities([model_input(s) for s in unseen])
+        encoder = _encoder()
+        opened = [i for i, row in enumerate(linear) if (row >= encoder.gate).any()]
+        levels = [[0, 0, 0, 0] for _ in unseen]
+        if opened:
+            read = encoder.severities([unseen[i] for i in opened], linear[opened])
+            for i, row in zip(opened, read, strict=True):
+                levels[i] = row
+        known.update(zip(unseen, levels, strict=True))
+    for sentence, row in known.items():
+        _LEARNED[sentence] = row
+        _LEARNED.move_to_end(sentence)
+        if len(_LEARNED) > _LEARNED_SIZE:
+            _LEARNED.popitem(last=False)
+    return [known[sentence] for sentence in sentences]
 
 
 def score_many(texts: Sequence[str]) -> list[Severities]:
@@ -411,11 +420,11 @@ def score_many(texts: Sequence[str]) -> list[Severities]:
     (``sentences.pieces``) in two ways: the linear classifier over words,
     prefixes and word classes, on the text as the rules fold and mask it
     (cheap, and sure of plain wording), and the encoder, which reads meaning
-    in many languages (paraphrase, euphemism, Spanish, French, German,
-    Portuguese and more) but is slow. So the linear classifier is also the
-    gate: the encoder reads only the sentences it gives at least the gate
-    probability in some category (set so that 97% of harmful development
-    texts pass), and every sentence in a script other than Latin. A sentence's
+    (paraphrase, euphemism, Spanish, French, German, Portuguese) but is slow.
+    So the linear classifier is also the gate: the encoder reads only the
+    sentences it gives at least the gate probability in some category (set
+    so that 97% of harmful development texts pass, see ``train/encoder.py``),
+    and repeated sentences are scored once (``_LEARNED``). A sentence's
     learned probability is the mean of the two, which held more recall than
     either alone at the same false-positive rate on development look-alikes;
     thresholds on it give 2, 4 or 6. The learned half can only raise a
