@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from enum import Enum
 from typing import Final
 
-POLICY_VERSION: Final = "2026.11.2"
+POLICY_VERSION: Final = "2026.11.3"
 
 
 class Category(Enum):
