@@ -13,12 +13,12 @@ import pytest
 
 from conftest import jsonl
 from shared import policy
-from shared.analyzers.local import LocalAnalyzer
+from shared.analyzers.local import LocalAnalyzer, rules_only
 from shared.cli import EXIT_USAGE, main
 from shared.policy import Category, data_failure_message, model_failure_message
 from shared.screening import ScreeningLimits, screen
 
-BORDERLINE = "I want to end my life tonight."  # scores exactly the threshold in SelfHarm
+BORDERLINE = "I want to end my life tonight."  # the rules score it exactly the threshold
 
 
 def test_categories_are_spelled_three_ways():
@@ -58,7 +58,8 @@ def test_severity_four_fails_and_three_does_not():
     assert policy.DATA_SEVERITY_THRESHOLD == 4
     assert policy.fails_data_threshold(4)
     assert not policy.fails_data_threshold(3)
-    assert LocalAnalyzer().score(BORDERLINE).of(Category.SELF_HARM) == 4
+    assert rules_only(BORDERLINE).of(Category.SELF_HARM) == 4
+    assert policy.fails_data_threshold(LocalAnalyzer().score(BORDERLINE).self_harm)
 
 
 # --------------------------------------------------------------------------- immutability
