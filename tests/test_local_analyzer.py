@@ -303,3 +303,13 @@ def test_the_sentence_memory_never_changes_an_answer(monkeypatch):
     assert local.score_many(texts) == fresh
     assert local.score_many(texts[::-1]) == fresh[::-1]
     assert len(local._LEARNED) <= 2
+
+
+def test_the_sentence_memory_holds_no_giant_sentence():
+    """A "sentence" with no spaces can be a whole 16 MiB line: remembering 32,768 of
+    those would hold gigabytes, so only sentences of bounded length are kept."""
+    local._LEARNED.clear()
+    giant = "x" * (local._LEARNED_MAX_CHARS + 1)
+    scored = local.score_many([giant, "A short sentence."])
+    assert local.score_many([giant]) == scored[:1]  # the same answer, just not remembered
+    assert list(local._LEARNED) == ["A short sentence."]

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 # repeat system prompts and boilerplate on every line. Bounded (LRU).
 _LEARNED: Final[OrderedDict[str, list[int]]] = OrderedDict()
 _LEARNED_SIZE: Final = 1 << 15
+_LEARNED_MAX_CHARS: Final = 2_000  # so the memory holds at most about 64 MB of text
 _RUNS: Final = re.compile(r"(?<=([a-z]))\1+")
 _STRETCHED: Final = re.compile(r"([a-z])\1\1")
 
@@ -403,6 +404,8 @@ def _learned(sentences: list[str]) -> list[list[int]]:
                 levels[i] = row
         known.update(zip(unseen, levels, strict=True))
     for sentence, row in known.items():
+        if len(sentence) > _LEARNED_MAX_CHARS:
+            continue  # a giant "sentence" (no spaces) would make the memory unbounded in bytes
         _LEARNED[sentence] = row
         _LEARNED.move_to_end(sentence)
         if len(_LEARNED) > _LEARNED_SIZE:
