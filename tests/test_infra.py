@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 from functools import cache
@@ -235,3 +236,27 @@ def test_azd_wires_the_post_deploy_hook_and_the_parameters():
     assert {"environmentName", "location", "openAiAccountName", "openAiResourceGroupName"} <= set(
         parameters
     )
+
+
+def funcignore_excludes(path: str) -> bool:
+    """Whether a top-level file or directory (``name`` or ``name/``) matches .funcignore."""
+    patterns = [
+        line.strip()
+        for line in (ROOT / ".funcignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    return any(fnmatch.fnmatch(path, pattern) for pattern in patterns)
+
+
+def test_funcignore_ships_the_app_and_nothing_for_development():
+    for kept in ("function_app.py", "host.json", "requirements.txt", "shared/"):
+        assert not funcignore_excludes(kept), kept
+    for left_out in ("tests/", "bench/", "infra/", "docs/", "train/", "examples/",
+                     ".azurite/", ".venv/", ".venv-checkov/", ".sources/", ".git/",
+                     "__pycache__/", ".pytest_cache/", ".ruff_cache/",
+                     "local.settings.json"):  # fmt: skip
+        assert funcignore_excludes(left_out), left_out
+    # Every top-level directory of the repository is either shipped or left out on purpose.
+    for path in ROOT.iterdir():
+        if path.is_dir() and path.name != "shared":
+            assert funcignore_excludes(path.name + "/"), path.name
