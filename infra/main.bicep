@@ -134,6 +134,19 @@ module contentSafety 'modules/contentsafety.bicep' = if (createContentSafety) {
   }
 }
 
+module keyVault 'modules/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: rg
+  params: {
+    name: '${abbrs.keyVault}${resourceToken}'
+    location: checkedLocation
+    tags: tags
+    principalId: identity.outputs.principalId
+    fineTuningWebhookSecret: fineTuningWebhookSecret
+    privateNetworking: privateNetworking
+  }
+}
+
 module openAi 'modules/openai-access.bicep' = {
   name: 'openai-access'
   scope: resourceGroup(openAiResourceGroupName)
@@ -152,6 +165,7 @@ module network 'modules/network.bicep' = if (privateNetworking) {
     tags: tags
     storageId: storage.outputs.id
     contentSafetyId: createContentSafety ? contentSafety.outputs.id : ''
+    keyVaultId: keyVault.outputs.id
   }
 }
 
@@ -193,7 +207,8 @@ var appSettings = {
   AZURE_SUBSCRIPTION_ID: subscription().subscriptionId
   AZURE_OPENAI_RESOURCE_GROUP: openAiResourceGroupName
   AZURE_OPENAI_ACCOUNT: openAiAccountName
-  FINE_TUNING_WEBHOOK_SECRET: fineTuningWebhookSecret
+  // A Key Vault reference: the secret itself is in no app setting and no module output.
+  FINE_TUNING_WEBHOOK_SECRET: keyVault.outputs.webhookReference
   FINE_TUNING_POLL_SCHEDULE: '0 */10 * * * *'
   DEPLOYMENT_SWEEP_SCHEDULE: '0 */15 * * * *'
   ENFORCEMENT: enforcement

@@ -39,6 +39,7 @@ ROLES = {
     "cognitiveServicesUser": "a97b65f3-24c7-4388-baec-2e87135dc908",
     "monitoringMetricsPublisher": "3913510d-42f4-4e42-8a64-420c390055eb",
     "cognitiveServicesOpenAIContributor": "a001fd3d-188f-4b5d-821b-7da978bf7442",
+    "keyVaultSecretsUser": "4633458b-17de-408a-b874-0445c86b69e6",
 }
 # Broader than needed: Cognitive Services Contributor (Microsoft.CognitiveServices/*: keys,
 # the account itself); OpenAI User is contained in OpenAI Contributor.
@@ -162,7 +163,7 @@ def test_the_operations_workbook_is_deployed_with_its_panels():
 
 def test_role_assignments_use_guid_names_and_the_right_role_definitions():
     role_ids = set()
-    for name in ("rbac", "openai-access"):
+    for name in ("rbac", "openai-access", "keyvault"):
         text = (INFRA / "modules" / f"{name}.bicep").read_text()
         role_ids |= set(re.findall(r"'([0-9a-f-]{36})'", text))
         for resource in resources(name).values():
@@ -260,3 +261,68 @@ def test_funcignore_ships_the_app_and_nothing_for_development():
     for path in ROOT.iterdir():
         if path.is_dir() and path.name != "shared":
             assert funcignore_excludes(path.name + "/"), path.name
+
+
+def secure_parameters(parsed_file: dict) -> set[str]:
+    return {
+        name
+        for name, parameter in parsed_file["parameters"].items()
+        if any(d["type"] == "secure" for d in parameter["decorators"])
+    }
+
+
+def names_in(value) -> set[str]:
+    """The identifiers and interpolations a parsed value reads, except inside empty(),
+    which yields only whether a value is set."""
+    if isinstance(value, str):
+        return set(re.findall(r"\w+", value))
+    if isinstance(value, dict):
+        if value.get("function", {}).get("type") == "empty":
+            return set()
+        return set().union(*map(names_in, value.values()))
+    if isinstance(value, list):
+        return set().union(*map(names_in, value))
+    return set()
+
+
+def test_the_webhook_secret_travels_only_through_secure_parameters():
+    main = parsed(INFRA / "main.bicep")
+    secrets = secure_parameters(main)
+    assert "fineTuningWebhookSecret" in secrets
+    for name, call in main["modules"].items():
+        callee = parsed(INFRA / call["detail"]["path"])
+        for parameter, value in config(call)["params"].items():
+            if names_in(value) & secrets:
+                assert parameter in secure_parameters(callee), (name, parameter)
+    for path in BICEP_FILES:
+        bicep = parsed(path)
+        for output, body in bicep.get("outputs", {}).items():
+            assert not names_in(body["value"]) & secure_parameters(bicep), (path.name, output)
+    # Not in the app settings either (a plain object, shown in the portal and the history).
+    text = (INFRA / "main.bicep").read_text()
+    block = text[
+        text.index("var appSettings = {") : text.index("\n}\n", text.index("var appSettings"))
+    ]
+    assert not set(re.findall(r"\w+", block)) & secrets
+
+
+def test_the_webhook_secret_is_a_key_vault_reference_the_app_identity_resolves():
+    vault = config(resources("keyvault")["vault"])["properties"]
+    assert vault["enableRbacAuthorization"] is True
+    assert "accessPolicies" not in vault
+    assert vault["enableSoftDelete"] is True
+    assert vault["enablePurgeProtection"] is True
+    secret = config(resources("keyvault")["secret"])
+    assert secret["properties"]["value"] == "fineTuningWebhookSecret"
+    reader = config(resources("keyvault")["secretsUser"])
+    assert "keyVaultSecretsUser" in json.dumps(reader["properties"]["roleDefinitionId"])
+    reference = module("keyvault")["outputs"]["webhookReference"]["value"]
+    assert "@Microsoft.KeyVault(SecretUri=${vault.properties.vaultUri}secrets/" in json.dumps(
+        reference
+    )
+    text = (INFRA / "main.bicep").read_text()
+    assert "FINE_TUNING_WEBHOOK_SECRET: keyVault.outputs.webhookReference" in text
+    site = config(resources("functionapp")["app"])["properties"]
+    assert site["keyVaultReferenceIdentity"] == "identityId"  # no system identity exists
+    network = (INFRA / "modules" / "network.bicep").read_text()
+    assert "privatelink.vaultcore.azure.net" in network
