@@ -47,6 +47,10 @@ param openAiMaxRpm int = 0
 @allowed(['cancel', 'report'])
 param enforcement string = 'cancel'
 
+@description('Storage redundancy. Standard_LRS exists in every region; Standard_ZRS keeps verdicts through a zone outage but only where the region has availability zones (the deployment fails elsewhere).')
+@allowed(['Standard_LRS', 'Standard_ZRS'])
+param storageSku string = 'Standard_LRS'
+
 @description('Private endpoints for storage and Content Safety, and VNet integration.')
 param privateNetworking bool = false
 
@@ -119,6 +123,7 @@ module storage 'modules/storage.bicep' = {
     modelQueueName: modelQueueName
     rescreenQueueName: rescreenQueueName
     verdictsTableName: verdictsTableName
+    skuName: storageSku
     privateNetworking: privateNetworking
   }
 }

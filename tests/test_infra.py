@@ -326,3 +326,14 @@ def test_the_webhook_secret_is_a_key_vault_reference_the_app_identity_resolves()
     assert site["keyVaultReferenceIdentity"] == "identityId"  # no system identity exists
     network = (INFRA / "modules" / "network.bicep").read_text()
     assert "privatelink.vaultcore.azure.net" in network
+
+
+def test_storage_redundancy_is_a_parameter_that_deploys_in_every_region_by_default():
+    parameter = parsed(INFRA / "main.bicep")["parameters"]["storageSku"]
+    assert parameter["default"] == "Standard_LRS"  # ZRS fails where a region has no zones
+    allowed = next(d for d in parameter["decorators"] if d["type"] == "allowed")
+    assert set(allowed["argument"]) == {"Standard_LRS", "Standard_ZRS"}
+    assert config(resources("storage")["storage"])["sku"] == {"name": "skuName"}
+    assert "skuName: storageSku" in (INFRA / "main.bicep").read_text()
+    azd = json.loads((INFRA / "main.parameters.json").read_text())["parameters"]
+    assert azd["storageSku"]["value"] == "${FTGATE_STORAGE_SKU=Standard_LRS}"
