@@ -20,6 +20,9 @@ param openAiResourceGroupName string
 @description('An existing Azure AI Content Safety endpoint; empty to create one here.')
 param contentSafetyEndpoint string = ''
 
+@description('The resource id of that existing Content Safety resource (required with contentSafetyEndpoint; it may be in another resource group or subscription): the app identity gets Cognitive Services User on it.')
+param contentSafetyResourceId string = ''
+
 @description('Azure OpenAI fine-tuning webhook signing secret (whsec_...).')
 @secure()
 param fineTuningWebhookSecret string = ''
@@ -149,6 +152,29 @@ module keyVault 'modules/keyvault.bicep' = {
     principalId: identity.outputs.principalId
     fineTuningWebhookSecret: fineTuningWebhookSecret
     privateNetworking: privateNetworking
+  }
+}
+
+module contentSafetyCheck 'modules/contentsafety-check.bicep' = {
+  name: 'contentsafety-check'
+  scope: rg
+  params: {
+    endpoint: contentSafetyEndpoint
+    resourceId: contentSafetyResourceId
+  }
+}
+
+// ARM evaluates a module's scope even when its condition is false, so the scope is taken
+// from a placeholder id unless a well-formed one is given (contentSafetyCheck refuses the rest).
+var contentSafetyIdParts = split((length(split(contentSafetyResourceId, '/')) == 9) ? contentSafetyResourceId : '${rg.id}/providers/Microsoft.CognitiveServices/accounts/none', '/')
+
+module contentSafetyAccess 'modules/contentsafety-access.bicep' = if (!createContentSafety) {
+  name: 'contentsafety-access'
+  scope: resourceGroup(contentSafetyIdParts[2], contentSafetyIdParts[4])
+  params: {
+    // Read from the check's output, so the check's message comes before anything else.
+    accountName: last(split(contentSafetyCheck.outputs.resourceId, '/'))
+    principalId: identity.outputs.principalId
   }
 }
 

@@ -70,7 +70,8 @@ def config(resource: dict) -> dict:
 
 @pytest.mark.parametrize("path", BICEP_FILES, ids=lambda p: p.name)
 def test_every_bicep_file_parses(path):
-    assert parsed(path)["resources"] or parsed(path).get("modules") or parsed(path)["outputs"]
+    bicep = parsed(path)
+    assert bicep.get("resources") or bicep.get("modules") or bicep["outputs"]
 
 
 def test_main_deploys_at_subscription_scope_from_the_repos_own_modules():
@@ -84,7 +85,7 @@ def test_main_deploys_at_subscription_scope_from_the_repos_own_modules():
 def test_one_location_everywhere():
     """Every regional resource takes the location parameter; modules get the checked one."""
     for path in (INFRA / "modules").glob("*.bicep"):
-        for name, resource in parsed(path)["resources"].items():
+        for name, resource in parsed(path).get("resources", {}).items():
             location = config(resource).get("location")
             if location is None or resource.get("existing"):
                 continue  # child resources inherit their parent's
@@ -163,7 +164,7 @@ def test_the_operations_workbook_is_deployed_with_its_panels():
 
 def test_role_assignments_use_guid_names_and_the_right_role_definitions():
     role_ids = set()
-    for name in ("rbac", "openai-access", "keyvault"):
+    for name in ("rbac", "openai-access", "keyvault", "contentsafety-access"):
         text = (INFRA / "modules" / f"{name}.bicep").read_text()
         role_ids |= set(re.findall(r"'([0-9a-f-]{36})'", text))
         for resource in resources(name).values():
@@ -337,3 +338,33 @@ def test_storage_redundancy_is_a_parameter_that_deploys_in_every_region_by_defau
     assert "skuName: storageSku" in (INFRA / "main.bicep").read_text()
     azd = json.loads((INFRA / "main.parameters.json").read_text())["parameters"]
     assert azd["storageSku"]["value"] == "${FTGATE_STORAGE_SKU=Standard_LRS}"
+
+
+def test_an_existing_content_safety_resource_gets_cognitive_services_user_or_is_refused():
+    main = parsed(INFRA / "main.bicep")
+    assert main["parameters"]["contentSafetyResourceId"]["default"] == ""
+    access = main["modules"]["contentSafetyAccess"]["config"]
+    assert access["condition"] == {
+        "operator": {"type": "not", "operands": {"bool_value": "createContentSafety"}}
+    }
+    scope = access["config"]["scope"]["function"]
+    assert scope["type"] == "resource_group"  # the resource's own group and subscription
+    assert "contentSafetyIdParts" in json.dumps(scope["parameters"])
+    assert {"contentSafetyCheck", "resourceId"} <= names_in(access["config"]["params"])
+    grant = resources("contentsafety-access")["contentSafetyUser"]
+    role = json.dumps(config(grant)["properties"]["roleDefinitionId"])
+    assert "cognitiveServicesUser" in role
+    assert (
+        ROLES["cognitiveServicesUser"]
+        in (INFRA / "modules" / "contentsafety-access.bicep").read_text()
+    )
+    check = module("contentsafety-check")["outputs"]["resourceId"]["value"]["operator"]
+    assert check["type"] == "conditional"
+    assert (
+        "empty(endpoint) || wellFormed"
+        in (INFRA / "modules" / "contentsafety-check.bicep").read_text()
+    )
+    assert check["operands"]["false_value"]["function"]["type"] == "fail"
+    assert "needs contentSafetyResourceId" in json.dumps(check)
+    azd = json.loads((INFRA / "main.parameters.json").read_text())["parameters"]
+    assert azd["contentSafetyResourceId"]["value"] == "${CONTENT_SAFETY_RESOURCE_ID=}"
