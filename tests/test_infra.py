@@ -125,6 +125,7 @@ def test_storage_allows_no_shared_keys_and_holds_what_the_app_uses():
     assert names["deploymentContainer"] == "deploymentContainerName"
     assert names["modelQueue"] == "modelQueueName"
     assert "-poison" in str(names["modelPoisonQueue"])
+    assert names["rescreenPoisonQueue"] == "${rescreenQueueName}-poison"
     assert names["verdictsTable"] == "verdictsTableName"
     text = "\n".join(path.read_text() for path in BICEP_FILES)
     assert "listKeys" not in text
@@ -368,3 +369,14 @@ def test_an_existing_content_safety_resource_gets_cognitive_services_user_or_is_
     assert "needs contentSafetyResourceId" in json.dumps(check)
     azd = json.loads((INFRA / "main.parameters.json").read_text())["parameters"]
     assert azd["contentSafetyResourceId"]["value"] == "${CONTENT_SAFETY_RESOURCE_ID=}"
+
+
+def test_the_poison_alert_counts_every_poison_handler():
+    handlers = set(re.findall(r'@app\.function_name\("(record_poisoned_\w+)"\)',
+                              (ROOT / "function_app.py").read_text()))  # fmt: skip
+    assert "record_poisoned_rescreen" in handlers
+    (criterion,) = config(resources("monitoring")["poisonMessages"])["properties"]["criteria"][
+        "allOf"
+    ]
+    for handler in handlers:
+        assert f'"{handler}"' in criterion["query"], handler

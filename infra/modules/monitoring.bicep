@@ -88,7 +88,7 @@ resource poisonMessages 'Microsoft.Insights/scheduledQueryRules@2023-03-15-previ
     criteria: {
       allOf: [
         {
-          query: 'requests | where name in ("record_poisoned_training_file", "record_poisoned_evaluation")'
+          query: 'requests | where name in ("record_poisoned_training_file", "record_poisoned_evaluation", "record_poisoned_rescreen")'
           timeAggregation: 'Count'
           operator: 'GreaterThan'
           threshold: 0

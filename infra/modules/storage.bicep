@@ -77,6 +77,12 @@ resource rescreenQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2
   name: rescreenQueueName
 }
 
+// Where the host moves a re-screen that failed on every retry; record_poisoned_rescreen reads it.
+resource rescreenPoisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
+  parent: queueService
+  name: '${rescreenQueueName}-poison'
+}
+
 resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
   parent: storage
   name: 'default'
