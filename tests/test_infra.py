@@ -9,6 +9,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+import yaml
 from pycep import BicepParser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -182,9 +183,10 @@ def test_event_grid_topic_and_optional_private_networking():
     network = {r["type"] for r in resources("network").values()}
     assert {"Microsoft.Network/virtualNetworks", "Microsoft.Network/privateEndpoints",
             "Microsoft.Network/privateDnsZones"} <= network  # fmt: skip
-    postdeploy = (INFRA / "hooks" / "postdeploy.sh").read_text()
-    assert "blobs_extension" in postdeploy
-    assert "screen_training_file" in postdeploy
+    for script in ("postdeploy.sh", "postdeploy.ps1"):
+        postdeploy = (INFRA / "hooks" / script).read_text()
+        assert "systemKeys.blobs_extension" in postdeploy, script
+        assert "Host.Functions.screen_training_file" in postdeploy, script
 
 
 def test_deployment_writes_on_the_openai_account_reach_the_guard():
@@ -195,10 +197,11 @@ def test_deployment_writes_on_the_openai_account_reach_the_guard():
     assert topic["location"] == "global"
     main = parsed(INFRA / "main.bicep")["modules"]["deploymentEvents"]
     assert "openAiResourceGroupName" in json.dumps(main)  # deployed in the account's group
-    postdeploy = (INFRA / "hooks" / "postdeploy.sh").read_text()
-    assert "/functions/undo_undeployable_deployment" in postdeploy
-    assert "Microsoft.Resources.ResourceWriteSuccess" in postdeploy
-    assert '--subject-begins-with "$AZURE_OPENAI_ACCOUNT_ID/deployments/"' in postdeploy
+    for script, env in (("postdeploy.sh", "$"), ("postdeploy.ps1", "$env:")):
+        postdeploy = (INFRA / "hooks" / script).read_text()
+        assert f"{env}AZURE_FUNCTION_APP_ID/functions/undo_undeployable_deployment" in postdeploy
+        assert "Microsoft.Resources.ResourceWriteSuccess" in postdeploy
+        assert f'--subject-begins-with "{env}AZURE_OPENAI_ACCOUNT_ID/deployments/"' in postdeploy
 
 
 def app_settings() -> set[str]:
@@ -230,9 +233,15 @@ def test_every_setting_the_code_reads_is_deployed_and_vice_versa():
     assert deployed - read == set(PLATFORM)
 
 
-def test_azd_wires_the_post_deploy_hook_and_the_parameters():
-    azure_yaml = (ROOT / "azure.yaml").read_text()
-    assert "./infra/hooks/postdeploy.sh" in azure_yaml
+def test_azd_wires_the_post_deploy_hook_for_both_shells_and_the_parameters():
+    hook = yaml.safe_load((ROOT / "azure.yaml").read_text())["hooks"]["postdeploy"]
+    assert hook["posix"]["shell"] == "sh"
+    assert hook["posix"]["run"] == "./infra/hooks/postdeploy.sh"
+    assert hook["windows"]["shell"] == "pwsh"
+    assert hook["windows"]["run"] == "./infra/hooks/postdeploy.ps1"
+    for shell in hook.values():
+        assert (ROOT / shell["run"]).is_file()
+        assert shell["continueOnError"] is False
     parameters = json.loads((INFRA / "main.parameters.json").read_text())["parameters"]
     main = parsed(INFRA / "main.bicep")["parameters"]
     assert set(parameters) <= set(main)
