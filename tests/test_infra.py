@@ -148,6 +148,7 @@ def test_content_safety_and_monitoring_use_entra_id_only():
         "ftgate: poison messages",
         "ftgate: sustained throttling",
         "ftgate: enforcement",
+        "ftgate: failed or not deployable",
     } <= alerts
 
 
@@ -389,3 +390,24 @@ def test_the_poison_alert_counts_every_poison_handler():
     ]
     for handler in handlers:
         assert f'"{handler}"' in criterion["query"], handler
+
+
+def test_failed_and_not_deployable_verdicts_alert_with_the_hash_or_model_id_only():
+    rule = config(resources("monitoring")["gateSaidNo"])["properties"]
+    assert rule["displayName"] == "ftgate: failed or not deployable"
+    assert rule["actions"] == {"actionGroups": "alertActions"}  # the same action group
+    (criterion,) = rule["criteria"]["allOf"]
+    query = criterion["query"]
+    assert 'verdict in ("failed", "not_deployable")' in query
+    assert {d["name"] for d in criterion["dimensions"]} == {"verdict", "subject"}
+    assert 'customDimensions["ftgate.sha256"]' in query
+    assert 'customDimensions["ftgate.model"]' in query
+    # Only span attributes the code sets: the verdict, the hash and the model id.
+    attributes = set(re.findall(r'customDimensions\["(ftgate\.\w+)"\]', query))
+    assert attributes == {"ftgate.verdict", "ftgate.sha256", "ftgate.model"}
+    code = "\n".join(p.read_text() for p in (ROOT / "shared").glob("*.py"))
+    assert 'trace.set_attribute("ftgate.sha256"' in code
+    assert 'telemetry.evaluation("model", model=' in code
+    assert 'trace.set_attribute("ftgate.verdict"' in code
+    # The runbook shows the same query.
+    assert query.split(" | ")[0] in (ROOT / "docs" / "operations.md").read_text()
