@@ -250,6 +250,9 @@ var appSettings = {
 module functionApp 'modules/functionapp.bicep' = {
   name: 'functionapp'
   scope: rg
+  // The host reads its package and queues with the identity as soon as it starts:
+  // every role it needs exists first, or the first start fails on 403s.
+  dependsOn: [rbac, openAi, contentSafetyAccess]
   params: {
     name: '${abbrs.functionApp}${resourceToken}'
     planName: '${abbrs.plan}${resourceToken}'

@@ -411,3 +411,16 @@ def test_failed_and_not_deployable_verdicts_alert_with_the_hash_or_model_id_only
     assert 'trace.set_attribute("ftgate.verdict"' in code
     # The runbook shows the same query.
     assert query.split(" | ")[0] in (ROOT / "docs" / "operations.md").read_text()
+
+
+def test_the_app_starts_only_after_its_role_assignments_exist():
+    main = parsed(INFRA / "main.bicep")
+    granting = {
+        name
+        for name, call in main["modules"].items()
+        if "roleAssignments" in json.dumps(parsed(INFRA / call["detail"]["path"]))
+    }
+    assert granting == {"rbac", "openAi", "contentSafetyAccess", "keyVault"}
+    app = main["modules"]["functionApp"]["config"]
+    # keyVault is a dependency already: the app settings read its output.
+    assert set(app["dependsOn"]) | {"keyVault"} == granting
