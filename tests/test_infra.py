@@ -424,3 +424,11 @@ def test_the_app_starts_only_after_its_role_assignments_exist():
     app = main["modules"]["functionApp"]["config"]
     # keyVault is a dependency already: the app settings read its output.
     assert set(app["dependsOn"]) | {"keyVault"} == granting
+
+
+def test_event_grid_uses_a_ga_api_version():
+    for name in ("eventgrid", "deployment-events"):
+        text = (INFRA / "modules" / f"{name}.bicep").read_text()
+        versions = re.findall(r"'Microsoft\.EventGrid/\w+@([\w-]+)'", text)
+        assert versions, name
+        assert not [v for v in versions if v.endswith("-preview")], (name, versions)
