@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
+import subprocess
 from functools import cache
 from pathlib import Path
 
@@ -234,15 +235,43 @@ def test_every_setting_the_code_reads_is_deployed_and_vice_versa():
     assert deployed - read == set(PLATFORM)
 
 
-def test_azd_wires_the_post_deploy_hook_for_both_shells_and_the_parameters():
-    hook = yaml.safe_load((ROOT / "azure.yaml").read_text())["hooks"]["postdeploy"]
+@pytest.mark.parametrize("event", ["preprovision", "postdeploy"])
+def test_azd_wires_each_hook_for_both_shells(event):
+    hook = yaml.safe_load((ROOT / "azure.yaml").read_text())["hooks"][event]
     assert hook["posix"]["shell"] == "sh"
-    assert hook["posix"]["run"] == "./infra/hooks/postdeploy.sh"
+    assert hook["posix"]["run"] == f"./infra/hooks/{event}.sh"
     assert hook["windows"]["shell"] == "pwsh"
-    assert hook["windows"]["run"] == "./infra/hooks/postdeploy.ps1"
+    assert hook["windows"]["run"] == f"./infra/hooks/{event}.ps1"
     for shell in hook.values():
         assert (ROOT / shell["run"]).is_file()
         assert shell["continueOnError"] is False
+
+
+def run_preprovision(tmp_path, private_networking: str, state: str):
+    """preprovision.sh with a stub `az` that answers the provider's registration state."""
+    stub = tmp_path / "az"
+    stub.write_text(f'#!/bin/sh\necho "$@" >> "{tmp_path}/calls"\necho {state}\n')
+    stub.chmod(0o755)
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "FTGATE_PRIVATE_NETWORKING": private_networking}
+    script = INFRA / "hooks" / "preprovision.sh"
+    # check=False: the exit status is what the test looks at.
+    return subprocess.run(["sh", str(script)], check=False, env=env, capture_output=True, text=True)
+
+
+def test_private_networking_needs_microsoft_app_registered_or_says_how(tmp_path):
+    refused = run_preprovision(tmp_path, "true", "NotRegistered")
+    assert refused.returncode == 1
+    assert "az provider register --namespace Microsoft.App --wait" in refused.stderr
+    assert "show --namespace Microsoft.App" in (tmp_path / "calls").read_text()
+    assert run_preprovision(tmp_path, "true", "Registered").returncode == 0
+    (tmp_path / "calls").unlink()
+    assert run_preprovision(tmp_path, "false", "NotRegistered").returncode == 0
+    assert not (tmp_path / "calls").exists()  # no call to Azure without private networking
+    twin = (INFRA / "hooks" / "preprovision.ps1").read_text()
+    assert "az provider register --namespace Microsoft.App --wait" in twin
+
+
+def test_azd_passes_the_parameters():
     parameters = json.loads((INFRA / "main.parameters.json").read_text())["parameters"]
     main = parsed(INFRA / "main.bicep")["parameters"]
     assert set(parameters) <= set(main)
