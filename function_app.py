@@ -15,6 +15,7 @@ import re
 
 import azure.functions as func
 import azurefunctions.extensions.bindings.blob as blob_binding
+from azure.core.exceptions import ResourceNotFoundError
 
 from shared import telemetry
 from shared.analyzers import create_analyzer
@@ -311,12 +312,10 @@ async def guard_existing_deployments(timer: func.TimerRequest) -> None:
 )
 async def rescreen_training_file(message: func.QueueMessage) -> None:
     """Screen an uploaded file again: a stale verdict, a replay, or an operator's request."""
-    try:
-        request = json.loads(message.get_body())
-        name, force = str(request["blob"]), request.get("force") is True
-    except (ValueError, KeyError, TypeError):
-        log.error("re-screen message %s is malformed; dropped", message.id)
+    request = _rescreen_request(message)
+    if request is None:
         return
+    name, force = request
     settings = AppSettings.from_environment()
     blob = open_blob(settings.storage, settings.training_container, name)
     async with TableVerdictStore.open(settings.storage, settings.verdicts_table) as store:
@@ -324,3 +323,40 @@ async def rescreen_training_file(message: func.QueueMessage) -> None:
             blob, lambda: create_analyzer("contentsafety"), store, force=force
         )
     log.info("training file %s: verdict %s (re-screened)", entity["RowKey"], entity["Verdict"])
+
+
+@app.function_name("record_poisoned_rescreen")
+@app.queue_trigger(
+    arg_name="message", queue_name="%DATA_RESCREEN_QUEUE%-poison", connection=STORAGE_CONNECTION
+)
+async def record_poisoned_rescreen(message: func.QueueMessage) -> None:
+    """Record ``error`` for a file whose re-screening failed on every retry, and keep it
+    for `ftgate replay-poison`: otherwise the stale verdict would simply stay unanswered."""
+    request = _rescreen_request(message)
+    if request is None:
+        return
+    name, _ = request
+    settings = AppSettings.from_environment()
+    blob = open_blob(settings.storage, settings.training_container, name)
+    async with TableVerdictStore.open(settings.storage, settings.verdicts_table) as store:
+        try:
+            entity = await record_poisoned(blob, store, "re-screening failed on every retry")
+        except ResourceNotFoundError:
+            # Deleted since it was queued: nothing is left to decide or to replay.
+            log.warning("re-screen of a deleted training file poisoned; dropped")
+            return
+        await store.record_poisoned("data", name)  # for `ftgate replay-poison`
+    telemetry.poison_handled.add(1, {"kind": "data"})
+    log.warning("training file %s: verdict %s after re-screen retries",
+                entity["RowKey"], entity["Verdict"])  # fmt: skip
+
+
+def _rescreen_request(message: func.QueueMessage) -> tuple[str, bool] | None:
+    """The blob name and force flag of a re-screen message; None (logged) if malformed,
+    so it is dropped rather than retried into the poison queue."""
+    try:
+        request = json.loads(message.get_body())
+        return str(request["blob"]), request.get("force") is True
+    except (ValueError, KeyError, TypeError):
+        log.error("re-screen message %s is malformed; dropped", message.id)
+        return None

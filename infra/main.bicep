@@ -20,6 +20,9 @@ param openAiResourceGroupName string
 @description('An existing Azure AI Content Safety endpoint; empty to create one here.')
 param contentSafetyEndpoint string = ''
 
+@description('The resource id of that existing Content Safety resource (required with contentSafetyEndpoint; it may be in another resource group or subscription): the app identity gets Cognitive Services User on it.')
+param contentSafetyResourceId string = ''
+
 @description('Azure OpenAI fine-tuning webhook signing secret (whsec_...).')
 @secure()
 param fineTuningWebhookSecret string = ''
@@ -46,6 +49,10 @@ param openAiMaxRpm int = 0
 @description('What ftgate does when a fine-tuning job uses failing data or a deployment serves an undeployable model: cancel (cancel the job, delete the deployment) or report (record and alert only).')
 @allowed(['cancel', 'report'])
 param enforcement string = 'cancel'
+
+@description('Storage redundancy. Standard_LRS exists in every region; Standard_ZRS keeps verdicts through a zone outage but only where the region has availability zones (the deployment fails elsewhere).')
+@allowed(['Standard_LRS', 'Standard_ZRS'])
+param storageSku string = 'Standard_LRS'
 
 @description('Private endpoints for storage and Content Safety, and VNet integration.')
 param privateNetworking bool = false
@@ -119,6 +126,7 @@ module storage 'modules/storage.bicep' = {
     modelQueueName: modelQueueName
     rescreenQueueName: rescreenQueueName
     verdictsTableName: verdictsTableName
+    skuName: storageSku
     privateNetworking: privateNetworking
   }
 }
@@ -131,6 +139,42 @@ module contentSafety 'modules/contentsafety.bicep' = if (createContentSafety) {
     location: checkedLocation
     tags: tags
     privateNetworking: privateNetworking
+  }
+}
+
+module keyVault 'modules/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: rg
+  params: {
+    name: '${abbrs.keyVault}${resourceToken}'
+    location: checkedLocation
+    tags: tags
+    principalId: identity.outputs.principalId
+    fineTuningWebhookSecret: fineTuningWebhookSecret
+    privateNetworking: privateNetworking
+  }
+}
+
+module contentSafetyCheck 'modules/contentsafety-check.bicep' = {
+  name: 'contentsafety-check'
+  scope: rg
+  params: {
+    endpoint: contentSafetyEndpoint
+    resourceId: contentSafetyResourceId
+  }
+}
+
+// ARM evaluates a module's scope even when its condition is false, so the scope is taken
+// from a placeholder id unless a well-formed one is given (contentSafetyCheck refuses the rest).
+var contentSafetyIdParts = split((length(split(contentSafetyResourceId, '/')) == 9) ? contentSafetyResourceId : '${rg.id}/providers/Microsoft.CognitiveServices/accounts/none', '/')
+
+module contentSafetyAccess 'modules/contentsafety-access.bicep' = if (!createContentSafety) {
+  name: 'contentsafety-access'
+  scope: resourceGroup(contentSafetyIdParts[2], contentSafetyIdParts[4])
+  params: {
+    // Read from the check's output, so the check's message comes before anything else.
+    accountName: last(split(contentSafetyCheck.outputs.resourceId, '/'))
+    principalId: identity.outputs.principalId
   }
 }
 
@@ -152,6 +196,7 @@ module network 'modules/network.bicep' = if (privateNetworking) {
     tags: tags
     storageId: storage.outputs.id
     contentSafetyId: createContentSafety ? contentSafety.outputs.id : ''
+    keyVaultId: keyVault.outputs.id
   }
 }
 
@@ -193,7 +238,8 @@ var appSettings = {
   AZURE_SUBSCRIPTION_ID: subscription().subscriptionId
   AZURE_OPENAI_RESOURCE_GROUP: openAiResourceGroupName
   AZURE_OPENAI_ACCOUNT: openAiAccountName
-  FINE_TUNING_WEBHOOK_SECRET: fineTuningWebhookSecret
+  // A Key Vault reference: the secret itself is in no app setting and no module output.
+  FINE_TUNING_WEBHOOK_SECRET: keyVault.outputs.webhookReference
   FINE_TUNING_POLL_SCHEDULE: '0 */10 * * * *'
   DEPLOYMENT_SWEEP_SCHEDULE: '0 */15 * * * *'
   ENFORCEMENT: enforcement
@@ -204,6 +250,9 @@ var appSettings = {
 module functionApp 'modules/functionapp.bicep' = {
   name: 'functionapp'
   scope: rg
+  // The host reads its package and queues with the identity as soon as it starts:
+  // every role it needs exists first, or the first start fails on 403s.
+  dependsOn: [rbac, openAi, contentSafetyAccess]
   params: {
     name: '${abbrs.functionApp}${resourceToken}'
     planName: '${abbrs.plan}${resourceToken}'

@@ -28,6 +28,7 @@ def test_function_app_loads_as_a_v2_app():
         "fine_tuning_webhook",
         "poll_fine_tuning_jobs",
         "rescreen_training_file",
+        "record_poisoned_rescreen",
         "sweep_evaluation_deployments",
         "enforce_fine_tuning_data",
         "undo_undeployable_deployment",

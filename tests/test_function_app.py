@@ -231,6 +231,8 @@ def test_the_model_queue_trigger_is_bound_to_the_setting():
     assert binding["queueName"] == "%MODEL_EVALUATIONS_QUEUE%"
     (poison,) = bindings_of("record_poisoned_evaluation")
     assert poison["queueName"] == "%MODEL_EVALUATIONS_QUEUE%-poison"
+    (rescreen_poison,) = bindings_of("record_poisoned_rescreen")
+    assert rescreen_poison["queueName"] == "%DATA_RESCREEN_QUEUE%-poison"
 
 
 def test_a_model_evaluation_message_stores_one_verdict(model_environment, caplog):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
+import subprocess
 from functools import cache
 from pathlib import Path
 
 import pytest
+import yaml
 from pycep import BicepParser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +41,7 @@ ROLES = {
     "cognitiveServicesUser": "a97b65f3-24c7-4388-baec-2e87135dc908",
     "monitoringMetricsPublisher": "3913510d-42f4-4e42-8a64-420c390055eb",
     "cognitiveServicesOpenAIContributor": "a001fd3d-188f-4b5d-821b-7da978bf7442",
+    "keyVaultSecretsUser": "4633458b-17de-408a-b874-0445c86b69e6",
 }
 # Broader than needed: Cognitive Services Contributor (Microsoft.CognitiveServices/*: keys,
 # the account itself); OpenAI User is contained in OpenAI Contributor.
@@ -68,7 +72,8 @@ def config(resource: dict) -> dict:
 
 @pytest.mark.parametrize("path", BICEP_FILES, ids=lambda p: p.name)
 def test_every_bicep_file_parses(path):
-    assert parsed(path)["resources"] or parsed(path).get("modules") or parsed(path)["outputs"]
+    bicep = parsed(path)
+    assert bicep.get("resources") or bicep.get("modules") or bicep["outputs"]
 
 
 def test_main_deploys_at_subscription_scope_from_the_repos_own_modules():
@@ -82,7 +87,7 @@ def test_main_deploys_at_subscription_scope_from_the_repos_own_modules():
 def test_one_location_everywhere():
     """Every regional resource takes the location parameter; modules get the checked one."""
     for path in (INFRA / "modules").glob("*.bicep"):
-        for name, resource in parsed(path)["resources"].items():
+        for name, resource in parsed(path).get("resources", {}).items():
             location = config(resource).get("location")
             if location is None or resource.get("existing"):
                 continue  # child resources inherit their parent's
@@ -122,6 +127,7 @@ def test_storage_allows_no_shared_keys_and_holds_what_the_app_uses():
     assert names["deploymentContainer"] == "deploymentContainerName"
     assert names["modelQueue"] == "modelQueueName"
     assert "-poison" in str(names["modelPoisonQueue"])
+    assert names["rescreenPoisonQueue"] == "${rescreenQueueName}-poison"
     assert names["verdictsTable"] == "verdictsTableName"
     text = "\n".join(path.read_text() for path in BICEP_FILES)
     assert "listKeys" not in text
@@ -143,6 +149,7 @@ def test_content_safety_and_monitoring_use_entra_id_only():
         "ftgate: poison messages",
         "ftgate: sustained throttling",
         "ftgate: enforcement",
+        "ftgate: failed or not deployable",
     } <= alerts
 
 
@@ -161,7 +168,7 @@ def test_the_operations_workbook_is_deployed_with_its_panels():
 
 def test_role_assignments_use_guid_names_and_the_right_role_definitions():
     role_ids = set()
-    for name in ("rbac", "openai-access"):
+    for name in ("rbac", "openai-access", "keyvault", "contentsafety-access"):
         text = (INFRA / "modules" / f"{name}.bicep").read_text()
         role_ids |= set(re.findall(r"'([0-9a-f-]{36})'", text))
         for resource in resources(name).values():
@@ -178,9 +185,10 @@ def test_event_grid_topic_and_optional_private_networking():
     network = {r["type"] for r in resources("network").values()}
     assert {"Microsoft.Network/virtualNetworks", "Microsoft.Network/privateEndpoints",
             "Microsoft.Network/privateDnsZones"} <= network  # fmt: skip
-    postdeploy = (INFRA / "hooks" / "postdeploy.sh").read_text()
-    assert "blobs_extension" in postdeploy
-    assert "screen_training_file" in postdeploy
+    for script in ("postdeploy.sh", "postdeploy.ps1"):
+        postdeploy = (INFRA / "hooks" / script).read_text()
+        assert "systemKeys.blobs_extension" in postdeploy, script
+        assert "Host.Functions.screen_training_file" in postdeploy, script
 
 
 def test_deployment_writes_on_the_openai_account_reach_the_guard():
@@ -191,10 +199,11 @@ def test_deployment_writes_on_the_openai_account_reach_the_guard():
     assert topic["location"] == "global"
     main = parsed(INFRA / "main.bicep")["modules"]["deploymentEvents"]
     assert "openAiResourceGroupName" in json.dumps(main)  # deployed in the account's group
-    postdeploy = (INFRA / "hooks" / "postdeploy.sh").read_text()
-    assert "/functions/undo_undeployable_deployment" in postdeploy
-    assert "Microsoft.Resources.ResourceWriteSuccess" in postdeploy
-    assert '--subject-begins-with "$AZURE_OPENAI_ACCOUNT_ID/deployments/"' in postdeploy
+    for script, env in (("postdeploy.sh", "$"), ("postdeploy.ps1", "$env:")):
+        postdeploy = (INFRA / "hooks" / script).read_text()
+        assert f"{env}AZURE_FUNCTION_APP_ID/functions/undo_undeployable_deployment" in postdeploy
+        assert "Microsoft.Resources.ResourceWriteSuccess" in postdeploy
+        assert f'--subject-begins-with "{env}AZURE_OPENAI_ACCOUNT_ID/deployments/"' in postdeploy
 
 
 def app_settings() -> set[str]:
@@ -226,12 +235,229 @@ def test_every_setting_the_code_reads_is_deployed_and_vice_versa():
     assert deployed - read == set(PLATFORM)
 
 
-def test_azd_wires_the_post_deploy_hook_and_the_parameters():
-    azure_yaml = (ROOT / "azure.yaml").read_text()
-    assert "./infra/hooks/postdeploy.sh" in azure_yaml
+@pytest.mark.parametrize("event", ["preprovision", "postdeploy"])
+def test_azd_wires_each_hook_for_both_shells(event):
+    hook = yaml.safe_load((ROOT / "azure.yaml").read_text())["hooks"][event]
+    assert hook["posix"]["shell"] == "sh"
+    assert hook["posix"]["run"] == f"./infra/hooks/{event}.sh"
+    assert hook["windows"]["shell"] == "pwsh"
+    assert hook["windows"]["run"] == f"./infra/hooks/{event}.ps1"
+    for shell in hook.values():
+        assert (ROOT / shell["run"]).is_file()
+        assert shell["continueOnError"] is False
+
+
+def run_preprovision(tmp_path, private_networking: str, state: str):
+    """preprovision.sh with a stub `az` that answers the provider's registration state."""
+    stub = tmp_path / "az"
+    stub.write_text(f'#!/bin/sh\necho "$@" >> "{tmp_path}/calls"\necho {state}\n')
+    stub.chmod(0o755)
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "FTGATE_PRIVATE_NETWORKING": private_networking}
+    script = INFRA / "hooks" / "preprovision.sh"
+    # check=False: the exit status is what the test looks at.
+    return subprocess.run(["sh", str(script)], check=False, env=env, capture_output=True, text=True)
+
+
+def test_private_networking_needs_microsoft_app_registered_or_says_how(tmp_path):
+    refused = run_preprovision(tmp_path, "true", "NotRegistered")
+    assert refused.returncode == 1
+    assert "az provider register --namespace Microsoft.App --wait" in refused.stderr
+    assert "show --namespace Microsoft.App" in (tmp_path / "calls").read_text()
+    assert run_preprovision(tmp_path, "true", "Registered").returncode == 0
+    (tmp_path / "calls").unlink()
+    assert run_preprovision(tmp_path, "false", "NotRegistered").returncode == 0
+    assert not (tmp_path / "calls").exists()  # no call to Azure without private networking
+    twin = (INFRA / "hooks" / "preprovision.ps1").read_text()
+    assert "az provider register --namespace Microsoft.App --wait" in twin
+
+
+def test_azd_passes_the_parameters():
     parameters = json.loads((INFRA / "main.parameters.json").read_text())["parameters"]
     main = parsed(INFRA / "main.bicep")["parameters"]
     assert set(parameters) <= set(main)
     assert {"environmentName", "location", "openAiAccountName", "openAiResourceGroupName"} <= set(
         parameters
     )
+
+
+def funcignore_excludes(path: str) -> bool:
+    """Whether a top-level file or directory (``name`` or ``name/``) matches .funcignore."""
+    patterns = [
+        line.strip()
+        for line in (ROOT / ".funcignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    return any(fnmatch.fnmatch(path, pattern) for pattern in patterns)
+
+
+def test_funcignore_ships_the_app_and_nothing_for_development():
+    for kept in ("function_app.py", "host.json", "requirements.txt", "shared/"):
+        assert not funcignore_excludes(kept), kept
+    for left_out in ("tests/", "bench/", "infra/", "docs/", "train/", "examples/",
+                     ".azurite/", ".venv/", ".venv-checkov/", ".sources/", ".git/",
+                     "__pycache__/", ".pytest_cache/", ".ruff_cache/",
+                     "local.settings.json"):  # fmt: skip
+        assert funcignore_excludes(left_out), left_out
+    # Every top-level directory of the repository is either shipped or left out on purpose.
+    for path in ROOT.iterdir():
+        if path.is_dir() and path.name != "shared":
+            assert funcignore_excludes(path.name + "/"), path.name
+
+
+def secure_parameters(parsed_file: dict) -> set[str]:
+    return {
+        name
+        for name, parameter in parsed_file["parameters"].items()
+        if any(d["type"] == "secure" for d in parameter["decorators"])
+    }
+
+
+def names_in(value) -> set[str]:
+    """The identifiers and interpolations a parsed value reads, except inside empty(),
+    which yields only whether a value is set."""
+    if isinstance(value, str):
+        return set(re.findall(r"\w+", value))
+    if isinstance(value, dict):
+        if value.get("function", {}).get("type") == "empty":
+            return set()
+        return set().union(*map(names_in, value.values()))
+    if isinstance(value, list):
+        return set().union(*map(names_in, value))
+    return set()
+
+
+def test_the_webhook_secret_travels_only_through_secure_parameters():
+    main = parsed(INFRA / "main.bicep")
+    secrets = secure_parameters(main)
+    assert "fineTuningWebhookSecret" in secrets
+    for name, call in main["modules"].items():
+        callee = parsed(INFRA / call["detail"]["path"])
+        for parameter, value in config(call)["params"].items():
+            if names_in(value) & secrets:
+                assert parameter in secure_parameters(callee), (name, parameter)
+    for path in BICEP_FILES:
+        bicep = parsed(path)
+        for output, body in bicep.get("outputs", {}).items():
+            assert not names_in(body["value"]) & secure_parameters(bicep), (path.name, output)
+    # Not in the app settings either (a plain object, shown in the portal and the history).
+    text = (INFRA / "main.bicep").read_text()
+    block = text[
+        text.index("var appSettings = {") : text.index("\n}\n", text.index("var appSettings"))
+    ]
+    assert not set(re.findall(r"\w+", block)) & secrets
+
+
+def test_the_webhook_secret_is_a_key_vault_reference_the_app_identity_resolves():
+    vault = config(resources("keyvault")["vault"])["properties"]
+    assert vault["enableRbacAuthorization"] is True
+    assert "accessPolicies" not in vault
+    assert vault["enableSoftDelete"] is True
+    assert vault["enablePurgeProtection"] is True
+    secret = config(resources("keyvault")["secret"])
+    assert secret["properties"]["value"] == "fineTuningWebhookSecret"
+    reader = config(resources("keyvault")["secretsUser"])
+    assert "keyVaultSecretsUser" in json.dumps(reader["properties"]["roleDefinitionId"])
+    reference = module("keyvault")["outputs"]["webhookReference"]["value"]
+    assert "@Microsoft.KeyVault(SecretUri=${vault.properties.vaultUri}secrets/" in json.dumps(
+        reference
+    )
+    text = (INFRA / "main.bicep").read_text()
+    assert "FINE_TUNING_WEBHOOK_SECRET: keyVault.outputs.webhookReference" in text
+    site = config(resources("functionapp")["app"])["properties"]
+    assert site["keyVaultReferenceIdentity"] == "identityId"  # no system identity exists
+    network = (INFRA / "modules" / "network.bicep").read_text()
+    assert "privatelink.vaultcore.azure.net" in network
+
+
+def test_storage_redundancy_is_a_parameter_that_deploys_in_every_region_by_default():
+    parameter = parsed(INFRA / "main.bicep")["parameters"]["storageSku"]
+    assert parameter["default"] == "Standard_LRS"  # ZRS fails where a region has no zones
+    allowed = next(d for d in parameter["decorators"] if d["type"] == "allowed")
+    assert set(allowed["argument"]) == {"Standard_LRS", "Standard_ZRS"}
+    assert config(resources("storage")["storage"])["sku"] == {"name": "skuName"}
+    assert "skuName: storageSku" in (INFRA / "main.bicep").read_text()
+    azd = json.loads((INFRA / "main.parameters.json").read_text())["parameters"]
+    assert azd["storageSku"]["value"] == "${FTGATE_STORAGE_SKU=Standard_LRS}"
+
+
+def test_an_existing_content_safety_resource_gets_cognitive_services_user_or_is_refused():
+    main = parsed(INFRA / "main.bicep")
+    assert main["parameters"]["contentSafetyResourceId"]["default"] == ""
+    access = main["modules"]["contentSafetyAccess"]["config"]
+    assert access["condition"] == {
+        "operator": {"type": "not", "operands": {"bool_value": "createContentSafety"}}
+    }
+    scope = access["config"]["scope"]["function"]
+    assert scope["type"] == "resource_group"  # the resource's own group and subscription
+    assert "contentSafetyIdParts" in json.dumps(scope["parameters"])
+    assert {"contentSafetyCheck", "resourceId"} <= names_in(access["config"]["params"])
+    grant = resources("contentsafety-access")["contentSafetyUser"]
+    role = json.dumps(config(grant)["properties"]["roleDefinitionId"])
+    assert "cognitiveServicesUser" in role
+    assert (
+        ROLES["cognitiveServicesUser"]
+        in (INFRA / "modules" / "contentsafety-access.bicep").read_text()
+    )
+    check = module("contentsafety-check")["outputs"]["resourceId"]["value"]["operator"]
+    assert check["type"] == "conditional"
+    assert (
+        "empty(endpoint) || wellFormed"
+        in (INFRA / "modules" / "contentsafety-check.bicep").read_text()
+    )
+    assert check["operands"]["false_value"]["function"]["type"] == "fail"
+    assert "needs contentSafetyResourceId" in json.dumps(check)
+    azd = json.loads((INFRA / "main.parameters.json").read_text())["parameters"]
+    assert azd["contentSafetyResourceId"]["value"] == "${CONTENT_SAFETY_RESOURCE_ID=}"
+
+
+def test_the_poison_alert_counts_every_poison_handler():
+    handlers = set(re.findall(r'@app\.function_name\("(record_poisoned_\w+)"\)',
+                              (ROOT / "function_app.py").read_text()))  # fmt: skip
+    assert "record_poisoned_rescreen" in handlers
+    (criterion,) = config(resources("monitoring")["poisonMessages"])["properties"]["criteria"][
+        "allOf"
+    ]
+    for handler in handlers:
+        assert f'"{handler}"' in criterion["query"], handler
+
+
+def test_failed_and_not_deployable_verdicts_alert_with_the_hash_or_model_id_only():
+    rule = config(resources("monitoring")["gateSaidNo"])["properties"]
+    assert rule["displayName"] == "ftgate: failed or not deployable"
+    assert rule["actions"] == {"actionGroups": "alertActions"}  # the same action group
+    (criterion,) = rule["criteria"]["allOf"]
+    query = criterion["query"]
+    assert 'verdict in ("failed", "not_deployable")' in query
+    assert {d["name"] for d in criterion["dimensions"]} == {"verdict", "subject"}
+    assert 'customDimensions["ftgate.sha256"]' in query
+    assert 'customDimensions["ftgate.model"]' in query
+    # Only span attributes the code sets: the verdict, the hash and the model id.
+    attributes = set(re.findall(r'customDimensions\["(ftgate\.\w+)"\]', query))
+    assert attributes == {"ftgate.verdict", "ftgate.sha256", "ftgate.model"}
+    code = "\n".join(p.read_text() for p in (ROOT / "shared").glob("*.py"))
+    assert 'trace.set_attribute("ftgate.sha256"' in code
+    assert 'telemetry.evaluation("model", model=' in code
+    assert 'trace.set_attribute("ftgate.verdict"' in code
+    # The runbook shows the same query.
+    assert query.split(" | ")[0] in (ROOT / "docs" / "operations.md").read_text()
+
+
+def test_the_app_starts_only_after_its_role_assignments_exist():
+    main = parsed(INFRA / "main.bicep")
+    granting = {
+        name
+        for name, call in main["modules"].items()
+        if "roleAssignments" in json.dumps(parsed(INFRA / call["detail"]["path"]))
+    }
+    assert granting == {"rbac", "openAi", "contentSafetyAccess", "keyVault"}
+    app = main["modules"]["functionApp"]["config"]
+    # keyVault is a dependency already: the app settings read its output.
+    assert set(app["dependsOn"]) | {"keyVault"} == granting
+
+
+def test_event_grid_uses_a_ga_api_version():
+    for name in ("eventgrid", "deployment-events"):
+        text = (INFRA / "modules" / f"{name}.bicep").read_text()
+        versions = re.findall(r"'Microsoft\.EventGrid/\w+@([\w-]+)'", text)
+        assert versions, name
+        assert not [v for v in versions if v.endswith("-preview")], (name, versions)

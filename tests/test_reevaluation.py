@@ -166,3 +166,25 @@ def test_replay_poison_queues_what_failed_for_good_once(ops, capsys):
     ]
     assert cli.main(["replay-poison"]) == 0  # nothing twice
     assert "replayed 0 training files and 0 models" in capsys.readouterr().out
+
+
+def test_a_poisoned_rescreen_records_error_and_is_kept_for_replay(ops, caplog):
+    azurite, settings, _ = ops
+    data = jsonl([chat(f"q {uuid.uuid4().hex}", "a") for _ in range(10)])
+    name = upload(azurite, settings, data)
+    body = json.dumps({"blob": name, "force": True}).encode()
+    asyncio.run(function_app.record_poisoned_rescreen(message=func.QueueMessage(id="p", body=body)))
+    sha256 = hashlib.sha256(data).hexdigest()
+    verdict = with_store(azurite, settings, lambda store: store.get_data_verdict(sha256))
+    assert verdict["Verdict"] == "error"
+    poisoned = with_store(azurite, settings, lambda store: store.list_verdicts("poisoned", 100))
+    assert [(entry["Kind"], entry["Key"]) for entry in poisoned] == [("data", name)]
+    # A file deleted since it was queued leaves nothing to record, and does not fail.
+    gone = json.dumps({"blob": "deleted.jsonl"}).encode()
+    asyncio.run(function_app.record_poisoned_rescreen(message=func.QueueMessage(id="g", body=gone)))
+    assert "deleted training file" in caplog.text
+    malformed = func.QueueMessage(id="m", body=b"not json")
+    asyncio.run(function_app.record_poisoned_rescreen(message=malformed))
+    assert "re-screen message m is malformed" in caplog.text
+    poisoned = with_store(azurite, settings, lambda store: store.list_verdicts("poisoned", 100))
+    assert len(poisoned) == 1

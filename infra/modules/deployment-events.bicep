@@ -8,7 +8,7 @@
 param name string
 param tags object
 
-resource topic 'Microsoft.EventGrid/systemTopics@2024-06-01-preview' = {
+resource topic 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
   name: name
   location: 'global'
   tags: tags

@@ -41,6 +41,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   }
   properties: {
     serverFarmId: plan.id
+    // Key Vault references resolve with the user-assigned identity (there is no system one).
+    keyVaultReferenceIdentity: identityId
     httpsOnly: true
     clientCertEnabled: true
     clientCertMode: 'Optional'

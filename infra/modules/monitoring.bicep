@@ -88,7 +88,7 @@ resource poisonMessages 'Microsoft.Insights/scheduledQueryRules@2023-03-15-previ
     criteria: {
       allOf: [
         {
-          query: 'requests | where name in ("record_poisoned_training_file", "record_poisoned_evaluation")'
+          query: 'requests | where name in ("record_poisoned_training_file", "record_poisoned_evaluation", "record_poisoned_rescreen")'
           timeAggregation: 'Count'
           operator: 'GreaterThan'
           threshold: 0
@@ -123,6 +123,41 @@ resource enforcement 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview'
         }
       ]
     }
+    actions: { actionGroups: alertActions }
+  }
+}
+
+// The gate said no: a training file failed screening or a model is not deployable. One
+// alert per verdict and subject (the file's SHA-256 or the fine-tuned model id), split by
+// dimension so both are in the notification; the spans carry no training text.
+resource gateSaidNo 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
+  name: 'alert-gate-said-no-${appInsightsName}'
+  location: location
+  tags: tags
+  properties: {
+    displayName: 'ftgate: failed or not deployable'
+    severity: 3
+    enabled: true
+    scopes: [appInsights.id]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT5M'
+    criteria: {
+      allOf: [
+        {
+          query: 'union dependencies, requests | where name in ("ftgate.evaluate.data", "ftgate.evaluate.model") | extend verdict = tostring(customDimensions["ftgate.verdict"]) | where verdict in ("failed", "not_deployable") | extend subject = coalesce(tostring(customDimensions["ftgate.sha256"]), tostring(customDimensions["ftgate.model"])) | summarize verdicts = count() by verdict, subject'
+          metricMeasureColumn: 'verdicts'
+          timeAggregation: 'Total'
+          dimensions: [
+            { name: 'verdict', operator: 'Include', values: ['*'] }
+            { name: 'subject', operator: 'Include', values: ['*'] }
+          ]
+          operator: 'GreaterThan'
+          threshold: 0
+        }
+      ]
+    }
+    // Each verdict is news once; it should not wait to be resolved by a quiet window.
+    autoMitigate: false
     actions: { actionGroups: alertActions }
   }
 }

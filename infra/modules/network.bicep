@@ -1,10 +1,11 @@
 // Optional private networking: VNet integration for the app and private endpoints
-// (with private DNS) for storage and Content Safety.
+// (with private DNS) for storage, Content Safety and the Key Vault.
 param name string
 param location string
 param tags object
 param storageId string
 param contentSafetyId string = ''
+param keyVaultId string
 
 var storageEndpoints = [
   { name: 'blob', target: storageId, zone: 'privatelink.blob.${environment().suffixes.storage}' }
@@ -14,7 +15,11 @@ var storageEndpoints = [
 var contentSafetyEndpoints = empty(contentSafetyId) ? [] : [
   { name: 'account', target: contentSafetyId, zone: 'privatelink.cognitiveservices.azure.com' }
 ]
-var endpoints = concat(storageEndpoints, contentSafetyEndpoints)
+// The app resolves its Key Vault reference through the VNet when the vault is private.
+var keyVaultEndpoints = [
+  { name: 'vault', target: keyVaultId, zone: 'privatelink.vaultcore.azure.net' }
+]
+var endpoints = concat(storageEndpoints, contentSafetyEndpoints, keyVaultEndpoints)
 
 resource vnet 'Microsoft.Network/virtualNetworks@2024-01-01' = {
   name: name

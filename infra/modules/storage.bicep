@@ -8,16 +8,18 @@ param deploymentContainerName string
 param modelQueueName string
 param rescreenQueueName string
 param verdictsTableName string
+@description('Standard_LRS or Standard_ZRS (only where the region has availability zones).')
+param skuName string
 param privateNetworking bool
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
-  // checkov:skip=CKV_AZURE_206: geo-replication would copy training data and verdicts to a second region; ftgate keeps them in one region, zone-redundant
+  // checkov:skip=CKV_AZURE_206: geo-replication would copy training data and verdicts to a second region; ftgate keeps them in one region (LRS, or ZRS where chosen)
   // checkov:skip=CKV_AZURE_35: defaultAction is Deny with privateNetworking; without it the Flex Consumption app reaches storage over its public endpoint, with Entra ID only (no shared keys)
   name: name
   location: location
   tags: tags
   kind: 'StorageV2'
-  sku: { name: 'Standard_ZRS' } // zone-redundant: verdicts survive a zone outage
+  sku: { name: skuName }
   properties: {
     accessTier: 'Hot'
     allowBlobPublicAccess: false
@@ -73,6 +75,12 @@ resource modelPoisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queue
 resource rescreenQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
   parent: queueService
   name: rescreenQueueName
+}
+
+// Where the host moves a re-screen that failed on every retry; record_poisoned_rescreen reads it.
+resource rescreenPoisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
+  parent: queueService
+  name: '${rescreenQueueName}-poison'
 }
 
 resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
