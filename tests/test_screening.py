@@ -157,6 +157,16 @@ def test_format_error_makes_the_file_invalid_and_stops_screening():
     assert verdict.message.startswith("The training file has 1 format error;")
 
 
+@pytest.mark.parametrize("chunks", [1, 3], ids=["whole", "split"])
+def test_a_harmful_last_line_without_a_trailing_newline_fails_the_file(chunks):
+    data = jsonl([chat() for _ in range(11)] + [chat(assistant=THREAT)]).rstrip(b"\n")
+    step = -(-len(data) // chunks)
+    parts = [data[start : start + step] for start in range(0, len(data), step)]
+    verdict = asyncio.run(screen(parts, LocalAnalyzer()))
+    assert verdict.verdict is Outcome.FAILED
+    assert {(f.line, f.category) for f in verdict.findings} == {(12, Category.VIOLENCE)}
+
+
 def test_too_few_examples_is_invalid_even_when_harmful():
     verdict = run(jsonl([chat(assistant=THREAT)] * 3))
     assert verdict.verdict is Outcome.INVALID
