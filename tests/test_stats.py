@@ -175,6 +175,10 @@ def test_two_quick_defects_reject():
         (0, 70, (0.0, 0.05133)),  # the "rule of three" neighbourhood
         (5, 100, (0.01643, 0.11283)),
         (10, 10, (0.69150, 1.0)),
+        # one defect: P(X >= 1) = 1 - (1 - p)^n = 2.5% gives the lower end exactly
+        (1, 1, (0.025, 1.0)),
+        (1, 2, (1 - 0.975**0.5, 0.975**0.5)),  # upper: P(X <= 1) = 1 - p^2 = 2.5%
+        (1, 10, (1 - 0.975**0.1, 0.44502)),
     ],
 )
 def test_clopper_pearson_matches_published_values(successes, trials, expected):
