@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from collections import Counter
 from collections.abc import Sequence
 
@@ -181,6 +182,39 @@ def test_an_analyzer_failure_is_an_error_never_a_pass(on_call):
     assert "HTTP 503 after 5 attempts" in verdict.message
     assert verdict.findings == ()
     assert verdict.harm_types == ()
+
+
+class StallingAnalyzer(LocalAnalyzer):
+    """Fails its first call; every later one hangs like a stuck service call that is
+    billed until it is abandoned."""
+
+    def __init__(self, stall: float) -> None:
+        super().__init__()
+        self.stall = stall
+        self.calls = 0
+        self.cancelled = 0
+
+    async def analyze(self, texts: Sequence[str]) -> list[Severities]:
+        self.calls += 1
+        if self.calls == 1:
+            await asyncio.sleep(0.05)
+            raise AnalyzerError("HTTP 503 after 5 attempts")
+        try:
+            await asyncio.sleep(self.stall)
+        except asyncio.CancelledError:
+            self.cancelled += 1
+            raise
+        return await super().analyze(texts)
+
+
+def test_an_analyzer_failure_cancels_the_calls_still_in_flight():
+    analyzer = StallingAnalyzer(stall=5.0)
+    started = time.monotonic()
+    verdict = run(clean_file(100), analyzer, limits=ScreeningLimits(batch_texts=4))
+    assert verdict.verdict is Outcome.ERROR
+    assert analyzer.calls == ScreeningLimits().max_in_flight  # the failure came first
+    assert analyzer.cancelled == analyzer.calls - 1
+    assert time.monotonic() - started < 2.0
 
 
 def test_an_unexpected_analyzer_exception_fails_closed_without_its_message():
