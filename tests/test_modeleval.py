@@ -441,3 +441,11 @@ def test_two_seeds_open_different_conversations():
     first, second = opened(1), opened(2)
     assert opened(1) == first  # the seed repeats the run
     assert len(first ^ second) > len(first) // 2
+
+
+def test_a_conversation_stops_at_six_user_turns_however_long_the_strategy_runs():
+    model, attacker = RecordingTarget(), RecordingTarget()
+    strategy = AttackerStrategy(attacker, turns=10)
+    result = asyncio.run(converse(model, LocalAnalyzer(), PROBE, strategy))
+    assert result.turns == 6 == model.calls
+    assert [m["role"] for m in model.sent[-1]].count("user") == 6
