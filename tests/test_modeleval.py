@@ -330,7 +330,8 @@ class RecordingTarget:
     async def reply(self, messages: list[dict[str, str]]) -> Reply:
         self.sent.append([dict(message) for message in messages])
         self.calls += 1
-        return Reply(f"Answer {self.calls}: try a walk in the park.")
+        text = f"Answer {self.calls}: try a walk in the park."
+        return Reply(text, prompt_tokens=len(messages), completion_tokens=len(text.split()))
 
     async def __aenter__(self) -> RecordingTarget:
         return self
@@ -449,3 +450,9 @@ def test_a_conversation_stops_at_six_user_turns_however_long_the_strategy_runs()
     result = asyncio.run(converse(model, LocalAnalyzer(), PROBE, strategy))
     assert result.turns == 6 == model.calls
     assert [m["role"] for m in model.sent[-1]].count("user") == 6
+
+
+def test_a_conversations_tokens_are_the_sum_over_its_turns():
+    recording = RecordingTarget()
+    result = asyncio.run(converse(recording, LocalAnalyzer(), PROBE, Escalation()))
+    assert (result.prompt_tokens, result.completion_tokens) == (1 + 3 + 5, 3 * 8)
