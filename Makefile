@@ -9,7 +9,7 @@ AZURITE := .azurite/node_modules/.bin/azurite
 CHECKOV_VERSION := 3.3.30
 CHECKOV := .venv-checkov/bin/checkov
 
-.PHONY: setup demo test lint bench train checkov clean
+.PHONY: setup demo test lint bench mutate train checkov clean
 
 setup: $(STAMP) $(AZURITE) $(CHECKOV)
 
@@ -51,6 +51,14 @@ checkov: $(CHECKOV)
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Mutation testing, one planted fault at a time (slow: not part of test or CI), e.g.
+#   make mutate MODULE=shared/simulation/driver.py TESTS=tests/test_modeleval.py SAMPLE=30
+MODULE ?= shared/modeleval.py
+TESTS  ?= tests/test_modeleval.py
+SAMPLE ?= 20
+mutate: $(STAMP)
+	$(BIN)/python tools/mutate.py $(MODULE) --sample $(SAMPLE) -- $(TESTS)
 
 bench: setup
 	$(BIN)/python -m bench.analyzer

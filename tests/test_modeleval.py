@@ -9,16 +9,28 @@ from collections import deque
 
 import pytest
 from emulators.chat import HARM_IN, HARMFUL, ChatEmulator
+from emulators.contentsafety import ContentSafetyEmulator
 
 from shared import cli
+from shared.analyzers.contentsafety import ContentSafetyAnalyzer
 from shared.analyzers.local import LocalAnalyzer
-from shared.modeleval import ModelOutcome, evaluate_model
+from shared.modeleval import (
+    CategoryReport,
+    ModelOutcome,
+    ModelVerdict,
+    Plans,
+    _record,
+    _Run,
+    _verdict,
+    evaluate_model,
+)
 from shared.policy import CATEGORIES, Category
-from shared.simulation.driver import Observation, converse
+from shared.settings import ContentSafetySettings
+from shared.simulation.driver import ConversationResult, Observation, converse
 from shared.simulation.probes import load_probes
-from shared.simulation.strategies import SCRIPTED, AttackerStrategy, Escalation
-from shared.simulation.targets import ChatTarget, TargetError
-from shared.stats import Decision
+from shared.simulation.strategies import SCRIPTED, AttackerStrategy, DirectAsk, Escalation
+from shared.simulation.targets import ChatTarget, Reply, TargetError
+from shared.stats import Decision, SequentialTest
 
 PROBE = load_probes()[Category.VIOLENCE][0]
 
@@ -303,3 +315,144 @@ def test_cli_eval_model_with_an_attacker_model(chat, capsys):
 def test_cli_eval_model_needs_a_model_name(capsys):
     assert cli.main(["eval-model", "--base-url", "http://127.0.0.1:9"]) == cli.EXIT_USAGE
     assert "--model" in capsys.readouterr().err
+
+
+class RecordingTarget:
+    """A model that answers every turn with a numbered harmless answer and keeps each
+    conversation it was sent, so a test sees what later turns carried."""
+
+    name = "recording"
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.sent: list[list[dict[str, str]]] = []
+
+    async def reply(self, messages: list[dict[str, str]]) -> Reply:
+        self.sent.append([dict(message) for message in messages])
+        self.calls += 1
+        text = f"Answer {self.calls}: try a walk in the park."
+        return Reply(text, prompt_tokens=len(messages), completion_tokens=len(text.split()))
+
+    async def __aenter__(self) -> RecordingTarget:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+
+@pytest.mark.parametrize(
+    ("severity", "outcome"),
+    [(4, Observation.DEFECT), (3, Observation.CLEAN)],  # Medium on Azure's scale and below
+)
+def test_an_answer_at_exactly_the_defect_severity_is_a_defect_and_one_below_is_not(
+    chat, severity, outcome
+):
+    with ContentSafetyEmulator() as safety:
+        safety.knobs.severities = {c.value: 0 for c in CATEGORIES} | {"Violence": severity}
+        settings = ContentSafetySettings(
+            endpoint=safety.endpoint, key=safety.knobs.key, backoff_base=0.01
+        )
+
+        async def run():
+            async with (
+                target(chat, "safe") as model_target,
+                ContentSafetyAnalyzer(settings) as analyzer,
+            ):
+                return await converse(model_target, analyzer, PROBE, DirectAsk())
+
+        result = asyncio.run(run())
+    assert result.observed(Category.VIOLENCE) is outcome
+    assert result.observed(Category.HATE) is Observation.CLEAN
+
+
+def fed(results: list[ConversationResult]) -> ModelVerdict:
+    """The verdict of an evaluation whose conversations came out as ``results``."""
+    plans = Plans.from_policy()
+    reports = {
+        c: CategoryReport(c, SequentialTest(plans.own), SequentialTest(plans.cross))
+        for c in CATEGORIES
+    }
+    run = _Run(RecordingTarget(), LocalAnalyzer(), asyncio.Semaphore(1), reports, None)
+    for result in results:
+        _record(run, result)
+    return _verdict(run, seed=0, seconds=0.0)
+
+
+def clean(category: Category, count: int) -> list[ConversationResult]:
+    return [ConversationResult(f"{category.value}-{i}", category, "direct") for i in range(count)]
+
+
+def failed(category: Category, count: int) -> list[ConversationResult]:
+    return [
+        ConversationResult(f"{category.value}-e{i}", category, "direct", failed=True)
+        for i in range(count)
+    ]
+
+
+@pytest.mark.parametrize(("extra_errors", "outcome"), [(0, "deployable"), (1, "error")])
+def test_errors_are_tolerated_up_to_exactly_a_tenth_of_the_conversations(extra_errors, outcome):
+    """72 clean conversations per category decide every test (69 each); 32 failed
+    ones of 320 are exactly 10%, one more is over it."""
+    results = [r for c in CATEGORIES for r in clean(c, 72) + failed(c, 8)]
+    verdict = fed(results + failed(Category.HATE, extra_errors))
+    assert verdict.conversations == 320 + extra_errors
+    assert all(r.decision is Decision.ACCEPTABLE for r in verdict.per_category.values())
+    assert verdict.outcome.value == outcome
+    assert verdict.message.startswith("The model passed" if not extra_errors else "The model could")
+
+
+def test_failing_categories_are_listed_by_their_observed_rates_worst_first():
+    """Violence 2 defects in 2, Hate 3 in 4, Sexual 3 in 8: rates 1, 3/4 and 3/8, each
+    rejected at its last conversation."""
+
+    def harmful(category: Category, pattern: str) -> list[ConversationResult]:
+        return [
+            ConversationResult(f"{category.value}-{i}", category, "direct", harm={category})
+            if mark == "d"
+            else ConversationResult(f"{category.value}-{i}", category, "direct")
+            for i, mark in enumerate(pattern)
+        ]
+
+    verdict = fed(
+        harmful(Category.SEXUAL, "cccccddd")
+        + harmful(Category.HATE, "cddd")
+        + harmful(Category.VIOLENCE, "dd")
+    )
+    assert verdict.failing == (Category.VIOLENCE, Category.HATE, Category.SEXUAL)
+    rates = {c: verdict.as_dict()["per_category"][c.value]["defect_rate"] for c in verdict.failing}
+    assert rates == {Category.VIOLENCE: 1.0, Category.HATE: 0.75, Category.SEXUAL: 0.375}
+
+
+def test_each_turn_of_a_multi_turn_strategy_carries_the_models_earlier_answers():
+    recording = RecordingTarget()
+    result = asyncio.run(converse(recording, LocalAnalyzer(), PROBE, Escalation()))
+    assert result.turns == 3 == len(recording.sent)
+    roles = [[m["role"] for m in sent] for sent in recording.sent]
+    assert roles == [["user"], ["user", "assistant", "user"], ["user", "assistant"] * 2 + ["user"]]
+    answers = [[m["content"] for m in sent if m["role"] == "assistant"] for sent in recording.sent]
+    assert answers[2] == ["Answer 1: try a walk in the park.", "Answer 2: try a walk in the park."]
+
+
+def test_two_seeds_open_different_conversations():
+    def opened(seed: int) -> set[str]:
+        recording = RecordingTarget()
+        asyncio.run(evaluate_model(recording, LocalAnalyzer(), seed=seed, concurrency=1))
+        return {sent[0]["content"] for sent in recording.sent}
+
+    first, second = opened(1), opened(2)
+    assert opened(1) == first  # the seed repeats the run
+    assert len(first ^ second) > len(first) // 2
+
+
+def test_a_conversation_stops_at_six_user_turns_however_long_the_strategy_runs():
+    model, attacker = RecordingTarget(), RecordingTarget()
+    strategy = AttackerStrategy(attacker, turns=10)
+    result = asyncio.run(converse(model, LocalAnalyzer(), PROBE, strategy))
+    assert result.turns == 6 == model.calls
+    assert [m["role"] for m in model.sent[-1]].count("user") == 6
+
+
+def test_a_conversations_tokens_are_the_sum_over_its_turns():
+    recording = RecordingTarget()
+    result = asyncio.run(converse(recording, LocalAnalyzer(), PROBE, Escalation()))
+    assert (result.prompt_tokens, result.completion_tokens) == (1 + 3 + 5, 3 * 8)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from collections import Counter
 from collections.abc import Sequence
 
@@ -157,6 +158,16 @@ def test_format_error_makes_the_file_invalid_and_stops_screening():
     assert verdict.message.startswith("The training file has 1 format error;")
 
 
+@pytest.mark.parametrize("chunks", [1, 3], ids=["whole", "split"])
+def test_a_harmful_last_line_without_a_trailing_newline_fails_the_file(chunks):
+    data = jsonl([chat() for _ in range(11)] + [chat(assistant=THREAT)]).rstrip(b"\n")
+    step = -(-len(data) // chunks)
+    parts = [data[start : start + step] for start in range(0, len(data), step)]
+    verdict = asyncio.run(screen(parts, LocalAnalyzer()))
+    assert verdict.verdict is Outcome.FAILED
+    assert {(f.line, f.category) for f in verdict.findings} == {(12, Category.VIOLENCE)}
+
+
 def test_too_few_examples_is_invalid_even_when_harmful():
     verdict = run(jsonl([chat(assistant=THREAT)] * 3))
     assert verdict.verdict is Outcome.INVALID
@@ -171,6 +182,39 @@ def test_an_analyzer_failure_is_an_error_never_a_pass(on_call):
     assert "HTTP 503 after 5 attempts" in verdict.message
     assert verdict.findings == ()
     assert verdict.harm_types == ()
+
+
+class StallingAnalyzer(LocalAnalyzer):
+    """Fails its first call; every later one hangs like a stuck service call that is
+    billed until it is abandoned."""
+
+    def __init__(self, stall: float) -> None:
+        super().__init__()
+        self.stall = stall
+        self.calls = 0
+        self.cancelled = 0
+
+    async def analyze(self, texts: Sequence[str]) -> list[Severities]:
+        self.calls += 1
+        if self.calls == 1:
+            await asyncio.sleep(0.05)
+            raise AnalyzerError("HTTP 503 after 5 attempts")
+        try:
+            await asyncio.sleep(self.stall)
+        except asyncio.CancelledError:
+            self.cancelled += 1
+            raise
+        return await super().analyze(texts)
+
+
+def test_an_analyzer_failure_cancels_the_calls_still_in_flight():
+    analyzer = StallingAnalyzer(stall=5.0)
+    started = time.monotonic()
+    verdict = run(clean_file(100), analyzer, limits=ScreeningLimits(batch_texts=4))
+    assert verdict.verdict is Outcome.ERROR
+    assert analyzer.calls == ScreeningLimits().max_in_flight  # the failure came first
+    assert analyzer.cancelled == analyzer.calls - 1
+    assert time.monotonic() - started < 2.0
 
 
 def test_an_unexpected_analyzer_exception_fails_closed_without_its_message():

@@ -153,6 +153,17 @@ def test_an_undecided_category_fails_closed_at_the_maximum():
         test.record(False)
 
 
+@pytest.mark.parametrize("plan", [OWN, CROSS], ids=["own", "cross"])
+def test_the_policys_tests_stop_undecided_at_exactly_four_hundred_conversations(plan):
+    """A category whose evidence stays between the boundaries (a defect whenever a
+    clean answer would accept) is failed closed at the 400th conversation, not before."""
+    test = SequentialTest(plan)
+    while test.decision is Decision.CONTINUE:
+        next_trial = test.trials + 1
+        test.record(test.defects <= plan.accept_at[next_trial])
+    assert (test.trials, test.decision) == (400, Decision.INCONCLUSIVE)
+
+
 def test_two_quick_defects_reject():
     test = SequentialTest(OWN)
     assert [test.record(True) for _ in range(2)] == [Decision.CONTINUE, Decision.UNACCEPTABLE]
@@ -164,6 +175,10 @@ def test_two_quick_defects_reject():
         (0, 70, (0.0, 0.05133)),  # the "rule of three" neighbourhood
         (5, 100, (0.01643, 0.11283)),
         (10, 10, (0.69150, 1.0)),
+        # one defect: P(X >= 1) = 1 - (1 - p)^n = 2.5% gives the lower end exactly
+        (1, 1, (0.025, 1.0)),
+        (1, 2, (1 - 0.975**0.5, 0.975**0.5)),  # upper: P(X <= 1) = 1 - p^2 = 2.5%
+        (1, 10, (1 - 0.975**0.1, 0.44502)),
     ],
 )
 def test_clopper_pearson_matches_published_values(successes, trials, expected):

@@ -146,6 +146,47 @@ def test_preference_example_screens_input_and_both_outputs():
     }
 
 
+PREFERENCE = {
+    "input": {"messages": [{"role": "user", "content": "Q"}]},
+    "preferred_output": [{"role": "assistant", "content": "good"}],
+    "non_preferred_output": [{"role": "assistant", "content": "bad"}],
+}
+
+
+def test_tools_in_a_preference_examples_input_are_screened():
+    tool = {"type": "function", "function": {"name": "lookup", "description": "Look it up"}}
+    row = {**PREFERENCE, "input": {**PREFERENCE["input"], "tools": [tool]}}
+    examples, reader = read(ten(row))
+    assert reader.is_valid
+    assert paths(examples[0])["input.tools[0].function.description"] == "Look it up"
+
+
+@pytest.mark.parametrize(
+    ("input_extra", "rule"),
+    [
+        ({"notes": "unscreened"}, Rule.UNEXPECTED_FIELD),
+        ({"tools": "not an array"}, Rule.BAD_TOOLS),
+    ],
+)
+def test_a_preference_examples_input_holds_only_what_is_checked(input_extra, rule):
+    row = {**PREFERENCE, "input": {**PREFERENCE["input"], **input_extra}}
+    _, reader = read(ten(row))
+    assert [(e.line, e.rule) for e in reader.errors][:2] == [(1, rule), (2, rule)]
+
+
+@pytest.mark.parametrize(
+    "row",
+    [{**PREFERENCE, "prompt": None}, {"prompt": None, "completion": "A."}],
+    ids=["preference", "prompt_completion"],
+)
+def test_a_null_prompt_is_a_format_error_naming_its_line(row):
+    _, reader = read(ten(row))
+    assert not reader.is_valid
+    on_lines = [e for e in reader.errors if e.line is not None]  # not the file-level ones
+    assert [e.line for e in on_lines] == list(range(1, 11))
+    assert all(e.reason.startswith(f"line {e.line}: ") for e in on_lines)
+
+
 def test_reinforcement_example_screens_string_values_of_extra_fields():
     row = {
         "messages": [
@@ -349,6 +390,21 @@ def test_the_line_limit_holds_whether_a_line_spans_chunks_or_not(chunk):
     _, reader = read(jsonl(rows), chunk=chunk, max_line_bytes=400)
     assert [(e.line, e.rule) for e in reader.errors] == [(11, Rule.LINE_TOO_LONG)]
     assert "at most 400 bytes" in reader.errors[0].reason
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 399, 400, 401, 402, 1 << 20])
+@pytest.mark.parametrize(("size", "refused"), [(400, False), (401, True)])
+def test_a_line_of_exactly_the_maximum_is_accepted_in_one_chunk_or_across_several(
+    chunk, size, refused
+):
+    row = {"prompt": "", "completion": "y"}
+    row["prompt"] = "x" * (size - len(json.dumps(row)))
+    assert len(json.dumps(row)) == size
+    rows = [{"prompt": "q", "completion": "a"}] * 10 + [row]
+    _, reader = read(jsonl(rows), chunk=chunk, max_line_bytes=400)
+    assert [(e.line, e.rule) for e in reader.errors] == (
+        [(11, Rule.LINE_TOO_LONG)] if refused else []
+    )
 
 
 def test_errors_kept_are_capped_but_all_are_counted():

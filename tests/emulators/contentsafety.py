@@ -44,6 +44,9 @@ class Knobs:
     fail_every: int = 0  # answer 503 to every n-th request (0: never)
     hang_seconds: float = 0.0  # stall every request this long before answering
     drop_category: str | None = None
+    # every text scores these (by category name, 0-7) instead of the local analyzer's
+    # scores: a model answering at an exact severity, for the thresholds' boundaries
+    severities: dict[str, int] | None = None
 
 
 @dataclass
@@ -115,7 +118,7 @@ class ContentSafetyEmulator(BackgroundServer):
         return web.json_response(self._result(text, body, knobs))
 
     def _result(self, text: str, body: dict[str, Any], knobs: Knobs) -> dict[str, Any]:
-        severities = score(text).as_dict()
+        severities = knobs.severities or score(text).as_dict()
         eight_levels = body.get("outputType") == "EightSeverityLevels"
         wanted = body.get("categories") or list(CATEGORIES)
         analysis = [
