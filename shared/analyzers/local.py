@@ -1,4 +1,4 @@
-"""The embedded, offline analyzer: lexicons and phrase rules, and a learned classifier.
+"""The embedded, offline analyzer: lexicons and phrase rules, and a learned half.
 
 The rules catch clear threats ("I will kill you"), incitement and instructions
 to hurt people or build weapons, praise of violence and of attackers, graphic
@@ -12,13 +12,13 @@ case, accents, look-alike letters, zero-width characters, l33t spelling
 "shoot a photo", "execute the plan", "a killer feature", "the bomb-squad film")
 is recognised and ignored.
 
-The classifier (``classifier.py``) reaches past the lexicon: paraphrases, and
-Spanish, French, German and Portuguese. How the two combine is in
-:func:`score_many`.
+The learned half reaches past the lexicon: a linear classifier over words
+(``classifier.py``) and a multilingual sentence encoder (``encoder.py``) read
+paraphrases in English, Spanish, French, German and Portuguese. How the halves
+combine is in :func:`score_many`.
 
-What neither catches: harm said without any word of the classes it knows
-(euphemism, coded language, sarcasm, novel slang), meaning that spans
-sentences, other languages, and images. Recall is far below Azure AI Content
+What neither catches reliably: coded language and sarcasm, meaning that spans
+sentences, scripts other than Latin, and images. Recall is far below Azure AI Content
 Safety's (see the README's benchmarks): this is a fast pre-flight check and an
 offline default, not a substitute for the service production uses.
 """
@@ -391,8 +391,9 @@ def _learned(sentences: list[str]) -> list[list[int]]:
     """Per sentence, the learned severities: 0 unless the linear classifier opens
     its gate, else the levels of the mean of its and the encoder's probability.
     Sentences seen recently are answered from memory (``_LEARNED``)."""
-    known = {s: _LEARNED[s] for s in dict.fromkeys(sentences) if s in _LEARNED}
-    unseen = [s for s in dict.fromkeys(sentences) if s not in known]
+    distinct = dict.fromkeys(sentences)
+    known = {s: _LEARNED[s] for s in distinct if s in _LEARNED}
+    unseen = [s for s in distinct if s not in known]
     if unseen:
         linear = _classifier().probabilities([model_input(s) for s in unseen])
         encoder = _encoder()
