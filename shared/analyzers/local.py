@@ -18,9 +18,9 @@ paraphrases in English, Spanish, French, German and Portuguese. How the halves
 combine is in :func:`score_many`.
 
 What neither catches reliably: coded language and sarcasm, meaning that spans
-sentences, scripts other than Latin, and images. Recall is far below Azure AI Content
-Safety's (see the README's benchmarks): this is a fast pre-flight check and an
-offline default, not a substitute for the service production uses.
+sentences, scripts other than Latin, and images. Recall is far below Azure AI
+Content Safety's (see the README's benchmarks): this is a fast pre-flight check
+and an offline default, not a substitute for the service production uses.
 """
 
 from __future__ import annotations
