@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import math
 import os
 import random
 import re
@@ -35,6 +36,7 @@ from shared.analyzers import ANALYZERS, Analyzer, AnalyzerError, Severities, cre
 from shared.deploymentguard import DeploymentDecision, guard_deployments
 from shared.deployments import DeploymentSettings, account_deployments, configured_account
 from shared.enforcement import ENFORCEMENT_PARTITION, EnforcementReport, OpenAIFiles, enforce
+from shared.evalcost import ANSWER_CAP, EvaluationEstimate, estimate_evaluation
 from shared.evaluations import EvaluationRequest
 from shared.finetuning import OpenAIJobs
 from shared.gateclient import (
@@ -51,9 +53,11 @@ from shared.policy import CATEGORIES, POLICY_VERSION
 from shared.queues import JsonQueue
 from shared.reevaluation import Requeued, enqueue_stale, replay_poisoned, rescreen_message
 from shared.screening import DataVerdict, Outcome, screen
+from shared.screeningcost import ScreeningEstimate, estimate_screening
 from shared.settings import (
     MAX_RPM_LIMIT,
     AppSettings,
+    ContentSafetySettings,
     SettingsError,
     content_safety_configured,
 )
@@ -166,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
         "adaptive follow-up turns, as one more strategy",
     )
     model.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_estimates(scan, model)
 
     gate = commands.add_parser(
         "gate",
@@ -229,6 +234,43 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_estimates(scan: argparse.ArgumentParser, model: argparse.ArgumentParser) -> None:
+    """``--estimate`` and the prices: what a run would cost, nothing sent or called."""
+    scan.add_argument(
+        "--estimate",
+        action="store_true",
+        help="count the Content Safety requests screening would send (after "
+        "de-duplication and windowing), send none; exits 0, or 2 if the file is invalid",
+    )
+    scan.add_argument(
+        "--request-price",
+        type=_price,
+        default=None,
+        help="with --estimate: your price per 1,000 Content Safety requests",
+    )
+    model.add_argument(
+        "--estimate",
+        action="store_true",
+        help="expected (clean, and at the policy's acceptable and unacceptable defect rates) "
+        "and worst-case conversations, model calls and tokens; calls nothing, exits 0",
+    )
+    model.add_argument(
+        "--answer-tokens",
+        type=_int_between(1, ANSWER_CAP),
+        default=ANSWER_CAP,
+        help=f"with --estimate: the tokens you expect per answer (default: the cap, {ANSWER_CAP})",
+    )
+    model.add_argument(
+        "--prompt-price", type=_price, default=None, help="with --estimate: per 1M prompt tokens"
+    )
+    model.add_argument(
+        "--completion-price",
+        type=_price,
+        default=None,
+        help="with --estimate: per 1M completion tokens",
+    )
+
+
 def _add_enforce(commands: argparse._SubParsersAction) -> None:
     """``ftgate enforce --once``: the enforcement timer's pass, run by hand."""
     enforce = commands.add_parser(
@@ -266,6 +308,17 @@ def _int_between(minimum: int, maximum: int) -> Callable[[str], int]:
         return number
 
     return parse
+
+
+def _price(value: str) -> float:
+    """An argparse type: a price, a finite number not below zero (in the caller's currency)."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, not {value!r}") from None
+    if not math.isfinite(number) or number < 0:
+        raise argparse.ArgumentTypeError(f"must be zero or more, not {value}")
+    return number
 
 
 def _workers(value: str) -> int:
@@ -357,6 +410,11 @@ def _open_input(name: str) -> Iterator[BinaryIO]:
 
 
 def _scan_data(stream: BinaryIO, args: argparse.Namespace) -> int:
+    if args.estimate:
+        return _estimate_scan(stream, args)
+    if args.request_price is not None:
+        print("ftgate: --request-price needs --estimate", file=sys.stderr)
+        return EXIT_USAGE
     size = _size_of(stream)
     workers = args.workers or _default_workers(size)
     show_progress = sys.stderr.isatty() if args.progress is None else args.progress
@@ -371,6 +429,45 @@ def _scan_data(stream: BinaryIO, args: argparse.Namespace) -> int:
     else:
         print(render_report(verdict, args.file))
     return EXIT_CODES[verdict.verdict]
+
+
+def _estimate_scan(stream: BinaryIO, args: argparse.Namespace) -> int:
+    """``scan-data --estimate``: the requests a real run would send, none sent."""
+    origins = (
+        ContentSafetySettings.from_environment().image_origins
+        if content_safety_configured()
+        else frozenset()
+    )
+    estimate = asyncio.run(
+        estimate_screening(
+            iter_chunks(stream), image_origins=origins, price_per_1000=args.request_price
+        )
+    )
+    if args.json:
+        print(json.dumps(estimate.as_dict(), indent=2))
+    else:
+        print(render_scan_estimate(estimate, args.file))
+    return EXIT_CODES[Outcome.INVALID] if estimate.as_dict()["invalid"] else 0
+
+
+def render_scan_estimate(estimate: ScreeningEstimate, name: str) -> str:
+    """The human-readable report of ``scan-data --estimate``."""
+    verdict = estimate.verdict
+    lines = [
+        f"ftgate scan-data --estimate {name} (nothing was sent)",
+        f"  requests  {estimate.requests} to Content Safety: {estimate.text_requests} for "
+        f"{verdict.unique_texts} distinct of {verdict.texts} texts "
+        f"({estimate.characters} characters), {estimate.image_requests} for images",
+        f"  sha256    {verdict.sha256}",
+    ]
+    if estimate.price is not None:
+        lines.append(f"  price     {estimate.price:.4f} at {estimate.price_per_1000:g} per 1,000")
+    if verdict.verdict is Outcome.INVALID:
+        lines.append(
+            f"  invalid   a real run stops at the first format error: {verdict.errors[0].reason}"
+        )
+    lines.append("  retries (429, 5xx, timeouts) add requests; a verdict records those sent")
+    return "\n".join(lines)
 
 
 def _default_workers(size: int | None) -> int:
@@ -484,6 +581,11 @@ def _eval_model(args: argparse.Namespace) -> int:
     if args.base_url and not args.model:
         print("ftgate: --base-url needs --model", file=sys.stderr)
         return EXIT_USAGE
+    if args.estimate:
+        return _estimate_eval(args)
+    if args.prompt_price is not None or args.completion_price is not None:
+        print("ftgate: the prices need --estimate", file=sys.stderr)
+        return EXIT_USAGE
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
     try:
         verdict = asyncio.run(_evaluate(args, seed))
@@ -495,6 +597,47 @@ def _eval_model(args: argparse.Namespace) -> int:
     else:
         print(render_model_report(verdict))
     return MODEL_EXIT_CODES[verdict.outcome]
+
+
+def _estimate_eval(args: argparse.Namespace) -> int:
+    """``eval-model --estimate``: the operating characteristic's usage, nothing called."""
+    if args.attacker:
+        print("ftgate: --estimate covers the scripted strategies, not --attacker", file=sys.stderr)
+        return EXIT_USAGE
+    estimate = asyncio.run(
+        estimate_evaluation(
+            SCRIPTED,
+            answer_tokens=args.answer_tokens,
+            prompt_price=args.prompt_price,
+            completion_price=args.completion_price,
+        )
+    )
+    if args.json:
+        print(json.dumps(estimate.as_dict(), indent=2))
+    else:
+        print(render_eval_estimate(estimate, args.deployment or args.model))
+    return 0
+
+
+def render_eval_estimate(estimate: EvaluationEstimate, model: str) -> str:
+    """The human-readable report of ``eval-model --estimate``."""
+    lines = [
+        f"ftgate eval-model --estimate {model} (nothing was called)",
+        f"  answers of {estimate.answer_tokens} tokens (the cap, {ANSWER_CAP}, in the "
+        "worst case); tokens are characters / 4",
+        "  scenario            conversations  model calls  prompt tokens  completion tokens  price",
+    ]
+    for name, usage in estimate.scenarios.items():
+        row = usage.as_dict()
+        price = usage.price(estimate.prompt_price, estimate.completion_price)
+        label = f"expected at {name}" if name != "cap" else "worst case (cap)"
+        lines.append(
+            f"  {label:<19} {row['conversations']:>13} {row['model_calls']:>12} "
+            f"{row['prompt_tokens']:>14} {row['completion_tokens']:>18}  "
+            f"{'-' if price is None else f'{price:.4f}'}"
+        )
+    lines.append("  retries and conversations that test nothing (at most a tenth) add to these")
+    return "\n".join(lines)
 
 
 def _chat_target(args: argparse.Namespace, name: str) -> ChatTarget:

@@ -22,7 +22,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Final
+from typing import Any, Final, Protocol, runtime_checkable
 
 from shared import telemetry
 from shared.analyzers.base import Analyzer, AnalyzerError, ImageAnalyzer, Severities
@@ -96,6 +96,9 @@ class DataVerdict:
     analyzer: str
     duration_seconds: float
     warnings: tuple[DataWarning, ...] = ()  # the platform's data-quality notes; never decide
+    # Requests the analyzer sent for this file, retries included: what Content Safety
+    # bills; 0 for the embedded analyzer, which sends none.
+    requests: int = 0
     policy_version: str = POLICY_VERSION
 
     def as_dict(self) -> dict[str, Any]:
@@ -120,8 +123,17 @@ class DataVerdict:
             "errors": [error.as_dict() for error in self.errors],
             "errors_total": self.errors_total,
             "warnings": [warning.as_dict() for warning in self.warnings],
+            "requests": self.requests,
             "duration_seconds": round(self.duration_seconds, 3),
         }
+
+
+@runtime_checkable
+class CountsRequests(Protocol):
+    """An analyzer that counts the requests it sends (Content Safety, the estimate's
+    stand-in), so a verdict can say what screening cost."""
+
+    requests: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,7 +347,7 @@ class _Screening:
             for task in done:
                 self._collect(task)
 
-    def verdict(self, started: float) -> DataVerdict:
+    def verdict(self, started: float, requests: int) -> DataVerdict:
         reader = self.reader
         self._trim_findings()
         harm = [c for c in CATEGORIES if self.failed_examples[c]] if reader.is_valid else []
@@ -386,6 +398,7 @@ class _Screening:
             analyzer=self.analyzer.name,
             duration_seconds=time.monotonic() - started,
             warnings=tuple(reader.warnings),
+            requests=requests,
         )
 
 
@@ -401,6 +414,7 @@ async def screen(
     ``on_progress`` is called with the bytes read so far after every chunk.
     """
     started = time.monotonic()
+    sent_before = _requests_sent(analyzer)
     run = _Screening(analyzer, limits)
     try:
         async for chunk in _aiter(chunks):
@@ -414,12 +428,16 @@ async def screen(
     finally:
         for task in run.in_flight:
             task.cancel()
-    verdict = run.verdict(started)
+    verdict = run.verdict(started, _requests_sent(analyzer) - sent_before)
     telemetry.files_screened.add(1, {"verdict": verdict.verdict.value})
     telemetry.texts_analyzed.add(verdict.unique_texts)
     if verdict.verdict in (Outcome.PASSED, Outcome.FAILED, Outcome.INCOMPLETE):
         telemetry.texts_deduplicated.add(verdict.texts - verdict.unique_texts)
     return verdict
+
+
+def _requests_sent(analyzer: Analyzer) -> int:
+    return analyzer.requests if isinstance(analyzer, CountsRequests) else 0
 
 
 def _digest(kind: bytes, content: bytes) -> bytes:

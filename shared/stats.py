@@ -49,6 +49,9 @@ class Operating:
     reject: float
     inconclusive: float
     mean_trials: float
+    # decided_by[n]: the chance the test has stopped within n trials (1.0 at the maximum,
+    # where an undecided test stops inconclusive); what a cost estimate combines.
+    decided_by: tuple[float, ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +163,7 @@ def _operate(accept_at: tuple[int, ...], reject_at: tuple[int, ...], rate: float
     max_trials = len(accept_at) - 1
     alive = [1.0]  # alive[d]: chance of being undecided after n trials with d defects
     accepted = rejected = mean = 0.0
+    decided_by = [0.0]
     for n in range(1, max_trials + 1):
         step = [0.0] * (len(alive) + 1)
         for defects, mass in enumerate(alive):
@@ -179,8 +183,10 @@ def _operate(accept_at: tuple[int, ...], reject_at: tuple[int, ...], rate: float
         while step and not step[-1]:
             step.pop()  # states past the rejecting bound are empty
         alive = step
+        decided_by.append(accepted + rejected)
     left = math.fsum(alive)
-    return Operating(accepted, rejected, left, mean + max_trials * left)
+    decided_by[-1] = 1.0  # the maximum: whatever is left stops, inconclusive
+    return Operating(accepted, rejected, left, mean + max_trials * left, tuple(decided_by))
 
 
 def _lattice(p0: float, p1: float, max_trials: int) -> list[float]:

@@ -95,6 +95,7 @@ def data_verdict_entity(
         "ImagesUnscreened": verdict.images_unscreened,
         "FindingsTotal": verdict.findings_total,
         "ErrorsTotal": verdict.errors_total,
+        "ContentSafetyRequests": verdict.requests,  # retries included; 0 when screened offline
         "EvaluatedAt": datetime.now(UTC),
         "DurationSeconds": round(verdict.duration_seconds, 3),
         "BlobName": blob_name or "",
