@@ -166,6 +166,18 @@ def test_the_operations_workbook_is_deployed_with_its_panels():
         assert name in text  # the panels read what shared/telemetry.py and the spans emit
 
 
+def test_the_workbook_shows_usage_per_day_from_the_metrics_the_app_emits():
+    data = json.loads((INFRA / "modules" / "workbook.json").read_text())
+    (usage,) = [item["content"] for item in data["items"] if item.get("name") == "usage"]
+    assert "per day" in usage["title"]
+    assert "bin(timestamp, 1d)" in usage["query"]
+    emitted = (ROOT / "shared" / "telemetry.py").read_text()
+    for metric in ("ftgate.analyzer.requests", "ftgate.conversations", "ftgate.model.calls",
+                   "ftgate.model.tokens"):  # fmt: skip
+        assert f"'{metric}'" in usage["query"]
+        assert f'"{metric}"' in emitted  # a renamed metric would leave the panel empty
+
+
 def test_role_assignments_use_guid_names_and_the_right_role_definitions():
     role_ids = set()
     for name in ("rbac", "openai-access", "keyvault", "contentsafety-access"):
