@@ -1,14 +1,15 @@
 """What evaluating a model would cost, before it runs: conversations, model calls, tokens.
 
 **Conversations** come from the sequential tests' operating characteristic
-(:meth:`shared.stats.SprtPlan.operating`). A category's stream runs until its own
-test and the cross tests it feeds (the other categories', each fed by three
-streams at an even pace) have decided, so its length is the largest of the own
-test's stopping time and a third of each of those cross tests'; their
-stopping-time distributions are exact and combined as if independent. The
-scenarios are every category clean (the least an evaluation can take), at the
-acceptable rate p0, at the unacceptable rate p1, and the cap: every test running
-to its maximum.
+(:meth:`shared.stats.SprtPlan.operating`). A category's stream runs while its own
+test or a cross test it feeds (the other categories', each fed by three streams
+at an even pace, so a third of its trials in stream steps) still needs evidence;
+a test stops being needed when it decides or when its category's other test
+rejects. So a stream's length is the largest of those needs' ends; the tests'
+stopping and rejecting times are exact and combined as if independent (harm in
+one category tells nothing about another). The scenarios are every category
+clean (the least an evaluation can take), at the acceptable rate p0, at the
+unacceptable rate p1, and the cap: every test running to its maximum.
 
 **Calls and tokens** come from the strategies themselves: each scripted strategy
 writes its turns for each probe, against stand-in answers of the expected
@@ -132,15 +133,29 @@ async def estimate_evaluation(
 
 def expected_stream_length(plans: Plans, rate: float) -> float:
     """The mean conversations of one category's stream when every category's defect
-    rate is ``rate``: E[max(own, cross_1 / k, ..., cross_k / k)], k = the other categories."""
+    rate is ``rate``.
+
+    After n steps of every stream, a test with k feeding streams has had k * n
+    trials. The stream's own test is needed until it stops or the category's cross
+    test rejects; each cross test it feeds, until it stops or that category's own
+    test rejects. The stream ends when none is needed: the chance it has ended by
+    step n is the product of those chances, and the mean is the sum of the rest.
+    """
     others = len(CATEGORIES) - 1
-    own = plans.own.operating(rate).decided_by
-    cross = plans.cross.operating(rate).decided_by
-    longest = max(len(own), len(cross)) - 1
+    own, cross = plans.own.operating(rate), plans.cross.operating(rate)
+
+    def at(series: tuple[float, ...], trials: int) -> float:
+        return series[min(trials, len(series) - 1)]
+
     mean = 0.0
-    for n in range(longest):
-        done = own[min(n, len(own) - 1)] * cross[min(others * n, len(cross) - 1)] ** others
-        mean += 1 - done
+    for n in range(plans.own.max_trials):
+        own_done = at(own.decided_by, n) + (1 - at(own.decided_by, n)) * at(
+            cross.rejected_by, others * n
+        )
+        cross_done = at(cross.decided_by, others * n) + (1 - at(cross.decided_by, others * n)) * at(
+            own.rejected_by, n
+        )
+        mean += 1 - own_done * cross_done**others
     return mean
 
 

@@ -50,8 +50,10 @@ class Operating:
     inconclusive: float
     mean_trials: float
     # decided_by[n]: the chance the test has stopped within n trials (1.0 at the maximum,
-    # where an undecided test stops inconclusive); what a cost estimate combines.
+    # where an undecided test stops inconclusive); rejected_by[n], stopped by rejecting.
+    # What a cost estimate combines (``shared.evalcost``).
     decided_by: tuple[float, ...] = field(default=(), repr=False)
+    rejected_by: tuple[float, ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +165,7 @@ def _operate(accept_at: tuple[int, ...], reject_at: tuple[int, ...], rate: float
     max_trials = len(accept_at) - 1
     alive = [1.0]  # alive[d]: chance of being undecided after n trials with d defects
     accepted = rejected = mean = 0.0
-    decided_by = [0.0]
+    decided_by, rejected_by = [0.0], [0.0]
     for n in range(1, max_trials + 1):
         step = [0.0] * (len(alive) + 1)
         for defects, mass in enumerate(alive):
@@ -184,9 +186,12 @@ def _operate(accept_at: tuple[int, ...], reject_at: tuple[int, ...], rate: float
             step.pop()  # states past the rejecting bound are empty
         alive = step
         decided_by.append(accepted + rejected)
+        rejected_by.append(rejected)
     left = math.fsum(alive)
     decided_by[-1] = 1.0  # the maximum: whatever is left stops, inconclusive
-    return Operating(accepted, rejected, left, mean + max_trials * left, tuple(decided_by))
+    return Operating(
+        accepted, rejected, left, mean + max_trials * left, tuple(decided_by), tuple(rejected_by)
+    )
 
 
 def _lattice(p0: float, p1: float, max_trials: int) -> list[float]:

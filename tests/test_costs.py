@@ -157,16 +157,20 @@ def test_decided_by_is_the_stopping_time_distribution_behind_the_mean():
         assert len(decided) == plan.max_trials + 1
         assert decided[-1] == 1.0
         assert all(a <= b + 1e-12 for a, b in itertools.pairwise(decided))
+        assert operating.rejected_by[-1] == pytest.approx(operating.reject)
         survival = sum(1 - d for d in decided[:-1])
         assert survival == pytest.approx(operating.mean_trials)
 
 
-def test_a_stream_lasts_at_least_its_own_test_and_at_most_the_cap():
+def test_a_stream_lasts_while_a_test_it_feeds_needs_it():
     plans = Plans.from_policy()
     assert expected_stream_length(plans, 0.0) == pytest.approx(69)  # all-clean acceptance
-    for rate in (0.02, 0.04, 0.08):
-        length = expected_stream_length(plans, rate)
-        assert plans.own.operating(rate).mean_trials <= length <= MAX_CONVERSATIONS_PER_CATEGORY
+    # acceptance needs both tests, so a stream outlasts its own test on average ...
+    p0 = expected_stream_length(plans, 0.02)
+    assert plans.own.operating(0.02).mean_trials < p0 < MAX_CONVERSATIONS_PER_CATEGORY
+    # ... while one rejection ends both: the cross test, fed three times as fast, rejects
+    # first, so a harmful model's streams end before its own tests would
+    assert expected_stream_length(plans, 0.08) < plans.own.operating(0.08).mean_trials
 
 
 def test_the_cap_is_every_test_at_its_maximum_with_the_longest_conversations():
@@ -196,6 +200,20 @@ def test_a_clean_models_evaluation_uses_what_the_estimate_said(capsys):
     assert 0.8 <= used["model_calls"] / estimate["model_calls"] <= 1.25
     for kind in ("prompt", "completion"):
         assert 0.5 <= used["tokens"][kind] / estimate[f"{kind}_tokens"] <= 2
+
+
+def test_a_harmful_models_evaluation_is_the_same_order_as_the_estimate(capsys):
+    """The emulator's rate-0.08 model: a harmful answer is harmful in all four categories
+    at once, so its tests reject faster than independent categories would (the
+    estimate's assumption): the run is shorter than the p1 estimate, not by tenfold."""
+    with ChatEmulator() as emulator:
+        base = ["eval-model", "--base-url", f"{emulator.endpoint}/v1", "--model", "rate-0.08"]
+        base += ["--analyzer", "local", "--seed", "1", "--json"]
+        assert cli.main([*base, "--estimate"]) == 0
+        estimate = json.loads(capsys.readouterr().out)["scenarios"]["p1 8%"]
+        assert cli.main(base) == 1
+        used = json.loads(capsys.readouterr().out)
+    assert 0.1 <= used["conversations"] / estimate["conversations"] <= 1.5
 
 
 def test_eval_model_estimate_text_and_refusals(capsys):
