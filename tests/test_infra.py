@@ -259,12 +259,31 @@ def test_azd_wires_each_hook_for_both_shells(event):
         assert shell["continueOnError"] is False
 
 
-def run_preprovision(tmp_path, private_networking: str, state: str):
-    """preprovision.sh with a stub `az` that answers the provider's registration state."""
+def run_preprovision(
+    tmp_path,
+    private_networking: str,
+    state: str,
+    *,
+    location: str = "swedencentral",
+    flex_regions: str = "eastus\nswedencentral\n",
+    flex_status: int = 0,
+):
+    """preprovision.sh with a stub `az` that answers the regions offering Flex Consumption
+    (or fails with ``flex_status``) and the Microsoft.App provider's registration state."""
     stub = tmp_path / "az"
-    stub.write_text(f'#!/bin/sh\necho "$@" >> "{tmp_path}/calls"\necho {state}\n')
+    stub.write_text(
+        "#!/bin/sh\n"
+        f'echo "$@" >> "{tmp_path}/calls"\n'
+        'if [ "$1 $2" = "functionapp list-flexconsumption-locations" ]; then\n'
+        f"  printf '{flex_regions}'\n  exit {flex_status}\nfi\n"
+        f"echo {state}\n"
+    )
     stub.chmod(0o755)
-    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "FTGATE_PRIVATE_NETWORKING": private_networking}
+    env = {
+        "PATH": f"{tmp_path}:/usr/bin:/bin",
+        "FTGATE_PRIVATE_NETWORKING": private_networking,
+        "AZURE_LOCATION": location,
+    }
     script = INFRA / "hooks" / "preprovision.sh"
     # check=False: the exit status is what the test looks at.
     return subprocess.run(["sh", str(script)], check=False, env=env, capture_output=True, text=True)
@@ -278,9 +297,41 @@ def test_private_networking_needs_microsoft_app_registered_or_says_how(tmp_path)
     assert run_preprovision(tmp_path, "true", "Registered").returncode == 0
     (tmp_path / "calls").unlink()
     assert run_preprovision(tmp_path, "false", "NotRegistered").returncode == 0
-    assert not (tmp_path / "calls").exists()  # no call to Azure without private networking
+    assert "Microsoft.App" not in (tmp_path / "calls").read_text()  # not asked without it
     twin = (INFRA / "hooks" / "preprovision.ps1").read_text()
     assert "az provider register --namespace Microsoft.App --wait" in twin
+
+
+@pytest.mark.parametrize("location", ["swedencentral", "Sweden Central", "SWEDENCENTRAL"])
+def test_a_region_offering_flex_consumption_passes_however_it_is_written(tmp_path, location):
+    assert run_preprovision(tmp_path, "false", "", location=location).returncode == 0
+
+
+def test_a_region_without_flex_consumption_stops_provisioning_with_the_command_to_choose(
+    tmp_path,
+):
+    refused = run_preprovision(tmp_path, "true", "Registered", location="westindia")
+    assert refused.returncode == 1
+    assert "not offered in westindia" in refused.stderr
+    assert "az functionapp list-flexconsumption-locations --output table" in refused.stderr
+    assert "Microsoft.App" not in (tmp_path / "calls").read_text()  # stopped first
+    # a region whose name is part of an offered one's is not taken for it
+    only_eastus2 = run_preprovision(
+        tmp_path, "false", "", location="eastus", flex_regions="eastus2\\n"
+    )
+    assert only_eastus2.returncode == 1
+    twin = (INFRA / "hooks" / "preprovision.ps1").read_text()
+    assert "az functionapp list-flexconsumption-locations --output table" in twin
+    assert "-notcontains $location" in twin
+
+
+def test_the_region_check_fails_closed_when_the_regions_cannot_be_listed(tmp_path):
+    refused = run_preprovision(tmp_path, "false", "", flex_status=1)
+    assert refused.returncode == 1
+    assert "Could not list the regions" in refused.stderr
+    unset = run_preprovision(tmp_path, "false", "", location="")
+    assert unset.returncode == 1
+    assert "AZURE_LOCATION is not set" in unset.stderr
 
 
 def test_azd_passes_the_parameters():
