@@ -48,7 +48,7 @@ var emailActions = empty(alertEmail) ? [] : [actionGroup.id]
 var alertActions = concat(externalActions, emailActions)
 
 // Verdict errors: the analyzer or the model could not be reached after retries.
-resource verdictErrors 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
+resource verdictErrors 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   name: 'alert-verdict-errors-${appInsightsName}'
   location: location
   tags: tags
@@ -74,7 +74,7 @@ resource verdictErrors 'Microsoft.Insights/scheduledQueryRules@2023-03-15-previe
 }
 
 // Poison messages: a blob or an evaluation request failed on every retry.
-resource poisonMessages 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
+resource poisonMessages 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   name: 'alert-poison-${appInsightsName}'
   location: location
   tags: tags
@@ -101,7 +101,7 @@ resource poisonMessages 'Microsoft.Insights/scheduledQueryRules@2023-03-15-previ
 
 // Enforcement: a fine-tuning job held to failing data, or a deployment of an
 // undeployable model (deleted in cancel mode, only reported in report mode).
-resource enforcement 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
+resource enforcement 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   name: 'alert-enforcement-${appInsightsName}'
   location: location
   tags: tags
@@ -130,7 +130,7 @@ resource enforcement 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview'
 // The gate said no: a training file failed screening or a model is not deployable. One
 // alert per verdict and subject (the file's SHA-256 or the fine-tuned model id), split by
 // dimension so both are in the notification; the spans carry no training text.
-resource gateSaidNo 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
+resource gateSaidNo 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   name: 'alert-gate-said-no-${appInsightsName}'
   location: location
   tags: tags
@@ -163,7 +163,7 @@ resource gateSaidNo 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' 
 }
 
 // Sustained throttling: Content Safety answered 429 through three 5-minute periods.
-resource throttling 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
+resource throttling 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   name: 'alert-throttling-${appInsightsName}'
   location: location
   tags: tags
