@@ -66,6 +66,7 @@ bench: setup
 	$(BIN)/python -m bench.falsepositives
 	PYTHONPATH=tests $(BIN)/python -m bench.contentsafety
 	PYTHONPATH=tests $(BIN)/python -m bench.modeleval
+	PYTHONPATH=tests $(BIN)/python -m bench.costs
 
 # Rebuilds shared/analyzers/classifier.npz and train/splits/test.jsonl from the sources
 # in train/manifest.json: git clones under $(SOURCES)/<owner>+<name> (see README) and
