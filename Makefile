@@ -9,7 +9,7 @@ AZURITE := .azurite/node_modules/.bin/azurite
 CHECKOV_VERSION := 3.3.30
 CHECKOV := .venv-checkov/bin/checkov
 
-.PHONY: setup demo test lint bench mutate train checkov clean
+.PHONY: setup demo test lint bench mutate train checkov clean smoke-azure
 
 setup: $(STAMP) $(AZURITE) $(CHECKOV)
 
@@ -51,6 +51,12 @@ checkov: $(CHECKOV)
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# ftgate end to end on a real subscription (billable; never part of test). It refuses to
+# start until FTGATE_SMOKE_SUBSCRIPTION and FTGATE_SMOKE_LOCATION are confirmed; see the
+# script's header and README "Smoke test on a real subscription".
+smoke-azure: $(STAMP)
+	tools/smoke-azure.sh
 
 # Mutation testing, one planted fault at a time (slow: not part of test or CI), e.g.
 #   make mutate MODULE=shared/simulation/driver.py TESTS=tests/test_modeleval.py SAMPLE=30
