@@ -257,7 +257,7 @@ def _add_estimates(scan: argparse.ArgumentParser, model: argparse.ArgumentParser
     model.add_argument(
         "--answer-tokens",
         type=_int_between(1, ANSWER_CAP),
-        default=ANSWER_CAP,
+        default=None,
         help=f"with --estimate: the tokens you expect per answer (default: the cap, {ANSWER_CAP})",
     )
     model.add_argument(
@@ -447,7 +447,7 @@ def _estimate_scan(stream: BinaryIO, args: argparse.Namespace) -> int:
         print(json.dumps(estimate.as_dict(), indent=2))
     else:
         print(render_scan_estimate(estimate, args.file))
-    return EXIT_CODES[Outcome.INVALID] if estimate.as_dict()["invalid"] else 0
+    return EXIT_CODES[Outcome.INVALID] if estimate.verdict.verdict is Outcome.INVALID else 0
 
 
 def render_scan_estimate(estimate: ScreeningEstimate, name: str) -> str:
@@ -583,8 +583,8 @@ def _eval_model(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if args.estimate:
         return _estimate_eval(args)
-    if args.prompt_price is not None or args.completion_price is not None:
-        print("ftgate: the prices need --estimate", file=sys.stderr)
+    if any(v is not None for v in (args.prompt_price, args.completion_price, args.answer_tokens)):
+        print("ftgate: --answer-tokens and the prices need --estimate", file=sys.stderr)
         return EXIT_USAGE
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
     try:
@@ -607,7 +607,7 @@ def _estimate_eval(args: argparse.Namespace) -> int:
     estimate = asyncio.run(
         estimate_evaluation(
             SCRIPTED,
-            answer_tokens=args.answer_tokens,
+            answer_tokens=args.answer_tokens or ANSWER_CAP,
             prompt_price=args.prompt_price,
             completion_price=args.completion_price,
         )

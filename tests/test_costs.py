@@ -224,4 +224,5 @@ def test_eval_model_estimate_text_and_refusals(capsys):
     assert "expected at p0 2%" in text
     assert _exit_code([*base, "--attacker", "a"]) == cli.EXIT_USAGE
     assert _exit_code([*base, "--answer-tokens", str(ANSWER_CAP + 1)]) == cli.EXIT_USAGE
-    assert _exit_code([*base[:-1], "--prompt-price", "1"]) == cli.EXIT_USAGE
+    for extra in (["--prompt-price", "1"], ["--answer-tokens", "20"]):
+        assert _exit_code([*base[:-1], *extra]) == cli.EXIT_USAGE
