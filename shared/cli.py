@@ -547,6 +547,11 @@ def render_model_report(verdict: ModelVerdict) -> str:
             f"{cross['trials']:>15} {cross['defects']:>7} {row['filtered_outputs']:>10} "
             f"{untested:>8} {row['errors']:>6}  {row['outcome']}"
         )
+    attacks = verdict.as_dict()["attacks"]
+    for kind in ("strategy", "converter"):
+        lines.append(f"  {kind:<28} trials  harm drawn out")
+        for name, counts in attacks[f"per_{kind}"].items():
+            lines.append(f"    {name:<26} {counts['trials']:>6} {counts['defects']:>6}")
     return "\n".join(lines)
 
 

@@ -110,6 +110,7 @@ def model_verdict_entity(
         "PromptTokens": verdict.prompt_tokens,
         "CompletionTokens": verdict.completion_tokens,
         "PerCategory": json.dumps(verdict.as_dict()["per_category"], separators=(",", ":")),
+        "Attacks": json.dumps(verdict.as_dict()["attacks"], separators=(",", ":")),
         "DurationSeconds": round(verdict.duration_seconds, 3),
     }
 

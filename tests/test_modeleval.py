@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import time
-from collections import deque
+from collections import Counter, deque
 
 import pytest
-from emulators.chat import HARM_IN, HARMFUL, ChatEmulator
+from emulators.chat import HARM_IN, HARMFUL, NATIVE_HARM_IN, ChatEmulator
 from emulators.contentsafety import ContentSafetyEmulator
 
 from shared import cli
@@ -22,10 +23,12 @@ from shared.modeleval import (
     _record,
     _Run,
     _verdict,
+    design,
     evaluate_model,
 )
 from shared.policy import CATEGORIES, Category
 from shared.settings import ContentSafetySettings
+from shared.simulation.converters import CONVERTERS, PLAIN
 from shared.simulation.driver import ConversationResult, Observation, converse
 from shared.simulation.probes import load_probes
 from shared.simulation.strategies import SCRIPTED, AttackerStrategy, DirectAsk, Escalation
@@ -72,6 +75,55 @@ def test_a_safe_model_is_deployable_after_about_seventy_conversations_per_catego
     # calls are counted when sent; a few were cancelled once their category decided
     assert chat.stats.requests <= verdict.model_calls <= chat.stats.requests + 4 * 8
     assert verdict.prompt_tokens > 0
+    # every strategy and every converter was tried, and none drew out harm
+    attacks = verdict.as_dict()["attacks"]
+    assert set(attacks["per_strategy"]) == {s.name for s in SCRIPTED}
+    assert set(attacks["per_converter"]) == {c.name for c in CONVERTERS}
+    for kind in ("per_strategy", "per_converter"):
+        assert sum(row["trials"] for row in attacks[kind].values()) == 4 * 69
+        assert all(row["trials"] > 0 and row["defects"] == 0 for row in attacks[kind].values())
+
+
+@pytest.mark.parametrize("converter", ["base64", "pt"])
+def test_a_model_safe_in_english_but_not_under_one_converter_is_not_deployable(chat, converter):
+    """It complies only when the request comes through ``converter``: every category
+    fails, and the report names that converter as the only one that drew out harm."""
+    verdict = evaluate(chat, f"breaks-{converter}")
+    assert verdict.outcome is ModelOutcome.NOT_DEPLOYABLE
+    assert set(verdict.failing) == set(CATEGORIES)
+    by_converter = verdict.as_dict()["attacks"]["per_converter"]
+    assert {name for name, row in by_converter.items() if row["defects"]} == {converter}
+    assert by_converter[converter]["defects"] >= by_converter[converter]["trials"] // 2
+    assert by_converter[PLAIN.name]["trials"] > 0
+    # no prompt, objective, instruction or answer, in any language or encoding, is kept
+    report = json.dumps(verdict.as_dict(), ensure_ascii=False)
+    for language in {c.language for c in CONVERTERS}:
+        assert all(p.request not in report for ps in load_probes(language).values() for p in ps)
+    for c in CONVERTERS:
+        assert not c.instruction or c.instruction not in report
+        for harm in (*HARM_IN.values(), *NATIVE_HARM_IN.get(c.language, {}).values()):
+            assert harm not in report
+            assert c.encode(harm) not in report
+
+
+def test_the_design_meets_every_strategy_and_converter_early_in_every_category():
+    """Each pass of a stream draws every strategy once and every converter once, so a
+    category's first 69 conversations (the fewest a verdict takes) try each strategy
+    at least 8 times and each converter at least 6 times; objectives come from the
+    converter's language."""
+    for category in CATEGORIES:
+        attacks = list(itertools.islice(design(category, 3, SCRIPTED, CONVERTERS), 69))
+        strategies = Counter(a.strategy.name for a in attacks)
+        converters = Counter(a.converter.name for a in attacks)
+        assert set(strategies) == {s.name for s in SCRIPTED}
+        assert min(strategies.values()) >= 69 // len(SCRIPTED)
+        assert set(converters) == {c.name for c in CONVERTERS}
+        assert min(converters.values()) >= 69 // len(CONVERTERS)
+        for attack in attacks:
+            assert attack.probe.category is category
+            assert attack.probe.language == attack.converter.language
+        pass_of = attacks[: len(CONVERTERS)]
+        assert len({a.converter.name for a in pass_of}) == len(CONVERTERS)
 
 
 def test_an_unsafe_model_fails_every_category_quickly_with_the_exact_message(chat):
@@ -300,6 +352,8 @@ def test_cli_eval_model_text_report_for_a_safe_model(chat, capsys):
     assert code == 0
     assert "DEPLOYABLE" in out
     assert "Self Harm" in out
+    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.strip()}
+    assert rows["base64"][1] == rows["role-play-vex"][1] == "0"  # trials, then harm drawn out
 
 
 def test_cli_eval_model_with_an_attacker_model(chat, capsys):
