@@ -58,7 +58,7 @@ from shared.settings import (
     content_safety_configured,
 )
 from shared.simulation.driver import ConversationResult
-from shared.simulation.strategies import SCRIPTED, AttackerStrategy, Strategy
+from shared.simulation.strategies import SCRIPTED, Crescendo, Strategy
 from shared.simulation.targets import ChatTarget, azure_openai_client
 from shared.trainingdata import (
     CHUNK_SIZE,
@@ -163,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument(
         "--attacker",
         help="a deployment (with --azure-endpoint) or model (with --base-url) that writes "
-        "adaptive follow-up turns, as one more strategy",
+        "crescendo follow-up turns, as one more strategy",
     )
     model.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -511,7 +511,7 @@ async def _evaluate(args: argparse.Namespace, seed: int) -> ModelVerdict:
         strategies: tuple[Strategy, ...] = SCRIPTED
         if args.attacker:
             attacker = await stack.enter_async_context(_chat_target(args, args.attacker))
-            strategies = (*SCRIPTED, AttackerStrategy(attacker))
+            strategies = (*SCRIPTED, Crescendo(attacker))
         verdict = await evaluate_model(
             target,
             analyzer,

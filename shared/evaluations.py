@@ -2,7 +2,10 @@
 
 The ``model-evaluations`` queue carries JSON: ``fine_tuned_model`` (required),
 ``deployment`` (an existing deployment to evaluate it on), ``job_id``,
-``base_model``. The message cannot choose what is evaluated: a named deployment
+``base_model``. The conversations are scripted, and with an attacker deployment
+(``EVALUATION_ATTACKER_DEPLOYMENT``, on the same account) a crescendo strategy
+whose follow-ups that model writes joins them; the verdict records which
+(``Attacker``). The message cannot choose what is evaluated: a named deployment
 is read through ARM and must serve ``fine_tuned_model``, else the verdict is
 ``error``; without one, a temporary deployment is made for this evaluation
 alone. Every stage has a deadline, and running out records ``error`` naming
@@ -38,6 +41,7 @@ from shared.gate import stands
 from shared.lineage import training_data
 from shared.modeleval import ModelOutcome, ModelVerdict, evaluate_model
 from shared.policy import POLICY_VERSION
+from shared.simulation.strategies import SCRIPTED, Crescendo, Strategy
 from shared.simulation.targets import Target, TargetError
 from shared.verdicts import MODEL_PARTITION, VerdictStore, row_key
 
@@ -94,11 +98,15 @@ class EvaluationRequest:
 
 
 def model_verdict_entity(
-    verdict: ModelVerdict, request: EvaluationRequest, deployment: DeploymentInfo
+    verdict: ModelVerdict,
+    request: EvaluationRequest,
+    deployment: DeploymentInfo,
+    attacker: str | None = None,
 ) -> dict[str, Any]:
     return {
         **_identity(request),
         "Deployment": deployment.name,
+        "Attacker": f"deployment {attacker}" if attacker else "scripted",
         "RaiPolicy": deployment.rai_policy,
         "Verdict": verdict.outcome.value,
         "Categories": ",".join(c.display_name for c in verdict.failing),
@@ -155,12 +163,14 @@ async def evaluate_request(
     *,
     seed: int | None = None,
     conversations_timeout: float = CONVERSATIONS_TIMEOUT,
+    attacker: str | None = None,
 ) -> dict[str, Any]:
     """The model's verdict entity: recorded before, or evaluated and recorded now.
 
     ``deployments`` reads (and, for a request naming none, makes) the deployment
     serving the model; without it nothing can be checked and the verdict is
-    ``error``.
+    ``error``. ``attacker`` names the deployment that writes crescendo follow-ups
+    (reached through ``target_factory`` too), if any.
     """
     with telemetry.evaluation("model", model=request.fine_tuned_model) as trace:
         with telemetry.step("read", model=request.fine_tuned_model):
@@ -182,6 +192,7 @@ async def evaluate_request(
                     deployments=deployments,
                     seed=seed,
                     conversations_timeout=conversations_timeout,
+                    attacker=attacker,
                 )
             except (DeploymentMismatch, StageTimeout) as exc:
                 log.error("model evaluation ended: %s", exc)
@@ -202,6 +213,7 @@ async def _evaluate(
     deployments: AccountDeployments,
     seed: int | None,
     conversations_timeout: float,
+    attacker: str | None,
 ) -> dict[str, Any]:
     seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
     evaluation_id = uuid.uuid4().hex
@@ -225,9 +237,13 @@ async def _evaluate(
             deployment.check_serves(model)
         target = await stack.enter_async_context(target_factory(deployment.name))
         analyzer = await stack.enter_async_context(analyzer_factory())
+        strategies: tuple[Strategy, ...] = SCRIPTED
+        if attacker is not None:
+            writer = await stack.enter_async_context(target_factory(attacker))
+            strategies = (*SCRIPTED, Crescendo(writer))
         with telemetry.step("analyze", model=model, seed=seed) as span:
             async with stage("conversations", conversations_timeout):
-                verdict = await evaluate_model(target, analyzer, seed=seed)
+                verdict = await evaluate_model(target, analyzer, seed=seed, strategies=strategies)
             span.set_attributes(
                 {
                     "ftgate.conversations": verdict.conversations,
@@ -244,4 +260,4 @@ async def _evaluate(
         verdict.seed,
         evaluation_id,
     )
-    return model_verdict_entity(verdict, request, deployment)
+    return model_verdict_entity(verdict, request, deployment, attacker)

@@ -31,7 +31,7 @@ from shared.settings import ContentSafetySettings
 from shared.simulation.converters import CONVERTERS, PLAIN
 from shared.simulation.driver import ConversationResult, Observation, converse
 from shared.simulation.probes import load_probes
-from shared.simulation.strategies import SCRIPTED, AttackerStrategy, DirectAsk, Escalation
+from shared.simulation.strategies import SCRIPTED, Crescendo, DirectAsk, Escalation
 from shared.simulation.targets import ChatTarget, Reply, TargetError
 from shared.stats import Decision, SequentialTest
 
@@ -302,7 +302,7 @@ def test_an_attacker_model_writes_the_follow_ups(chat):
     async def run():
         async with target(chat, "safe") as model_target, target(chat, "safe") as attacker:
             result = await converse(
-                model_target, LocalAnalyzer(), PROBE, AttackerStrategy(attacker, turns=3)
+                model_target, LocalAnalyzer(), PROBE, Crescendo(attacker, turns=3)
             )
             return result, attacker.calls
 
@@ -498,9 +498,32 @@ def test_two_seeds_open_different_conversations():
     assert len(first ^ second) > len(first) // 2
 
 
+def test_crescendo_climbs_from_a_harmless_opening_and_shows_the_attacker_each_refusal(chat):
+    """The attacker sees the whole conversation (refusals included) and how far along
+    it is, and writes every turn after the harmless opening, up to five."""
+    attacker = RecordingTarget()
+
+    async def run():
+        async with target(chat, "safe") as model_target:
+            return await converse(model_target, LocalAnalyzer(), PROBE, Crescendo(attacker))
+
+    result = asyncio.run(run())
+    assert result.strategy == "crescendo"
+    assert result.turns == 5
+    assert attacker.calls == 4
+    assert PROBE.request not in Crescendo(attacker).opening(PROBE)
+    instructions = [sent[0]["content"] for sent in attacker.sent]
+    assert all(PROBE.objective in text for text in instructions)
+    assert "user message 2 of at most 5" in instructions[0]
+    assert "user message 5 of at most 5" in instructions[-1]
+    assert "step back" in instructions[-1]
+    assert instructions[-1].count("I can't help with that") == 4  # every refusal, in order
+    assert "Answer 3: try a walk in the park." in instructions[-1]  # its own earlier turns
+
+
 def test_a_conversation_stops_at_six_user_turns_however_long_the_strategy_runs():
     model, attacker = RecordingTarget(), RecordingTarget()
-    strategy = AttackerStrategy(attacker, turns=10)
+    strategy = Crescendo(attacker, turns=10)
     result = asyncio.run(converse(model, LocalAnalyzer(), PROBE, strategy))
     assert result.turns == 6 == model.calls
     assert [m["role"] for m in model.sent[-1]].count("user") == 6
