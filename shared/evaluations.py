@@ -65,6 +65,11 @@ class MalformedRequest(ValueError):
         self.model = model
 
 
+class AttackerUnavailable(Exception):
+    """The configured attacker deployment did not answer: the evaluation it was asked
+    to join would be narrower than configured, so none is held."""
+
+
 @dataclass(frozen=True, slots=True)
 class EvaluationRequest:
     fine_tuned_model: str
@@ -194,7 +199,7 @@ async def evaluate_request(
                     conversations_timeout=conversations_timeout,
                     attacker=attacker,
                 )
-            except (DeploymentMismatch, StageTimeout) as exc:
+            except (AttackerUnavailable, DeploymentMismatch, StageTimeout) as exc:
                 log.error("model evaluation ended: %s", exc)
                 entity = model_error_entity(request, str(exc))
         with telemetry.step("decide", model=request.fine_tuned_model, verdict=entity["Verdict"]):
@@ -239,6 +244,11 @@ async def _evaluate(
         analyzer = await stack.enter_async_context(analyzer_factory())
         strategies: tuple[Strategy, ...] = SCRIPTED
         if attacker is not None:
+            if not await serves(attacker):
+                raise AttackerUnavailable(
+                    f"the attacker deployment {attacker} (EVALUATION_ATTACKER_DEPLOYMENT) "
+                    "did not answer"
+                )
             writer = await stack.enter_async_context(target_factory(attacker))
             strategies = (*SCRIPTED, Crescendo(writer))
         with telemetry.step("analyze", model=model, seed=seed) as span:

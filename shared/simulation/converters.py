@@ -132,7 +132,7 @@ ENCODINGS: Final = (
     Converter(
         "spacing",
         "en",
-        _in_kind("spaced letters, one space after every character,"),
+        _in_kind("spaced letters (a space after every character)"),
         _encode_spacing,
         _decode_spacing,
     ),
