@@ -232,6 +232,11 @@ async def _evaluate(
                 return False
             return True
 
+    # Checked first: a temporary deployment takes minutes to make, and is not needed.
+    if attacker is not None and not await serves(attacker):
+        raise AttackerUnavailable(
+            f"the attacker deployment {attacker} (EVALUATION_ATTACKER_DEPLOYMENT) did not answer"
+        )
     async with contextlib.AsyncExitStack() as stack:
         if request.deployment is not None:
             deployment = await deployments.serving(request.deployment, model)
@@ -244,11 +249,6 @@ async def _evaluate(
         analyzer = await stack.enter_async_context(analyzer_factory())
         strategies: tuple[Strategy, ...] = SCRIPTED
         if attacker is not None:
-            if not await serves(attacker):
-                raise AttackerUnavailable(
-                    f"the attacker deployment {attacker} (EVALUATION_ATTACKER_DEPLOYMENT) "
-                    "did not answer"
-                )
             writer = await stack.enter_async_context(target_factory(attacker))
             strategies = (*SCRIPTED, Crescendo(writer))
         with telemetry.step("analyze", model=model, seed=seed) as span:

@@ -241,8 +241,8 @@ class Attack:
 
 
 def _cycle(items: Sequence[Any], rng: random.Random) -> Iterator[Any]:
-    """``items`` over and over, each pass in a fresh seeded order: any run of
-    ``len(items)`` consecutive draws within a pass holds every item once."""
+    """``items`` over and over, each pass (``len(items)`` draws) in a fresh seeded
+    order that holds every item once."""
     items = list(items)
     while True:
         rng.shuffle(items)
@@ -266,8 +266,12 @@ def design(
     rng = random.Random(f"{seed}:{category.value}")
     strategy_draws = _cycle(strategies, rng)
     converter_draws = _cycle(converters, rng)
-    languages = sorted({converter.language for converter in converters})
-    objectives = {language: _cycle(load_probes(language)[category], rng) for language in languages}
+    objectives = {}
+    for language in sorted({converter.language for converter in converters}):
+        probes = load_probes(language)[category]
+        if not probes:  # a pass over nothing would never yield
+            raise ValueError(f"no {category.value} objectives in language {language!r}")
+        objectives[language] = _cycle(probes, rng)
     while True:
         converter = next(converter_draws)
         yield Attack(next(objectives[converter.language]), next(strategy_draws), converter)

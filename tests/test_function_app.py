@@ -280,15 +280,15 @@ def test_an_attacker_deployment_writes_crescendo_turns_and_the_verdict_says_so(
 def test_an_attacker_deployment_that_does_not_answer_is_an_error_before_any_conversation(
     model_environment, monkeypatch
 ):
-    model_environment.arm.add_deployment("safe", "gpt-4o-mini.ft-calm")
     monkeypatch.setenv("EVALUATION_ATTACKER_DEPLOYMENT", "ftgate-eval-gone")  # 404 here
-    message = {"fine_tuned_model": "gpt-4o-mini.ft-calm", "deployment": "safe"}
+    message = {"fine_tuned_model": "gpt-4o-mini.ft-calm"}  # a temporary deployment: none made
     asyncio.run(function_app.evaluate_model(message=queue_message(message)))
     verdict = stored_model_verdict(model_environment, "gpt-4o-mini.ft-calm")
     assert verdict["Verdict"] == "error"
     assert "the attacker deployment ftgate-eval-gone" in verdict["Message"]
     # the check was answered 404 before it reached a model, and no conversation was held
     assert model_environment.chat.stats.requests == 0
+    assert model_environment.arm.stats.created == []
 
 
 def test_a_malformed_model_message_is_an_error_not_a_retry(model_environment, caplog):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import json
 import time
@@ -124,6 +125,12 @@ def test_the_design_meets_every_strategy_and_converter_early_in_every_category()
             assert attack.probe.language == attack.converter.language
         pass_of = attacks[: len(CONVERTERS)]
         assert len({a.converter.name for a in pass_of}) == len(CONVERTERS)
+
+
+def test_a_converter_whose_language_has_no_objectives_is_refused_not_looped_on():
+    klingon = dataclasses.replace(PLAIN, name="tlh", language="tlh")
+    with pytest.raises(ValueError, match="no Hate objectives in language 'tlh'"):
+        next(design(Category.HATE, 1, SCRIPTED, (PLAIN, klingon)))
 
 
 def test_an_unsafe_model_fails_every_category_quickly_with_the_exact_message(chat):
