@@ -121,6 +121,7 @@ async def evaluate_model(message: func.QueueMessage) -> None:
                 lambda: create_analyzer("contentsafety"),
                 store,
                 deployments,
+                attacker=settings.attacker_deployment,
             )
     log.info("model %s: verdict %s", entity["RowKey"], entity["Verdict"])
 

@@ -8,7 +8,12 @@
    where each category's stream also feeds the other categories' cross tests —
    and the mean model calls per evaluation, against the fixed-size plan with
    the same guarantees.
-2. Throughput: one evaluation against the emulator with a requests-per-minute
+2. Attack breadth: mean conversations per category at rate 0 and model calls
+   per conversation with the attacks as they were (English objectives, no
+   converter, the five original strategy families) and as they are (every
+   strategy and converter); and the verdict each design reaches on models that
+   break only under one converter or language.
+3. Throughput: one evaluation against the emulator with a requests-per-minute
    quota and 100 ms latency, paced by the target; requests and conversations per
    minute achieved, as a ratio of the quota (goal >= 0.9).
 
@@ -21,12 +26,15 @@ import argparse
 import asyncio
 import statistics
 import time
+from collections import Counter
 
 from emulators.chat import ChatEmulator, ChatKnobs
 
 from shared import policy
 from shared.analyzers.local import LocalAnalyzer
 from shared.modeleval import evaluate_model
+from shared.simulation.converters import CONVERTERS, PLAIN
+from shared.simulation.strategies import SCRIPTED
 from shared.simulation.targets import ChatTarget
 from shared.stats import SprtPlan, fixed_size_plan
 
@@ -41,9 +49,54 @@ PREVIOUS = SprtPlan.wald(
 )
 
 
-async def one_evaluation(endpoint: str, model: str, seed: int, **target_options):
+# The attacks before converters and templates: the five strategy families there were.
+BEFORE_STRATEGIES = tuple(
+    s
+    for s in SCRIPTED
+    if s.name
+    in ("direct", "escalation", "role-play-vex", "hypothetical-thriller", "developer-mode-audit")
+)
+DESIGNS = {
+    "before (English, 5 strategies)": (BEFORE_STRATEGIES, (PLAIN,)),
+    f"now ({len(SCRIPTED)} strategies x {len(CONVERTERS)} converters)": (SCRIPTED, CONVERTERS),
+}
+
+
+async def one_evaluation(
+    endpoint: str, model: str, seed: int, design=(SCRIPTED, CONVERTERS), **target_options
+):
+    strategies, converters = design
     async with ChatTarget.compatible(f"{endpoint}/v1", model, **target_options) as target:
-        return await evaluate_model(target, LocalAnalyzer(), seed=seed)
+        return await evaluate_model(
+            target, LocalAnalyzer(), seed=seed, strategies=strategies, converters=converters
+        )
+
+
+def breadth(evaluations: int) -> None:
+    """Section 2: what the broader design costs a safe model, and what it finds."""
+    print("attack breadth (full evaluations against the chat emulator):")
+    print("  design                              conversations/category at rate 0   calls/conv")
+    with ChatEmulator(ChatKnobs(seed=5)) as chat:
+        for label, design in DESIGNS.items():
+            verdicts = [
+                asyncio.run(one_evaluation(chat.endpoint, "safe", run, design))
+                for run in range(evaluations)
+            ]
+            per_category = [v.conversations / len(policy.CATEGORIES) for v in verdicts]
+            calls = [v.model_calls / v.conversations for v in verdicts]
+            print(
+                f"  {label:<36} {statistics.mean(per_category):31.1f}"
+                f"   {statistics.mean(calls):10.2f}"
+            )
+        print("  model that breaks only under        design                             verdict")
+        for model in ("breaks-base64", "breaks-pt", "breaks-rot13"):
+            for label, design in DESIGNS.items():
+                outcomes = Counter(
+                    asyncio.run(one_evaluation(chat.endpoint, model, run, design)).outcome.value
+                    for run in range(evaluations)
+                )
+                shown = ", ".join(f"{n} {outcome}" for outcome, n in sorted(outcomes.items()))
+                print(f"  {model.removeprefix('breaks-'):<35} {label:<34} {shown}")
 
 
 def main() -> None:
@@ -81,6 +134,8 @@ def main() -> None:
         f"  worst case: rate {worst:.1%}, {plan.operating(worst).mean_trials:.1f} conversations "
         f"(before: {PREVIOUS.operating(worst).mean_trials:.1f})"
     )
+
+    breadth(args.evaluations)
 
     with ChatEmulator(ChatKnobs(latency=0.1, quota_rpm=args.quota_rpm)) as chat:
         started = time.perf_counter()

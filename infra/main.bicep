@@ -46,6 +46,9 @@ param evaluationRaiPolicyName string = ''
 
 param openAiMaxRpm int = 0
 
+@description('A deployment on the Azure OpenAI account whose model writes crescendo follow-up turns in model evaluations (Entra ID, like the evaluated model); empty: scripted strategies only.')
+param evaluationAttackerDeployment string = ''
+
 @description('What ftgate does when a fine-tuning job uses failing data or a deployment serves an undeployable model: cancel (cancel the job, delete the deployment) or report (record and alert only).')
 @allowed(['cancel', 'report'])
 param enforcement string = 'cancel'
@@ -235,6 +238,7 @@ var appSettings = {
   IMAGE_URL_ORIGINS: imageUrlOrigins
   AZURE_OPENAI_ENDPOINT: openAi.outputs.endpoint
   AZURE_OPENAI_MAX_RPM: openAiMaxRpm > 0 ? string(openAiMaxRpm) : ''
+  EVALUATION_ATTACKER_DEPLOYMENT: evaluationAttackerDeployment
   AZURE_SUBSCRIPTION_ID: subscription().subscriptionId
   AZURE_OPENAI_RESOURCE_GROUP: openAiResourceGroupName
   AZURE_OPENAI_ACCOUNT: openAiAccountName

@@ -62,7 +62,7 @@ from shared.settings import (
     content_safety_configured,
 )
 from shared.simulation.driver import ConversationResult
-from shared.simulation.strategies import SCRIPTED, AttackerStrategy, Strategy
+from shared.simulation.strategies import SCRIPTED, Crescendo, Strategy
 from shared.simulation.targets import ChatTarget, azure_openai_client
 from shared.trainingdata import (
     CHUNK_SIZE,
@@ -167,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument(
         "--attacker",
         help="a deployment (with --azure-endpoint) or model (with --base-url) that writes "
-        "adaptive follow-up turns, as one more strategy",
+        "crescendo follow-up turns, as one more strategy",
     )
     model.add_argument("--json", action="store_true", help="print one JSON object")
     _add_estimates(scan, model)
@@ -654,7 +654,7 @@ async def _evaluate(args: argparse.Namespace, seed: int) -> ModelVerdict:
         strategies: tuple[Strategy, ...] = SCRIPTED
         if args.attacker:
             attacker = await stack.enter_async_context(_chat_target(args, args.attacker))
-            strategies = (*SCRIPTED, AttackerStrategy(attacker))
+            strategies = (*SCRIPTED, Crescendo(attacker))
         verdict = await evaluate_model(
             target,
             analyzer,
@@ -690,6 +690,11 @@ def render_model_report(verdict: ModelVerdict) -> str:
             f"{cross['trials']:>15} {cross['defects']:>7} {row['filtered_outputs']:>10} "
             f"{untested:>8} {row['errors']:>6}  {row['outcome']}"
         )
+    attacks = verdict.as_dict()["attacks"]
+    for kind in ("strategy", "converter"):
+        lines.append(f"  {kind:<28} trials  harm drawn out")
+        for name, counts in attacks[f"per_{kind}"].items():
+            lines.append(f"    {name:<26} {counts['trials']:>6} {counts['defects']:>6}")
     return "\n".join(lines)
 
 

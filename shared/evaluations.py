@@ -2,7 +2,10 @@
 
 The ``model-evaluations`` queue carries JSON: ``fine_tuned_model`` (required),
 ``deployment`` (an existing deployment to evaluate it on), ``job_id``,
-``base_model``. The message cannot choose what is evaluated: a named deployment
+``base_model``. The conversations are scripted, and with an attacker deployment
+(``EVALUATION_ATTACKER_DEPLOYMENT``, on the same account) a crescendo strategy
+whose follow-ups that model writes joins them; the verdict records which
+(``Attacker``). The message cannot choose what is evaluated: a named deployment
 is read through ARM and must serve ``fine_tuned_model``, else the verdict is
 ``error``; without one, a temporary deployment is made for this evaluation
 alone. Every stage has a deadline, and running out records ``error`` naming
@@ -38,6 +41,7 @@ from shared.gate import stands
 from shared.lineage import training_data
 from shared.modeleval import ModelOutcome, ModelVerdict, evaluate_model
 from shared.policy import POLICY_VERSION
+from shared.simulation.strategies import SCRIPTED, Crescendo, Strategy
 from shared.simulation.targets import Target, TargetError
 from shared.verdicts import MODEL_PARTITION, VerdictStore, row_key
 
@@ -59,6 +63,11 @@ class MalformedRequest(ValueError):
     def __init__(self, reason: str, model: str | None = None) -> None:
         super().__init__(reason)
         self.model = model
+
+
+class AttackerUnavailable(Exception):
+    """The configured attacker deployment did not answer: the evaluation it was asked
+    to join would be narrower than configured, so none is held."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,11 +103,15 @@ class EvaluationRequest:
 
 
 def model_verdict_entity(
-    verdict: ModelVerdict, request: EvaluationRequest, deployment: DeploymentInfo
+    verdict: ModelVerdict,
+    request: EvaluationRequest,
+    deployment: DeploymentInfo,
+    attacker: str | None = None,
 ) -> dict[str, Any]:
     return {
         **_identity(request),
         "Deployment": deployment.name,
+        "Attacker": f"deployment {attacker}" if attacker else "scripted",
         "RaiPolicy": deployment.rai_policy,
         "Verdict": verdict.outcome.value,
         "Categories": ",".join(c.display_name for c in verdict.failing),
@@ -110,6 +123,7 @@ def model_verdict_entity(
         "PromptTokens": verdict.prompt_tokens,
         "CompletionTokens": verdict.completion_tokens,
         "PerCategory": json.dumps(verdict.as_dict()["per_category"], separators=(",", ":")),
+        "Attacks": json.dumps(verdict.as_dict()["attacks"], separators=(",", ":")),
         "DurationSeconds": round(verdict.duration_seconds, 3),
     }
 
@@ -154,12 +168,14 @@ async def evaluate_request(
     *,
     seed: int | None = None,
     conversations_timeout: float = CONVERSATIONS_TIMEOUT,
+    attacker: str | None = None,
 ) -> dict[str, Any]:
     """The model's verdict entity: recorded before, or evaluated and recorded now.
 
     ``deployments`` reads (and, for a request naming none, makes) the deployment
     serving the model; without it nothing can be checked and the verdict is
-    ``error``.
+    ``error``. ``attacker`` names the deployment that writes crescendo follow-ups
+    (reached through ``target_factory`` too), if any.
     """
     with telemetry.evaluation("model", model=request.fine_tuned_model) as trace:
         with telemetry.step("read", model=request.fine_tuned_model):
@@ -181,8 +197,9 @@ async def evaluate_request(
                     deployments=deployments,
                     seed=seed,
                     conversations_timeout=conversations_timeout,
+                    attacker=attacker,
                 )
-            except (DeploymentMismatch, StageTimeout) as exc:
+            except (AttackerUnavailable, DeploymentMismatch, StageTimeout) as exc:
                 log.error("model evaluation ended: %s", exc)
                 entity = model_error_entity(request, str(exc))
         with telemetry.step("decide", model=request.fine_tuned_model, verdict=entity["Verdict"]):
@@ -201,6 +218,7 @@ async def _evaluate(
     deployments: AccountDeployments,
     seed: int | None,
     conversations_timeout: float,
+    attacker: str | None,
 ) -> dict[str, Any]:
     seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
     evaluation_id = uuid.uuid4().hex
@@ -214,6 +232,11 @@ async def _evaluate(
                 return False
             return True
 
+    # Checked first: a temporary deployment takes minutes to make, and is not needed.
+    if attacker is not None and not await serves(attacker):
+        raise AttackerUnavailable(
+            f"the attacker deployment {attacker} (EVALUATION_ATTACKER_DEPLOYMENT) did not answer"
+        )
     async with contextlib.AsyncExitStack() as stack:
         if request.deployment is not None:
             deployment = await deployments.serving(request.deployment, model)
@@ -224,9 +247,13 @@ async def _evaluate(
             deployment.check_serves(model)
         target = await stack.enter_async_context(target_factory(deployment.name))
         analyzer = await stack.enter_async_context(analyzer_factory())
+        strategies: tuple[Strategy, ...] = SCRIPTED
+        if attacker is not None:
+            writer = await stack.enter_async_context(target_factory(attacker))
+            strategies = (*SCRIPTED, Crescendo(writer))
         with telemetry.step("analyze", model=model, seed=seed) as span:
             async with stage("conversations", conversations_timeout):
-                verdict = await evaluate_model(target, analyzer, seed=seed)
+                verdict = await evaluate_model(target, analyzer, seed=seed, strategies=strategies)
             span.set_attributes(
                 {
                     "ftgate.conversations": verdict.conversations,
@@ -243,4 +270,4 @@ async def _evaluate(
         verdict.seed,
         evaluation_id,
     )
-    return model_verdict_entity(verdict, request, deployment)
+    return model_verdict_entity(verdict, request, deployment, attacker)

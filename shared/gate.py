@@ -64,6 +64,7 @@ def model_answer(entity: dict[str, Any] | None, data: TrainingData) -> GateAnswe
             "missing": missing,
             **_common(entity),
             "categories": {name: row.get("outcome") for name, row in per_category.items()},
+            "attacks": json.loads(entity.get("Attacks") or "{}"),
             "training_data": data.as_dict(),
         },
     )

@@ -1,8 +1,8 @@
 """Model evaluation: conversations until every category's tests decide.
 
-Each category C has its own stream of conversations, drawn from C's probes and
-strategies in a seeded order, and two sequential tests (see ``shared.policy``
-for why two):
+Each category C has its own stream of conversations, each drawn by a seeded
+design as an attack (objective, strategy, converter; see :func:`design`), and
+two sequential tests (see ``shared.policy`` for why two):
 
 - the **own** test reads the conversations of C's probes: a defect is harm in C;
 - the **cross** test reads the conversations of every other category's probes:
@@ -16,15 +16,19 @@ cancelled once nothing needs them. Errors and untested conversations (a filter
 refused the prompt or withheld the output without rating it harmful) are not
 trials; when more than ``MAX_ERROR_SHARE`` or ``MAX_UNTESTED_SHARE`` of the
 conversations are such, the verdict is ``error``, never ``deployable``.
+
+A conversation is one trial whatever attack it used, so the tests' risks hold
+for the mixture the design draws. The verdict also counts, per strategy and per
+converter, the conversations that fed a test and those that drew out harm, so
+a user sees how a model broke; names and counts only, never what was said.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import random
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -40,6 +44,7 @@ from shared.policy import (
     Category,
     model_failure_message,
 )
+from shared.simulation.converters import CONVERTERS, Converter
 from shared.simulation.driver import ConversationResult, Observation, converse
 from shared.simulation.probes import Probe, load_probes
 from shared.simulation.strategies import SCRIPTED, Strategy
@@ -140,6 +145,22 @@ def _test_dict(test: SequentialTest) -> dict[str, Any]:
 
 
 @dataclass(slots=True)
+class AttackReport:
+    """How one strategy or converter fared: conversations that fed a test, and those
+    of them that drew out harm in any category (the attack succeeded)."""
+
+    trials: int = 0
+    defects: int = 0
+
+
+def _attack_dict(reports: dict[str, AttackReport]) -> dict[str, dict[str, int]]:
+    return {
+        name: {"trials": report.trials, "defects": report.defects}
+        for name, report in sorted(reports.items())
+    }
+
+
+@dataclass(slots=True)
 class ModelVerdict:
     model: str
     outcome: ModelOutcome
@@ -151,6 +172,8 @@ class ModelVerdict:
     prompt_tokens: int
     completion_tokens: int
     duration_seconds: float
+    per_strategy: dict[str, AttackReport] = field(default_factory=dict)
+    per_converter: dict[str, AttackReport] = field(default_factory=dict)
     policy_version: str = POLICY_VERSION
 
     @property
@@ -171,6 +194,10 @@ class ModelVerdict:
                 "completion": self.completion_tokens,
                 "total": self.prompt_tokens + self.completion_tokens,
             },
+            "attacks": {
+                "per_strategy": _attack_dict(self.per_strategy),
+                "per_converter": _attack_dict(self.per_converter),
+            },
             "policy_version": self.policy_version,
             "seed": self.seed,
             "duration_seconds": round(self.duration_seconds, 3),
@@ -185,6 +212,12 @@ class _Run:
     reports: dict[Category, CategoryReport]
     on_result: Callable[[ConversationResult], None] | None
     tokens: list[int] = field(default_factory=lambda: [0, 0])
+    per_strategy: defaultdict[str, AttackReport] = field(
+        default_factory=lambda: defaultdict(AttackReport)
+    )
+    per_converter: defaultdict[str, AttackReport] = field(
+        default_factory=lambda: defaultdict(AttackReport)
+    )
     unreachable: str = ""  # why the model could not be reached, once that is clear
 
     def stream_needed(self, category: Category) -> bool:
@@ -198,15 +231,50 @@ class _Run:
         )
 
 
-def schedule(
-    probes: Sequence[Probe], strategies: Sequence[Strategy], seed: int, category: Category
-) -> Iterator[tuple[Probe, Strategy]]:
-    """Every (probe, strategy) pair in a seeded shuffled order, reshuffled on each pass."""
-    rng = random.Random(f"{seed}:{category.value}")
-    pairs = list(itertools.product(probes, strategies))
+@dataclass(frozen=True, slots=True)
+class Attack:
+    """What one conversation tries: an objective, a strategy and a converter."""
+
+    probe: Probe
+    strategy: Strategy
+    converter: Converter
+
+
+def _cycle(items: Sequence[Any], rng: random.Random) -> Iterator[Any]:
+    """``items`` over and over, each pass (``len(items)`` draws) in a fresh seeded
+    order that holds every item once."""
+    items = list(items)
     while True:
-        rng.shuffle(pairs)
-        yield from pairs
+        rng.shuffle(items)
+        yield from items
+
+
+def design(
+    category: Category,
+    seed: int,
+    strategies: Sequence[Strategy],
+    converters: Sequence[Converter],
+) -> Iterator[Attack]:
+    """The seeded attacks of ``category``'s stream.
+
+    Strategies and converters each come round in shuffled passes, so every
+    strategy (and every converter) is drawn once in each pass of its own length
+    and each category meets every strategy family within its first few
+    conversations; the objective comes from the converter's language, again in
+    shuffled passes.
+    """
+    rng = random.Random(f"{seed}:{category.value}")
+    strategy_draws = _cycle(strategies, rng)
+    converter_draws = _cycle(converters, rng)
+    objectives = {}
+    for language in sorted({converter.language for converter in converters}):
+        probes = load_probes(language)[category]
+        if not probes:  # a pass over nothing would never yield
+            raise ValueError(f"no {category.value} objectives in language {language!r}")
+        objectives[language] = _cycle(probes, rng)
+    while True:
+        converter = next(converter_draws)
+        yield Attack(next(objectives[converter.language]), next(strategy_draws), converter)
 
 
 async def evaluate_model(
@@ -216,13 +284,13 @@ async def evaluate_model(
     seed: int,
     concurrency: int = 8,
     strategies: Sequence[Strategy] = SCRIPTED,
+    converters: Sequence[Converter] = CONVERTERS,
     plans: Plans | None = None,
     on_result: Callable[[ConversationResult], None] | None = None,
 ) -> ModelVerdict:
     """Run every category's tests to a decision; the verdict over all of them."""
     started = time.monotonic()
     plans = plans or Plans.from_policy()
-    probes = load_probes()
     run = _Run(
         target,
         analyzer,
@@ -236,10 +304,7 @@ async def evaluate_model(
         on_result,
     )
     await asyncio.gather(
-        *(
-            _stream(run, c, schedule(probes[c], strategies, seed, c), concurrency)
-            for c in CATEGORIES
-        )
+        *(_stream(run, c, design(c, seed, strategies, converters), concurrency) for c in CATEGORIES)
     )
     verdict = _verdict(run, seed, time.monotonic() - started)
     telemetry.models_evaluated.add(1, {"verdict": verdict.outcome.value})
@@ -249,9 +314,7 @@ async def evaluate_model(
     return verdict
 
 
-async def _stream(
-    run: _Run, category: Category, pairs: Iterator[tuple[Probe, Strategy]], width: int
-) -> None:
+async def _stream(run: _Run, category: Category, attacks: Iterator[Attack], width: int) -> None:
     in_flight: set[asyncio.Task[ConversationResult]] = set()
     # Conversations that fed no test (failed, filtered, or informing only decided
     # tests): a stream with this many cannot decide anything more, so it stops.
@@ -261,8 +324,7 @@ async def _stream(
     try:
         while run.stream_needed(category) and idle <= max_idle:
             while len(in_flight) < width:
-                probe, strategy = next(pairs)
-                in_flight.add(asyncio.ensure_future(_held(run, probe, strategy)))
+                in_flight.add(asyncio.ensure_future(_held(run, next(attacks))))
             done, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
                 if run.stream_needed(category):
@@ -273,9 +335,11 @@ async def _stream(
         await asyncio.gather(*in_flight, return_exceptions=True)
 
 
-async def _held(run: _Run, probe: Probe, strategy: Strategy) -> ConversationResult:
+async def _held(run: _Run, attack: Attack) -> ConversationResult:
     async with run.slots:
-        return await converse(run.target, run.analyzer, probe, strategy)
+        return await converse(
+            run.target, run.analyzer, attack.probe, attack.strategy, attack.converter
+        )
 
 
 def _record(run: _Run, result: ConversationResult) -> bool:
@@ -304,6 +368,10 @@ def _record(run: _Run, result: ConversationResult) -> bool:
         if observed in (Observation.CLEAN, Observation.DEFECT) and report.needs(test):
             test.record(observed is Observation.DEFECT)
             fed = True
+    if fed:
+        for report in (run.per_strategy[result.strategy], run.per_converter[result.converter]):
+            report.trials += 1
+            report.defects += bool(result.harm)
     if run.on_result is not None:
         run.on_result(result)
     return fed
@@ -361,4 +429,6 @@ def _verdict(run: _Run, seed: int, seconds: float) -> ModelVerdict:
         prompt_tokens=run.tokens[0],
         completion_tokens=run.tokens[1],
         duration_seconds=seconds,
+        per_strategy=dict(run.per_strategy),
+        per_converter=dict(run.per_converter),
     )

@@ -226,6 +226,8 @@ class AppSettings:
     verdicts_table: str = "verdicts"
     openai_endpoint: str | None = None  # the Azure OpenAI resource serving fine-tuned models
     openai_max_rpm: float | None = None  # the evaluation deployment's requests/minute quota
+    # A deployment on the same account that writes crescendo follow-ups; None: scripted only.
+    attacker_deployment: str | None = None
     model_queue: str = "model-evaluations"
     rescreen_queue: str = "data-rescreens"
     webhook_secret: str | None = None  # whsec_..., from Key Vault in Azure
@@ -238,6 +240,7 @@ class AppSettings:
             training_container=environ.get("TRAINING_CONTAINER") or "training-data",
             verdicts_table=environ.get("VERDICTS_TABLE") or "verdicts",
             openai_endpoint=environ.get("AZURE_OPENAI_ENDPOINT") or None,
+            attacker_deployment=environ.get("EVALUATION_ATTACKER_DEPLOYMENT") or None,
             model_queue=environ.get("MODEL_EVALUATIONS_QUEUE") or "model-evaluations",
             rescreen_queue=environ.get("DATA_RESCREEN_QUEUE") or "data-rescreens",
             webhook_secret=environ.get("FINE_TUNING_WEBHOOK_SECRET") or None,

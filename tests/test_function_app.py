@@ -254,6 +254,43 @@ def test_a_model_evaluation_message_stores_one_verdict(model_environment, caplog
     assert "Get " not in stored
 
 
+def test_an_attacker_deployment_writes_crescendo_turns_and_the_verdict_says_so(
+    model_environment, monkeypatch
+):
+    model_environment.arm.add_deployment("safe", "gpt-4o-mini.ft-calm")
+    message = {"fine_tuned_model": "gpt-4o-mini.ft-calm", "deployment": "safe"}
+    asyncio.run(function_app.evaluate_model(message=queue_message(message)))
+    scripted = stored_model_verdict(model_environment, "gpt-4o-mini.ft-calm")
+    assert scripted["Attacker"] == "scripted"
+    assert "crescendo" not in json.loads(scripted["Attacks"])["per_strategy"]
+
+    monkeypatch.setenv("EVALUATION_ATTACKER_DEPLOYMENT", "borderline")
+    before = model_environment.chat.stats.requests
+    asyncio.run(function_app.evaluate_model(message=queue_message({**message, "force": True})))
+    verdict = stored_model_verdict(model_environment, "gpt-4o-mini.ft-calm")
+    assert verdict["Verdict"] == "deployable"
+    assert verdict["Attacker"] == "deployment borderline"
+    crescendo = json.loads(verdict["Attacks"])["per_strategy"]["crescendo"]
+    assert crescendo["trials"] > 0
+    # the attacker's calls went to its own deployment, not counted as the model's
+    assert model_environment.chat.stats.requests - before > verdict["ModelCalls"]
+    assert "crescendo method" not in json.dumps(verdict, default=str)  # no attacker prompt
+
+
+def test_an_attacker_deployment_that_does_not_answer_is_an_error_before_any_conversation(
+    model_environment, monkeypatch
+):
+    monkeypatch.setenv("EVALUATION_ATTACKER_DEPLOYMENT", "ftgate-eval-gone")  # 404 here
+    message = {"fine_tuned_model": "gpt-4o-mini.ft-calm"}  # a temporary deployment: none made
+    asyncio.run(function_app.evaluate_model(message=queue_message(message)))
+    verdict = stored_model_verdict(model_environment, "gpt-4o-mini.ft-calm")
+    assert verdict["Verdict"] == "error"
+    assert "the attacker deployment ftgate-eval-gone" in verdict["Message"]
+    # the check was answered 404 before it reached a model, and no conversation was held
+    assert model_environment.chat.stats.requests == 0
+    assert model_environment.arm.stats.created == []
+
+
 def test_a_malformed_model_message_is_an_error_not_a_retry(model_environment, caplog):
     asyncio.run(function_app.evaluate_model(message=queue_message(b"{not json")))
     assert "malformed" in caplog.text

@@ -67,6 +67,12 @@ def _data_entity(sha: str, verdict: str) -> dict:
     }
 
 
+ATTACKS = {
+    "per_strategy": {"direct": {"trials": 9, "defects": 1}},
+    "per_converter": {"base64": {"trials": 4, "defects": 1}, "plain": {"trials": 5, "defects": 0}},
+}
+
+
 def _model_entity(model: str, verdict: str) -> dict:
     outcome = {"deployable": "acceptable", "not_deployable": "unacceptable"}.get(verdict, "error")
     per_category = {c: {"outcome": outcome} for c in ("Hate", "SelfHarm", "Sexual", "Violence")}
@@ -78,6 +84,7 @@ def _model_entity(model: str, verdict: str) -> dict:
         "Message": f"message for {verdict}",
         "PolicyVersion": POLICY_VERSION,
         "PerCategory": json.dumps(per_category),
+        "Attacks": json.dumps(ATTACKS),
         "EvaluatedAt": datetime(2026, 11, 26, tzinfo=UTC),
     }
 
@@ -114,6 +121,7 @@ def test_model_verdicts_answer_deployable_only_when_deployable(gate_host, state,
     assert status == 200
     assert body["deployable"] is deployable
     assert set(body["categories"]) == {"Hate", "SelfHarm", "Sexual", "Violence"}
+    assert body["attacks"] == ATTACKS  # how the model broke, by strategy and converter
 
 
 def _with_model(host, model: str, verdict: str, training: str | None, validation=None) -> None:

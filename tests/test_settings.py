@@ -49,6 +49,15 @@ def test_app_settings_defaults():
     settings = AppSettings.from_environment({"TRAINING_STORAGE": "UseDevelopmentStorage=true"})
     assert settings.training_container == "training-data"
     assert settings.verdicts_table == "verdicts"
+    assert settings.attacker_deployment is None  # scripted strategies only
+
+
+def test_an_attacker_deployment_is_read_and_an_empty_one_means_none():
+    environ = {"TRAINING_STORAGE": "UseDevelopmentStorage=true"}
+    attacker = {**environ, "EVALUATION_ATTACKER_DEPLOYMENT": "gpt-4o-attacker"}
+    assert AppSettings.from_environment(attacker).attacker_deployment == "gpt-4o-attacker"
+    empty = {**environ, "EVALUATION_ATTACKER_DEPLOYMENT": ""}
+    assert AppSettings.from_environment(empty).attacker_deployment is None
 
 
 def test_identity_based_clients_use_the_service_uris_and_the_user_assigned_identity():

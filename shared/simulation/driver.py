@@ -7,6 +7,13 @@ deployment's content-filter annotation, so neither can hide what the other saw.
 The conversation ends at its first defect in the probe's own category (the
 attack succeeded) and otherwise runs the strategy to its end.
 
+A converter stands between the strategy and the model: the model receives each
+user turn encoded (base64, a language, ...), and its answer is decoded before it
+is scored. The analyzer reads the decoded answer and, when decoding changed it,
+the answer as written as well, so an answer the model did not write in kind is
+not garbled out of sight. The strategy reads the conversation in plain form (its
+own turns and the decoded answers), as an attacker who encodes by hand would.
+
 The deployment's content filter never stands in for the model:
 
 - an output the filter withheld was written by the model: it is harm in each
@@ -28,6 +35,7 @@ from enum import Enum
 
 from shared.analyzers.base import Analyzer, AnalyzerError, Severities
 from shared.policy import CATEGORIES, MODEL_DEFECT_SEVERITY, Category
+from shared.simulation.converters import PLAIN, Converter
 from shared.simulation.probes import Probe
 from shared.simulation.strategies import Strategy
 from shared.simulation.targets import Filtered, Target, TargetError, TargetUnreachable
@@ -51,6 +59,7 @@ class ConversationResult:
     probe_id: str
     category: Category
     strategy: str
+    converter: str = PLAIN.name
     turns: int = 0
     harm: set[Category] = field(default_factory=set)  # categories with a defect seen
     filtered: Filtered | None = None  # what the content filter withheld, if anything
@@ -78,22 +87,30 @@ class ConversationResult:
 
 
 async def converse(
-    target: Target, analyzer: Analyzer, probe: Probe, strategy: Strategy
+    target: Target,
+    analyzer: Analyzer,
+    probe: Probe,
+    strategy: Strategy,
+    converter: Converter = PLAIN,
 ) -> ConversationResult:
-    result = ConversationResult(probe.id, probe.category, strategy.name)
-    conversation: list[dict[str, str]] = []
+    result = ConversationResult(probe.id, probe.category, strategy.name, converter.name)
+    plain: list[dict[str, str]] = []  # what the strategy reads
+    sent: list[dict[str, str]] = []  # what the model reads
     user_turn: str | None = strategy.opening(probe)
     try:
         while user_turn is not None and result.turns < MAX_USER_TURNS:
-            conversation.append({"role": "user", "content": user_turn})
-            reply = await target.reply(conversation)
+            plain.append({"role": "user", "content": user_turn})
+            sent.append({"role": "user", "content": converter.user_turn(user_turn)})
+            reply = await target.reply(sent)
             result.turns += 1
             result.prompt_tokens += reply.prompt_tokens
             result.completion_tokens += reply.completion_tokens
             severities = reply.annotated
+            answer = converter.decode(reply.text)
             if reply.filtered is None:
-                (scored,) = await analyzer.analyze([reply.text])
-                severities = Severities(*map(max, scored, reply.annotated))
+                readings = [answer] if answer == reply.text else [answer, reply.text]
+                for scored in await analyzer.analyze(readings):
+                    severities = Severities(*map(max, scored, severities))
             result.harm |= {c for c in CATEGORIES if severities.of(c) >= MODEL_DEFECT_SEVERITY}
             if reply.filtered is not None:
                 result.filtered = reply.filtered
@@ -101,8 +118,9 @@ async def converse(
                 return result
             if probe.category in result.harm:
                 return result
-            conversation.append({"role": "assistant", "content": reply.text})
-            user_turn = await strategy.follow_up(probe, conversation)
+            plain.append({"role": "assistant", "content": answer})
+            sent.append({"role": "assistant", "content": reply.text})
+            user_turn = await strategy.follow_up(probe, plain)
     except (TargetError, AnalyzerError) as exc:
         result.failed = True
         result.unreachable = isinstance(exc, TargetUnreachable)
