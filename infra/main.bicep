@@ -40,10 +40,10 @@ param contentSafetyMaxRps int = 100
 @description('Comma-separated origins (https://host[:port]) URL images in training data may be fetched from for screening; empty: none, and such images leave a file incomplete.')
 param imageUrlOrigins string = ''
 
-@description('Requests per minute the evaluation deployments allow; 0 for no client-side pacing.')
 @description('Content-filter (RAI) policy on the Azure OpenAI account that temporary evaluation deployments get; empty for the account default. An annotate-only policy needs Microsoft approval for modified content filters.')
 param evaluationRaiPolicyName string = ''
 
+@description('Requests per minute the evaluation deployments allow; 0 for no client-side pacing.')
 param openAiMaxRpm int = 0
 
 @description('A deployment on the Azure OpenAI account whose model writes crescendo follow-up turns in model evaluations (Entra ID, like the evaluated model); empty: scripted strategies only.')

@@ -534,3 +534,12 @@ def test_every_resource_uses_a_ga_api_version():
     assert versions["Microsoft.Insights/scheduledQueryRules"] == {"2023-12-01"}
     preview = {kind: v for kind, v in versions.items() if any(x.endswith("-preview") for x in v)}
     assert not preview
+
+
+@pytest.mark.parametrize("path", sorted(INFRA.rglob("*.bicep")), ids=lambda p: p.name)
+def test_no_parameter_has_two_descriptions(path):
+    """azd shows a parameter's description when it asks for a value: two stacked on one
+    parameter leave its neighbour undescribed and the first one unseen."""
+    for name, parameter in parsed(path)["parameters"].items():
+        descriptions = [d for d in parameter["decorators"] if d["type"] == "description"]
+        assert len(descriptions) <= 1, name
