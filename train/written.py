@@ -510,13 +510,16 @@ SENTENCES: Final[dict[str, dict[Category | None, tuple[str, ...]]]] = {
 
 
 # More sentences written for this project, one JSON object a line: text, category
-# (null is benign), lang and kind (instruction, threat, idiom, news, help-seeking...).
+# (null is benign), lang and kind (instruction, threat, idiom, news, help-seeking...),
+# and optionally group: sentences written as one scenario in several languages share
+# it, so that no scenario has a version in training and another in development or test.
 SENTENCES_FILE: Final = Path(__file__).with_name("written_sentences.jsonl")
 
 
 def examples() -> Iterator[Example]:
     """Every written example: each act in each frame of its language, the sentences
-    above, then those of ``SENTENCES_FILE``; each sentence is its own group."""
+    above, then those of ``SENTENCES_FILE``; each sentence is its own group unless
+    the file gives one."""
     for lang, acts in ACTS.items():
         for category, phrases in acts.items():
             for act in phrases:
@@ -529,6 +532,5 @@ def examples() -> Iterator[Example]:
     for line in SENTENCES_FILE.read_text(encoding="utf-8").splitlines():
         item = json.loads(line)
         category = Category(item["category"]) if item["category"] else None
-        yield Example(
-            item["text"], category, item["lang"], "written", f"{item['lang']}:{item['text']}"
-        )
+        group = item.get("group", f"{item['lang']}:{item['text']}")
+        yield Example(item["text"], category, item["lang"], "written", group)
