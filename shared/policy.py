@@ -14,7 +14,10 @@ from collections.abc import Iterable
 from enum import Enum
 from typing import Final
 
-POLICY_VERSION: Final = "2026.11.3"
+# 2026.11.4: the embedded analyzer was retrained, and model evaluations draw from a
+# wider mix of attacks (converters, languages, jailbreak templates, crescendo):
+# verdicts of either kind may differ from those decided before.
+POLICY_VERSION: Final = "2026.11.4"
 
 
 class Category(Enum):
