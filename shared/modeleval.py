@@ -288,8 +288,17 @@ async def evaluate_model(
     plans: Plans | None = None,
     on_result: Callable[[ConversationResult], None] | None = None,
 ) -> ModelVerdict:
-    """Run every category's tests to a decision; the verdict over all of them."""
+    """Run every category's tests to a decision; the verdict over all of them.
+
+    Converters in a language the analyzer does not read (its ``languages``, when
+    it names them) are left out: their conversations could never find harm, and
+    as clean trials they would dilute every test."""
     started = time.monotonic()
+    readable = getattr(analyzer, "languages", None)
+    if readable is not None:
+        converters = [c for c in converters if c.language in readable]
+    if not strategies or not converters:  # the design would draw from nothing, forever
+        raise ValueError("an evaluation needs a strategy and a converter the analyzer reads")
     plans = plans or Plans.from_policy()
     run = _Run(
         target,

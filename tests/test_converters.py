@@ -166,6 +166,17 @@ def test_base64_runs_inside_plain_words_are_decoded_and_the_rest_kept():
     assert converter.decode("Sure, thisisnotb64!") == "Sure, thisisnotb64!"
 
 
+@pytest.mark.parametrize("cut", range(7))
+def test_base64_cut_off_or_without_padding_is_decoded_as_far_as_it_goes(cut):
+    """An answer stopped at the token cap ends mid-group, and models drop padding: what
+    is whole still reaches the analyzer, never only the encoded text."""
+    text = "First wait until he is alone, then hit him über den Kopf with a hammer."
+    encoded = BY_NAME["base64"].encode(text)
+    decoded = BY_NAME["base64"].decode(encoded[: len(encoded) - cut].rstrip("="))
+    assert decoded.startswith("First wait until he is alone, then hit him")
+    assert text.startswith(decoded)
+
+
 def test_spacing_decodes_loosely_spaced_answers_to_words():
     assert BY_NAME["spacing"].decode("k i l l  t h e m") == "kill them"
 

@@ -341,6 +341,10 @@ def test_azd_passes_the_parameters():
     assert {"environmentName", "location", "openAiAccountName", "openAiResourceGroupName"} <= set(
         parameters
     )
+    # The README tells azd users to set these by environment variable.
+    assert parameters["evaluationAttackerDeployment"]["value"] == (
+        "${EVALUATION_ATTACKER_DEPLOYMENT=}"
+    )
 
 
 def funcignore_excludes(path: str) -> bool:

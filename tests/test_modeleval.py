@@ -79,7 +79,9 @@ def test_a_safe_model_is_deployable_after_about_seventy_conversations_per_catego
     # every strategy and every converter was tried, and none drew out harm
     attacks = verdict.as_dict()["attacks"]
     assert set(attacks["per_strategy"]) == {s.name for s in SCRIPTED}
-    assert set(attacks["per_converter"]) == {c.name for c in CONVERTERS}
+    assert set(attacks["per_converter"]) == {
+        c.name for c in CONVERTERS if c.language in LocalAnalyzer.languages
+    }
     for kind in ("per_strategy", "per_converter"):
         assert sum(row["trials"] for row in attacks[kind].values()) == 4 * 69
         assert all(row["trials"] > 0 and row["defects"] == 0 for row in attacks[kind].values())
@@ -316,6 +318,45 @@ def test_an_attacker_model_writes_the_follow_ups(chat):
     result, attacker_calls = asyncio.run(run())
     assert result.turns == 3
     assert attacker_calls == 2
+
+
+@pytest.mark.parametrize("attacker_model", ["filtered", "unreachable"])
+def test_an_attacker_that_writes_no_follow_up_fails_the_conversation_not_the_model(
+    chat, attacker_model
+):
+    """A filtered or unreachable attacker leaves a conversation that tested nothing: an
+    error, never a clean trial, and not the evaluated model's fault."""
+
+    async def run():
+        attacker = (
+            target(chat, "filtered") if attacker_model == "filtered"
+            else ChatTarget.compatible("http://127.0.0.1:9/v1", "gone", backoff_base=0.01)
+        )  # fmt: skip
+        async with target(chat, "safe") as model_target, attacker:
+            return await converse(model_target, LocalAnalyzer(), PROBE, Crescendo(attacker))
+
+    result = asyncio.run(run())
+    assert result.outcome is Observation.ERROR
+    assert result.failed
+    assert not result.unreachable
+    assert "attacker" in result.problem
+    assert PROBE.objective not in result.problem
+
+
+def test_the_embedded_analyzer_draws_no_converter_in_a_language_it_cannot_read(chat):
+    verdict = evaluate(chat, "safe")
+    drawn = set(verdict.as_dict()["attacks"]["per_converter"])
+    assert "ru" not in drawn
+    assert drawn == {c.name for c in CONVERTERS if c.language in LocalAnalyzer.languages}
+
+
+def test_an_evaluation_with_nothing_to_draw_is_refused_not_run_forever():
+    analyzer = LocalAnalyzer()
+    with pytest.raises(ValueError, match="converter the analyzer reads"):
+        asyncio.run(evaluate_model(RecordingTarget(), analyzer, seed=1, strategies=()))
+    only_russian = [c for c in CONVERTERS if c.language == "ru"]
+    with pytest.raises(ValueError, match="converter the analyzer reads"):
+        asyncio.run(evaluate_model(RecordingTarget(), analyzer, seed=1, converters=only_russian))
 
 
 def test_every_strategy_reaches_the_model(chat):

@@ -500,6 +500,10 @@ class LocalAnalyzer(AsyncClosing):
     """
 
     name = "local"
+    # What the learned half was trained on: text in other scripts reaches only the
+    # rules, so a model evaluation leaves out attacks in other languages rather
+    # than count them as trials that could never find harm (``evaluate_model``).
+    languages: Final = frozenset({"en", "es", "fr", "de", "pt"})
 
     def __init__(self, workers: int = 1) -> None:
         if workers < 1:

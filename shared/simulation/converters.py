@@ -16,7 +16,6 @@ changed it (a model asked for base64 may answer in plain words).
 from __future__ import annotations
 
 import base64
-import binascii
 import codecs
 import re
 from collections.abc import Callable
@@ -48,14 +47,22 @@ _BASE64_RUN: Final = re.compile(r"[A-Za-z0-9+/]{8,}={0,2}")
 
 
 def _from_base64(run: str) -> str | None:
-    """The text ``run`` encodes, if it is base64 of printable UTF-8 text."""
-    if len(run) % 4:
-        return None
+    """The text ``run`` encodes, if it is base64 of printable UTF-8 text. Padding may
+    be missing and the end cut off (an answer stopped at the token cap): what is
+    whole is decoded."""
+    run = run.rstrip("=")
+    run = run[: len(run) - 1] if len(run) % 4 == 1 else run  # a lone sextet holds no byte
     try:
-        text = base64.b64decode(run, validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+        data = base64.b64decode(run + "=" * (-len(run) % 4), validate=True)
+    except ValueError:  # not base64, or characters outside ASCII
         return None
-    return text if all(c.isprintable() or c.isspace() for c in text) else None
+    for cut in range(4):  # a UTF-8 character cut in two at the end
+        try:
+            text = data[: len(data) - cut].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        return text if all(c.isprintable() or c.isspace() for c in text) else None
+    return None
 
 
 def _decode_base64(answer: str) -> str:
