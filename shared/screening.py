@@ -4,8 +4,9 @@ One pass over the stream: the reader validates each line and hands over its
 texts; identical texts are analyzed once (a system prompt repeated on every line
 costs one analysis); a bounded number of analyzer calls are in flight; each
 example's texts resolve into per-category severities and findings. Memory stays
-flat: the de-duplication cache, the work in flight and the findings kept are all
-bounded, whatever the file size.
+flat: the de-duplication cache, the work in flight, the recurrences waiting for
+it and the findings kept are all bounded, whatever the file size and however
+often its texts repeat.
 
 The verdict is ``passed``, ``failed``, ``invalid`` (format errors: the file is
 not screened further once the first one is seen) or ``error`` (the analyzer
@@ -136,6 +137,11 @@ class ScreeningLimits:
     batch_images: int = 8
     max_in_flight: int = 8
     dedupe_cache_size: int = 32_768
+    # Recurrences of texts not yet scored (in a partial batch or in flight) that wait
+    # with their examples. A file repeating such texts while no new ones fill the
+    # batch would otherwise queue one per line; at the bound the partial batch is
+    # sent and reading pauses until results have answered the waiting.
+    max_waiting: int = 4096
 
 
 @dataclass(slots=True)
@@ -157,6 +163,7 @@ class _Screening:
         self.cache: OrderedDict[bytes, Severities] = OrderedDict()
         self.distinct_results: dict[Severities, Severities] = {}
         self.waiting: dict[bytes, list[tuple[_ExampleState, str]]] = {}
+        self.waiting_entries = 0  # sum of the lists' lengths, held under limits.max_waiting
         self.batch: list[tuple[bytes, str]] = []
         self.batch_chars = 0
         self.image_batch: list[tuple[bytes, bytes]] = []
@@ -206,15 +213,18 @@ class _Screening:
     async def _enqueue(
         self, state: _ExampleState, path: str, digest: bytes, content: str | bytes
     ) -> None:
-        """Resolve from the cache, wait for the same content in flight, or batch it."""
+        """Resolve from the cache, wait for the same content in flight, or batch it;
+        then hold the waiting list under its bound."""
         known = self.cache.get(digest)
         if known is not None:
             self.cache.move_to_end(digest)
             self._resolve(state, path, known)
         elif digest in self.waiting:
             self.waiting[digest].append((state, path))
+            self.waiting_entries += 1
         else:
             self.waiting[digest] = [(state, path)]
+            self.waiting_entries += 1
             if isinstance(content, bytes):
                 self.image_batch.append((digest, content))
                 full = len(self.image_batch) >= self.limits.batch_images
@@ -227,6 +237,8 @@ class _Screening:
                 )
             if full:
                 await self._dispatch()
+        if self.waiting_entries >= self.limits.max_waiting:
+            await self._relieve()
 
     async def _dispatch(self) -> None:
         batch, self.batch, self.batch_chars = self.batch, [], 0
@@ -236,11 +248,22 @@ class _Screening:
         if images:
             self.in_flight.add(asyncio.ensure_future(self._analyze(images)))
         while len(self.in_flight) >= self.limits.max_in_flight and self.screening:
-            done, self.in_flight = await asyncio.wait(
-                self.in_flight, return_when=asyncio.FIRST_COMPLETED
-            )
-            for task in done:
-                self._collect(task)
+            await self._take_results()
+
+    async def _take_results(self) -> None:
+        """Wait for at least one call in flight to end, and apply what ended."""
+        done, self.in_flight = await asyncio.wait(
+            self.in_flight, return_when=asyncio.FIRST_COMPLETED
+        )
+        for task in done:
+            self._collect(task)
+
+    async def _relieve(self) -> None:
+        """Send the partial batch and take results until the waiting list is under
+        its bound: every waiting digest is then in flight, so results shrink it."""
+        await self._dispatch()
+        while self.waiting_entries >= self.limits.max_waiting and self.in_flight:
+            await self._take_results()
 
     async def _analyze(
         self, batch: list[tuple[bytes, str]] | list[tuple[bytes, bytes]]
@@ -279,7 +302,9 @@ class _Screening:
             self.cache[digest] = severities
             if len(self.cache) > self.limits.dedupe_cache_size:
                 self.cache.popitem(last=False)
-            for state, path in self.waiting.pop(digest):
+            waiting = self.waiting.pop(digest)
+            self.waiting_entries -= len(waiting)
+            for state, path in waiting:
                 self._resolve(state, path, severities)
 
     # ---- results
@@ -322,6 +347,7 @@ class _Screening:
             self.batch.clear()
             self.image_batch.clear()
             self.waiting.clear()
+            self.waiting_entries = 0
 
     async def drain(self) -> None:
         if self.screening and not self.reader.is_valid:
@@ -329,11 +355,7 @@ class _Screening:
         if self.screening:
             await self._dispatch()
         while self.in_flight:
-            done, self.in_flight = await asyncio.wait(
-                self.in_flight, return_when=asyncio.FIRST_COMPLETED
-            )
-            for task in done:
-                self._collect(task)
+            await self._take_results()
 
     def verdict(self, started: float) -> DataVerdict:
         reader = self.reader

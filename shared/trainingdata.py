@@ -254,10 +254,13 @@ class LineSplitter:
         self._number = 0
 
     def feed(self, chunk: bytes) -> Iterator[RawLine]:
-        pieces = chunk.split(b"\n")
-        for piece in pieces[:-1]:
-            yield self._complete(piece)
-        self._append(pieces[-1])
+        """The lines ``chunk`` completes, cut one at a time as they are consumed, so
+        a chunk is never held twice (as bytes and as its list of lines)."""
+        start = 0
+        while (end := chunk.find(b"\n", start)) != -1:
+            yield self._complete(chunk[start:end])
+            start = end + 1
+        self._append(chunk[start:])
 
     def finish(self) -> Iterator[RawLine]:
         bom_only = self._number == 0 and self._pending == _BOM
