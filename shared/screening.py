@@ -20,7 +20,7 @@ import asyncio
 import hashlib
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Final
@@ -126,6 +126,18 @@ class DataVerdict:
 
 
 @dataclass(frozen=True, slots=True)
+class JudgedExample:
+    """An example scored away from the screening run: its counts, its worst
+    severity per category and its findings; never its texts."""
+
+    line: int
+    texts: int
+    images: int
+    worst: tuple[int, ...]
+    findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ScreeningLimits:
     """How much work may be in flight and how many verdicts are remembered.
 
@@ -153,7 +165,7 @@ class _ExampleState:
     worst: list[int] = field(default_factory=lambda: [0] * len(CATEGORIES))
 
 
-class _Screening:
+class ScreeningRun:
     """The state of one screening run; see :func:`screen`."""
 
     def __init__(self, analyzer: Analyzer, limits: ScreeningLimits) -> None:
@@ -191,11 +203,24 @@ class _Screening:
         state = _ExampleState(example.line, len(example.texts) + len(images))
         for item in example.texts:
             text = item.text.encode("utf-8", "surrogatepass")
-            await self._enqueue(state, item.path, _digest(b"text", text), item.text)
+            await self._enqueue(state, item.path, dedupe_key(b"text", text), item.text)
         for path, image in images:
-            await self._enqueue(state, path, _digest(b"image", image), image)
+            await self._enqueue(state, path, dedupe_key(b"image", image), image)
         if not example.texts and not images:  # else the last result finishes it
             self._finish_example(state)
+
+    def add_judged(self, judged: JudgedExample) -> None:
+        """Count an example whose texts were scored elsewhere (a worker process, by an
+        analyzer that sees no images), as :meth:`add` would have counted it."""
+        self.texts += judged.texts
+        if self.screening and not self.reader.is_valid:
+            self.stop(None)
+        if not self.screening:
+            return
+        self.images_unscreened += judged.images
+        for finding in judged.findings:
+            self._record(finding)
+        self._finish_example(_ExampleState(judged.line, 0, list(judged.worst)))
 
     async def _readable(self, example: Example) -> list[tuple[str, bytes]]:
         """(path, image) of each image the analyzer can see: data URLs, and URL
@@ -310,11 +335,9 @@ class _Screening:
     # ---- results
 
     def _resolve(self, state: _ExampleState, path: str, severities: Severities) -> None:
-        for index, category in enumerate(CATEGORIES):
-            severity = severities[index]
-            if fails_data_threshold(severity):
-                self._record(Finding(state.line, path, category, severity))
-            state.worst[index] = max(state.worst[index], severity)
+        for finding in findings_of(state.line, path, severities):
+            self._record(finding)
+        state.worst[:] = map(max, state.worst, severities)
         state.remaining -= 1
         if state.remaining == 0:
             self._finish_example(state)
@@ -356,6 +379,15 @@ class _Screening:
             await self._dispatch()
         while self.in_flight:
             await self._take_results()
+
+    def conclude(self, started: float) -> DataVerdict:
+        """The verdict, counted in telemetry."""
+        verdict = self.verdict(started)
+        telemetry.files_screened.add(1, {"verdict": verdict.verdict.value})
+        telemetry.texts_analyzed.add(verdict.unique_texts)
+        if verdict.verdict in (Outcome.PASSED, Outcome.FAILED, Outcome.INCOMPLETE):
+            telemetry.texts_deduplicated.add(verdict.texts - verdict.unique_texts)
+        return verdict
 
     def verdict(self, started: float) -> DataVerdict:
         reader = self.reader
@@ -423,9 +455,9 @@ async def screen(
     ``on_progress`` is called with the bytes read so far after every chunk.
     """
     started = time.monotonic()
-    run = _Screening(analyzer, limits)
+    run = ScreeningRun(analyzer, limits)
     try:
-        async for chunk in _aiter(chunks):
+        async for chunk in aiter_chunks(chunks):
             for example in run.reader.feed(chunk):
                 await run.add(example)
             if on_progress is not None:
@@ -436,20 +468,22 @@ async def screen(
     finally:
         for task in run.in_flight:
             task.cancel()
-    verdict = run.verdict(started)
-    telemetry.files_screened.add(1, {"verdict": verdict.verdict.value})
-    telemetry.texts_analyzed.add(verdict.unique_texts)
-    if verdict.verdict in (Outcome.PASSED, Outcome.FAILED, Outcome.INCOMPLETE):
-        telemetry.texts_deduplicated.add(verdict.texts - verdict.unique_texts)
-    return verdict
+    return run.conclude(started)
 
 
-def _digest(kind: bytes, content: bytes) -> bytes:
+def findings_of(line: int, path: str, severities: Severities) -> Iterator[Finding]:
+    """A finding for each category in which a text reaches the threshold."""
+    for index, category in enumerate(CATEGORIES):
+        if fails_data_threshold(severities[index]):
+            yield Finding(line, path, category, severities[index])
+
+
+def dedupe_key(kind: bytes, content: bytes) -> bytes:
     """The de-duplication key of a text or an image (never equal across kinds)."""
     return hashlib.blake2b(content, digest_size=16, person=kind).digest()
 
 
-async def _aiter(chunks: AsyncIterable[bytes] | Iterable[bytes]) -> AsyncIterator[bytes]:
+async def aiter_chunks(chunks: AsyncIterable[bytes] | Iterable[bytes]) -> AsyncIterator[bytes]:
     if isinstance(chunks, AsyncIterable):
         async for chunk in chunks:
             yield chunk
