@@ -65,6 +65,7 @@ bench: setup
 	$(BIN)/python -m bench.screening
 	$(BIN)/python -m bench.falsepositives
 	PYTHONPATH=tests $(BIN)/python -m bench.contentsafety
+	PYTHONPATH=tests $(BIN)/python -m bench.uploads
 	PYTHONPATH=tests $(BIN)/python -m bench.modeleval
 
 # Rebuilds shared/analyzers/classifier.npz and train/splits/test.jsonl from the sources
