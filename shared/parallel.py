@@ -37,7 +37,6 @@ from shared.screening import (
     JudgedExample,
     ScreeningLimits,
     ScreeningRun,
-    aiter_chunks,
     dedupe_key,
     findings_of,
 )
@@ -131,9 +130,7 @@ class _Batches:
         how later lines read), and once screening stopped (then only counts remain)."""
         if self.run.reader.format is None or not self.run.screening:
             await self.finish()  # earlier lines are counted first: counts stay in line order
-            example = self.run.reader.parse(raw)
-            if example is not None:
-                await self.run.add(example)
+            await self.run.add_line(raw)
             return
         self.lines.append((raw.number, raw.data, raw.size))
         self.size += len(raw.data or b"")
@@ -199,18 +196,7 @@ async def screen_in_workers(
         )
         batches = _Batches(run, pool, workers)
         try:
-            async for chunk in aiter_chunks(chunks):
-                for raw in run.reader.lines_of(chunk):
-                    await batches.add(raw)
-                if on_progress is not None:
-                    on_progress(run.reader.bytes_read)
-            for raw in run.reader.last_lines():
-                await batches.add(raw)
-            await batches.finish()
-            run.reader.conclude()
-            await run.drain()
+            await run.consume(chunks, batches.add, settle=batches.finish, on_progress=on_progress)
         finally:
             pool.shutdown(cancel_futures=True)
-            for task in run.in_flight:
-                task.cancel()
     return run.conclude(started)

@@ -20,7 +20,14 @@ import asyncio
 import hashlib
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+)
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Final
@@ -39,6 +46,7 @@ from shared.trainingdata import (
     DataWarning,
     Example,
     FormatError,
+    RawLine,
     TrainingFileReader,
 )
 
@@ -208,6 +216,39 @@ class ScreeningRun:
             await self._enqueue(state, path, dedupe_key(b"image", image), image)
         if not example.texts and not images:  # else the last result finishes it
             self._finish_example(state)
+
+    async def consume(
+        self,
+        chunks: AsyncIterable[bytes] | Iterable[bytes],
+        take: Callable[[RawLine], Awaitable[None]],
+        *,
+        settle: Callable[[], Awaitable[None]] | None = None,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Hand every line of ``chunks`` to ``take`` in order, await ``settle`` (the
+        lines taken are all counted once it returns), then apply the file-wide rules
+        and wait for the last results."""
+        try:
+            async for chunk in _aiter(chunks):
+                for raw in self.reader.lines_of(chunk):
+                    await take(raw)
+                if on_progress is not None:
+                    on_progress(self.reader.bytes_read)
+            for raw in self.reader.last_lines():
+                await take(raw)
+            if settle is not None:
+                await settle()
+            self.reader.conclude()
+            await self.drain()
+        finally:
+            for task in self.in_flight:
+                task.cancel()
+
+    async def add_line(self, raw: RawLine) -> None:
+        """Parse a line here and screen its example."""
+        example = self.reader.parse(raw)
+        if example is not None:
+            await self.add(example)
 
     def add_judged(self, judged: JudgedExample) -> None:
         """Count an example whose texts were scored elsewhere (a worker process, by an
@@ -456,18 +497,7 @@ async def screen(
     """
     started = time.monotonic()
     run = ScreeningRun(analyzer, limits)
-    try:
-        async for chunk in aiter_chunks(chunks):
-            for example in run.reader.feed(chunk):
-                await run.add(example)
-            if on_progress is not None:
-                on_progress(run.reader.bytes_read)
-        for example in run.reader.finish():
-            await run.add(example)
-        await run.drain()
-    finally:
-        for task in run.in_flight:
-            task.cancel()
+    await run.consume(chunks, run.add_line, on_progress=on_progress)
     return run.conclude(started)
 
 
@@ -483,7 +513,7 @@ def dedupe_key(kind: bytes, content: bytes) -> bytes:
     return hashlib.blake2b(content, digest_size=16, person=kind).digest()
 
 
-async def aiter_chunks(chunks: AsyncIterable[bytes] | Iterable[bytes]) -> AsyncIterator[bytes]:
+async def _aiter(chunks: AsyncIterable[bytes] | Iterable[bytes]) -> AsyncIterator[bytes]:
     if isinstance(chunks, AsyncIterable):
         async for chunk in chunks:
             yield chunk

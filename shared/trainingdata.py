@@ -300,12 +300,14 @@ class LineSplitter:
 
 
 class TrainingFileReader:
-    """Validates a training file fed in chunks and yields its valid examples.
+    """Validates a training file fed in chunks and counts what it holds.
 
-    Feed every chunk with :meth:`feed`, then call :meth:`finish`; both yield
-    :class:`Example` objects. The counts, the SHA-256 of the bytes fed and the
-    format errors (the first :data:`MAX_ERRORS_KEPT`, plus a total) are
-    attributes, complete once :meth:`finish` has been exhausted.
+    Cut every chunk into lines with :meth:`lines_of`, then take :meth:`last_lines`;
+    :meth:`parse` each line into its example (or None), or parse it elsewhere (a
+    worker process) and count the outcome with :meth:`refuse` or :meth:`accept`,
+    in line order; finally :meth:`conclude`. The counts, the SHA-256 of the bytes
+    fed and the format errors (the first :data:`MAX_ERRORS_KEPT`, plus a total)
+    are attributes, complete once :meth:`conclude` has run.
     """
 
     def __init__(self, *, max_line_bytes: int = MAX_LINE_BYTES) -> None:
@@ -335,22 +337,6 @@ class TrainingFileReader:
     @property
     def is_valid(self) -> bool:
         return self.error_count == 0
-
-    def feed(self, chunk: bytes) -> Iterator[Example]:
-        for raw in self.lines_of(chunk):
-            example = self.parse(raw)
-            if example is not None:
-                yield example
-
-    def finish(self) -> Iterator[Example]:
-        for raw in self.last_lines():
-            example = self.parse(raw)
-            if example is not None:
-                yield example
-        self.conclude()
-
-    # The steps of feed and finish, for a caller that parses lines elsewhere (worker
-    # processes) and hands back what it found, in line order, with refuse and accept.
 
     def lines_of(self, chunk: bytes) -> Iterator[RawLine]:
         """The lines ``chunk`` completes; the chunk counts towards the size and hash."""
