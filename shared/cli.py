@@ -132,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers",
         type=_workers,
         default=None,
-        help="processes scoring texts, at most one per CPU "
+        help="local analyzer: processes parsing and scoring lines, at most one per CPU "
         "(default: one per CPU for files over 8 MB, else 1)",
     )
     scan.add_argument(
@@ -390,7 +390,7 @@ async def _screen(
 ) -> DataVerdict:
     if analyzer_name == "local" and workers > 1:  # the workers parse as well as score
         return await screen_in_workers(iter_chunks(stream), workers, on_progress=on_progress)
-    async with create_analyzer(analyzer_name, workers=workers) as analyzer:
+    async with create_analyzer(analyzer_name) as analyzer:
         return await screen(iter_chunks(stream), analyzer, on_progress=on_progress)
 
 
