@@ -71,6 +71,7 @@ bench: setup
 	$(BIN)/python -m bench.screening
 	$(BIN)/python -m bench.falsepositives
 	PYTHONPATH=tests $(BIN)/python -m bench.contentsafety
+	PYTHONPATH=tests $(BIN)/python -m bench.uploads
 	PYTHONPATH=tests $(BIN)/python -m bench.modeleval
 	PYTHONPATH=tests $(BIN)/python -m bench.costs
 

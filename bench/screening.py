@@ -2,10 +2,11 @@
 
 Prints, for a generated file of about 200 MB, screening throughput with the local
 analyzer in MB/s and as a ratio to plain ``json.loads`` of every line of the same
-file in the same run; and the peak RSS of screening 20 MB and 200 MB files, each
-in a fresh process, which must not grow with the file; and the peak RSS of a
-hostile file whose one line holds 16 MiB of tiny strings (about 4 million), which
-the per-line limits must keep under :data:`HOSTILE_LINE_RSS_BOUND_MB`.
+file in the same run (the fastest of :data:`BASELINE_RUNS` runs); and the peak RSS
+of screening 20 MB and 200 MB files, each in a fresh process, which must not grow
+with the file; and the peak RSS of a hostile file whose one line holds 16 MiB of
+tiny strings (about 4 million), which the per-line limits must keep under
+:data:`HOSTILE_LINE_RSS_BOUND_MB`.
 
 Run with ``make bench`` (or ``python -m bench.screening --sizes 20,200``).
 Generated files are cached under bench/.data/ and reused when present.
@@ -24,6 +25,7 @@ import time
 from pathlib import Path
 
 from shared.analyzers.local import LocalAnalyzer
+from shared.parallel import screen_in_workers
 from shared.screening import screen
 from shared.trainingdata import MAX_LINE_BYTES, iter_chunks
 
@@ -32,6 +34,10 @@ MB = 1_000_000
 SEED = 20261126
 # Peak RSS screening may reach on any line the per-line limits accept (README).
 HOSTILE_LINE_RSS_BOUND_MB = 128
+BASELINE_RUNS = 5  # the json.loads baseline is the fastest of these
+# Screening MB/s of the 200 MB file before the workers parsed (README, 2026-11-27).
+PREVIOUS_MB_S = {1: 1.0, 2: 1.8}
+PREVIOUS_JSON_MB_S = 170  # one run (README, 2026-11-26)
 
 SYSTEM_PROMPTS = [
     "You are Contoso's IT helpdesk assistant. Answer briefly, cite the knowledge base, and "
@@ -120,21 +126,30 @@ def dataset(size_mb: int) -> Path:
     return path
 
 
-def json_baseline(path: Path) -> float:
-    """Seconds to json.loads every line: the floor any screening of this file pays."""
-    started = time.perf_counter()
-    with path.open("rb") as stream:
-        for line in stream:
-            json.loads(line)
-    return time.perf_counter() - started
+def json_baseline(path: Path, runs: int = BASELINE_RUNS) -> float:
+    """Seconds to json.loads every line: the floor any screening of this file pays.
+
+    The fastest of ``runs``: one ~1 s shot swings with whatever else the machine
+    is doing, and the least-disturbed run is the floor.
+    """
+    fastest = float("inf")
+    for _ in range(runs):
+        started = time.perf_counter()
+        with path.open("rb") as stream:
+            for line in stream:
+                json.loads(line)
+        fastest = min(fastest, time.perf_counter() - started)
+    return fastest
 
 
 def screen_file(path: Path, workers: int = 1) -> tuple[float, dict]:
     """Seconds to screen ``path`` as ``ftgate scan-data`` does, and the verdict."""
 
     async def run() -> dict:
-        async with LocalAnalyzer(workers) as analyzer:
-            with path.open("rb") as stream:
+        with path.open("rb") as stream:
+            if workers > 1:
+                return (await screen_in_workers(iter_chunks(stream), workers)).as_dict()
+            async with LocalAnalyzer() as analyzer:
                 return (await screen(iter_chunks(stream), analyzer)).as_dict()
 
     started = time.perf_counter()
@@ -156,10 +171,10 @@ def _rss_child(path: str | None) -> None:
     if path is not None:
         _, report = screen_file(Path(path))
         verdict = report["verdict"]
-    print(json.dumps({"peak_rss_mb": _peak_rss_kib() / 1024, "verdict": verdict}))
+    print(json.dumps({"peak_rss_mb": peak_rss_kib() / 1024, "verdict": verdict}))
 
 
-def _peak_rss_kib() -> int:
+def peak_rss_kib() -> int:
     """This process's peak RSS. VmHWM, not getrusage: Linux carries ru_maxrss over
     fork and exec, so a child would report its parent's peak if that was higher."""
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -171,6 +186,7 @@ def _peak_rss_kib() -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="20,200", help="file sizes in MB, comma-separated")
+    parser.add_argument("--runs", type=int, default=1, help="screening runs; the fastest counts")
     parser.add_argument("--rss-child", nargs="?", const="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.rss_child is not None:
@@ -185,16 +201,31 @@ def main() -> None:
     print(f"ftgate screening benchmark (local analyzer), file {largest.name}, {mb:.1f} MB")
     json_seconds = json_baseline(largest)
     json_rate = mb / json_seconds
-    print(f"  {'json.loads of every line':<27}: {json_seconds:7.2f} s  {json_rate:7.1f} MB/s")
+    print(
+        f"  {'json.loads of every line':<27}: {json_seconds:7.2f} s  {json_rate:7.1f} MB/s"
+        f"  (fastest of {BASELINE_RUNS} runs; before: {PREVIOUS_JSON_MB_S} MB/s, one run)"
+    )
     cpus = os.cpu_count() or 1
+    rates = {}
     for workers in sorted({1, cpus}):
-        seconds, report = screen_file(largest, workers)
-        rate = mb / seconds
+        seconds = float("inf")
+        for _ in range(args.runs):
+            elapsed, report = screen_file(largest, workers)
+            seconds = min(seconds, elapsed)
+        rates[workers] = rate = mb / seconds
         label = f"screening, {workers} worker{'s' if workers > 1 else ''}"
+        previous = PREVIOUS_MB_S.get(workers)
         print(
             f"  {label:<27}: {seconds:7.2f} s  {rate:7.1f} MB/s"
             f"  = {rate / json_rate:.3f} x json.loads"
+            + (f"  (before: {previous} MB/s)" if previous else "")
         )
+    if cpus > 1:
+        print(
+            f"  {cpus} workers / 1 worker        : {rates[cpus] / rates[1]:7.2f} x"
+            f"  (before: {PREVIOUS_MB_S[2] / PREVIOUS_MB_S[1]:.2f} x with 2)"
+        )
+    print(f"  (screening: the fastest of {args.runs} run{'s' if args.runs > 1 else ''} each)")
     print(
         f"  lines {report['lines']:,}  texts {report['texts']:,}  "
         f"analyzed {report['unique_texts']:,}  verdict {report['verdict']} "

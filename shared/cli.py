@@ -49,6 +49,7 @@ from shared.gateclient import (
     wait_for,
 )
 from shared.modeleval import ModelOutcome, ModelVerdict, evaluate_model
+from shared.parallel import screen_in_workers
 from shared.policy import CATEGORIES, POLICY_VERSION
 from shared.queues import JsonQueue
 from shared.reevaluation import Requeued, enqueue_stale, replay_poisoned, rescreen_message
@@ -135,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers",
         type=_workers,
         default=None,
-        help="processes scoring texts, at most one per CPU "
+        help="local analyzer: processes parsing and scoring lines, at most one per CPU "
         "(default: one per CPU for files over 8 MB, else 1)",
     )
     scan.add_argument(
@@ -484,7 +485,9 @@ async def _screen(
     workers: int,
     on_progress: Callable[[int], None] | None,
 ) -> DataVerdict:
-    async with create_analyzer(analyzer_name, workers=workers) as analyzer:
+    if analyzer_name == "local" and workers > 1:  # the workers parse as well as score
+        return await screen_in_workers(iter_chunks(stream), workers, on_progress=on_progress)
+    async with create_analyzer(analyzer_name) as analyzer:
         return await screen(iter_chunks(stream), analyzer, on_progress=on_progress)
 
 

@@ -4,8 +4,9 @@ One pass over the stream: the reader validates each line and hands over its
 texts; identical texts are analyzed once (a system prompt repeated on every line
 costs one analysis); a bounded number of analyzer calls are in flight; each
 example's texts resolve into per-category severities and findings. Memory stays
-flat: the de-duplication cache, the work in flight and the findings kept are all
-bounded, whatever the file size.
+flat: the de-duplication cache, the work in flight, the recurrences waiting for
+it and the findings kept are all bounded, whatever the file size and however
+often its texts repeat.
 
 The verdict is ``passed``, ``failed``, ``invalid`` (format errors: the file is
 not screened further once the first one is seen) or ``error`` (the analyzer
@@ -19,7 +20,14 @@ import asyncio
 import hashlib
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+)
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Final, Protocol, runtime_checkable
@@ -38,6 +46,7 @@ from shared.trainingdata import (
     DataWarning,
     Example,
     FormatError,
+    RawLine,
     TrainingFileReader,
 )
 
@@ -137,6 +146,18 @@ class CountsRequests(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class JudgedExample:
+    """An example scored away from the screening run: its counts, its worst
+    severity per category and its findings; never its texts."""
+
+    line: int
+    texts: int
+    images: int
+    worst: tuple[int, ...]
+    findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ScreeningLimits:
     """How much work may be in flight and how many verdicts are remembered.
 
@@ -148,6 +169,11 @@ class ScreeningLimits:
     batch_images: int = 8
     max_in_flight: int = 8
     dedupe_cache_size: int = 32_768
+    # Recurrences of texts not yet scored (in a partial batch or in flight) that wait
+    # with their examples. A file repeating such texts while no new ones fill the
+    # batch would otherwise queue one per line; at the bound the partial batch is
+    # sent and reading pauses until results have answered the waiting.
+    max_waiting: int = 4096
 
 
 @dataclass(slots=True)
@@ -159,7 +185,7 @@ class _ExampleState:
     worst: list[int] = field(default_factory=lambda: [0] * len(CATEGORIES))
 
 
-class _Screening:
+class ScreeningRun:
     """The state of one screening run; see :func:`screen`."""
 
     def __init__(self, analyzer: Analyzer, limits: ScreeningLimits) -> None:
@@ -169,6 +195,7 @@ class _Screening:
         self.cache: OrderedDict[bytes, Severities] = OrderedDict()
         self.distinct_results: dict[Severities, Severities] = {}
         self.waiting: dict[bytes, list[tuple[_ExampleState, str]]] = {}
+        self.waiting_entries = 0  # sum of the lists' lengths, held under limits.max_waiting
         self.batch: list[tuple[bytes, str]] = []
         self.batch_chars = 0
         self.image_batch: list[tuple[bytes, bytes]] = []
@@ -196,11 +223,57 @@ class _Screening:
         state = _ExampleState(example.line, len(example.texts) + len(images))
         for item in example.texts:
             text = item.text.encode("utf-8", "surrogatepass")
-            await self._enqueue(state, item.path, _digest(b"text", text), item.text)
+            await self._enqueue(state, item.path, dedupe_key(b"text", text), item.text)
         for path, image in images:
-            await self._enqueue(state, path, _digest(b"image", image), image)
+            await self._enqueue(state, path, dedupe_key(b"image", image), image)
         if not example.texts and not images:  # else the last result finishes it
             self._finish_example(state)
+
+    async def consume(
+        self,
+        chunks: AsyncIterable[bytes] | Iterable[bytes],
+        take: Callable[[RawLine], Awaitable[None]],
+        *,
+        settle: Callable[[], Awaitable[None]] | None = None,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Hand every line of ``chunks`` to ``take`` in order, await ``settle`` (the
+        lines taken are all counted once it returns), then apply the file-wide rules
+        and wait for the last results."""
+        try:
+            async for chunk in _aiter(chunks):
+                for raw in self.reader.lines_of(chunk):
+                    await take(raw)
+                if on_progress is not None:
+                    on_progress(self.reader.bytes_read)
+            for raw in self.reader.last_lines():
+                await take(raw)
+            if settle is not None:
+                await settle()
+            self.reader.conclude()
+            await self.drain()
+        finally:
+            for task in self.in_flight:
+                task.cancel()
+
+    async def add_line(self, raw: RawLine) -> None:
+        """Parse a line here and screen its example."""
+        example = self.reader.parse(raw)
+        if example is not None:
+            await self.add(example)
+
+    def add_judged(self, judged: JudgedExample) -> None:
+        """Count an example whose texts were scored elsewhere (a worker process, by an
+        analyzer that sees no images), as :meth:`add` would have counted it."""
+        self.texts += judged.texts
+        if self.screening and not self.reader.is_valid:
+            self.stop(None)
+        if not self.screening:
+            return
+        self.images_unscreened += judged.images
+        for finding in judged.findings:
+            self._record(finding)
+        self._finish_example(_ExampleState(judged.line, 0, list(judged.worst)))
 
     async def _readable(self, example: Example) -> list[tuple[str, bytes]]:
         """(path, image) of each image the analyzer can see: data URLs, and URL
@@ -218,15 +291,18 @@ class _Screening:
     async def _enqueue(
         self, state: _ExampleState, path: str, digest: bytes, content: str | bytes
     ) -> None:
-        """Resolve from the cache, wait for the same content in flight, or batch it."""
+        """Resolve from the cache, wait for the same content in flight, or batch it;
+        then hold the waiting list under its bound."""
         known = self.cache.get(digest)
         if known is not None:
             self.cache.move_to_end(digest)
             self._resolve(state, path, known)
         elif digest in self.waiting:
             self.waiting[digest].append((state, path))
+            self.waiting_entries += 1
         else:
             self.waiting[digest] = [(state, path)]
+            self.waiting_entries += 1
             if isinstance(content, bytes):
                 self.image_batch.append((digest, content))
                 full = len(self.image_batch) >= self.limits.batch_images
@@ -239,6 +315,8 @@ class _Screening:
                 )
             if full:
                 await self._dispatch()
+        if self.waiting_entries >= self.limits.max_waiting:
+            await self._relieve()
 
     async def _dispatch(self) -> None:
         batch, self.batch, self.batch_chars = self.batch, [], 0
@@ -248,11 +326,22 @@ class _Screening:
         if images:
             self.in_flight.add(asyncio.ensure_future(self._analyze(images)))
         while len(self.in_flight) >= self.limits.max_in_flight and self.screening:
-            done, self.in_flight = await asyncio.wait(
-                self.in_flight, return_when=asyncio.FIRST_COMPLETED
-            )
-            for task in done:
-                self._collect(task)
+            await self._take_results()
+
+    async def _take_results(self) -> None:
+        """Wait for at least one call in flight to end, and apply what ended."""
+        done, self.in_flight = await asyncio.wait(
+            self.in_flight, return_when=asyncio.FIRST_COMPLETED
+        )
+        for task in done:
+            self._collect(task)
+
+    async def _relieve(self) -> None:
+        """Send the partial batch and take results until the waiting list is under
+        its bound: every waiting digest is then in flight, so results shrink it."""
+        await self._dispatch()
+        while self.waiting_entries >= self.limits.max_waiting and self.in_flight:
+            await self._take_results()
 
     async def _analyze(
         self, batch: list[tuple[bytes, str]] | list[tuple[bytes, bytes]]
@@ -291,17 +380,17 @@ class _Screening:
             self.cache[digest] = severities
             if len(self.cache) > self.limits.dedupe_cache_size:
                 self.cache.popitem(last=False)
-            for state, path in self.waiting.pop(digest):
+            waiting = self.waiting.pop(digest)
+            self.waiting_entries -= len(waiting)
+            for state, path in waiting:
                 self._resolve(state, path, severities)
 
     # ---- results
 
     def _resolve(self, state: _ExampleState, path: str, severities: Severities) -> None:
-        for index, category in enumerate(CATEGORIES):
-            severity = severities[index]
-            if fails_data_threshold(severity):
-                self._record(Finding(state.line, path, category, severity))
-            state.worst[index] = max(state.worst[index], severity)
+        for finding in findings_of(state.line, path, severities):
+            self._record(finding)
+        state.worst[:] = map(max, state.worst, severities)
         state.remaining -= 1
         if state.remaining == 0:
             self._finish_example(state)
@@ -334,6 +423,7 @@ class _Screening:
             self.batch.clear()
             self.image_batch.clear()
             self.waiting.clear()
+            self.waiting_entries = 0
 
     async def drain(self) -> None:
         if self.screening and not self.reader.is_valid:
@@ -341,11 +431,16 @@ class _Screening:
         if self.screening:
             await self._dispatch()
         while self.in_flight:
-            done, self.in_flight = await asyncio.wait(
-                self.in_flight, return_when=asyncio.FIRST_COMPLETED
-            )
-            for task in done:
-                self._collect(task)
+            await self._take_results()
+
+    def conclude(self, started: float, requests: int) -> DataVerdict:
+        """The verdict (``requests``: what the analyzer was sent), counted in telemetry."""
+        verdict = self.verdict(started, requests)
+        telemetry.files_screened.add(1, {"verdict": verdict.verdict.value})
+        telemetry.texts_analyzed.add(verdict.unique_texts)
+        if verdict.verdict in (Outcome.PASSED, Outcome.FAILED, Outcome.INCOMPLETE):
+            telemetry.texts_deduplicated.add(verdict.texts - verdict.unique_texts)
+        return verdict
 
     def verdict(self, started: float, requests: int) -> DataVerdict:
         reader = self.reader
@@ -415,32 +510,23 @@ async def screen(
     """
     started = time.monotonic()
     sent_before = _requests_sent(analyzer)
-    run = _Screening(analyzer, limits)
-    try:
-        async for chunk in _aiter(chunks):
-            for example in run.reader.feed(chunk):
-                await run.add(example)
-            if on_progress is not None:
-                on_progress(run.reader.bytes_read)
-        for example in run.reader.finish():
-            await run.add(example)
-        await run.drain()
-    finally:
-        for task in run.in_flight:
-            task.cancel()
-    verdict = run.verdict(started, _requests_sent(analyzer) - sent_before)
-    telemetry.files_screened.add(1, {"verdict": verdict.verdict.value})
-    telemetry.texts_analyzed.add(verdict.unique_texts)
-    if verdict.verdict in (Outcome.PASSED, Outcome.FAILED, Outcome.INCOMPLETE):
-        telemetry.texts_deduplicated.add(verdict.texts - verdict.unique_texts)
-    return verdict
+    run = ScreeningRun(analyzer, limits)
+    await run.consume(chunks, run.add_line, on_progress=on_progress)
+    return run.conclude(started, _requests_sent(analyzer) - sent_before)
 
 
 def _requests_sent(analyzer: Analyzer) -> int:
     return analyzer.requests if isinstance(analyzer, CountsRequests) else 0
 
 
-def _digest(kind: bytes, content: bytes) -> bytes:
+def findings_of(line: int, path: str, severities: Severities) -> Iterator[Finding]:
+    """A finding for each category in which a text reaches the threshold."""
+    for index, category in enumerate(CATEGORIES):
+        if fails_data_threshold(severities[index]):
+            yield Finding(line, path, category, severities[index])
+
+
+def dedupe_key(kind: bytes, content: bytes) -> bytes:
     """The de-duplication key of a text or an image (never equal across kinds)."""
     return hashlib.blake2b(content, digest_size=16, person=kind).digest()
 

@@ -254,10 +254,13 @@ class LineSplitter:
         self._number = 0
 
     def feed(self, chunk: bytes) -> Iterator[RawLine]:
-        pieces = chunk.split(b"\n")
-        for piece in pieces[:-1]:
-            yield self._complete(piece)
-        self._append(pieces[-1])
+        """The lines ``chunk`` completes, cut one at a time as they are consumed, so
+        a chunk is never held twice (as bytes and as its list of lines)."""
+        start = 0
+        while (end := chunk.find(b"\n", start)) != -1:
+            yield self._complete(chunk[start:end])
+            start = end + 1
+        self._append(chunk[start:])
 
     def finish(self) -> Iterator[RawLine]:
         bom_only = self._number == 0 and self._pending == _BOM
@@ -297,12 +300,14 @@ class LineSplitter:
 
 
 class TrainingFileReader:
-    """Validates a training file fed in chunks and yields its valid examples.
+    """Validates a training file fed in chunks and counts what it holds.
 
-    Feed every chunk with :meth:`feed`, then call :meth:`finish`; both yield
-    :class:`Example` objects. The counts, the SHA-256 of the bytes fed and the
-    format errors (the first :data:`MAX_ERRORS_KEPT`, plus a total) are
-    attributes, complete once :meth:`finish` has been exhausted.
+    Cut every chunk into lines with :meth:`lines_of`, then take :meth:`last_lines`;
+    :meth:`parse` each line into its example (or None), or parse it elsewhere (a
+    worker process) and count the outcome with :meth:`refuse` or :meth:`accept`,
+    in line order; finally :meth:`conclude`. The counts, the SHA-256 of the bytes
+    fed and the format errors (the first :data:`MAX_ERRORS_KEPT`, plus a total)
+    are attributes, complete once :meth:`conclude` has run.
     """
 
     def __init__(self, *, max_line_bytes: int = MAX_LINE_BYTES) -> None:
@@ -333,19 +338,18 @@ class TrainingFileReader:
     def is_valid(self) -> bool:
         return self.error_count == 0
 
-    def feed(self, chunk: bytes) -> Iterator[Example]:
+    def lines_of(self, chunk: bytes) -> Iterator[RawLine]:
+        """The lines ``chunk`` completes; the chunk counts towards the size and hash."""
         self._sha256.update(chunk)
         self.bytes_read += len(chunk)
-        for raw in self._splitter.feed(chunk):
-            example = self._parse(raw)
-            if example is not None:
-                yield example
+        return self._splitter.feed(chunk)
 
-    def finish(self) -> Iterator[Example]:
-        for raw in self._splitter.finish():
-            example = self._parse(raw)
-            if example is not None:
-                yield example
+    def last_lines(self) -> Iterator[RawLine]:
+        """The last line, if the file does not end with a newline."""
+        return self._splitter.finish()
+
+    def conclude(self) -> None:
+        """The file-wide rules, once every line has been counted."""
         if self.lines == 0:
             self._error(FormatError(None, Rule.EMPTY_FILE, "the file holds no examples"))
         elif self.examples < MIN_EXAMPLES:
@@ -358,34 +362,73 @@ class TrainingFileReader:
                 )
             )
 
+    def parse(self, raw: RawLine) -> Example | None:
+        """The example on ``raw``, counted, or None when the line is refused."""
+        parsed = read_line(raw, self._max_line_bytes, self.format)
+        if isinstance(parsed, FormatError):
+            self.refuse(parsed)
+            return None
+        return parsed if self.accept(LineFacts.of(raw, parsed)) else None
+
+    def refuse(self, error: FormatError) -> None:
+        """Count a line that is not a valid example."""
+        self.lines += 1
+        self._error(error)
+
+    def accept(self, facts: LineFacts) -> bool:
+        """Count a valid line; False when its format is not the file's."""
+        self.lines += 1
+        if self.format is None:
+            self.format, self.format_line = facts.format, facts.line
+        elif facts.format is not self.format:
+            self._error(
+                FormatError(
+                    facts.line,
+                    Rule.FORMAT_MISMATCH,
+                    f"this is a {facts.format.value} example but the file is "
+                    f"{self.format.value} (set by line {self.format_line}); "
+                    "a file holds one format",
+                )
+            )
+            return False
+        self.examples += 1
+        self.images += facts.images
+        self._observe(facts)
+        return True
+
     def _error(self, error: FormatError) -> None:
         self.error_count += 1
         if len(self.errors) < MAX_ERRORS_KEPT:
             self.errors.append(error)
 
-    def _parse(self, raw: RawLine) -> Example | None:
-        self.lines += 1
-        try:
-            example = parse_line(raw, self._max_line_bytes, self.format)
-            if self.format is None:
-                self.format, self.format_line = example.format, raw.number
-            elif example.format is not self.format:
-                raise _Broken(
-                    Rule.FORMAT_MISMATCH,
-                    f"this is a {example.format.value} example but the file is "
-                    f"{self.format.value} (set by line {self.format_line}); "
-                    "a file holds one format",
-                )
-        except _Broken as broken:
-            self._error(FormatError(raw.number, broken.rule, broken.detail))
-            return None
-        self.examples += 1
-        self.images += example.images
-        self._observe(raw, example)
-        return example
-
-    def _observe(self, raw: RawLine, example: Example) -> None:
+    def _observe(self, facts: LineFacts) -> None:
         """Count the notes that apply to a valid example."""
+        notes = list(facts.notes)
+        # Repeats among the first MAX_LINES_TRACKED distinct lines: memory stays bounded.
+        if facts.digest in self._seen_lines:
+            notes.append(Note.REPEATED)
+        elif len(self._seen_lines) < MAX_LINES_TRACKED:
+            self._seen_lines.add(facts.digest)
+        for note in notes:
+            known = self._notes.get(note)
+            count = known.count + 1 if known else 1
+            self._notes[note] = DataWarning(note, count, known.first_line if known else facts.line)
+
+
+@dataclass(frozen=True, slots=True)
+class LineFacts:
+    """What the reader counts of a valid line, taken where the line was parsed
+    (possibly a worker process) and small enough to send back: its notes apart
+    from repeats, which need the whole file, and the digest that spots those."""
+
+    line: int
+    format: DataFormat
+    images: int
+    notes: tuple[Note, ...]
+    digest: bytes
+
+    @classmethod
+    def of(cls, raw: RawLine, example: Example) -> LineFacts:
         notes = []
         if example.format is DataFormat.CHAT:
             notes += [Note.NO_SYSTEM] if "system" not in example.roles else []
@@ -393,16 +436,18 @@ class TrainingFileReader:
         characters = sum(len(item.text) for item in example.texts)
         if characters > EXAMPLE_TOKEN_LIMIT * CHARS_PER_TOKEN:
             notes.append(Note.OVER_TOKEN_LIMIT)
-        # Repeats among the first MAX_LINES_TRACKED distinct lines: memory stays bounded.
         digest = hashlib.blake2b(raw.data or b"", digest_size=16).digest()
-        if digest in self._seen_lines:
-            notes.append(Note.REPEATED)
-        elif len(self._seen_lines) < MAX_LINES_TRACKED:
-            self._seen_lines.add(digest)
-        for note in notes:
-            known = self._notes.get(note)
-            count = known.count + 1 if known else 1
-            self._notes[note] = DataWarning(note, count, known.first_line if known else raw.number)
+        return cls(raw.number, example.format, example.images, tuple(notes), digest)
+
+
+def read_line(
+    raw: RawLine, max_line_bytes: int = MAX_LINE_BYTES, expected: DataFormat | None = None
+) -> Example | FormatError:
+    """The example on one line, or the format error that refuses it (see parse_line)."""
+    try:
+        return parse_line(raw, max_line_bytes, expected)
+    except _Broken as broken:
+        return FormatError(raw.number, broken.rule, broken.detail)
 
 
 def line_too_long(size: int, max_line_bytes: int = MAX_LINE_BYTES) -> str:

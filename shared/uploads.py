@@ -19,12 +19,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from azure.core import MatchConditions
 from azure.core.exceptions import ResourceModifiedError
-from azure.storage.blob import BlobClient
+from azure.storage.blob import BlobClient, BlobProperties
 
 from shared import telemetry
 from shared.analyzers.base import Analyzer
@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 VERDICT_TAG = "rai-verdict"
 POLICY_TAG = "rai-policy"
+DOWNLOAD_CHUNK = 4 * 1024 * 1024  # bytes per ranged GET: the SDK's own chunk size
 MAX_TAG_ATTEMPTS = 3  # blob replaced again and again while tagging: end with no tags
 
 
@@ -79,7 +80,7 @@ async def _screen_upload(
             if stands(known):
                 log.info("redelivered event: verdict %s already recorded", known["Verdict"])
                 return known
-        sha256 = await _hash(blob, etag)
+        sha256 = await _hash(blob, properties)
         span.set_attribute("ftgate.sha256", sha256)
         known = await store.get_data_verdict(sha256)
     if stands(known) and not force:
@@ -88,7 +89,7 @@ async def _screen_upload(
     else:
         with telemetry.step("analyze", sha256=sha256) as span:
             async with analyzer_factory() as analyzer:
-                verdict = await screen(_chunks(blob, etag), analyzer)
+                verdict = await screen(_chunks(blob, properties), analyzer)
             span.set_attributes(
                 {"ftgate.texts": verdict.texts, "ftgate.unique_texts": verdict.unique_texts}
             )
@@ -114,7 +115,7 @@ async def _screen_upload(
 async def record_poisoned(blob: BlobClient, store: VerdictStore, reason: str) -> dict[str, Any]:
     """Record ``error`` for a blob whose screening failed on every retry."""
     properties = await asyncio.to_thread(blob.get_blob_properties)
-    sha256 = await _hash(blob, properties.etag)
+    sha256 = await _hash(blob, properties)
     known = await store.get_data_verdict(sha256)
     if stands(known):
         return known  # a later retry succeeded after all
@@ -127,22 +128,32 @@ async def record_poisoned(blob: BlobClient, store: VerdictStore, reason: str) ->
     return entity
 
 
-def _download(blob: BlobClient, etag: str) -> Iterator[bytes]:
-    """The blob's chunks, as of ``etag``: a blob replaced mid-read fails, not mixes."""
-    stream = blob.download_blob(etag=etag, match_condition=MatchConditions.IfNotModified)
-    return stream.chunks()
+def _download(blob: BlobClient, etag: str, offset: int, length: int) -> bytes:
+    """``length`` bytes at ``offset``, as of ``etag``: a blob replaced mid-read
+    fails, not mixes.
+
+    One ranged GET per chunk rather than the SDK's whole-blob stream, whose first
+    response is 32 MiB that its chunk iterator then copies slice by slice; a range
+    no larger than the SDK's chunk size comes out of ``chunks()`` as the response's
+    own bytes, held once (``join`` of one piece is that piece).
+    """
+    stream = blob.download_blob(
+        offset, length, etag=etag, match_condition=MatchConditions.IfNotModified
+    )
+    return b"".join(stream.chunks())
 
 
-async def _chunks(blob: BlobClient, etag: str):
-    """Chunks read on a worker thread, so analyzer calls keep flowing meanwhile."""
-    chunks = await asyncio.to_thread(_download, blob, etag)
-    while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
-        yield chunk
+async def _chunks(blob: BlobClient, properties: BlobProperties):
+    """The blob's chunks as ``properties`` describe it, each read on a worker
+    thread, so analyzer calls keep flowing meanwhile."""
+    for offset in range(0, properties.size, DOWNLOAD_CHUNK):
+        length = min(DOWNLOAD_CHUNK, properties.size - offset)
+        yield await asyncio.to_thread(_download, blob, properties.etag, offset, length)
 
 
-async def _hash(blob: BlobClient, etag: str) -> str:
+async def _hash(blob: BlobClient, properties: BlobProperties) -> str:
     digest = hashlib.sha256()
-    async for chunk in _chunks(blob, etag):
+    async for chunk in _chunks(blob, properties):
         digest.update(chunk)
     return digest.hexdigest()
 
@@ -161,22 +172,25 @@ async def _tag(blob: BlobClient, etag: str, verdict: str, store: VerdictStore) -
         await asyncio.to_thread(blob.set_blob_tags, tags)
         if not tags:
             return
-        current = (await asyncio.to_thread(blob.get_blob_properties)).etag
-        if current == etag:
+        current = await asyncio.to_thread(blob.get_blob_properties)
+        if current.etag == etag:
             return
         log.warning("blob replaced while it was screened: its tags are rewritten")
-        etag, tags = current, await _tags_of(blob, current, store)
+        etag, tags = current.etag, await _tags_of(blob, current, store)
     await asyncio.to_thread(blob.set_blob_tags, {})
 
 
-async def _tags_of(blob: BlobClient, etag: str, store: VerdictStore) -> dict[str, str]:
-    """The tags for the content ``blob`` has at ``etag``: none unless a verdict stands.
+async def _tags_of(
+    blob: BlobClient, properties: BlobProperties, store: VerdictStore
+) -> dict[str, str]:
+    """The tags for the content ``blob`` has as ``properties`` describe it: none
+    unless a verdict stands.
 
     The content is hashed again rather than trusted to the blob-name record, which
     the older screening may just have overwritten; this costs a read only in a race.
     """
     try:
-        sha256 = await _hash(blob, etag)
+        sha256 = await _hash(blob, properties)
     except ResourceModifiedError:  # replaced yet again: the next round decides
         return {}
     known = await store.get_data_verdict(sha256)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
+import tracemalloc
 from collections import Counter
 from collections.abc import Sequence
 
@@ -275,3 +276,39 @@ def test_scoring_in_worker_processes_gives_the_same_verdict():
     assert parallel.findings == serial.findings
     assert parallel.failed_examples == serial.failed_examples
     assert parallel.unique_texts == serial.unique_texts
+
+
+class SlowAnalyzer(LocalAnalyzer):
+    """The real local analyzer behind a service's latency, so texts stay in flight."""
+
+    async def analyze(self, texts: Sequence[str]) -> list[Severities]:
+        await asyncio.sleep(0.05)
+        return await super().analyze(texts)
+
+
+def _peak_traced_bytes(recurrences: int) -> int:
+    """Peak memory Python allocates while screening a file built to swell the
+    buffers: texts in flight and a partial batch that no new text will fill, while
+    every later line repeats texts of both, handed over as one chunk."""
+    rows = [chat(f"Question {i}", f"Answer {i}") for i in range(100)]
+    rows += [chat("A recurring question?", "A recurring answer.")] * recurrences
+    data = jsonl(rows)
+    analyzer = SlowAnalyzer()
+    tracemalloc.start()
+    try:
+        verdict = run(data, analyzer, limits=ScreeningLimits(max_waiting=256))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert verdict.verdict is Outcome.PASSED
+    assert verdict.texts == 3 * len(rows)
+    return peak
+
+
+def test_screening_memory_does_not_grow_with_recurring_texts_while_a_batch_waits():
+    _peak_traced_bytes(0)  # first use allocates once (compiled patterns, caches): not measured
+    small, large = _peak_traced_bytes(1_000), _peak_traced_bytes(4_000)
+    # Unbounded, each recurrence would wait with its example (and the chunk would be
+    # split into a list of every line at once): four times the lines, about four
+    # times the peak. Bounded, the peak is the same constants either way.
+    assert large < 1.3 * small

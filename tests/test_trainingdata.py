@@ -26,9 +26,15 @@ CANARY = "CANARY-7f3a9c-DO-NOT-LEAK"
 def read(data: bytes, chunk: int = 1 << 20, **kwargs) -> tuple[list[Example], TrainingFileReader]:
     reader = TrainingFileReader(**kwargs)
     examples: list[Example] = []
-    for start in range(0, len(data), chunk):
-        examples += reader.feed(data[start : start + chunk])
-    examples += reader.finish()
+    lines = [
+        raw
+        for start in range(0, len(data), chunk)
+        for raw in reader.lines_of(data[start : start + chunk])
+    ]
+    for raw in [*lines, *reader.last_lines()]:
+        if (example := reader.parse(raw)) is not None:
+            examples.append(example)
+    reader.conclude()
     return examples, reader
 
 

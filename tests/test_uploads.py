@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import uuid
 
 import pytest
+from azure.core.exceptions import ResourceModifiedError
 from azure.storage.blob import BlobServiceClient
 from emulators.contentsafety import ContentSafetyEmulator
 
 from conftest import chat, clean_file, jsonl
+from shared import uploads
 from shared.analyzers.contentsafety import ContentSafetyAnalyzer
 from shared.policy import POLICY_VERSION
 from shared.settings import ContentSafetySettings, StorageConnection
@@ -214,3 +217,36 @@ def test_tags_of_replaced_content_give_way_to_the_newer_verdict(azurite, emulato
     first = _race(azurite, emulator, blob, harmful_file(), screen_new=True)
     assert first["Verdict"] == "passed"
     assert blob.get_blob_tags()["rai-verdict"] == "failed"
+
+
+def test_a_blob_is_read_in_ranges_that_split_lines_anywhere(
+    azurite, emulator, container, monkeypatch
+):
+    monkeypatch.setattr(uploads, "DOWNLOAD_CHUNK", 397)  # a prime: ranges end mid-line
+    data = harmful_file()
+    entity, _ = run_upload(azurite, emulator, upload(container, data))
+    assert entity["RowKey"] == hashlib.sha256(data).hexdigest()
+    assert entity["Verdict"] == "failed"
+    assert entity["Bytes"] == len(data) > 5 * 397
+    assert json.loads(entity["Findings"])[0]["line"] == 5
+
+
+def test_an_empty_blob_is_invalid(azurite, emulator, container):
+    entity, _ = run_upload(azurite, emulator, upload(container, b""))
+    assert entity["Verdict"] == "invalid"
+    assert json.loads(entity["Errors"])[0]["rule"] == "empty_file"
+
+
+def test_a_blob_replaced_between_ranges_fails_rather_than_mixes(container, monkeypatch):
+    monkeypatch.setattr(uploads, "DOWNLOAD_CHUNK", 100)
+    blob = upload(container, fresh_clean_file())
+    properties = blob.get_blob_properties()
+
+    async def read() -> None:
+        chunks = uploads._chunks(blob, properties)
+        assert len(await anext(chunks)) == 100
+        blob.upload_blob(harmful_file(), overwrite=True)
+        with pytest.raises(ResourceModifiedError):
+            await anext(chunks)
+
+    asyncio.run(read())
