@@ -262,22 +262,6 @@ def test_the_verdict_never_holds_training_text():
     assert CANARY not in str(verdict.as_dict())
 
 
-def test_scoring_in_worker_processes_gives_the_same_verdict():
-    rows = [chat(f"Question {i}", THREAT if i % 7 == 0 else f"Answer {i}") for i in range(300)]
-    data = jsonl(rows)
-
-    async def with_workers() -> object:
-        async with LocalAnalyzer(workers=2) as analyzer:
-            return await screen([data], analyzer, limits=ScreeningLimits(batch_texts=16))
-
-    parallel = asyncio.run(with_workers())
-    serial = run(data)
-    assert parallel.verdict is Outcome.FAILED
-    assert parallel.findings == serial.findings
-    assert parallel.failed_examples == serial.failed_examples
-    assert parallel.unique_texts == serial.unique_texts
-
-
 class SlowAnalyzer(LocalAnalyzer):
     """The real local analyzer behind a service's latency, so texts stay in flight."""
 

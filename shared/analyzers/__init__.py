@@ -9,15 +9,14 @@ __all__ = ["ANALYZERS", "SAFE", "Analyzer", "AnalyzerError", "Severities", "crea
 ANALYZERS = ("local", "contentsafety")
 
 
-def create_analyzer(name: str, *, workers: int = 1) -> Analyzer:
+def create_analyzer(name: str) -> Analyzer:
     """The analyzer called ``name`` on the command line.
 
-    ``workers`` is the local analyzer's process count. ``contentsafety`` reads
-    its settings from the environment and raises ``SettingsError`` if they are
-    missing or malformed.
+    ``contentsafety`` reads its settings from the environment and raises
+    ``SettingsError`` if they are missing or malformed.
     """
     if name == "local":
-        return LocalAnalyzer(workers)
+        return LocalAnalyzer()
     if name == "contentsafety":
         # Imported here so that offline runs never pay for loading the Azure SDKs.
         from shared.analyzers.contentsafety import ContentSafetyAnalyzer  # noqa: PLC0415

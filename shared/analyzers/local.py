@@ -25,10 +25,8 @@ and an offline default, not a substitute for the service production uses.
 
 from __future__ import annotations
 
-import asyncio
 import ctypes
 import functools
-import multiprocessing
 import os
 import re
 import signal
@@ -38,7 +36,6 @@ import time
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
@@ -451,11 +448,6 @@ def score(text: str) -> Severities:
     return score_many([text])[0]
 
 
-def _score_batch(texts: list[str]) -> list[Severities]:
-    """Score a batch in a worker process (forked after the engine was compiled)."""
-    return score_many(texts)
-
-
 _PR_SET_PDEATHSIG: Final = 1  # from <linux/prctl.h>
 _PARENT_POLL_SECONDS: Final = 1.0
 
@@ -492,12 +484,8 @@ def _watch_parent(parent: int) -> None:
 
 
 class LocalAnalyzer(AsyncClosing):
-    """The embedded analyzer: scores texts offline and deterministically.
-
-    With ``workers`` > 1, batches are scored in that many forked processes, so a
-    large file uses every core; with 1 (the default) scoring runs in-process. The
-    workers end with the process that started them, however it ended.
-    """
+    """The embedded analyzer: scores texts offline and deterministically, in this
+    process (``shared.parallel`` screens a file in worker processes)."""
 
     name = "local"
     # What the learned half was trained on: text in other scripts reaches only the
@@ -505,33 +493,14 @@ class LocalAnalyzer(AsyncClosing):
     # than count them as trials that could never find harm (``evaluate_model``).
     languages: Final = frozenset({"en", "es", "fr", "de", "pt"})
 
-    def __init__(self, workers: int = 1) -> None:
-        if workers < 1:
-            raise ValueError("workers must be at least 1")
+    def __init__(self) -> None:
         _engine(stretched=False)  # compiled and loaded before any fork, so workers inherit them
         _classifier()
         _encoder()
-        self._workers = workers
-        self._pool: ProcessPoolExecutor | None = None
 
     def score(self, text: str) -> Severities:
         """Score one text synchronously, in this process."""
         return score(text)
 
     async def analyze(self, texts: Sequence[str]) -> list[Severities]:
-        if self._workers == 1:
-            return score_many(texts)
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                self._workers,
-                mp_context=multiprocessing.get_context("fork"),
-                initializer=_die_with_parent,
-                initargs=(os.getpid(),),
-            )
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, _score_batch, list(texts))
-
-    async def aclose(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
+        return score_many(texts)
