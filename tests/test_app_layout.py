@@ -36,6 +36,20 @@ def test_function_app_loads_as_a_v2_app():
     }
 
 
+def test_the_readme_describes_every_function_of_the_app():
+    """README's function app section lists each function as a bullet, and its count."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("### The function app") :]
+    for name in app_functions():
+        assert f"- `{name}` — " in section, name
+    assert f"holds {NUMBERS[len(app_functions())]} functions" in section
+
+
+NUMBERS = dict(enumerate(["no", "one", "two", "three", "four", "five", "six", "seven",
+                          "eight", "nine", "ten", "eleven", "twelve", "thirteen",
+                          "fourteen", "fifteen", "sixteen"]))  # fmt: skip
+
+
 def test_host_and_sample_settings_are_valid():
     host = json.loads((ROOT / "host.json").read_text())
     assert host["version"] == "2.0"
