@@ -16,6 +16,7 @@ import re
 import azure.functions as func
 import azurefunctions.extensions.bindings.blob as blob_binding
 from azure.core.exceptions import ResourceNotFoundError
+from azure.storage.blob import BlobClient
 
 from shared import telemetry
 from shared.analyzers import create_analyzer
@@ -38,6 +39,7 @@ from shared.finetuning import OpenAIJobs, handle_webhook, poll_jobs
 from shared.gate import GateAnswer, data_answer, model_answer, stands
 from shared.lineage import training_data
 from shared.queues import JsonQueue
+from shared.reevaluation import read_rescreen_message
 from shared.settings import STORAGE_CONNECTION, AppSettings
 from shared.simulation.targets import ChatTarget, azure_openai_client
 from shared.uploads import open_blob, record_poisoned, screen_upload
@@ -94,7 +96,7 @@ async def record_poisoned_training_file(message: func.QueueMessage) -> None:
     async with TableVerdictStore.open(settings.storage, settings.verdicts_table) as store:
         entity = await record_poisoned(blob, store, "screening failed on every retry")
         telemetry.poison_handled.add(1, {"kind": "data"})
-        await store.record_poisoned("data", name)  # for `ftgate replay-poison`
+        await store.record_poisoned("data", blob.blob_name)  # for `ftgate replay-poison`
     log.warning("training file %s: verdict %s after retries", entity["RowKey"], entity["Verdict"])
 
 
@@ -313,12 +315,10 @@ async def guard_existing_deployments(timer: func.TimerRequest) -> None:
 )
 async def rescreen_training_file(message: func.QueueMessage) -> None:
     """Screen an uploaded file again: a stale verdict, a replay, or an operator's request."""
-    request = _rescreen_request(message)
-    if request is None:
+    rescreen = _rescreen_blob(message)
+    if rescreen is None:
         return
-    name, force = request
-    settings = AppSettings.from_environment()
-    blob = open_blob(settings.storage, settings.training_container, name)
+    blob, settings, force = rescreen
     async with TableVerdictStore.open(settings.storage, settings.verdicts_table) as store:
         entity = await screen_upload(
             blob, lambda: create_analyzer("contentsafety"), store, force=force
@@ -333,12 +333,10 @@ async def rescreen_training_file(message: func.QueueMessage) -> None:
 async def record_poisoned_rescreen(message: func.QueueMessage) -> None:
     """Record ``error`` for a file whose re-screening failed on every retry, and keep it
     for `ftgate replay-poison`: otherwise the stale verdict would simply stay unanswered."""
-    request = _rescreen_request(message)
-    if request is None:
+    rescreen = _rescreen_blob(message)
+    if rescreen is None:
         return
-    name, _ = request
-    settings = AppSettings.from_environment()
-    blob = open_blob(settings.storage, settings.training_container, name)
+    blob, settings, _ = rescreen
     async with TableVerdictStore.open(settings.storage, settings.verdicts_table) as store:
         try:
             entity = await record_poisoned(blob, store, "re-screening failed on every retry")
@@ -346,18 +344,20 @@ async def record_poisoned_rescreen(message: func.QueueMessage) -> None:
             # Deleted since it was queued: nothing is left to decide or to replay.
             log.warning("re-screen of a deleted training file poisoned; dropped")
             return
-        await store.record_poisoned("data", name)  # for `ftgate replay-poison`
+        await store.record_poisoned("data", blob.blob_name)  # for `ftgate replay-poison`
     telemetry.poison_handled.add(1, {"kind": "data"})
     log.warning("training file %s: verdict %s after re-screen retries",
                 entity["RowKey"], entity["Verdict"])  # fmt: skip
 
 
-def _rescreen_request(message: func.QueueMessage) -> tuple[str, bool] | None:
-    """The blob name and force flag of a re-screen message; None (logged) if malformed,
-    so it is dropped rather than retried into the poison queue."""
+def _rescreen_blob(message: func.QueueMessage) -> tuple[BlobClient, AppSettings, bool] | None:
+    """The blob a re-screen message names, the settings and its force flag; None
+    (logged) if the message is malformed, so it is dropped rather than retried into
+    the poison queue."""
     try:
-        request = json.loads(message.get_body())
-        return str(request["blob"]), request.get("force") is True
-    except (ValueError, KeyError, TypeError):
+        name, force = read_rescreen_message(message.get_body())
+    except ValueError:
         log.error("re-screen message %s is malformed; dropped", message.id)
         return None
+    settings = AppSettings.from_environment()
+    return open_blob(settings.storage, settings.training_container, name), settings, force

@@ -36,6 +36,16 @@ def rescreen_message(blob_name: str, *, force: bool = False) -> str:
     return json.dumps({"blob": blob_name, "force": force})
 
 
+def read_rescreen_message(body: bytes) -> tuple[str, bool]:
+    """The blob name and force flag of a :func:`rescreen_message`; ValueError if it is
+    not one."""
+    try:
+        request = json.loads(body)
+        return str(request["blob"]), request.get("force") is True
+    except (ValueError, KeyError, TypeError) as exc:  # ValueError: not JSON, not UTF-8
+        raise ValueError("not a re-screen message") from exc
+
+
 async def enqueue_stale(
     store: TableVerdictStore, models: JsonQueue, rescreens: JsonQueue, *, dry_run: bool = False
 ) -> Requeued:

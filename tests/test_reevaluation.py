@@ -19,6 +19,7 @@ from shared import cli
 from shared.gate import data_answer, model_answer
 from shared.lineage import DataFile, TrainingData
 from shared.policy import POLICY_VERSION
+from shared.reevaluation import read_rescreen_message, rescreen_message
 from shared.settings import STORAGE_CONNECTION, StorageConnection
 from shared.verdicts import DATA_PARTITION, MODEL_PARTITION, TableVerdictStore, row_key
 
@@ -188,3 +189,14 @@ def test_a_poisoned_rescreen_records_error_and_is_kept_for_replay(ops, caplog):
     assert "re-screen message m is malformed" in caplog.text
     poisoned = with_store(azurite, settings, lambda store: store.list_verdicts("poisoned", 100))
     assert len(poisoned) == 1
+
+
+def test_a_rescreen_message_reads_back_and_anything_else_is_refused():
+    assert read_rescreen_message(rescreen_message("a/b.jsonl", force=True).encode()) == (
+        "a/b.jsonl",
+        True,
+    )
+    assert read_rescreen_message(b'{"blob": "x"}') == ("x", False)
+    for body in (b"not json", b"[1]", b'{"name": "x"}', b"null", b"\xff"):
+        with pytest.raises(ValueError, match="not a re-screen message"):
+            read_rescreen_message(body)
