@@ -40,8 +40,8 @@ from shared.simulation.driver import MAX_USER_TURNS
 from shared.simulation.probes import Probe, load_probes
 from shared.simulation.strategies import Strategy
 from shared.simulation.targets import ChatTarget
+from shared.trainingdata import CHARS_PER_TOKEN
 
-CHARS_PER_TOKEN: Final = 4
 # The completion cap every evaluation call asks for, read from the target so it cannot drift.
 ANSWER_CAP: Final[int] = inspect.signature(ChatTarget).parameters["max_tokens"].default
 

@@ -108,6 +108,7 @@ def model_verdict_entity(
     deployment: DeploymentInfo,
     attacker: str | None = None,
 ) -> dict[str, Any]:
+    report = verdict.as_dict()
     return {
         **_identity(request),
         "Deployment": deployment.name,
@@ -122,8 +123,8 @@ def model_verdict_entity(
         "ModelCalls": verdict.model_calls,
         "PromptTokens": verdict.prompt_tokens,
         "CompletionTokens": verdict.completion_tokens,
-        "PerCategory": json.dumps(verdict.as_dict()["per_category"], separators=(",", ":")),
-        "Attacks": json.dumps(verdict.as_dict()["attacks"], separators=(",", ":")),
+        "PerCategory": json.dumps(report["per_category"], separators=(",", ":")),
+        "Attacks": json.dumps(report["attacks"], separators=(",", ":")),
         "DurationSeconds": round(verdict.duration_seconds, 3),
     }
 

@@ -21,8 +21,12 @@ flat: at most two batches per worker are in flight.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
+import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterable, Callable, Iterable
@@ -30,7 +34,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Final
 
 from shared.analyzers.base import Severities
-from shared.analyzers.local import LocalAnalyzer, _die_with_parent, score_many
+from shared.analyzers.local import LocalAnalyzer, score_many
 from shared.policy import CATEGORIES
 from shared.screening import (
     DataVerdict,
@@ -59,6 +63,41 @@ _Line = tuple[int, bytes | None, int]
 _Outcome = FormatError | tuple[LineFacts, JudgedExample]
 
 _cache: OrderedDict[bytes, Severities] = OrderedDict()  # a worker's own de-duplication
+
+
+_PR_SET_PDEATHSIG: Final = 1  # from <linux/prctl.h>
+_PARENT_POLL_SECONDS: Final = 1.0
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: end this worker as soon as ``parent`` (its pool's owner) dies.
+
+    A parent killed outright (SIGKILL, the OOM killer) cannot shut its pool down, and
+    its workers, blocked on a task queue whose write end they hold themselves, would
+    wait forever. Linux has the kernel kill the worker with its parent; elsewhere a
+    thread watches for the worker being handed to a new parent.
+    """
+    if not _kill_me_with_parent():
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # the parent died before we were armed
+        os._exit(1)
+
+
+def _kill_me_with_parent() -> bool:
+    """Ask Linux to SIGKILL this process when its parent dies; whether it agreed."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(_PARENT_POLL_SECONDS)
+    os._exit(1)
 
 
 def _judge_batch(

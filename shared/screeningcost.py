@@ -39,10 +39,13 @@ class RequestCounter:
         """``image_origins``: the origins a real run may fetch URL images from
         (IMAGE_URL_ORIGINS); images elsewhere are unscreened and cost nothing."""
         self._origins = image_origins
-        self.requests = 0
         self.text_requests = 0
         self.characters = 0
         self.image_requests = 0
+
+    @property
+    def requests(self) -> int:
+        return self.text_requests + self.image_requests
 
     async def __aenter__(self) -> Self:
         return self
@@ -54,13 +57,11 @@ class RequestCounter:
         for text in texts:
             parts = windows(text)
             self.text_requests += len(parts)
-            self.requests += len(parts)
             self.characters += sum(map(len, parts))
         return [SAFE] * len(texts)
 
     async def analyze_images(self, images: Sequence[bytes]) -> list[Severities]:
         self.image_requests += len(images)
-        self.requests += len(images)
         return [SAFE] * len(images)
 
     async def fetch_image(self, url: str) -> bytes | None:
@@ -73,11 +74,14 @@ class ScreeningEstimate:
     """What a file would cost to screen: counts only, never content."""
 
     verdict: DataVerdict  # of the dry run: its counts; ``invalid`` means a real run stops early
-    requests: int
     text_requests: int
     characters: int
     image_requests: int
     price_per_1000: float | None
+
+    @property
+    def requests(self) -> int:
+        return self.verdict.requests  # what screen() counted, as a real run's verdict would
 
     @property
     def price(self) -> float | None:
@@ -116,7 +120,6 @@ async def estimate_screening(
     verdict = await screen(chunks, counter)
     return ScreeningEstimate(
         verdict,
-        counter.requests,
         counter.text_requests,
         counter.characters,
         counter.image_requests,

@@ -40,7 +40,7 @@ MAX_IMAGE_BYTES: Final = 10 * 1024 * 1024
 IMAGE_TYPES: Final = frozenset({"image/jpeg", "image/jpg", "image/png", "image/webp"})
 # The data-quality notes the platform warns about without refusing the file.
 EXAMPLE_TOKEN_LIMIT: Final = 65_536  # tokens an example may hold before it is truncated
-CHARS_PER_TOKEN: Final = 4  # a rough estimate for English; warnings only
+CHARS_PER_TOKEN: Final = 4  # a rough estimate for English: format warnings and cost estimates
 MAX_LINES_TRACKED: Final = 100_000  # distinct lines remembered to spot repeats
 
 _BOM: Final = b"\xef\xbb\xbf"

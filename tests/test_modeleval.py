@@ -343,13 +343,6 @@ def test_an_attacker_that_writes_no_follow_up_fails_the_conversation_not_the_mod
     assert PROBE.objective not in result.problem
 
 
-def test_the_embedded_analyzer_draws_no_converter_in_a_language_it_cannot_read(chat):
-    verdict = evaluate(chat, "safe")
-    drawn = set(verdict.as_dict()["attacks"]["per_converter"])
-    assert "ru" not in drawn
-    assert drawn == {c.name for c in CONVERTERS if c.language in LocalAnalyzer.languages}
-
-
 def test_an_evaluation_with_nothing_to_draw_is_refused_not_run_forever():
     analyzer = LocalAnalyzer()
     with pytest.raises(ValueError, match="converter the analyzer reads"):

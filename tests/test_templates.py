@@ -11,7 +11,7 @@ from shared.analyzers.local import LocalAnalyzer
 from shared.policy import Category
 from shared.simulation.driver import Observation, converse
 from shared.simulation.probes import load_probes
-from shared.simulation.strategies import SCRIPTED, TemplateError, load_templates, parse_templates
+from shared.simulation.strategies import TemplateError, load_templates, parse_templates
 from shared.simulation.targets import ChatTarget
 
 PROBE = load_probes()[Category.HATE][3]
@@ -40,11 +40,8 @@ def turns_sent(template) -> list[str]:
     return asyncio.run(run())
 
 
-def test_every_family_has_a_template_and_every_template_is_a_strategy():
-    templates = load_templates()
-    assert {t.family for t in templates} == FAMILIES
-    assert len({t.name for t in templates}) == len(templates)
-    assert {t.name for t in templates} <= {s.name for s in SCRIPTED}
+def test_every_family_has_a_template():
+    assert {t.family for t in load_templates()} == FAMILIES
 
 
 @pytest.mark.parametrize("template", load_templates(), ids=lambda t: t.name)

@@ -25,14 +25,8 @@ and an offline default, not a substitute for the service production uses.
 
 from __future__ import annotations
 
-import ctypes
 import functools
-import os
 import re
-import signal
-import sys
-import threading
-import time
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
@@ -446,41 +440,6 @@ def score_many(texts: Sequence[str]) -> list[Severities]:
 def score(text: str) -> Severities:
     """Score one text (see :func:`score_many`)."""
     return score_many([text])[0]
-
-
-_PR_SET_PDEATHSIG: Final = 1  # from <linux/prctl.h>
-_PARENT_POLL_SECONDS: Final = 1.0
-
-
-def _die_with_parent(parent: int) -> None:
-    """Worker initializer: end this worker as soon as ``parent`` (its pool's owner) dies.
-
-    A parent killed outright (SIGKILL, the OOM killer) cannot shut its pool down, and
-    its workers, blocked on a task queue whose write end they hold themselves, would
-    wait forever. Linux has the kernel kill the worker with its parent; elsewhere a
-    thread watches for the worker being handed to a new parent.
-    """
-    if not _kill_me_with_parent():
-        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
-    if os.getppid() != parent:  # the parent died before we were armed
-        os._exit(1)
-
-
-def _kill_me_with_parent() -> bool:
-    """Ask Linux to SIGKILL this process when its parent dies; whether it agreed."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return bool(libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0)
-    except (OSError, AttributeError):
-        return False
-
-
-def _watch_parent(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(_PARENT_POLL_SECONDS)
-    os._exit(1)
 
 
 class LocalAnalyzer(AsyncClosing):

@@ -45,6 +45,11 @@ class DirectAsk:
         return None
 
 
+def _asked(conversation: Messages) -> int:
+    """How many user turns the conversation holds so far."""
+    return sum(message["role"] == "user" for message in conversation)
+
+
 # What a template's turns may name: the request, the objective, and the request's
 # two halves by words (so that payload splitting never sends it whole).
 _PLACEHOLDERS: Final = frozenset({"request", "objective", "first", "second"})
@@ -62,7 +67,7 @@ class Template:
         return self._turn(0, probe)
 
     async def follow_up(self, probe: Probe, conversation: Messages) -> str | None:
-        asked = sum(message["role"] == "user" for message in conversation)
+        asked = _asked(conversation)
         return self._turn(asked, probe) if asked < len(self.turns) else None
 
     def _turn(self, index: int, probe: Probe) -> str:
@@ -133,7 +138,7 @@ class Escalation:
         )
 
     async def follow_up(self, probe: Probe, conversation: Messages) -> str | None:
-        asked = sum(message["role"] == "user" for message in conversation)
+        asked = _asked(conversation)
         if asked >= self._turns:
             return None
         answer = conversation[-1]["content"] if conversation else ""
@@ -172,7 +177,7 @@ class Crescendo:
         return Escalation(max(3, self._turns)).opening(probe)
 
     async def follow_up(self, probe: Probe, conversation: Messages) -> str | None:
-        asked = sum(message["role"] == "user" for message in conversation)
+        asked = _asked(conversation)
         if asked >= self._turns:
             return None
         transcript = "\n".join(f"{m['role']}: {m['content']}" for m in conversation)
