@@ -60,6 +60,9 @@ param storageSku string = 'Standard_LRS'
 @description('Private endpoints for storage and Content Safety, and VNet integration.')
 param privateNetworking bool = false
 
+@description('The Event Grid system topic (Microsoft.Resources.ResourceGroups) the Azure OpenAI account\'s resource group already has, reused for deployment writes; empty to create one there (a resource group holds at most one).')
+param existingDeploymentEventsTopic string = ''
+
 @description('Email for alert notifications; empty for none.')
 param alertEmail string = ''
 
@@ -288,6 +291,7 @@ module deploymentEvents 'modules/deployment-events.bicep' = {
   scope: resourceGroup(openAiResourceGroupName)
   params: {
     name: '${abbrs.eventGridSystemTopic}deployments-${resourceToken}'
+    existingName: existingDeploymentEventsTopic
     tags: tags
   }
 }

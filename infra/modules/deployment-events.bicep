@@ -4,11 +4,14 @@
 // Deployed in that resource group. Its subscription is made after the code is
 // deployed (infra/hooks/postdeploy.sh): an Azure Function destination must exist
 // when the subscription is created. A resource group holds at most one system topic
-// of this type: reuse an existing one by name if the group has it already.
+// of this type, so creating a second one fails: existingName reuses the group's own.
+@description('The name for a new system topic on the resource group.')
 param name string
+@description('The resource group\'s existing Microsoft.Resources.ResourceGroups system topic, reused rather than created (a group holds at most one); empty to create one.')
+param existingName string = ''
 param tags object
 
-resource topic 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
+resource topic 'Microsoft.EventGrid/systemTopics@2022-06-15' = if (empty(existingName)) {
   name: name
   location: 'global'
   tags: tags
@@ -18,4 +21,9 @@ resource topic 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
   }
 }
 
-output name string = topic.name
+// Read, never written: the topic stays its owner's, and tearing ftgate down leaves it.
+resource reused 'Microsoft.EventGrid/systemTopics@2022-06-15' existing = if (!empty(existingName)) {
+  name: existingName
+}
+
+output name string = empty(existingName) ? topic.name : reused.name

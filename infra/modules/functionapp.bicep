@@ -31,6 +31,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   // checkov:skip=CKV_AZURE_222: the fine-tuning webhook and Event Grid deliver from the internet; HTTP routes need a function key or a webhook signature
   // checkov:skip=CKV_AZURE_212: Flex Consumption scales from zero per event; a minimum instance count would be an always-ready cost with no failover benefit
   // checkov:skip=CKV_AZURE_213: Flex Consumption apps have no health-check path; failures surface as poison messages and alerts
+  // checkov:skip=CKV_AZURE_78: Flex Consumption has no FTP or FTPS endpoint to set (ftpsState is ignored): code deploys only from the deployment container, and basic publishing credentials are disabled below
+  // checkov:skip=CKV_AZURE_17: no incoming client certificates: Optional mode (all a public webhook could use) asks for one but never requires it, so it authenticates nobody, and the Azure OpenAI webhook and Event Grid present none; HTTP routes need a function key or a webhook signature
   name: name
   location: location
   tags: union(tags, { 'azd-service-name': 'api' })
@@ -44,12 +46,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
     // Key Vault references resolve with the user-assigned identity (there is no system one).
     keyVaultReferenceIdentity: identityId
     httpsOnly: true
-    clientCertEnabled: true
-    clientCertMode: 'Optional'
     virtualNetworkSubnetId: empty(subnetId) ? null : subnetId
     siteConfig: {
       minTlsVersion: '1.2'
-      ftpsState: 'Disabled'
       http20Enabled: true
     }
     functionAppConfig: {
