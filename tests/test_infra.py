@@ -215,6 +215,28 @@ def test_role_assignments_use_guid_names_and_the_right_role_definitions():
     assert not set(NOT_ASSIGNED.values()) & role_ids
 
 
+@pytest.mark.parametrize("name", ["rbac", "openai-access", "keyvault", "contentsafety-access"])
+def test_every_role_assignment_says_why_beside_it(name):
+    """Least privilege is reviewed per assignment: each carries its purpose in the
+    assignment's description (visible in IAM) and a comment naming the role it grants."""
+    text = (INFRA / "modules" / f"{name}.bicep").read_text()
+    for symbol, resource in resources(name).items():
+        if resource["type"] != "Microsoft.Authorization/roleAssignments":
+            continue
+        assert config(resource)["properties"]["description"].startswith("ftgate: "), symbol
+        line_above = text[: text.index(f"resource {symbol} ")].rstrip().splitlines()[-1]
+        assert line_above.startswith("// "), symbol  # the reason, just above
+
+
+def test_the_app_reads_the_webhook_secret_and_no_other():
+    grant = config(resources("keyvault")["secretsUser"])
+    assert grant["scope"] == "secret"  # the one secret, not the vault
+    conditions = [
+        resources("keyvault")[n]["config"]["condition"] for n in ("secretsUser", "secret")
+    ]
+    assert conditions[0] == conditions[1]  # no secret, no assignment
+
+
 def test_event_grid_topic_and_optional_private_networking():
     topic = config(resources("eventgrid")["topic"])
     assert topic["properties"]["topicType"] == "Microsoft.Storage.StorageAccounts"

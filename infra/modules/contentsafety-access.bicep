@@ -4,7 +4,6 @@ param accountName string
 param principalId string
 
 var roles = {
-  // The data actions Content Safety's analyze calls need, and no management writes or keys.
   cognitiveServicesUser: 'a97b65f3-24c7-4388-baec-2e87135dc908'
 }
 
@@ -12,6 +11,9 @@ resource account 'Microsoft.CognitiveServices/accounts@2024-10-01' existing = {
   name: accountName
 }
 
+// Cognitive Services User: the least built-in role found with the data actions Content
+// Safety's analyze calls need, and no management writes. It can also list the account's
+// keys (so can Azure AI User); with the account's local auth off the keys open nothing.
 resource contentSafetyUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(account.id, principalId, roles.cognitiveServicesUser)
   scope: account

@@ -13,7 +13,6 @@ param privateNetworking bool
 
 var secretName = 'fine-tuning-webhook-secret'
 var roles = {
-  // Get and list secret values, nothing else: the app only reads the one secret.
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
 }
 
@@ -52,9 +51,11 @@ resource secret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(fine
   }
 }
 
-resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(vault.id, principalId, roles.keyVaultSecretsUser)
-  scope: vault
+// Key Vault Secrets User reads secret values and nothing else, and is assigned on the one
+// secret rather than the vault: the app reads that secret only. No secret, no assignment.
+resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(fineTuningWebhookSecret)) {
+  name: guid(secret.id, principalId, roles.keyVaultSecretsUser)
+  scope: secret
   properties: {
     principalId: principalId
     principalType: 'ServicePrincipal'

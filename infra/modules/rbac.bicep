@@ -24,7 +24,8 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
 }
 
-// Blob Data Owner, not Contributor: the app writes blob index tags.
+// Storage Blob Data Owner, not Contributor: screening writes the verdict as blob index tags,
+// which Contributor cannot; the host also reads its package and leases from blobs.
 resource blobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(storage.id, principalId, roles.storageBlobDataOwner)
   scope: storage
@@ -32,9 +33,12 @@ resource blobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
     principalId: principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
+    description: 'ftgate: read uploads and the app package, write verdict blob index tags'
   }
 }
 
+// Storage Queue Data Contributor: the evaluation and re-screen queues are read, written and
+// deleted from, and failed messages moved to their poison queues; no management rights.
 resource queueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(storage.id, principalId, roles.storageQueueDataContributor)
   scope: storage
@@ -42,9 +46,11 @@ resource queueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' =
     principalId: principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
+    description: 'ftgate: evaluation and re-screen queues and their poison queues'
   }
 }
 
+// Storage Table Data Contributor: verdicts are written and read in the verdicts table.
 resource tableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(storage.id, principalId, roles.storageTableDataContributor)
   scope: storage
@@ -52,9 +58,12 @@ resource tableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' =
     principalId: principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
+    description: 'ftgate: read and write verdicts'
   }
 }
 
+// Cognitive Services User: the least built-in role with Content Safety's analyze data
+// actions. It also lists keys, which are useless here: this resource has local auth off.
 resource contentSafetyUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(contentSafetyName)) {
   name: guid(contentSafety.id, principalId, roles.cognitiveServicesUser)
   scope: contentSafety
@@ -62,9 +71,12 @@ resource contentSafetyUser 'Microsoft.Authorization/roleAssignments@2022-04-01' 
     principalId: principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.cognitiveServicesUser)
+    description: 'ftgate: screen training data with Content Safety'
   }
 }
 
+// Monitoring Metrics Publisher: Application Insights has local auth off, so telemetry is
+// sent with the identity; the role writes telemetry and reads none of it.
 resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(appInsights.id, principalId, roles.monitoringMetricsPublisher)
   scope: appInsights
@@ -72,5 +84,6 @@ resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' =
     principalId: principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
+    description: 'ftgate: send telemetry to Application Insights'
   }
 }
