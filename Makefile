@@ -54,7 +54,7 @@ lint: setup
 
 # ftgate end to end on a real subscription (billable; never part of test). It refuses to
 # start until FTGATE_SMOKE_SUBSCRIPTION and FTGATE_SMOKE_LOCATION are confirmed; see the
-# script's header and README "Smoke test on a real subscription".
+# script's header and docs/deploy.md "Smoke test on a real subscription".
 smoke-azure: $(STAMP)
 	tools/smoke-azure.sh
 
@@ -76,7 +76,7 @@ bench: setup
 	PYTHONPATH=tests $(BIN)/python -m bench.costs
 
 # Rebuilds shared/analyzers/classifier.npz and train/splits/test.jsonl from the sources
-# in train/manifest.json: git clones under $(SOURCES)/<owner>+<name> (see README) and
+# in train/manifest.json: git clones under $(SOURCES)/<owner>+<name> (see docs/policy.md, Retraining) and
 # one wheel, downloaded here. Deterministic: the same sources give the same weights.
 SOURCES ?= .sources
 train: $(STAMP)

@@ -34,7 +34,7 @@ from shared.settings import ContentSafetySettings
 QUOTA_RPS = 100
 LATENCY = 0.050
 SEED = 20261126
-# The one figure printed before (2026-11-27, README): the file with repeats only.
+# The one figure printed before (2026-11-27, docs/benchmarks.md): the file with repeats only.
 PREVIOUS_SPEEDUP_WITH_REPEATS = 97.0
 
 

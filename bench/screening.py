@@ -32,12 +32,12 @@ from shared.trainingdata import MAX_LINE_BYTES, iter_chunks
 DATA_DIR = Path(__file__).parent / ".data"
 MB = 1_000_000
 SEED = 20261126
-# Peak RSS screening may reach on any line the per-line limits accept (README).
+# Peak RSS screening may reach on any line the per-line limits accept (docs/benchmarks.md).
 HOSTILE_LINE_RSS_BOUND_MB = 128
 BASELINE_RUNS = 5  # the json.loads baseline is the fastest of these
-# Screening MB/s of the 200 MB file before the workers parsed (README, 2026-11-27).
+# Screening MB/s of the 200 MB file before the workers parsed (docs/benchmarks.md, 2026-11-27).
 PREVIOUS_MB_S = {1: 1.0, 2: 1.8}
-PREVIOUS_JSON_MB_S = 170  # one run (README, 2026-11-26)
+PREVIOUS_JSON_MB_S = 170  # one run (docs/benchmarks.md, 2026-11-26)
 
 SYSTEM_PROMPTS = [
     "You are Contoso's IT helpdesk assistant. Answer briefly, cite the knowledge base, and "

@@ -47,7 +47,7 @@ POOL = 1_000  # distinct questions, and distinct answers
 FLAT_RATIO = 1.2
 # Peak RSS (MB) of the code before this change (commit d7dfc07), measured with this
 # benchmark on the same machine on 2026-11-27 (the 500 MB run was stopped part-way
-# at 679.5 MB and still growing); see README, Benchmarks.
+# at 679.5 MB and still growing); see docs/benchmarks.md.
 PREVIOUS_PEAK_RSS_MB = {20: 139.8, 100: 384.1}
 
 

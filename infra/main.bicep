@@ -217,7 +217,7 @@ module rbac 'modules/rbac.bicep' = {
   }
 }
 
-// Every setting the code reads (see README); identity-based connections only.
+// Every setting the code reads (see docs/function-app.md); identity-based connections only.
 var appSettings = {
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identity.outputs.clientId

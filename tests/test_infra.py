@@ -287,7 +287,7 @@ def test_an_existing_deployment_events_topic_is_reused_not_created_twice():
     # Not DEPLOYMENT_EVENTS_TOPIC: azd stores the output under that name after the first
     # provision, and would then take ftgate's own topic for someone else's.
     assert azd["existingDeploymentEventsTopic"]["value"] == "${EXISTING_DEPLOYMENT_EVENTS_TOPIC=}"
-    assert "EXISTING_DEPLOYMENT_EVENTS_TOPIC" in (ROOT / "README.md").read_text()
+    assert "EXISTING_DEPLOYMENT_EVENTS_TOPIC" in (ROOT / "docs" / "deploy.md").read_text()
 
 
 def app_settings() -> set[str]:
@@ -413,7 +413,7 @@ def test_azd_passes_the_parameters():
     assert {"environmentName", "location", "openAiAccountName", "openAiResourceGroupName"} <= set(
         parameters
     )
-    # The README tells azd users to set these by environment variable.
+    # The docs tell azd users to set these by environment variable.
     assert parameters["evaluationAttackerDeployment"]["value"] == (
         "${EVALUATION_ATTACKER_DEPLOYMENT=}"
     )
