@@ -11,7 +11,6 @@ FINE_TUNING_POLL_SCHEDULE, ENFORCEMENT (cancel or report), ENFORCEMENT_SCHEDULE.
 # annotations as classes to pick the SDK-type binding.
 import json
 import logging
-import re
 
 import azure.functions as func
 import azurefunctions.extensions.bindings.blob as blob_binding
@@ -20,6 +19,7 @@ from azure.storage.blob import BlobClient
 
 from shared import telemetry
 from shared.analyzers import create_analyzer
+from shared.answers import Answer
 from shared.deploymentguard import (
     RESOURCE_WRITE,
     deployment_named,
@@ -32,16 +32,17 @@ from shared.evaluations import (
     EvaluationRequest,
     MalformedRequest,
     evaluate_request,
-    model_error_entity,
     record_malformed,
+    record_poisoned_request,
 )
 from shared.finetuning import OpenAIJobs, handle_webhook, poll_jobs
-from shared.gate import GateAnswer, data_answer, model_answer, stands
+from shared.gate import data_answer, model_answer
 from shared.lineage import training_data
 from shared.queues import JsonQueue
 from shared.reevaluation import read_rescreen_message
 from shared.settings import STORAGE_CONNECTION, AppSettings
 from shared.simulation.targets import ChatTarget, azure_openai_client
+from shared.storedverdict import is_sha256
 from shared.uploads import open_blob, record_poisoned, screen_upload
 from shared.verdicts import TableVerdictStore
 
@@ -68,7 +69,7 @@ async def screen_training_file(blob: blob_binding.BlobClient) -> None:
     settings = AppSettings.from_environment()
     async with TableVerdictStore.open(settings.storage, settings.verdicts_table) as store:
         entity = await screen_upload(blob, lambda: create_analyzer("contentsafety"), store)
-    log.info("training file %s: verdict %s", entity["RowKey"], entity["Verdict"])
+    log.info("training file %s: verdict %s", entity.key, entity.verdict)
 
 
 @app.function_name("record_poisoned_training_file")
@@ -97,7 +98,7 @@ async def record_poisoned_training_file(message: func.QueueMessage) -> None:
         entity = await record_poisoned(blob, store, "screening failed on every retry")
         telemetry.poison_handled.add(1, {"kind": "data"})
         await store.record_poisoned("data", blob.blob_name)  # for `ftgate replay-poison`
-    log.warning("training file %s: verdict %s after retries", entity["RowKey"], entity["Verdict"])
+    log.warning("training file %s: verdict %s after retries", entity.key, entity.verdict)
 
 
 @app.function_name("evaluate_model")
@@ -125,7 +126,7 @@ async def evaluate_model(message: func.QueueMessage) -> None:
                 deployments,
                 attacker=settings.attacker_deployment,
             )
-    log.info("model %s: verdict %s", entity["RowKey"], entity["Verdict"])
+    log.info("model %s: verdict %s", entity.key, entity.verdict)
 
 
 @app.function_name("sweep_evaluation_deployments")
@@ -160,12 +161,7 @@ async def record_poisoned_evaluation(message: func.QueueMessage) -> None:
         return
     settings = AppSettings.from_environment()
     async with TableVerdictStore.open(settings.storage, settings.verdicts_table) as store:
-        known = await store.get_model_verdict(request.fine_tuned_model)
-        if not stands(known):
-            await store.put_model_verdict(
-                model_error_entity(request, "the evaluation failed on every retry")
-            )
-        await store.record_poisoned("model", request.fine_tuned_model)  # for replay-poison
+        await record_poisoned_request(store, request)
     telemetry.poison_handled.add(1, {"kind": "model"})
     log.warning("model evaluation poisoned: verdict error recorded")
 
@@ -176,9 +172,9 @@ async def gate(req: func.HttpRequest) -> func.HttpResponse:
     """A pipeline's question: may this model be deployed, did this data pass?"""
     kind, key = req.route_params.get("kind"), req.route_params.get("key", "")
     if kind not in ("models", "data"):
-        return _json(GateAnswer(404, {"error": "ask /api/gate/models/{model} or /data/{sha256}"}))
-    if kind == "data" and not re.fullmatch(r"[0-9a-fA-F]{64}", key):
-        return _json(GateAnswer(400, {"error": "a data verdict is looked up by its SHA-256"}))
+        return _json(Answer(404, {"error": "ask /api/gate/models/{model} or /data/{sha256}"}))
+    if kind == "data" and not is_sha256(key):
+        return _json(Answer(400, {"error": "a data verdict is looked up by its SHA-256"}))
     settings = AppSettings.from_environment()
     async with TableVerdictStore.open(settings.storage, settings.verdicts_table) as store:
         if kind == "models":
@@ -190,7 +186,7 @@ async def gate(req: func.HttpRequest) -> func.HttpResponse:
     return _json(answer)
 
 
-def _json(answer: GateAnswer) -> func.HttpResponse:
+def _json(answer: Answer) -> func.HttpResponse:
     return func.HttpResponse(
         json.dumps(answer.body), status_code=answer.status, mimetype="application/json"
     )
@@ -203,7 +199,7 @@ async def fine_tuning_webhook(req: func.HttpRequest) -> func.HttpResponse:
     settings = AppSettings.from_environment()
     if not settings.webhook_secret:
         log.error("FINE_TUNING_WEBHOOK_SECRET is not set; webhook refused")
-        return _json(GateAnswer(503, {"error": "the webhook is not configured"}))
+        return _json(Answer(503, {"error": "the webhook is not configured"}))
     endpoint = settings.require_openai_endpoint()
     async with (
         TableVerdictStore.open(settings.storage, settings.verdicts_table) as store,
@@ -218,7 +214,7 @@ async def fine_tuning_webhook(req: func.HttpRequest) -> func.HttpResponse:
             store=store,
             queue=queue,
         )
-    return _json(GateAnswer(answer.status, answer.body))
+    return _json(Answer(answer.status, answer.body))
 
 
 @app.function_name("poll_fine_tuning_jobs")
@@ -323,7 +319,7 @@ async def rescreen_training_file(message: func.QueueMessage) -> None:
         entity = await screen_upload(
             blob, lambda: create_analyzer("contentsafety"), store, force=force
         )
-    log.info("training file %s: verdict %s (re-screened)", entity["RowKey"], entity["Verdict"])
+    log.info("training file %s: verdict %s (re-screened)", entity.key, entity.verdict)
 
 
 @app.function_name("record_poisoned_rescreen")
@@ -347,7 +343,7 @@ async def record_poisoned_rescreen(message: func.QueueMessage) -> None:
         await store.record_poisoned("data", blob.blob_name)  # for `ftgate replay-poison`
     telemetry.poison_handled.add(1, {"kind": "data"})
     log.warning("training file %s: verdict %s after re-screen retries",
-                entity["RowKey"], entity["Verdict"])  # fmt: skip
+                entity.key, entity.verdict)  # fmt: skip
 
 
 def _rescreen_blob(message: func.QueueMessage) -> tuple[BlobClient, AppSettings, bool] | None:
