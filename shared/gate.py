@@ -17,13 +17,27 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from shared.answers import Answer
+from shared.lineage import TrainingData, training_data
 from shared.policy import CATEGORIES
+from shared.storedverdict import is_sha256
 
 if TYPE_CHECKING:
-    from shared.lineage import TrainingData
     from shared.storedverdict import StoredVerdict
+    from shared.verdicts import VerdictStore
 
 PENDING: Final = {"status": "pending"}
+
+
+async def ask(store: VerdictStore, kind: str | None, key: str) -> Answer:
+    """The answer to ``GET /api/gate/{kind}/{key}``: ``models`` by fine-tuned model,
+    ``data`` by the content's SHA-256 (either case)."""
+    if kind not in ("models", "data"):
+        return Answer(404, {"error": "ask /api/gate/models/{model} or /data/{sha256}"})
+    if kind == "data" and not is_sha256(key):
+        return Answer(400, {"error": "a data verdict is looked up by its SHA-256"})
+    if kind == "models":
+        return model_answer(await store.get_model_verdict(key), await training_data(store, key))
+    return data_answer(await store.get_data_verdict(key.lower()))
 
 
 def _pending(verdict: StoredVerdict | None) -> Answer:
