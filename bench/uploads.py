@@ -90,8 +90,8 @@ async def _screen_blob(connection: str, container: str, name: str, endpoint: str
     blob = BlobClient.from_connection_string(connection, container, name)
     storage = StorageConnection(connection_string=connection)
     async with TableVerdictStore.open(storage, "benchverdicts") as store:
-        entity = await screen_upload(blob, lambda: ContentSafetyAnalyzer(settings), store)
-    return str(entity["Verdict"])
+        verdict = await screen_upload(blob, lambda: ContentSafetyAnalyzer(settings), store)
+    return verdict.verdict
 
 
 def _rss_child(connection: str, container: str, name: str, endpoint: str, key: str) -> None:

@@ -21,7 +21,6 @@ import json
 import math
 import os
 import random
-import re
 import sys
 import time
 import traceback
@@ -65,6 +64,7 @@ from shared.settings import (
 from shared.simulation.driver import ConversationResult
 from shared.simulation.strategies import SCRIPTED, Crescendo, Strategy
 from shared.simulation.targets import ChatTarget, azure_openai_client
+from shared.storedverdict import StoredVerdict, is_sha256
 from shared.trainingdata import (
     CHUNK_SIZE,
     MAX_LINE_BYTES,
@@ -752,7 +752,7 @@ def _gate(args: argparse.Namespace) -> int:
         print(f"{args.kind} {args.key}: {reply.body.get('verdict')} — {reply.body.get('message')}")
         if missing := reply.body.get("missing"):  # a model's answer: evaluation and data
             print(f"not deployable: missing {' and '.join(map(str, missing))}")
-    return exit_code(reply)
+    return exit_code(reply, kind)
 
 
 def _unwritable(path: str) -> str | None:
@@ -766,26 +766,27 @@ def _unwritable(path: str) -> str | None:
 
 # --------------------------------------------------------------------------- verdicts
 
-_VERDICT_COLUMNS: Final = ("Verdict", "PolicyVersion", "EvaluatedAt", "Message")
 _DECISION_COLUMNS: Final = ("Mode", "Action", "At", "Message")
 
 
 async def _verdicts(args: argparse.Namespace) -> int:
     settings = AppSettings.from_environment()
     async with TableVerdictStore.open(settings.storage, settings.verdicts_table) as store:
+        rows: list[StoredVerdict | dict[str, Any]] = []
         if args.action == "list":
-            kinds = [args.kind] if args.kind else ["data", "model"]
-            rows = []
-            for kind in kinds:
-                rows += await store.list_verdicts(kind, args.limit)
+            for kind in [args.kind] if args.kind else ["data", "model"]:
+                if kind == ENFORCEMENT_PARTITION:
+                    rows += await store.list_named(kind, args.limit)
+                else:
+                    rows += await store.list_verdicts(kind, args.limit)
         else:
             if not args.key:
                 print("ftgate: verdicts show needs a model name or a SHA-256", file=sys.stderr)
                 return EXIT_USAGE
-            by_sha = re.fullmatch(r"[0-9a-fA-F]{64}", args.key) and args.kind != "model"
+            found: StoredVerdict | dict[str, Any] | None
             if args.kind == ENFORCEMENT_PARTITION:
                 found = await store.get_named(ENFORCEMENT_PARTITION, args.key)
-            elif by_sha:
+            elif is_sha256(args.key) and args.kind != "model":
                 found = await store.get_data_verdict(args.key.lower())
             else:
                 found = await store.get_model_verdict(args.key)
@@ -794,15 +795,22 @@ async def _verdicts(args: argparse.Namespace) -> int:
                 return gateclient.EXIT_PENDING
             rows = [found]
     if args.json:
-        print(json.dumps(rows, indent=2, default=str))
+        entities = [r.to_entity() if isinstance(r, StoredVerdict) else r for r in rows]
+        print(json.dumps(entities, indent=2, default=str))
     else:
         for row in rows:
-            # A row key may be a digest of a name; the name is what people look up.
-            key = row.get("FineTunedModel") or row.get("Name") or row.get("RowKey", "")
-            decision = row.get("PartitionKey") == ENFORCEMENT_PARTITION
-            columns = _DECISION_COLUMNS if decision else _VERDICT_COLUMNS
-            print("  ".join([key, *(f"{row.get(column, '')}" for column in columns)]))
+            print("  ".join(_verdict_columns(row)))
     return 0
+
+
+def _verdict_columns(row: StoredVerdict | dict[str, Any]) -> list[str]:
+    """A row's key and what was decided. A row key may be a digest of a name; the
+    name is what people look up."""
+    if isinstance(row, StoredVerdict):
+        decided = (row.verdict, row.policy_version, row.evaluated_at, row.message)
+        return [row.fine_tuned_model or row.key, *("" if v is None else f"{v}" for v in decided)]
+    key = row.get("Name") or row.get("RowKey", "")
+    return [key, *(f"{row.get(column, '')}" for column in _DECISION_COLUMNS)]
 
 
 # --------------------------------------------------------------------------- reevaluate

@@ -37,10 +37,10 @@ import openai
 from shared import telemetry
 from shared.analyzers.base import Analyzer
 from shared.finetuning import Job, OpenAIJobs
-from shared.gate import stands
 from shared.lineage import DataFile, data_file, file_sha256, record_file
 from shared.screening import screen
-from shared.verdicts import VerdictStore, data_verdict_entity
+from shared.storedverdict import StoredVerdict, stands
+from shared.verdicts import VerdictStore
 
 log = logging.getLogger(__name__)
 
@@ -166,13 +166,11 @@ async def _screen_file(
         await record_file(store, file_id, sha256)
     known = await store.get_data_verdict(sha256)
     if stands(known):
-        return FileResult(file_id, sha256, known["Verdict"], screened=False)
+        return FileResult(file_id, sha256, known.verdict, screened=False)
     with telemetry.evaluation("data", sha256=sha256):
         async with analyzer_factory() as analyzer:
             verdict = await screen(files.chunks(file_id), analyzer)
-    entity = data_verdict_entity(verdict)
-    entity["FileId"] = file_id
-    await store.put_data_verdict(entity)
+    await store.put_verdict(StoredVerdict.of_data(verdict, file_id=file_id))
     await record_file(store, file_id, verdict.sha256)
     log.info("imported file %s screened: verdict %s", file_id, verdict.verdict.value)
     return FileResult(file_id, verdict.sha256, verdict.verdict.value, screened=True)

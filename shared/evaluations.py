@@ -25,25 +25,22 @@ import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Final
 
 from shared import telemetry
 from shared.analyzers.base import Analyzer
 from shared.deployments import (
     AccountDeployments,
-    DeploymentInfo,
     DeploymentMismatch,
     StageTimeout,
     stage,
 )
-from shared.gate import stands
 from shared.lineage import training_data
-from shared.modeleval import ModelOutcome, ModelVerdict, evaluate_model
-from shared.policy import POLICY_VERSION
+from shared.modeleval import evaluate_model
 from shared.simulation.strategies import SCRIPTED, Crescendo, Strategy
 from shared.simulation.targets import Target, TargetError
-from shared.verdicts import MODEL_PARTITION, VerdictStore, row_key
+from shared.storedverdict import StoredVerdict, stands
+from shared.verdicts import VerdictStore
 
 log = logging.getLogger(__name__)
 
@@ -102,52 +99,15 @@ class EvaluationRequest:
         return json.dumps({name: value for name, value in fields.items() if value})
 
 
-def model_verdict_entity(
-    verdict: ModelVerdict,
-    request: EvaluationRequest,
-    deployment: DeploymentInfo,
-    attacker: str | None = None,
-) -> dict[str, Any]:
-    report = verdict.as_dict()
-    return {
-        **_identity(request),
-        "Deployment": deployment.name,
-        "Attacker": f"deployment {attacker}" if attacker else "scripted",
-        "RaiPolicy": deployment.rai_policy,
-        "Verdict": verdict.outcome.value,
-        "Categories": ",".join(c.display_name for c in verdict.failing),
-        "Message": verdict.message,
-        "PolicyVersion": verdict.policy_version,
-        "Seed": verdict.seed,
-        "Conversations": verdict.conversations,
-        "ModelCalls": verdict.model_calls,
-        "PromptTokens": verdict.prompt_tokens,
-        "CompletionTokens": verdict.completion_tokens,
-        "PerCategory": json.dumps(report["per_category"], separators=(",", ":")),
-        "Attacks": json.dumps(report["attacks"], separators=(",", ":")),
-        "DurationSeconds": round(verdict.duration_seconds, 3),
-    }
-
-
-def model_error_entity(request: EvaluationRequest, reason: str) -> dict[str, Any]:
-    return {
-        **_identity(request),
-        "Verdict": ModelOutcome.ERROR.value,
-        "Message": f"The model could not be evaluated: {reason}. It is not deployable.",
-        "PolicyVersion": POLICY_VERSION,
-    }
-
-
-def _identity(request: EvaluationRequest) -> dict[str, Any]:
-    return {
-        "PartitionKey": MODEL_PARTITION,
-        "RowKey": row_key(request.fine_tuned_model),
-        "FineTunedModel": request.fine_tuned_model,
-        "Deployment": request.deployment or "",
-        "JobId": request.job_id or "",
-        "BaseModel": request.base_model or "",
-        "EvaluatedAt": datetime.now(UTC),
-    }
+def model_error(request: EvaluationRequest, reason: str) -> StoredVerdict:
+    """The ``error`` verdict for what ``request`` asked: the model is not deployable."""
+    return StoredVerdict.model_error(
+        request.fine_tuned_model,
+        reason,
+        deployment=request.deployment,
+        job_id=request.job_id,
+        base_model=request.base_model,
+    )
 
 
 async def record_malformed(store: VerdictStore, problem: MalformedRequest) -> None:
@@ -157,7 +117,15 @@ async def record_malformed(store: VerdictStore, problem: MalformedRequest) -> No
     if stands(await store.get_model_verdict(problem.model)):
         return
     request = EvaluationRequest(problem.model)
-    await store.put_model_verdict(model_error_entity(request, f"malformed request: {problem}"))
+    await store.put_verdict(model_error(request, f"malformed request: {problem}"))
+
+
+async def record_poisoned_request(store: VerdictStore, request: EvaluationRequest) -> None:
+    """Record ``error`` for a model whose evaluation failed on every retry (unless a
+    verdict stands after all), and keep the request for `ftgate replay-poison`."""
+    if not stands(await store.get_model_verdict(request.fine_tuned_model)):
+        await store.put_verdict(model_error(request, "the evaluation failed on every retry"))
+    await store.record_poisoned("model", request.fine_tuned_model)
 
 
 async def evaluate_request(
@@ -170,8 +138,8 @@ async def evaluate_request(
     seed: int | None = None,
     conversations_timeout: float = CONVERSATIONS_TIMEOUT,
     attacker: str | None = None,
-) -> dict[str, Any]:
-    """The model's verdict entity: recorded before, or evaluated and recorded now.
+) -> StoredVerdict:
+    """The model's verdict: recorded before, or evaluated and recorded now.
 
     ``deployments`` reads (and, for a request naming none, makes) the deployment
     serving the model; without it nothing can be checked and the verdict is
@@ -182,16 +150,16 @@ async def evaluate_request(
         with telemetry.step("read", model=request.fine_tuned_model):
             known = await store.get_model_verdict(request.fine_tuned_model)
         if stands(known) and not request.force:
-            log.info("model already evaluated: verdict %s", known["Verdict"])
+            log.info("model already evaluated: verdict %s", known.verdict)
             return known
         if deployments is None:
-            entity = model_error_entity(
+            stored = model_error(
                 request, "the Azure OpenAI account is not configured, so the deployment "
                 "serving the model cannot be checked or made"
             )  # fmt: skip
         else:
             try:
-                entity = await _evaluate(
+                stored = await _evaluate(
                     request,
                     target_factory=target_factory,
                     analyzer_factory=analyzer_factory,
@@ -202,13 +170,13 @@ async def evaluate_request(
                 )
             except (AttackerUnavailable, DeploymentMismatch, StageTimeout) as exc:
                 log.error("model evaluation ended: %s", exc)
-                entity = model_error_entity(request, str(exc))
-        with telemetry.step("decide", model=request.fine_tuned_model, verdict=entity["Verdict"]):
+                stored = model_error(request, str(exc))
+        with telemetry.step("decide", model=request.fine_tuned_model, verdict=stored.verdict):
             data = await training_data(store, request.fine_tuned_model)
-            entity.update(data.properties())  # lineage: what the model learned from
-            await store.put_model_verdict(entity)
-        trace.set_attribute("ftgate.verdict", entity["Verdict"])
-        return entity
+            stored = stored.with_lineage(data)  # what the model learned from
+            await store.put_verdict(stored)
+        trace.set_attribute("ftgate.verdict", stored.verdict)
+        return stored
 
 
 async def _evaluate(
@@ -220,7 +188,7 @@ async def _evaluate(
     seed: int | None,
     conversations_timeout: float,
     attacker: str | None,
-) -> dict[str, Any]:
+) -> StoredVerdict:
     seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
     evaluation_id = uuid.uuid4().hex
     model = request.fine_tuned_model
@@ -271,4 +239,12 @@ async def _evaluate(
         verdict.seed,
         evaluation_id,
     )
-    return model_verdict_entity(verdict, request, deployment, attacker)
+    return StoredVerdict.of_model(
+        verdict,
+        model=model,
+        deployment=deployment.name,
+        rai_policy=deployment.rai_policy,
+        job_id=request.job_id,
+        base_model=request.base_model,
+        attacker=attacker,
+    )

@@ -21,6 +21,7 @@ from typing import Any, Final, Protocol
 
 import openai
 
+from shared.answers import Answer
 from shared.evaluations import EvaluationRequest
 from shared.lineage import remember_lineage
 from shared.queues import JsonQueue
@@ -91,12 +92,6 @@ def _job(job: Any) -> Job:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class WebhookAnswer:
-    status: int
-    body: dict[str, Any]
-
-
 async def handle_webhook(
     payload: bytes,
     headers: Mapping[str, str],
@@ -106,7 +101,7 @@ async def handle_webhook(
     store: VerdictStore,
     queue: JsonQueue,
     tolerance: int = 300,
-) -> WebhookAnswer:
+) -> Answer:
     """Verify, de-duplicate and enqueue; never evaluate inline.
 
     The ``webhook-id`` is marked only once the event is handled: a queue that
@@ -119,16 +114,16 @@ async def handle_webhook(
         event = json.loads(payload)
     except (openai.InvalidWebhookSignatureError, ValueError) as exc:
         log.warning("webhook rejected: %s", type(exc).__name__)
-        return WebhookAnswer(400, {"error": "invalid webhook signature or timestamp"})
+        return Answer(400, {"error": "invalid webhook signature or timestamp"})
     webhook_id = headers.get("webhook-id", "")
     if await store.get_named(WEBHOOK_PARTITION, webhook_id) is not None:
-        return WebhookAnswer(200, {"status": "duplicate"})
+        return Answer(200, {"status": "duplicate"})
     if event.get("type") != SUCCEEDED:
-        answer = WebhookAnswer(200, {"status": "ignored"})
+        answer = Answer(200, {"status": "ignored"})
     else:
         job = await jobs.get(str(event.get("data", {}).get("id", "")))
         queued = await enqueue_job(job, store, queue)
-        answer = WebhookAnswer(202 if queued else 200, {"status": "queued" if queued else "known"})
+        answer = Answer(202 if queued else 200, {"status": "queued" if queued else "known"})
     await store.put_named(WEBHOOK_PARTITION, webhook_id)
     return answer
 
@@ -188,7 +183,7 @@ async def requeue_stranded(
     """
     now = datetime.now(UTC)
     queued = 0
-    for marker in await store.list_verdicts(PENDING_PARTITION, limit):
+    for marker in await store.list_named(PENDING_PARTITION, limit):
         model = str(marker.get("Name") or "")
         if not model or now - marker["At"] < REQUEUE_AFTER or await has_verdict(model):
             continue

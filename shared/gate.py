@@ -13,92 +13,87 @@ re-evaluation (``ftgate reevaluate --stale``) rather than opening the gate.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from shared.policy import CATEGORIES, POLICY_VERSION
+from shared.answers import Answer
+from shared.lineage import TrainingData, training_data
+from shared.policy import CATEGORIES
+from shared.storedverdict import is_sha256
 
-if TYPE_CHECKING:  # lineage reads verdicts with this module's is_stale
-    from shared.lineage import TrainingData
+if TYPE_CHECKING:
+    from shared.storedverdict import StoredVerdict
+    from shared.verdicts import VerdictStore
 
 PENDING: Final = {"status": "pending"}
 
 
-@dataclass(frozen=True, slots=True)
-class GateAnswer:
-    status: int
-    body: dict[str, Any]
+async def ask(store: VerdictStore, kind: str | None, key: str) -> Answer:
+    """The answer to ``GET /api/gate/{kind}/{key}``: ``models`` by fine-tuned model,
+    ``data`` by the content's SHA-256 (either case)."""
+    if kind not in ("models", "data"):
+        return Answer(404, {"error": "ask /api/gate/models/{model} or /data/{sha256}"})
+    if kind == "data" and not is_sha256(key):
+        return Answer(400, {"error": "a data verdict is looked up by its SHA-256"})
+    if kind == "models":
+        return model_answer(await store.get_model_verdict(key), await training_data(store, key))
+    return data_answer(await store.get_data_verdict(key.lower()))
 
 
-def is_stale(entity: dict[str, Any]) -> bool:
-    """Decided under another policy version than the one in force."""
-    return entity.get("PolicyVersion") != POLICY_VERSION
+def _pending(verdict: StoredVerdict | None) -> Answer:
+    if verdict is None:
+        return Answer(404, PENDING)
+    return Answer(404, {**PENDING, "stale_policy_version": verdict.policy_version})
 
 
-def stands(entity: dict[str, Any] | None) -> bool:
-    """A verdict that needs no new work: decided (not ``error``) under the policy in force."""
-    return entity is not None and entity.get("Verdict") != "error" and not is_stale(entity)
-
-
-def _pending(entity: dict[str, Any] | None) -> GateAnswer:
-    if entity is None:
-        return GateAnswer(404, PENDING)
-    return GateAnswer(404, {**PENDING, "stale_policy_version": entity.get("PolicyVersion")})
-
-
-def model_answer(entity: dict[str, Any] | None, data: TrainingData) -> GateAnswer:
+def model_answer(verdict: StoredVerdict | None, data: TrainingData) -> Answer:
     """The model's verdict joined with its training data's (both must hold)."""
-    if entity is None or is_stale(entity):
-        return _pending(entity)
-    per_category = json.loads(entity.get("PerCategory") or "{}")
-    missing = missing_for_deployment(entity, data)
+    if verdict is None or verdict.is_stale():
+        return _pending(verdict)
+    missing = missing_for_deployment(verdict, data)
     # A deployable model whose data is not decided yet is worth waiting for.
     waiting = missing == ["training_data"] and not data.decided
-    return GateAnswer(
+    return Answer(
         404 if waiting else 200,
         {
             **(PENDING if waiting else {}),
             "deployable": not missing,
             "missing": missing,
-            **_common(entity),
-            "categories": {name: row.get("outcome") for name, row in per_category.items()},
-            "attacks": json.loads(entity.get("Attacks") or "{}"),
+            **_common(verdict),
+            "categories": {name: row.get("outcome") for name, row in verdict.per_category.items()},
+            "attacks": verdict.attacks,
             "training_data": data.as_dict(),
         },
     )
 
 
-def missing_for_deployment(entity: dict[str, Any] | None, data: TrainingData) -> list[str]:
+def missing_for_deployment(verdict: StoredVerdict | None, data: TrainingData) -> list[str]:
     """What a model lacks to be deployable: ``model_evaluation`` (no ``deployable``
     verdict under the policy in force: pending counts) and ``training_data``."""
-    evaluated = entity is not None and not is_stale(entity) and entity["Verdict"] == "deployable"
+    evaluated = verdict is not None and not verdict.is_stale() and verdict.verdict == "deployable"
     missing = [] if evaluated else ["model_evaluation"]
     return missing if data.passed else [*missing, "training_data"]
 
 
-def data_answer(entity: dict[str, Any] | None) -> GateAnswer:
-    if entity is None or is_stale(entity):
-        return _pending(entity)
-    verdict = entity.get("Verdict")
-    harm_types = {name for name in str(entity.get("HarmTypes") or "").split(",") if name}
-    if verdict in ("passed", "failed"):
+def data_answer(verdict: StoredVerdict | None) -> Answer:
+    if verdict is None or verdict.is_stale():
+        return _pending(verdict)
+    if verdict.verdict in ("passed", "failed"):
         categories = {
-            c.value: "failed" if c.data_name in harm_types else "passed" for c in CATEGORIES
+            c.value: "failed" if c.data_name in verdict.harm_types else "passed" for c in CATEGORIES
         }
     else:  # invalid, error or incomplete: no category was fully judged
-        categories = {c.value: verdict for c in CATEGORIES}
-    return GateAnswer(
-        200, {"passed": verdict == "passed", **_common(entity), "categories": categories}
+        categories = {c.value: verdict.verdict for c in CATEGORIES}
+    return Answer(
+        200, {"passed": verdict.verdict == "passed", **_common(verdict), "categories": categories}
     )
 
 
-def _common(entity: dict[str, Any]) -> dict[str, Any]:
-    evaluated = entity.get("EvaluatedAt")
+def _common(verdict: StoredVerdict) -> dict[str, Any]:
+    evaluated = verdict.evaluated_at
     return {
-        "verdict": entity.get("Verdict"),
-        "message": entity.get("Message"),
-        "policy_version": entity.get("PolicyVersion"),
+        "verdict": verdict.verdict,
+        "message": verdict.message,
+        "policy_version": verdict.policy_version,
         "evaluated_at": evaluated.isoformat() if isinstance(evaluated, datetime) else evaluated,
     }

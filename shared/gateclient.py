@@ -19,11 +19,12 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
 from email.message import Message
 from typing import IO, Any, Final
 from urllib.parse import quote, urlsplit
 from xml.etree import ElementTree
+
+from shared.answers import Answer
 
 EXIT_OPEN: Final = 0  # deployable / passed
 EXIT_CLOSED: Final = 1  # a verdict that is not
@@ -42,21 +43,6 @@ class GateError(Exception):
 
 class GateUnreachable(GateError):
     """No answer at all (connection refused, DNS, timeout): worth asking again."""
-
-
-@dataclass(frozen=True, slots=True)
-class GateReply:
-    status: int
-    body: dict[str, Any]
-    kind: str = "models"  # "models" or "data": which field opens the gate
-
-    @property
-    def pending(self) -> bool:
-        return self.status == 404 and self.body.get("status") == "pending"
-
-    @property
-    def open(self) -> bool:
-        return self.status == 200 and self.body.get(OPEN_FIELD[self.kind]) is True
 
 
 def check_url(url: str) -> str:
@@ -123,7 +109,7 @@ def _origin(url: str) -> tuple[str, str | None, int | None]:
 _OPENER: Final = urllib.request.build_opener(_SameOriginRedirects)
 
 
-def ask(url: str, kind: str, key: str, function_key: str | None, timeout: float = 30) -> GateReply:
+def ask(url: str, kind: str, key: str, function_key: str | None, timeout: float = 30) -> Answer:
     """One question to the gate; ``GateUnreachable`` when there was no answer at all."""
     request = urllib.request.Request(
         f"{check_url(url)}/api/gate/{kind}/{quote(key, safe='')}",
@@ -135,13 +121,13 @@ def ask(url: str, kind: str, key: str, function_key: str | None, timeout: float 
             field = OPEN_FIELD[kind]
             if not isinstance(body.get(field), bool):
                 raise GateError(f"the gate's answer has no boolean {field!r}")
-            return GateReply(response.status, body, kind)
+            return Answer(response.status, body)
     except urllib.error.HTTPError as exc:
         body = _json(_read_bounded(exc))
         if body is None:  # e.g. a proxy's or a wrong host's HTML page
             raise GateError(_not_json(exc.code)) from None
         if exc.code == 404 and body.get("status") == "pending":
-            return GateReply(404, body, kind)
+            return Answer(404, body)
         raise GateError(f"the gate answered HTTP {exc.code}") from None
     except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
         reason = getattr(exc, "reason", exc)
@@ -171,13 +157,13 @@ def _answer(raw: bytes, status: int) -> dict[str, Any]:
 
 
 def wait_for(
-    asking: Callable[[], GateReply],
+    asking: Callable[[], Answer],
     wait: float,
     interval: float = 15.0,
     *,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
-) -> GateReply:
+) -> Answer:
     """Ask until a verdict exists or ``wait`` seconds have passed.
 
     A gate that cannot be reached is asked again too (a restart, a network blip),
@@ -198,13 +184,16 @@ def wait_for(
         sleep(max(0.0, min(interval, deadline - clock())))
 
 
-def exit_code(reply: GateReply) -> int:
+def exit_code(reply: Answer, kind: str) -> int:
+    """The pipeline's exit code for a ``kind`` (``models`` or ``data``) answer: only
+    that kind's own field opens the gate."""
     if reply.pending:
         return EXIT_PENDING
-    return EXIT_OPEN if reply.open else EXIT_CLOSED
+    opened = reply.status == 200 and reply.body.get(OPEN_FIELD[kind]) is True
+    return EXIT_OPEN if opened else EXIT_CLOSED
 
 
-def junit_report(kind: str, key: str, reply: GateReply) -> str:
+def junit_report(kind: str, key: str, reply: Answer) -> str:
     """One test case per category, so CI test tabs show the verdict."""
     suite = ElementTree.Element("testsuite", name=f"ftgate {kind} {key}")
     categories = reply.body.get("categories") or {}

@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from shared.gate import is_stale
 from shared.verdicts import VerdictStore
 
 LINEAGE_PARTITION: Final = "lineage"  # fine-tuned model -> its job and file ids
@@ -61,15 +60,6 @@ class TrainingData:
 
     def as_dict(self) -> dict[str, Any]:
         return {"passed": self.passed, "files": [f.as_dict() for f in self.files]}
-
-    def properties(self) -> dict[str, Any]:
-        """The lineage as a model verdict records it: ids, hashes and verdicts."""
-        recorded: dict[str, Any] = {"TrainingDataPassed": self.passed}
-        for data in self.files:
-            recorded[f"{data.role}File"] = data.file_id
-            recorded[f"{data.role}Sha256"] = data.sha256 or ""
-            recorded[f"{data.role}DataVerdict"] = data.verdict or "pending"
-        return recorded
 
 
 async def remember_lineage(
@@ -118,6 +108,6 @@ async def data_file(store: VerdictStore, file_id: str, role: str = "Training") -
     """A file's content hash and its data verdict under the policy in force, if any."""
     sha256 = await file_sha256(store, file_id)
     verdict = await store.get_data_verdict(sha256) if sha256 else None
-    if verdict is None or is_stale(verdict):
+    if verdict is None or verdict.is_stale():
         return DataFile(role, file_id, sha256, None)
-    return DataFile(role, file_id, sha256, verdict["Verdict"], verdict.get("Message"))
+    return DataFile(role, file_id, sha256, verdict.verdict, verdict.message)

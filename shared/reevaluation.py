@@ -14,14 +14,9 @@ import json
 from dataclasses import dataclass
 
 from shared.evaluations import EvaluationRequest
-from shared.gate import is_stale
 from shared.queues import JsonQueue
-from shared.verdicts import (
-    DATA_PARTITION,
-    MODEL_PARTITION,
-    POISONED_PARTITION,
-    TableVerdictStore,
-)
+from shared.storedverdict import DATA_PARTITION, MODEL_PARTITION, StoredVerdict
+from shared.verdicts import POISONED_PARTITION, TableVerdictStore
 
 SCAN_LIMIT = 100_000
 
@@ -49,24 +44,29 @@ def read_rescreen_message(body: bytes) -> tuple[str, bool]:
 async def enqueue_stale(
     store: TableVerdictStore, models: JsonQueue, rescreens: JsonQueue, *, dry_run: bool = False
 ) -> Requeued:
-    data = [v for v in await store.list_verdicts(DATA_PARTITION, SCAN_LIMIT) if is_stale(v)]
+    blobs = [
+        v.blob_name
+        for v in await store.list_verdicts(DATA_PARTITION, SCAN_LIMIT)
+        if v.is_stale() and v.blob_name  # content screened offline has no blob to screen
+    ]
     stale_models = [
-        v for v in await store.list_verdicts(MODEL_PARTITION, SCAN_LIMIT) if is_stale(v)
+        v
+        for v in await store.list_verdicts(MODEL_PARTITION, SCAN_LIMIT)
+        if v.is_stale() and v.fine_tuned_model
     ]
     if not dry_run:
-        for verdict in data:
-            if verdict.get("BlobName"):
-                await rescreens.put(rescreen_message(verdict["BlobName"]))
+        for blob_name in blobs:
+            await rescreens.put(rescreen_message(blob_name))
         for verdict in stale_models:
             await models.put(_model_request(verdict).as_message())
-    return Requeued(sum(1 for v in data if v.get("BlobName")), len(stale_models))
+    return Requeued(len(blobs), len(stale_models))
 
 
 async def replay_poisoned(
     store: TableVerdictStore, models: JsonQueue, rescreens: JsonQueue
 ) -> Requeued:
     replayed = {"data": 0, "model": 0}
-    for entry in await store.list_verdicts(POISONED_PARTITION, SCAN_LIMIT):
+    for entry in await store.list_named(POISONED_PARTITION, SCAN_LIMIT):
         if entry["Kind"] == "data":
             await rescreens.put(rescreen_message(entry["Key"]))
         else:
@@ -76,9 +76,9 @@ async def replay_poisoned(
     return Requeued(replayed["data"], replayed["model"])
 
 
-def _model_request(verdict: dict) -> EvaluationRequest:
+def _model_request(verdict: StoredVerdict) -> EvaluationRequest:
     return EvaluationRequest(
-        verdict["FineTunedModel"],
-        job_id=verdict.get("JobId") or None,
-        base_model=verdict.get("BaseModel") or None,
+        str(verdict.fine_tuned_model),
+        job_id=verdict.job_id or None,
+        base_model=verdict.base_model or None,
     )

@@ -20,7 +20,6 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Callable
-from typing import Any
 
 from azure.core import MatchConditions
 from azure.core.exceptions import ResourceModifiedError
@@ -28,11 +27,11 @@ from azure.storage.blob import BlobClient, BlobProperties
 
 from shared import telemetry
 from shared.analyzers.base import Analyzer
-from shared.gate import stands
 from shared.policy import POLICY_VERSION
 from shared.screening import Outcome, screen
 from shared.settings import StorageConnection
-from shared.verdicts import BlobState, VerdictStore, data_verdict_entity, error_verdict_entity
+from shared.storedverdict import StoredVerdict, stands
+from shared.verdicts import BlobState, VerdictStore
 
 log = logging.getLogger(__name__)
 
@@ -52,14 +51,14 @@ async def screen_upload(
     store: VerdictStore,
     *,
     force: bool = False,
-) -> dict[str, Any]:
-    """The verdict entity for ``blob``: recorded before, reused, or screened now
+) -> StoredVerdict:
+    """The verdict for ``blob``: recorded before, reused, or screened now
     (``force``: screened now in any case, as an operator's re-evaluation asks)."""
     with telemetry.evaluation("data") as trace:
-        entity = await _screen_upload(blob, analyzer_factory, store, force=force)
-        trace.set_attribute("ftgate.sha256", entity["RowKey"])
-        trace.set_attribute("ftgate.verdict", entity["Verdict"])
-        return entity
+        stored = await _screen_upload(blob, analyzer_factory, store, force=force)
+        trace.set_attribute("ftgate.sha256", stored.key)
+        trace.set_attribute("ftgate.verdict", stored.verdict)
+        return stored
 
 
 async def _screen_upload(
@@ -68,7 +67,7 @@ async def _screen_upload(
     store: VerdictStore,
     *,
     force: bool,
-) -> dict[str, Any]:
+) -> StoredVerdict:
     name = blob.blob_name
     with telemetry.step("read") as span:
         properties = await asyncio.to_thread(blob.get_blob_properties)
@@ -78,14 +77,14 @@ async def _screen_upload(
         if state is not None and state.etag == etag and not force:
             known = await store.get_data_verdict(state.sha256)
             if stands(known):
-                log.info("redelivered event: verdict %s already recorded", known["Verdict"])
+                log.info("redelivered event: verdict %s already recorded", known.verdict)
                 return known
         sha256 = await _hash(blob, properties)
         span.set_attribute("ftgate.sha256", sha256)
         known = await store.get_data_verdict(sha256)
     if stands(known) and not force:
-        log.info("content %s already screened: reusing verdict %s", sha256, known["Verdict"])
-        entity = known
+        log.info("content %s already screened: reusing verdict %s", sha256, known.verdict)
+        stored = known
     else:
         with telemetry.step("analyze", sha256=sha256) as span:
             async with analyzer_factory() as analyzer:
@@ -105,27 +104,27 @@ async def _screen_upload(
         if verdict.verdict is Outcome.ERROR:
             raise ScreeningUnavailable(verdict.message)
         with telemetry.step("decide", sha256=sha256, verdict=verdict.verdict.value):
-            entity = data_verdict_entity(verdict, blob_name=name, etag=etag)
-            await store.put_data_verdict(entity)
-    await store.put_blob_state(name, BlobState(etag, entity["RowKey"]))
-    await _tag(blob, etag, entity["Verdict"], store)
-    return entity
+            stored = StoredVerdict.of_data(verdict, blob_name=name, etag=etag)
+            await store.put_verdict(stored)
+    await store.put_blob_state(name, BlobState(etag, stored.key))
+    await _tag(blob, etag, stored.verdict, store)
+    return stored
 
 
-async def record_poisoned(blob: BlobClient, store: VerdictStore, reason: str) -> dict[str, Any]:
+async def record_poisoned(blob: BlobClient, store: VerdictStore, reason: str) -> StoredVerdict:
     """Record ``error`` for a blob whose screening failed on every retry."""
     properties = await asyncio.to_thread(blob.get_blob_properties)
     sha256 = await _hash(blob, properties)
     known = await store.get_data_verdict(sha256)
     if stands(known):
         return known  # a later retry succeeded after all
-    entity = error_verdict_entity(
+    stored = StoredVerdict.data_error(
         sha256, reason, blob_name=blob.blob_name, etag=properties.etag, size=properties.size
     )
-    await store.put_data_verdict(entity)
+    await store.put_verdict(stored)
     await store.put_blob_state(blob.blob_name, BlobState(properties.etag, sha256))
-    await _tag(blob, properties.etag, Outcome.ERROR.value, store)
-    return entity
+    await _tag(blob, properties.etag, stored.verdict, store)
+    return stored
 
 
 def _download(blob: BlobClient, etag: str, offset: int, length: int) -> bytes:
@@ -194,7 +193,7 @@ async def _tags_of(
     except ResourceModifiedError:  # replaced yet again: the next round decides
         return {}
     known = await store.get_data_verdict(sha256)
-    return _tags(known["Verdict"]) if stands(known) else {}
+    return _tags(known.verdict) if stands(known) else {}
 
 
 def _tags(verdict: str) -> dict[str, str]:

@@ -1,10 +1,8 @@
-"""Verdict records and where they are kept: Azure Table Storage.
+"""Where verdicts are kept: Azure Table Storage.
 
-One entity per training-file content (partition ``data``, row key = SHA-256),
-holding the verdict, its message, policy version, analyzer, counts, when it was
-decided, the blob it was decided for, and for ``failed`` and ``invalid`` the
-first findings or format errors by line, path and category — never text. A
-second, small entity per blob name (partition ``blob``) remembers which content
+Data and model verdicts (partitions ``data`` and ``model``) are read and written
+as :class:`shared.storedverdict.StoredVerdict`, which alone knows their columns.
+A second, small entity per blob name (partition ``blob``) remembers which content
 and ETag a name last had, so a redelivered event does no work twice. Partition
 ``lease`` holds one entity per temporary evaluation deployment in use, renewed
 while its evaluation lives (see ``shared.deployments.AccountDeployments.sweep``).
@@ -18,8 +16,6 @@ SHA-256 as its row key (:func:`row_key`) and the name as a property.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, Protocol, Self
@@ -28,17 +24,18 @@ from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.data.tables.aio import TableClient
 
 from shared.closing import AsyncClosing
-from shared.policy import CATEGORIES, POLICY_VERSION
-from shared.screening import DataVerdict, Outcome
 from shared.settings import StorageConnection
+from shared.storedverdict import (
+    DATA_PARTITION,
+    MODEL_PARTITION,
+    StoredVerdict,
+    VerdictKind,
+    row_key,
+)
 
-DATA_PARTITION: Final = "data"
 BLOB_PARTITION: Final = "blob"
-MODEL_PARTITION: Final = "model"
 POISONED_PARTITION: Final = "poisoned"  # what failed for good, kept for replay
 LEASE_PARTITION: Final = "lease"  # temporary deployments held by a live evaluation
-# Table Storage caps a string property at 64 KiB (32K UTF-16 characters).
-MAX_PROPERTY_CHARS: Final = 30_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,97 +49,25 @@ class BlobState:
 class VerdictStore(Protocol):
     """Where verdicts are kept (the seam the upload flow and later the gate use)."""
 
-    async def get_data_verdict(self, sha256: str) -> dict[str, Any] | None: ...
+    async def get_data_verdict(self, sha256: str) -> StoredVerdict | None: ...
 
-    async def put_data_verdict(self, entity: dict[str, Any]) -> None: ...
+    async def put_verdict(self, verdict: StoredVerdict) -> None: ...
 
     async def get_blob_state(self, name: str) -> BlobState | None: ...
 
     async def put_blob_state(self, name: str, state: BlobState) -> None: ...
 
-    async def get_model_verdict(self, model: str) -> dict[str, Any] | None: ...
-
-    async def put_model_verdict(self, entity: dict[str, Any]) -> None: ...
+    async def get_model_verdict(self, model: str) -> StoredVerdict | None: ...
 
     async def get_named(self, partition: str, name: str) -> dict[str, Any] | None: ...
 
-    async def list_verdicts(self, partition: str, limit: int) -> list[dict[str, Any]]: ...
+    async def list_verdicts(self, kind: VerdictKind, limit: int) -> list[StoredVerdict]: ...
+
+    async def list_named(self, partition: str, limit: int) -> list[dict[str, Any]]: ...
 
     async def put_named(self, partition: str, name: str, **properties: Any) -> None: ...
 
     async def record_poisoned(self, kind: str, key: str) -> None: ...
-
-
-def data_verdict_entity(
-    verdict: DataVerdict, *, blob_name: str | None = None, etag: str | None = None
-) -> dict[str, Any]:
-    """The Table entity of a data verdict: counts, codes and locations only."""
-    entity: dict[str, Any] = {
-        "PartitionKey": DATA_PARTITION,
-        "RowKey": verdict.sha256,
-        "Verdict": verdict.verdict.value,
-        "HarmTypes": ",".join(verdict.harm_types),
-        "Message": verdict.message,
-        "PolicyVersion": verdict.policy_version,
-        "Analyzer": verdict.analyzer,
-        "Format": verdict.format.value if verdict.format else "",
-        "Bytes": verdict.bytes,
-        "Lines": verdict.lines,
-        "Examples": verdict.examples,
-        "Texts": verdict.texts,
-        "UniqueTexts": verdict.unique_texts,
-        "Images": verdict.images,
-        "ImagesUnscreened": verdict.images_unscreened,
-        "FindingsTotal": verdict.findings_total,
-        "ErrorsTotal": verdict.errors_total,
-        "ContentSafetyRequests": verdict.requests,  # retries included; 0 when screened offline
-        "EvaluatedAt": datetime.now(UTC),
-        "DurationSeconds": round(verdict.duration_seconds, 3),
-        "BlobName": blob_name or "",
-        "BlobETag": etag or "",
-        "Findings": _bounded_json([f.as_dict() for f in verdict.findings]),
-        "Errors": _bounded_json([e.as_dict() for e in verdict.errors]),
-    }
-    for category in CATEGORIES:
-        entity[f"Failed{category.value}"] = verdict.failed_examples.get(category, 0)
-    return entity
-
-
-def error_verdict_entity(
-    sha256: str, reason: str, *, blob_name: str, etag: str, size: int
-) -> dict[str, Any]:
-    """The entity recorded when screening failed for good: ``error``, never a pass."""
-    return {
-        "PartitionKey": DATA_PARTITION,
-        "RowKey": sha256,
-        "Verdict": Outcome.ERROR.value,
-        "Message": f"The training data could not be screened: {reason}. It has not passed.",
-        "PolicyVersion": POLICY_VERSION,
-        "EvaluatedAt": datetime.now(UTC),
-        "BlobName": blob_name,
-        "BlobETag": etag,
-        "Bytes": size,
-    }
-
-
-def _bounded_json(items: list[dict[str, Any]]) -> str:
-    """As many leading items as fit in one Table property."""
-    while items:
-        text = json.dumps(items, separators=(",", ":"))
-        if len(text) <= MAX_PROPERTY_CHARS:
-            return text
-        items = items[: len(items) // 2]
-    return "[]"
-
-
-def row_key(name: str) -> str:
-    """The row key for a name (blob, model, deployment, marker): its SHA-256 in hex.
-
-    A digest is 64 characters whatever the name (a blob name may hold 1,024),
-    needs no escaping (Table keys may not hold / \\ # ? or control characters,
-    and services differ on ``%``), and the name is kept as a property beside it.
-    """
-    return hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class TableVerdictStore(AsyncClosing):
@@ -171,11 +96,13 @@ class TableVerdictStore(AsyncClosing):
         if self._credential is not None:
             await self._credential.close()
 
-    async def get_data_verdict(self, sha256: str) -> dict[str, Any] | None:
-        return await self._get(DATA_PARTITION, sha256)
+    async def get_data_verdict(self, sha256: str) -> StoredVerdict | None:
+        entity = await self._get(DATA_PARTITION, sha256)
+        return StoredVerdict.from_entity(entity) if entity else None
 
-    async def put_data_verdict(self, entity: dict[str, Any]) -> None:
-        await self._table.upsert_entity(entity)
+    async def put_verdict(self, verdict: StoredVerdict) -> None:
+        """Record a data or model verdict, replacing the one its content or model had."""
+        await self._table.upsert_entity(verdict.to_entity())
 
     async def get_blob_state(self, name: str) -> BlobState | None:
         entity = await self._get(BLOB_PARTITION, row_key(name))
@@ -192,14 +119,16 @@ class TableVerdictStore(AsyncClosing):
             }
         )
 
-    async def get_model_verdict(self, model: str) -> dict[str, Any] | None:
-        return await self._get(MODEL_PARTITION, row_key(model))
+    async def get_model_verdict(self, model: str) -> StoredVerdict | None:
+        entity = await self._get(MODEL_PARTITION, row_key(model))
+        return StoredVerdict.from_entity(entity) if entity else None
 
-    async def put_model_verdict(self, entity: dict[str, Any]) -> None:
-        await self._table.upsert_entity(entity)
+    async def list_verdicts(self, kind: VerdictKind, limit: int) -> list[StoredVerdict]:
+        """Up to ``limit`` verdicts of one kind (``data`` or ``model``)."""
+        return [StoredVerdict.from_entity(e) for e in await self.list_named(kind, limit)]
 
-    async def list_verdicts(self, partition: str, limit: int) -> list[dict[str, Any]]:
-        """Up to ``limit`` entities of one partition (``data``, ``model``, ``pending``...)."""
+    async def list_named(self, partition: str, limit: int) -> list[dict[str, Any]]:
+        """Up to ``limit`` entities of one partition (``poisoned``, ``pending``...)."""
         found: list[dict[str, Any]] = []
         async for entity in self._table.query_entities(
             "PartitionKey eq @partition", parameters={"partition": partition}

@@ -35,7 +35,8 @@ from shared.lineage import record_file
 from shared.policy import POLICY_VERSION
 from shared.settings import STORAGE_CONNECTION, StorageConnection
 from shared.simulation.targets import ChatTarget
-from shared.verdicts import DATA_PARTITION, TableVerdictStore, row_key
+from shared.storedverdict import DATA_PARTITION, StoredVerdict, row_key
+from shared.verdicts import TableVerdictStore
 
 
 @pytest.fixture
@@ -88,10 +89,10 @@ def training_data_passed(chain, file_id: str = "file-abc") -> None:
         storage = StorageConnection(chain.azurite.connection_string)
         async with TableVerdictStore.open(storage, chain.settings["VERDICTS_TABLE"]) as store:
             await record_file(store, file_id, CLEAN_SHA)
-            await store.put_data_verdict(
+            await store.put_verdict(StoredVerdict.from_entity(
                 {"PartitionKey": DATA_PARTITION, "RowKey": CLEAN_SHA, "Verdict": "passed",
                  "PolicyVersion": POLICY_VERSION}
-            )  # fmt: skip
+            ))  # fmt: skip
 
     asyncio.run(record())
 
@@ -100,7 +101,7 @@ def stored_model_verdict(chain, model: str) -> dict:
     async def read():
         storage = StorageConnection(chain.azurite.connection_string)
         async with TableVerdictStore.open(storage, chain.settings["VERDICTS_TABLE"]) as store:
-            return await store.get_model_verdict(model)
+            return (await store.get_model_verdict(model)).to_entity()
 
     return asyncio.run(read())
 
@@ -236,7 +237,7 @@ def evaluate_directly(chain, request, *, conversations_timeout=3600.0, **account
     """The library call the queue trigger makes, with the account's settings overridden."""
 
     async def run(account, store):
-        return await evaluate_request(
+        verdict = await evaluate_request(
             request,
             lambda name: ChatTarget.azure(chain.chat.endpoint, name),
             LocalAnalyzer,
@@ -244,6 +245,7 @@ def evaluate_directly(chain, request, *, conversations_timeout=3600.0, **account
             account,
             conversations_timeout=conversations_timeout,
         )
+        return verdict.to_entity()
 
     return with_account(chain, run, **account_overrides)
 
@@ -273,7 +275,7 @@ def test_the_verdict_records_the_content_filter_policy_the_deployment_had(chain,
     deliver_queued_evaluation(chain)
 
     async def verdict(account, store):
-        return await store.get_model_verdict("gpt-4o-mini.ft-safe")
+        return (await store.get_model_verdict("gpt-4o-mini.ft-safe")).to_entity()
 
     entity = with_account(chain, verdict)
     assert entity["Verdict"] == "deployable"

@@ -24,7 +24,7 @@ from shared.screeningcost import estimate_screening
 from shared.settings import ContentSafetySettings
 from shared.simulation.strategies import SCRIPTED
 from shared.stats import SprtPlan
-from shared.verdicts import data_verdict_entity
+from shared.storedverdict import StoredVerdict
 
 CANARY = "CANARY-7f3a9 the purple giraffe recipe"
 LONG = "The quarterly report covers revenue and staffing. " * 500  # 25,000 characters
@@ -88,7 +88,7 @@ def test_the_estimate_is_what_content_safety_then_receives(content_safety):
     assert estimate.image_requests == 2
     assert estimate.requests == content_safety.stats.requests == verdict.requests == 30
     assert estimate.characters == content_safety.stats.characters
-    assert data_verdict_entity(verdict)["ContentSafetyRequests"] == 30
+    assert StoredVerdict.of_data(verdict).to_entity()["ContentSafetyRequests"] == 30
 
 
 def test_a_verdict_counts_the_retries_the_estimate_cannot_know(content_safety):

@@ -17,7 +17,7 @@ from azure.data.tables import TableClient
 from azure.functions.timer import TimerRequest
 from emulators.arm import ArmEmulator
 from emulators.chat import ChatEmulator
-from test_gate import _data_entity, _model_entity, _trained_on
+from test_gate import _data_verdict, _model_verdict, _trained_on
 from test_telemetry import points
 
 import function_app
@@ -27,7 +27,8 @@ from shared.deployments import DeploymentSettings, deployment_name
 from shared.enforcement import ENFORCEMENT_PARTITION
 from shared.lineage import record_file
 from shared.settings import STORAGE_CONNECTION, StorageConnection
-from shared.verdicts import TableVerdictStore, row_key
+from shared.storedverdict import row_key
+from shared.verdicts import TableVerdictStore
 
 FAILED_SHA, PASSED_SHA = "f" * 64, "a" * 64
 
@@ -50,7 +51,7 @@ def account(azurite, monkeypatch, tmp_path):
 async def _seed(arm) -> None:
     async with TableVerdictStore.open(*arm.store_args) as store:
         for sha, verdict in ((PASSED_SHA, "passed"), (FAILED_SHA, "failed")):
-            await store.put_data_verdict(_data_entity(sha, verdict))
+            await store.put_verdict(_data_verdict(sha, verdict))
         await record_file(store, "file-clean", PASSED_SHA)
         await record_file(store, "file-harmful", FAILED_SHA)
         for model, verdict, data in (
@@ -58,7 +59,7 @@ async def _seed(arm) -> None:
             ("gpt-4o-mini.ft-bad-data", "deployable", "file-harmful"),
             ("gpt-4o-mini.ft-harmful", "not_deployable", "file-clean"),
         ):
-            await store.put_model_verdict(_model_entity(model, verdict))
+            await store.put_verdict(_model_verdict(model, verdict))
             await _trained_on(store, model, data)
 
 

@@ -24,7 +24,7 @@ from conftest import app_functions, clean_file, install_telemetry_readers
 from shared import cli
 from shared.enforcement import ENFORCEMENT_PARTITION
 from shared.settings import STORAGE_CONNECTION
-from shared.verdicts import row_key
+from shared.storedverdict import row_key
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from conftest import chat, jsonl
 from shared import cli
 from shared.analyzers.local import LocalAnalyzer
 from shared.screening import Outcome, screen
-from shared.verdicts import data_verdict_entity
+from shared.storedverdict import StoredVerdict
 
 CANARY = "CANARY-3c9e21-FIELD"
 THREAT = "I will kill you and your whole family."
@@ -167,7 +167,7 @@ def everywhere(capsys, caplog, tmp_path) -> Callable[[bytes], tuple[int, str]]:
                 code = cli.main(["scan-data", str(path), "--analyzer", "local", *flags])
                 out, err = capsys.readouterr()
                 seen += [out, err]
-        entity = data_verdict_entity(_screen(data), blob_name="b.jsonl", etag="e")
+        entity = StoredVerdict.of_data(_screen(data), blob_name="b.jsonl", etag="e").to_entity()
         seen += [caplog.text, json.dumps(entity, default=str)]
         return code, "\n".join(seen)
 

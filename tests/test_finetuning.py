@@ -25,7 +25,8 @@ from shared.finetuning import PENDING_PARTITION, REQUEUE_AFTER
 from shared.lineage import training_data
 from shared.queues import JsonQueue
 from shared.settings import STORAGE_CONNECTION, StorageConnection
-from shared.verdicts import MODEL_PARTITION, TableVerdictStore, row_key
+from shared.storedverdict import MODEL_PARTITION, StoredVerdict, row_key
+from shared.verdicts import TableVerdictStore
 
 SECRET = "whsec_" + base64.b64encode(b"a-test-signing-secret-32-bytes!!").decode()
 
@@ -147,10 +148,10 @@ def test_the_poller_fills_a_gap_and_never_duplicates(events):
     async def decided():
         storage = StorageConnection(connection_string=events.azurite.connection_string)
         async with TableVerdictStore.open(storage, events.names["VERDICTS_TABLE"]) as store:
-            await store.put_model_verdict(
+            await store.put_verdict(StoredVerdict.from_entity(
                 {"PartitionKey": MODEL_PARTITION, "RowKey": row_key("gpt-4o-mini.ft-decided"),
                  "Verdict": "deployable"}
-            )  # fmt: skip
+            ))  # fmt: skip
 
     asyncio.run(decided())
     poll()
@@ -228,10 +229,10 @@ def test_a_stale_marker_with_a_verdict_is_not_queued_again(events):
 
     async def decided():
         async with _store(events) as store:
-            await store.put_model_verdict(
+            await store.put_verdict(StoredVerdict.from_entity(
                 {"PartitionKey": MODEL_PARTITION, "RowKey": row_key("gpt-4o-mini.ft-one"),
                  "Verdict": "not_deployable"}
-            )  # fmt: skip
+            ))  # fmt: skip
 
     asyncio.run(decided())
     poll()

@@ -120,7 +120,9 @@ def from_store(env, read):
 
 
 def stored_verdict(env, sha256: str) -> dict | None:
-    return from_store(env, lambda store: store.get_data_verdict(sha256))
+    """The data verdict's entity as stored, or None."""
+    verdict = from_store(env, lambda store: store.get_data_verdict(sha256))
+    return verdict.to_entity() if verdict else None
 
 
 def upload(env, data: bytes) -> str:
@@ -193,7 +195,7 @@ def test_a_poison_message_for_another_container_touches_nothing(app_environment,
     assert "another container" in caplog.text
     assert stored_verdict(app_environment, hashlib.sha256(data).hexdigest()) is None
     assert blob.get_blob_tags() == {}
-    poisoned = from_store(app_environment, lambda store: store.list_verdicts("poisoned", 100))
+    poisoned = from_store(app_environment, lambda store: store.list_named("poisoned", 100))
     assert poisoned == []
 
 
@@ -218,7 +220,9 @@ def model_environment(app_environment, monkeypatch, tmp_path):
 
 
 def stored_model_verdict(env, model: str) -> dict | None:
-    return from_store(env, lambda store: store.get_model_verdict(model))
+    """The model verdict's entity as stored, or None."""
+    verdict = from_store(env, lambda store: store.get_model_verdict(model))
+    return verdict.to_entity() if verdict else None
 
 
 def queue_message(body: dict | bytes, id_: str = "m1") -> func.QueueMessage:

@@ -20,7 +20,8 @@ from shared.gateclient import parse_duration
 from shared.lineage import record_file, remember_lineage
 from shared.policy import POLICY_VERSION
 from shared.settings import STORAGE_CONNECTION, StorageConnection
-from shared.verdicts import DATA_PARTITION, MODEL_PARTITION, TableVerdictStore, row_key
+from shared.storedverdict import DATA_PARTITION, MODEL_PARTITION, StoredVerdict, row_key
+from shared.verdicts import TableVerdictStore
 
 STATES = ("passed", "failed", "invalid", "error")
 SHA = {state: f"{index:064x}" for index, state in enumerate(STATES, 1)}
@@ -36,11 +37,11 @@ def gate_host(azurite, monkeypatch):
     async def seed():
         async with TableVerdictStore.open(*store_args) as store:
             for state, sha in SHA.items():
-                await store.put_data_verdict(_data_entity(sha, state))
+                await store.put_verdict(_data_verdict(sha, state))
             for state in STATES:
                 await record_file(store, f"file-{state}", SHA[state])
             for state in ("deployable", "not_deployable", "error"):
-                await store.put_model_verdict(_model_entity(f"ft-{state}", state))
+                await store.put_verdict(_model_verdict(f"ft-{state}", state))
                 await _trained_on(store, f"ft-{state}", "file-passed")
 
     asyncio.run(seed())
@@ -55,16 +56,19 @@ async def _trained_on(store, model: str, training: str, validation: str | None =
     )
 
 
-def _data_entity(sha: str, verdict: str) -> dict:
-    return {
-        "PartitionKey": DATA_PARTITION,
-        "RowKey": sha,
-        "Verdict": verdict,
-        "HarmTypes": "violence" if verdict == "failed" else "",
-        "Message": f"message for {verdict}",
-        "PolicyVersion": POLICY_VERSION,
-        "EvaluatedAt": datetime(2026, 11, 26, tzinfo=UTC),
-    }
+def _data_verdict(sha: str, verdict: str) -> StoredVerdict:
+    """A data verdict as a row in today's format holds it."""
+    return StoredVerdict.from_entity(
+        {
+            "PartitionKey": DATA_PARTITION,
+            "RowKey": sha,
+            "Verdict": verdict,
+            "HarmTypes": "violence" if verdict == "failed" else "",
+            "Message": f"message for {verdict}",
+            "PolicyVersion": POLICY_VERSION,
+            "EvaluatedAt": datetime(2026, 11, 26, tzinfo=UTC),
+        }
+    )
 
 
 ATTACKS = {
@@ -73,20 +77,23 @@ ATTACKS = {
 }
 
 
-def _model_entity(model: str, verdict: str) -> dict:
+def _model_verdict(model: str, verdict: str) -> StoredVerdict:
+    """A model verdict as a row in today's format holds it."""
     outcome = {"deployable": "acceptable", "not_deployable": "unacceptable"}.get(verdict, "error")
     per_category = {c: {"outcome": outcome} for c in ("Hate", "SelfHarm", "Sexual", "Violence")}
-    return {
-        "PartitionKey": MODEL_PARTITION,
-        "RowKey": row_key(model),
-        "FineTunedModel": model,
-        "Verdict": verdict,
-        "Message": f"message for {verdict}",
-        "PolicyVersion": POLICY_VERSION,
-        "PerCategory": json.dumps(per_category),
-        "Attacks": json.dumps(ATTACKS),
-        "EvaluatedAt": datetime(2026, 11, 26, tzinfo=UTC),
-    }
+    return StoredVerdict.from_entity(
+        {
+            "PartitionKey": MODEL_PARTITION,
+            "RowKey": row_key(model),
+            "FineTunedModel": model,
+            "Verdict": verdict,
+            "Message": f"message for {verdict}",
+            "PolicyVersion": POLICY_VERSION,
+            "PerCategory": json.dumps(per_category),
+            "Attacks": json.dumps(ATTACKS),
+            "EvaluatedAt": datetime(2026, 11, 26, tzinfo=UTC),
+        }
+    )
 
 
 def get(host: FunctionsHost, path: str, key: str | None = "function-key") -> tuple[int, dict]:
@@ -127,7 +134,7 @@ def test_model_verdicts_answer_deployable_only_when_deployable(gate_host, state,
 def _with_model(host, model: str, verdict: str, training: str | None, validation=None) -> None:
     async def put():
         async with TableVerdictStore.open(*host.store_args) as store:
-            await store.put_model_verdict(_model_entity(model, verdict))
+            await store.put_verdict(_model_verdict(model, verdict))
             if training is not None:
                 await _trained_on(store, model, training, validation)
 
@@ -202,7 +209,7 @@ def test_cli_waits_until_the_verdict_arrives(gate_host):
         async def put():
             async with TableVerdictStore.open(*gate_host.store_args) as store:
                 await _trained_on(store, "ft-late", "file-passed")  # first: no half answer
-                await store.put_model_verdict(_model_entity("ft-late", "deployable"))
+                await store.put_verdict(_model_verdict("ft-late", "deployable"))
 
         threading.Timer(0.5, lambda: asyncio.run(put())).start()
 

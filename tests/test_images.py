@@ -23,6 +23,7 @@ from shared.gate import data_answer
 from shared.policy import POLICY_VERSION
 from shared.screening import Outcome, screen
 from shared.settings import ContentSafetySettings, SettingsError
+from shared.storedverdict import StoredVerdict
 
 CLEAN = png(rgb=(40, 200, 40))
 VIOLENT = png(rgb=(200, 0, 0), harm={"Violence": 6})
@@ -114,8 +115,8 @@ def test_offline_every_image_is_unscreened_and_said_so(capsys, write_file):
 
 
 def test_the_gate_never_opens_for_an_incomplete_file():
-    entity = {"Verdict": "incomplete", "PolicyVersion": POLICY_VERSION, "Message": "m"}
-    answer = data_answer(entity)
+    verdict = StoredVerdict("data", "a" * 64, "incomplete", "m", POLICY_VERSION)
+    answer = data_answer(verdict)
     assert answer.status == 200
     assert answer.body["passed"] is False
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import json
 import uuid
@@ -21,19 +22,24 @@ from shared.lineage import DataFile, TrainingData
 from shared.policy import POLICY_VERSION
 from shared.reevaluation import read_rescreen_message, rescreen_message
 from shared.settings import STORAGE_CONNECTION, StorageConnection
-from shared.verdicts import DATA_PARTITION, MODEL_PARTITION, TableVerdictStore, row_key
+from shared.storedverdict import DATA_PARTITION, MODEL_PARTITION, StoredVerdict, row_key
+from shared.verdicts import TableVerdictStore
 
 OLD_POLICY = "2025.01.1"
 
 
+def _model(verdict: str, policy: str) -> StoredVerdict:
+    return StoredVerdict("model", row_key("ft-1"), verdict, policy_version=policy)
+
+
 def test_the_gate_answers_a_stale_verdict_as_pending():
     for answer in (
-        model_answer({"Verdict": "deployable", "PolicyVersion": OLD_POLICY}, TrainingData(())),
-        data_answer({"Verdict": "passed", "PolicyVersion": OLD_POLICY}),
+        model_answer(_model("deployable", OLD_POLICY), TrainingData(())),
+        data_answer(StoredVerdict("data", "a" * 64, "passed", policy_version=OLD_POLICY)),
     ):
         assert answer.status == 404
         assert answer.body == {"status": "pending", "stale_policy_version": OLD_POLICY}
-    current = {"Verdict": "deployable", "PolicyVersion": POLICY_VERSION}
+    current = _model("deployable", POLICY_VERSION)
     passed = TrainingData((DataFile("Training", "file-1", "a" * 64, "passed"),))
     assert model_answer(current, passed).status == 200
 
@@ -92,14 +98,14 @@ def test_reevaluate_stale_queues_only_what_an_older_policy_decided(ops, capsys):
 
     async def seed(store):
         for sha, policy in (("a" * 64, OLD_POLICY), ("b" * 64, POLICY_VERSION)):
-            await store.put_data_verdict({"PartitionKey": DATA_PARTITION, "RowKey": sha,
-                                          "Verdict": "passed", "PolicyVersion": policy,
-                                          "BlobName": f"{sha[:4]}.jsonl"})  # fmt: skip
+            row = {"PartitionKey": DATA_PARTITION, "RowKey": sha, "Verdict": "passed",
+                   "PolicyVersion": policy, "BlobName": f"{sha[:4]}.jsonl"}  # fmt: skip
+            await store.put_verdict(StoredVerdict.from_entity(row))
         for model, policy in (("ft-old", OLD_POLICY), ("ft-new", POLICY_VERSION)):
-            await store.put_model_verdict({"PartitionKey": MODEL_PARTITION,
-                                           "RowKey": row_key(model), "FineTunedModel": model,
-                                           "JobId": "ftjob-1", "Verdict": "deployable",
-                                           "PolicyVersion": policy})  # fmt: skip
+            row = {"PartitionKey": MODEL_PARTITION, "RowKey": row_key(model),
+                   "FineTunedModel": model, "JobId": "ftjob-1", "Verdict": "deployable",
+                   "PolicyVersion": policy}  # fmt: skip
+            await store.put_verdict(StoredVerdict.from_entity(row))
 
     with_store(azurite, settings, seed)
     assert cli.main(["reevaluate", "--stale", "--dry-run"]) == 0
@@ -125,14 +131,14 @@ def test_a_stale_data_verdict_is_screened_again_not_reused(ops):
     async def age(store):
         sha = hashlib.sha256(data).hexdigest()
         entity = await store.get_data_verdict(sha)
-        await store.put_data_verdict({**entity, "PolicyVersion": OLD_POLICY})
+        await store.put_verdict(dataclasses.replace(entity, policy_version=OLD_POLICY))
         return sha
 
     sha = with_store(azurite, settings, age)
     rescreen({"blob": name})  # the same blob and ETag: only the policy changed
     assert safety.stats.requests > first
     stored = with_store(azurite, settings, lambda store: store.get_data_verdict(sha))
-    assert stored["PolicyVersion"] == POLICY_VERSION
+    assert stored.policy_version == POLICY_VERSION
 
 
 def test_reevaluating_one_file_forces_a_new_screening(ops):
@@ -177,8 +183,8 @@ def test_a_poisoned_rescreen_records_error_and_is_kept_for_replay(ops, caplog):
     asyncio.run(function_app.record_poisoned_rescreen(message=func.QueueMessage(id="p", body=body)))
     sha256 = hashlib.sha256(data).hexdigest()
     verdict = with_store(azurite, settings, lambda store: store.get_data_verdict(sha256))
-    assert verdict["Verdict"] == "error"
-    poisoned = with_store(azurite, settings, lambda store: store.list_verdicts("poisoned", 100))
+    assert verdict.verdict == "error"
+    poisoned = with_store(azurite, settings, lambda store: store.list_named("poisoned", 100))
     assert [(entry["Kind"], entry["Key"]) for entry in poisoned] == [("data", name)]
     # A file deleted since it was queued leaves nothing to record, and does not fail.
     gone = json.dumps({"blob": "deleted.jsonl"}).encode()
@@ -187,7 +193,7 @@ def test_a_poisoned_rescreen_records_error_and_is_kept_for_replay(ops, caplog):
     malformed = func.QueueMessage(id="m", body=b"not json")
     asyncio.run(function_app.record_poisoned_rescreen(message=malformed))
     assert "re-screen message m is malformed" in caplog.text
-    poisoned = with_store(azurite, settings, lambda store: store.list_verdicts("poisoned", 100))
+    poisoned = with_store(azurite, settings, lambda store: store.list_named("poisoned", 100))
     assert len(poisoned) == 1
 
 

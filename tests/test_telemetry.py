@@ -80,7 +80,7 @@ def test_a_screened_upload_is_one_trace_with_read_analyze_decide(azurite, caplog
     spans = {s.name: s for s in SPANS.get_finished_spans()}
     root = spans["ftgate.evaluate.data"]
     evaluation_id = root.attributes["ftgate.evaluation_id"]
-    assert root.attributes["ftgate.sha256"] == entity["RowKey"]
+    assert root.attributes["ftgate.sha256"] == entity.key
     assert root.attributes["ftgate.verdict"] == "failed"
     for step in ("ftgate.read", "ftgate.analyze", "ftgate.decide"):
         assert spans[step].attributes["ftgate.evaluation_id"] == evaluation_id

@@ -52,8 +52,10 @@ def run_upload(azurite, emulator, blob, table: str = "verdicts"):
     async def run():
         storage = StorageConnection(connection_string=azurite.connection_string)
         async with TableVerdictStore.open(storage, table) as store:
-            entity = await screen_upload(blob, lambda: ContentSafetyAnalyzer(settings), store)
-            return entity, await store.get_data_verdict(entity["RowKey"])
+            # As stored: the columns are what the gate and the portal read.
+            verdict = await screen_upload(blob, lambda: ContentSafetyAnalyzer(settings), store)
+            stored = await store.get_data_verdict(verdict.key)
+            return verdict.to_entity(), stored.to_entity()
 
     return asyncio.run(run())
 
@@ -127,7 +129,8 @@ def test_an_outage_fails_the_invocation_and_poison_records_error(azurite, emulat
     async def poison():
         storage = StorageConnection(connection_string=azurite.connection_string)
         async with TableVerdictStore.open(storage, "verdicts") as store:
-            return await record_poisoned(blob, store, "the analyzer failed on every retry")
+            verdict = await record_poisoned(blob, store, "the analyzer failed on every retry")
+            return verdict.to_entity()
 
     entity = asyncio.run(poison())
     assert entity["Verdict"] == "error"
@@ -159,7 +162,7 @@ def test_a_1000_character_blob_name_is_screened_tagged_and_poisoned(azurite, emu
         async with TableVerdictStore.open(storage, "verdicts") as store:
             state = await store.get_blob_state(name)
             await store.record_poisoned("data", name)
-            poisoned = await store.list_verdicts("poisoned", 1_000)
+            poisoned = await store.list_named("poisoned", 1_000)
             return state, [p for p in poisoned if p["Key"] == name]
 
     state, poisoned = asyncio.run(state_and_poison())
@@ -197,7 +200,7 @@ def _race(azurite, emulator, blob, data: bytes, *, screen_new: bool):
                 await screen_upload(blob, lambda: ContentSafetyAnalyzer(settings), store)
 
             racing = _ReplacedMidScreening(settings, blob, data, newer if screen_new else None)
-            return await screen_upload(blob, lambda: racing, store)
+            return (await screen_upload(blob, lambda: racing, store)).to_entity()
 
     return asyncio.run(run())
 
