@@ -2,7 +2,9 @@
 
 Prints, for a generated file of about 200 MB, screening throughput with the local
 analyzer in MB/s and as a ratio to plain ``json.loads`` of every line of the same
-file in the same run (the fastest of :data:`BASELINE_RUNS` runs); and the peak RSS
+file in the same run (the fastest of :data:`BASELINE_RUNS` runs), and the CPU
+seconds per MB screening cost (of the main process and of its workers), which a
+busy machine does not distort as it does wall time; and the peak RSS
 of screening 20 MB and 200 MB files, each in a fresh process, which must not grow
 with the file; and the peak RSS of a hostile file whose one line holds 16 MiB of
 tiny strings (about 4 million), which the per-line limits must keep under
@@ -19,6 +21,7 @@ import asyncio
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import time
@@ -38,6 +41,9 @@ BASELINE_RUNS = 5  # the json.loads baseline is the fastest of these
 # Screening MB/s of the 200 MB file before the workers parsed (docs/benchmarks.md, 2026-11-27).
 PREVIOUS_MB_S = {1: 1.0, 2: 1.8}
 PREVIOUS_JSON_MB_S = 170  # one run (docs/benchmarks.md, 2026-11-26)
+# CPU seconds per MB of the 20 MB file before the analyzer's hot path was rebuilt: the
+# code of commit 5cf106b, fastest of 3 runs, on the loaded 2-core machine (docs/benchmarks.md).
+PREVIOUS_CPU_S_PER_MB = {1: 0.786, 2: 0.625}
 
 SYSTEM_PROMPTS = [
     "You are Contoso's IT helpdesk assistant. Answer briefly, cite the knowledge base, and "
@@ -142,8 +148,13 @@ def json_baseline(path: Path, runs: int = BASELINE_RUNS) -> float:
     return fastest
 
 
-def screen_file(path: Path, workers: int = 1) -> tuple[float, dict]:
-    """Seconds to screen ``path`` as ``ftgate scan-data`` does, and the verdict."""
+def screen_file(path: Path, workers: int = 1) -> tuple[float, dict, float, float]:
+    """Seconds to screen ``path`` as ``ftgate scan-data`` does, the verdict, and the CPU
+    seconds this process and its (finished) worker processes spent on it.
+
+    CPU time is the figure that holds on a shared machine: wall time counts the
+    time spent waiting for a core, CPU time only the work.
+    """
 
     async def run() -> dict:
         with path.open("rb") as stream:
@@ -152,9 +163,17 @@ def screen_file(path: Path, workers: int = 1) -> tuple[float, dict]:
             async with LocalAnalyzer() as analyzer:
                 return (await screen(iter_chunks(stream), analyzer)).as_dict()
 
+    cpu, children = time.process_time(), _children_cpu()
     started = time.perf_counter()
     report = asyncio.run(run())
-    return time.perf_counter() - started, report
+    elapsed = time.perf_counter() - started
+    return elapsed, report, time.process_time() - cpu, _children_cpu() - children
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's children that have ended (the workers, once reaped)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def peak_rss_child(path: Path | None) -> dict:
@@ -169,7 +188,7 @@ def peak_rss_child(path: Path | None) -> dict:
 def _rss_child(path: str | None) -> None:
     verdict = None
     if path is not None:
-        _, report = screen_file(Path(path))
+        report = screen_file(Path(path))[1]
         verdict = report["verdict"]
     print(json.dumps({"peak_rss_mb": peak_rss_kib() / 1024, "verdict": verdict}))
 
@@ -208,10 +227,11 @@ def main() -> None:
     cpus = os.cpu_count() or 1
     rates = {}
     for workers in sorted({1, cpus}):
-        seconds = float("inf")
+        seconds = parent_cpu = workers_cpu = float("inf")
         for _ in range(args.runs):
-            elapsed, report = screen_file(largest, workers)
+            elapsed, report, parent, children = screen_file(largest, workers)
             seconds = min(seconds, elapsed)
+            parent_cpu, workers_cpu = min(parent_cpu, parent), min(workers_cpu, children)
         rates[workers] = rate = mb / seconds
         label = f"screening, {workers} worker{'s' if workers > 1 else ''}"
         previous = PREVIOUS_MB_S.get(workers)
@@ -219,6 +239,13 @@ def main() -> None:
             f"  {label:<27}: {seconds:7.2f} s  {rate:7.1f} MB/s"
             f"  = {rate / json_rate:.3f} x json.loads"
             + (f"  (before: {previous} MB/s)" if previous else "")
+        )
+        cpu_label = "  CPU s per MB" + (", main + workers" if workers > 1 else "")
+        split = f" = {parent_cpu / mb:.3f} + {workers_cpu / mb:.3f}" if workers > 1 else ""
+        previous_cpu = PREVIOUS_CPU_S_PER_MB.get(workers)
+        print(
+            f"  {cpu_label:<27}: {(parent_cpu + workers_cpu) / mb:7.3f}{split}"
+            + (f"  (before: {previous_cpu}, 20 MB file)" if previous_cpu else "")
         )
     if cpus > 1:
         print(

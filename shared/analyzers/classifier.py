@@ -50,7 +50,7 @@ class Classifier:
                 found = features(words)
                 starts.append(len(ids))
                 ids.append(0)
-                ids.extend(row for feature in found if (row := lookup(feature)) is not None)
+                ids.extend(filter(None, map(lookup, found)))  # rows start at 1: only misses drop
                 scales.append(scale(found))
                 owners.append(owner)
         best = np.zeros((len(folded_texts), 4), np.float32)

@@ -28,23 +28,42 @@ def features(words: list[str]) -> list[str]:
     """The features of one window of words, in order, repeats kept: each word, its
     prefixes, its class tag (``wordclasses``); each pair of words, and each pair
     with a class tag in place of the word that has one ("{VIOLENT}_my")."""
-    found = []
-    classed = []
+    found: list[str] = []
+    tags: list[str | None] = []
+    known = _OWN.get
     for word in words:
-        found.append(word)
-        if len(word) > 4:
-            found.append(word[:4] + "-")
-            if len(word) > 6:
-                found.append(word[:6] + "-")
-        word_tag = tag(word) if len(word) > 2 else None
-        if word_tag is not None:
-            found.append(word_tag)
-        classed.append(word_tag or word)
+        own = known(word) or _own(word)
+        found.extend(own[0])
+        tags.append(own[1])
     for index in range(1, len(words)):
-        found.append(f"{words[index - 1]}_{words[index]}")
-        if classed[index - 1] is not words[index - 1] or classed[index] is not words[index]:
-            found.append(f"{classed[index - 1]}_{classed[index]}")
+        before, word = words[index - 1], words[index]
+        found.append(f"{before}_{word}")
+        before_tag, word_tag = tags[index - 1], tags[index]
+        if before_tag is not None or word_tag is not None:
+            found.append(f"{before_tag or before}_{word_tag or word}")
     return found
+
+
+# A word's own features and class tag, memoised: words recur across windows and texts,
+# and these are most of the work. Bounded: cleared when full.
+_OWN: Final[dict[str, tuple[tuple[str, ...], str | None]]] = {}
+_OWN_KEPT: Final = 1 << 16
+
+
+def _own(word: str) -> tuple[tuple[str, ...], str | None]:
+    """``word``'s own features (itself, its prefixes, its tag) and its tag."""
+    own = [word]
+    if len(word) > 4:
+        own.append(word[:4] + "-")
+        if len(word) > 6:
+            own.append(word[:6] + "-")
+    word_tag = tag(word) if len(word) > 2 else None
+    if word_tag is not None:
+        own.append(word_tag)
+    if len(_OWN) >= _OWN_KEPT:
+        _OWN.clear()
+    _OWN[word] = entry = (tuple(own), word_tag)
+    return entry
 
 
 def scale(found: list[str]) -> float:

@@ -81,11 +81,19 @@ _CONFUSABLES: Final = str.maketrans(
 _INVISIBLE: Final = re.compile("[\u00ad\u034f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _COMBINING: Final = re.compile("[\u0300-\u036f]")
 _LEET: Final = str.maketrans("013457@$|!+9", "oieastasiitg")
-# A word mixing letters with digits or symbols, e.g. "k1ll", "$hoot", "r@pe" (and "kb123").
+# A word mixing letters with digits or symbols, e.g. "k1ll", "$hoot", "r@pe" (and "kb123"):
+# a whole run of such characters that has a letter and a digit or symbol. Written without
+# look-aheads (letters then a symbol, or symbols then a letter), which cost a scan of the
+# rest of the run at every position.
 _LEET_WORD: Final = re.compile(
-    r"(?<![a-z0-9@$|!+])(?=[a-z0-9@$|!+]*[a-z])(?=[a-z0-9@$|!+]*[0-9@$|!+])[a-z0-9@$|!+]+"
+    r"(?<![a-z0-9@$|!+])(?:[a-z]+[0-9@$|!+]|[0-9@$|!+]+[a-z])[a-z0-9@$|!+]*"
 )
 _NON_WORD: Final = re.compile(r"[^a-z0-9]+")
+# Every ASCII byte that is not a lower-case letter or digit, as a space (``_NON_WORD`` for
+# ASCII text, by ``bytes.translate``: several times faster than the regex).
+_NON_WORD_BYTES: Final = bytes(
+    byte if chr(byte) in "abcdefghijklmnopqrstuvwxyz0123456789" else 32 for byte in range(256)
+)
 _CONTRACTION: Final = re.compile(r"(?<=[a-z])['\u2019](re|ll|m|ve|d|s)\b")
 _EXPANSIONS: Final = {"re": " are", "ll": " will", "m": " am", "ve": " have", "d": " would"}
 _SPACED: Final = re.compile(r" (?:[a-z] ){2,}[a-z](?= )")
@@ -117,7 +125,10 @@ def normalize(text: str) -> str:
         text = _CONTRACTION.sub(lambda match: _EXPANSIONS.get(match.group(1), "s"), text)
         text = text.replace("'", "").replace("\u2019", "")
     text = _LEET_WORD.sub(_unleet, text)
-    text = f" {_NON_WORD.sub(' ', text).strip()} "
+    if text.isascii():
+        text = f" {b' '.join(text.encode('ascii').translate(_NON_WORD_BYTES).split()).decode()} "
+    else:
+        text = f" {_NON_WORD.sub(' ', text).strip()} "
     if _SPACED.search(text):
         text = _SPACED.sub(lambda match: " " + match.group().replace(" ", ""), text)
     return text
@@ -270,8 +281,7 @@ class _Engine:
     def candidates(self, folded: str) -> tuple[int, int]:
         """Bitmasks of the rules and benign contexts whose anchor words occur."""
         rules = benign = 0
-        for match in self.anchors.finditer(folded):
-            word = match.group()
+        for word in self.anchors.findall(folded):
             masks = self.word_masks.get(word)
             if masks is None:
                 masks = self._masks_of(word[1:])
@@ -433,7 +443,8 @@ def score_many(texts: Sequence[str]) -> list[Severities]:
     if sentences:
         learned = _learned([piece for _, piece in sentences])
         for (index, _), row in zip(sentences, learned, strict=True):
-            results[index] = Severities(*map(max, results[index], row))
+            if any(row):  # most sentences learn nothing: max with zeros changes nothing
+                results[index] = Severities(*map(max, results[index], row))
     return results
 
 
