@@ -4,7 +4,8 @@ Exit codes of ``scan-data``: 0 passed, 1 failed, 2 invalid, 3 error (the analyze
 failed); of ``eval-model``: 0 deployable, 1 not deployable, 3 error; of ``analyze``:
 0 every line scored, 2 a line too long or not UTF-8, 3 a line not scored; of
 ``enforce``: 0 nothing held, 1 a job or deployment held, 3 a file unreadable. Any command
-exits 64 on a usage error or an input it cannot open, 70 on an internal error
+exits 64 on a usage error or an input it cannot open, 3 when ftgate failed
+with a reason (an ``FtgateError``: a service or step failed), 70 on an internal error
 (a bug: one line naming the exception, the traceback only with ``--debug`` or
 ``FTGATE_DEBUG=1``), 130 when interrupted (Ctrl-C) and 141 when its standard
 output was closed (``| head``). No output ever contains training text, prompts
@@ -36,6 +37,7 @@ from shared.analyzers import ANALYZERS, Analyzer, AnalyzerError, Severities, cre
 from shared.deploymentguard import DeploymentDecision, guard_deployments
 from shared.deployments import DeploymentSettings, account_deployments, configured_account
 from shared.enforcement import ENFORCEMENT_PARTITION, EnforcementReport, OpenAIFiles, enforce
+from shared.errors import FtgateError
 from shared.evalcost import ANSWER_CAP, EvaluationEstimate, estimate_evaluation
 from shared.evaluations import EvaluationRequest
 from shared.finetuning import OpenAIJobs
@@ -82,6 +84,7 @@ EXIT_CODES: Final = {
     Outcome.ERROR: 3,
     Outcome.INCOMPLETE: 5,
 }
+EXIT_ERROR: Final = EXIT_CODES[Outcome.ERROR]  # something failed; never a verdict
 EXIT_USAGE: Final = 64
 # A crash must never read as a verdict (1 is `failed`): the BSD sysexits code for an
 # internal software error, and the shell's codes for SIGINT and SIGPIPE.
@@ -92,6 +95,26 @@ ANALYZE_BATCH: Final = 64
 PARALLEL_FROM_BYTES: Final = 8 * 1024 * 1024
 MAX_CONCURRENCY: Final = 256  # conversations at once; more only meets the deployment's quota
 MAX_LIST_LIMIT: Final = 10_000  # verdict rows one `verdicts list` prints
+
+
+class UsageError(FtgateError):
+    """The command line asked for something it cannot have; the message says what."""
+
+
+# The one map from error to exit code; the first class an error is an instance of
+# decides. An ftgate error no row names still failed on purpose with a reason, so it
+# is an error (3), not a bug (70) and never a verdict (0 or 1).
+ERROR_EXIT_CODES: Final[tuple[tuple[type[FtgateError], int], ...]] = (
+    (UsageError, EXIT_USAGE),
+    (SettingsError, EXIT_USAGE),  # a setting missing or malformed: fix the invocation
+    (GateError, gateclient.EXIT_ERROR),
+    (FtgateError, EXIT_ERROR),
+)
+
+
+def error_exit_code(error: FtgateError) -> int:
+    """The exit code for an ftgate error: its row in :data:`ERROR_EXIT_CODES`."""
+    return next(code for kind, code in ERROR_EXIT_CODES if isinstance(error, kind))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -112,7 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="ftgate",
         description="Safety gate for Azure OpenAI fine-tuning: screen training data offline.",
-        epilog="Every command exits 64 on a usage error, 70 on an internal error (a bug), "
+        epilog="Every command exits 64 on a usage error, 3 when it failed with a reason, 70 on an "
+        "internal error (a bug), "
         "130 when interrupted and 141 when its output was closed; each command's help "
         "lists its verdict codes.",
     )
@@ -346,6 +370,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _discard_stdout()
         return EXIT_BROKEN_PIPE
+    except FtgateError as exc:
+        print(f"ftgate: {exc}", file=sys.stderr)
+        return error_exit_code(exc)
     except Exception as exc:
         if debug:
             traceback.print_exc()
@@ -378,11 +405,7 @@ def _run(args: argparse.Namespace) -> int:
         "enforce": _enforce,
     }
     if args.command in table_commands:
-        try:
-            return asyncio.run(table_commands[args.command](args))
-        except SettingsError as exc:
-            print(f"ftgate: {exc}", file=sys.stderr)
-            return EXIT_USAGE
+        return asyncio.run(table_commands[args.command](args))
     try:
         with _open_input(args.file) as stream:
             if args.command == "scan-data":
@@ -391,11 +414,7 @@ def _run(args: argparse.Namespace) -> int:
     except BrokenPipeError:
         raise  # our stdout closed: not the input's fault
     except OSError as exc:
-        print(f"ftgate: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except SettingsError as exc:
-        print(f"ftgate: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError(f"cannot read {args.file}: {exc.strerror or exc}") from None
 
 
 @contextmanager
@@ -414,8 +433,7 @@ def _scan_data(stream: BinaryIO, args: argparse.Namespace) -> int:
     if args.estimate:
         return _estimate_scan(stream, args)
     if args.request_price is not None:
-        print("ftgate: --request-price needs --estimate", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError("--request-price needs --estimate")
     size = _size_of(stream)
     workers = args.workers or _default_workers(size)
     show_progress = sys.stderr.isatty() if args.progress is None else args.progress
@@ -579,22 +597,15 @@ MODEL_EXIT_CODES: Final = {
 
 def _eval_model(args: argparse.Namespace) -> int:
     if args.azure_endpoint and not args.deployment:
-        print("ftgate: --azure-endpoint needs --deployment", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError("--azure-endpoint needs --deployment")
     if args.base_url and not args.model:
-        print("ftgate: --base-url needs --model", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError("--base-url needs --model")
     if args.estimate:
         return _estimate_eval(args)
     if any(v is not None for v in (args.prompt_price, args.completion_price, args.answer_tokens)):
-        print("ftgate: --answer-tokens and the prices need --estimate", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError("--answer-tokens and the prices need --estimate")
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
-    try:
-        verdict = asyncio.run(_evaluate(args, seed))
-    except SettingsError as exc:
-        print(f"ftgate: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    verdict = asyncio.run(_evaluate(args, seed))
     if args.json:
         print(json.dumps(verdict.as_dict(), indent=2))
     else:
@@ -605,8 +616,7 @@ def _eval_model(args: argparse.Namespace) -> int:
 def _estimate_eval(args: argparse.Namespace) -> int:
     """``eval-model --estimate``: the operating characteristic's usage, nothing called."""
     if args.attacker:
-        print("ftgate: --estimate covers the scripted strategies, not --attacker", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError("--estimate covers the scripted strategies, not --attacker")
     estimate = asyncio.run(
         estimate_evaluation(
             SCRIPTED,
@@ -726,25 +736,18 @@ def _gate(args: argparse.Namespace) -> int:
         wait, interval = parse_duration(args.wait), parse_duration(args.interval)
         url = check_url(args.url)
     except ValueError as exc:
-        print(f"ftgate: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError(str(exc)) from None
     if args.junit and (problem := _unwritable(args.junit)):
-        print(f"ftgate: cannot write --junit {args.junit}: {problem}", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError(f"cannot write --junit {args.junit}: {problem}")
     kind = "models" if args.kind == "model" else "data"
     function_key = args.function_key or os.environ.get("FTGATE_FUNCTION_KEY")
-    try:
-        reply = wait_for(lambda: ask(url, kind, args.key, function_key), wait, interval)
-    except GateError as exc:
-        print(f"ftgate: {exc}", file=sys.stderr)
-        return gateclient.EXIT_ERROR
+    reply = wait_for(lambda: ask(url, kind, args.key, function_key), wait, interval)
     if args.junit:
         try:
             with open(args.junit, "w", encoding="utf-8") as report:
                 report.write(junit_report(args.kind, args.key, reply))
         except OSError as exc:  # e.g. the directory went away while we waited
-            print(f"ftgate: cannot write --junit {args.junit}: {exc.strerror}", file=sys.stderr)
-            return EXIT_USAGE
+            raise UsageError(f"cannot write --junit {args.junit}: {exc.strerror}") from None
     if reply.pending:
         why = "training data not screened yet" if reply.body.get("missing") else "no verdict yet"
         print(f"{args.kind} {args.key}: pending ({why})")
@@ -780,8 +783,7 @@ async def _verdicts(args: argparse.Namespace) -> int:
                 rows += await store.list_verdicts(kind, args.limit)
         else:
             if not args.key:
-                print("ftgate: verdicts show needs a model name or a SHA-256", file=sys.stderr)
-                return EXIT_USAGE
+                raise UsageError("verdicts show needs a model name or a SHA-256")
             by_sha = re.fullmatch(r"[0-9a-fA-F]{64}", args.key) and args.kind != "model"
             if args.kind == ENFORCEMENT_PARTITION:
                 found = await store.get_named(ENFORCEMENT_PARTITION, args.key)

@@ -37,6 +37,7 @@ from shared.deployments import (
     StageTimeout,
     stage,
 )
+from shared.errors import FtgateError
 from shared.gate import stands
 from shared.lineage import training_data
 from shared.modeleval import ModelOutcome, ModelVerdict, evaluate_model
@@ -53,7 +54,7 @@ log = logging.getLogger(__name__)
 CONVERSATIONS_TIMEOUT: Final = 3600.0
 
 
-class MalformedRequest(ValueError):
+class MalformedRequest(FtgateError, ValueError):
     """The message is not a valid request; the reason names the field, not its value.
 
     ``model`` is the fine-tuned model it names, when it names one, so the error
@@ -65,7 +66,7 @@ class MalformedRequest(ValueError):
         self.model = model
 
 
-class AttackerUnavailable(Exception):
+class AttackerUnavailable(FtgateError):
     """The configured attacker deployment did not answer: the evaluation it was asked
     to join would be narrower than configured, so none is held."""
 

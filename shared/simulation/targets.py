@@ -29,6 +29,7 @@ import openai
 
 from shared.analyzers.base import SAFE, Severities
 from shared.closing import AsyncClosing
+from shared.errors import FtgateError
 from shared.policy import Category
 from shared.throttle import RateLimiter, backoff_delay, retry_after_seconds
 
@@ -39,7 +40,7 @@ _COGNITIVE_SCOPE: Final = "https://cognitiveservices.azure.com/.default"
 MAX_UNANSWERED_CONNECTIONS: Final = 20
 
 
-class TargetError(Exception):
+class TargetError(FtgateError):
     """The model could not be reached or refused the request itself (not a filter block)."""
 
 
