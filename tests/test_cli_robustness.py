@@ -18,10 +18,12 @@ from emulators.fixedanswer import FixedAnswer
 
 from conftest import clean_file
 from shared import cli
+from shared.commands.model import MODEL_EXIT_CODES
 from shared.deployments import DeploymentMismatch, StageTimeout
 from shared.errors import FtgateError
 from shared.evaluations import AttackerUnavailable, MalformedRequest
 from shared.gateclient import GateError
+from shared.modeleval import ModelOutcome
 from shared.settings import SettingsError
 from shared.simulation.strategies import TemplateError
 from shared.simulation.targets import MAX_UNANSWERED_CONNECTIONS, TargetError
@@ -238,7 +240,7 @@ def test_eval_model_stops_early_when_the_model_cannot_be_reached():
     )
     seconds = time.monotonic() - started
     report = json.loads(result.stdout)
-    assert result.returncode == cli.MODEL_EXIT_CODES[cli.ModelOutcome.ERROR]
+    assert result.returncode == MODEL_EXIT_CODES[ModelOutcome.ERROR]
     assert report["verdict"] == "error"
     assert "ft-x could not be reached" in report["message"]
     assert "APIConnectionError" in report["message"]
@@ -455,7 +457,7 @@ def test_a_crash_never_exits_with_a_verdicts_code(monkeypatch, capsys, error):
     code = cli.main(["verdicts", "list"])
     capsys.readouterr()
     assert code == cli.EXIT_SOFTWARE
-    assert code not in set(cli.EXIT_CODES.values()) | set(cli.MODEL_EXIT_CODES.values())
+    assert code not in set(cli.EXIT_CODES.values()) | set(MODEL_EXIT_CODES.values())
 
 
 def test_every_error_code_is_neither_a_pass_nor_a_fail():
