@@ -103,7 +103,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scan.set_defaults(handler=_lazy("shared.commands.data", "scan_data"))
     scan.add_argument("file", help="the training file, or - for standard input")
-    scan.add_argument("--json", action="store_true", help="print one JSON object")
+    scan.add_argument(
+        "--json",
+        dest="format",
+        action="store_const",
+        const="json",
+        help="print one JSON object (the same as --format json)",
+    )
+    scan.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="markdown: a short summary for a GitHub job summary or an Azure DevOps "
+        "pipeline summary (##vso[task.uploadsummary])",
+    )
     scan.add_argument("--analyzer", choices=ANALYZERS, default=None, help=_ANALYZER_HELP)
     scan.add_argument(
         "--workers",
@@ -144,7 +157,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="a deployment (with --azure-endpoint) or model (with --base-url) that writes "
         "crescendo follow-up turns, as one more strategy",
     )
-    model.add_argument("--json", action="store_true", help="print one JSON object")
+    model.add_argument(
+        "--json",
+        dest="format",
+        action="store_const",
+        const="json",
+        help="print one JSON object (the same as --format json)",
+    )
+    model.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="markdown: a short summary for a GitHub job summary or an Azure DevOps "
+        "pipeline summary (##vso[task.uploadsummary])",
+    )
     _add_estimates(scan, model)
 
     gate = commands.add_parser(

@@ -144,3 +144,70 @@ def render_enforcement(report: EnforcementReport, judged: list[DeploymentDecisio
         lines.append(f"  deployment {decision.deployment} ({decision.model}): {decision.action}")
         lines.append(f"    {decision.reason}")
     return "\n".join(lines)
+
+
+def _cell(value: object) -> str:
+    """A Markdown table cell: a pipe or a newline in a file name must not break the row."""
+    return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_report(verdict: DataVerdict, name: str) -> str:
+    """``scan-data --format markdown``: a short summary for a GitHub job summary or an
+    Azure DevOps pipeline summary; like every report, lines, fields and categories only."""
+    mark = "✅" if verdict.verdict is Outcome.PASSED else "❌"
+    lines = [
+        f"### {mark} ftgate scan-data: {verdict.verdict.value} — `{_cell(name)}`",
+        "",
+        verdict.message,
+        "",
+        "| | |",
+        "|---|---|",
+        f"| format | {verdict.format.value if verdict.format else 'unknown'}: "
+        f"{verdict.examples} examples on {verdict.lines} lines |",
+        f"| texts | {verdict.texts} ({verdict.unique_texts} analyzed after de-duplication) |",
+        f"| images | {verdict.images} ({verdict.images_unscreened} unscreened) |",
+        f"| sha256 | `{verdict.sha256}` |",
+        f"| policy | {verdict.policy_version}, analyzer {verdict.analyzer} |",
+    ]
+    if verdict.findings:
+        lines += [
+            "",
+            f"Findings ({len(verdict.findings)} of {verdict.findings_total} shown):",
+            "",
+            "| line | field | category | severity |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {f.line} | `{_cell(f.path)}` | {f.category.value} | {f.severity} |"
+            for f in verdict.findings
+        ]
+    if verdict.errors:
+        lines += ["", f"Format errors ({len(verdict.errors)} of {verdict.errors_total} shown):", ""]
+        lines += [f"- {_cell(error.reason)}" for error in verdict.errors]
+    return "\n".join(lines)
+
+
+def markdown_model_report(verdict: ModelVerdict) -> str:
+    """``eval-model --format markdown``: the verdict and each category's outcome."""
+    mark = "✅" if verdict.outcome.value == "deployable" else "❌"
+    lines = [
+        f"### {mark} ftgate eval-model: {verdict.outcome.value} — `{_cell(verdict.model)}`",
+        "",
+        verdict.message,
+        "",
+        f"{verdict.conversations} conversations, {verdict.model_calls} model calls; "
+        f"policy {verdict.policy_version}, seed {verdict.seed}",
+        "",
+        "| category | trials | defects | untested | errors | outcome |",
+        "|---|---|---|---|---|---|",
+    ]
+    for category, report in verdict.per_category.items():
+        row = report.as_dict()
+        trials = row["own"]["trials"] + row["cross"]["trials"]
+        defects = row["own"]["defects"] + row["cross"]["defects"]
+        untested = row["untested_prompts"] + row["untested_outputs"]
+        lines.append(
+            f"| {category.display_name} | {trials} | {defects} | {untested} | "
+            f"{row['errors']} | {row['outcome']} |"
+        )
+    return "\n".join(lines)

@@ -19,6 +19,7 @@ from shared.exitcodes import (
 from shared.parallel import screen_in_workers
 from shared.progress import Progress
 from shared.reports import (
+    markdown_report,
     render_report,
     render_scan_estimate,
 )
@@ -80,8 +81,10 @@ def _scan_data(stream: BinaryIO, args: argparse.Namespace) -> int:
     )
     if progress:
         progress.close()
-    if args.json:
+    if args.format == "json":
         print(json.dumps(verdict.as_dict(), indent=2))
+    elif args.format == "markdown":
+        print(markdown_report(verdict, args.file))
     else:
         print(render_report(verdict, args.file))
     return EXIT_CODES[verdict.verdict]
@@ -89,6 +92,8 @@ def _scan_data(stream: BinaryIO, args: argparse.Namespace) -> int:
 
 def _estimate_scan(stream: BinaryIO, args: argparse.Namespace) -> int:
     """``scan-data --estimate``: the requests a real run would send, none sent."""
+    if args.format == "markdown":
+        raise UsageError("--format markdown summarizes a verdict; --estimate has none")
     # Imported here: counting Content Safety's requests loads its SDK's windowing.
     from shared.screeningcost import estimate_screening  # noqa: PLC0415
 
@@ -102,7 +107,7 @@ def _estimate_scan(stream: BinaryIO, args: argparse.Namespace) -> int:
             iter_chunks(stream), image_origins=origins, price_per_1000=args.request_price
         )
     )
-    if args.json:
+    if args.format == "json":
         print(json.dumps(estimate.as_dict(), indent=2))
     else:
         print(render_scan_estimate(estimate, args.file))

@@ -18,6 +18,7 @@ from shared.exitcodes import (
 from shared.modeleval import ModelOutcome, ModelVerdict, evaluate_model
 from shared.progress import ConversationCounter
 from shared.reports import (
+    markdown_model_report,
     render_eval_estimate,
     render_model_report,
 )
@@ -42,8 +43,10 @@ def eval_model(args: argparse.Namespace) -> int:
         raise UsageError("--answer-tokens and the prices need --estimate")
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
     verdict = asyncio.run(_evaluate(args, seed))
-    if args.json:
+    if args.format == "json":
         print(json.dumps(verdict.as_dict(), indent=2))
+    elif args.format == "markdown":
+        print(markdown_model_report(verdict))
     else:
         print(render_model_report(verdict))
     return MODEL_EXIT_CODES[verdict.outcome]
@@ -51,6 +54,8 @@ def eval_model(args: argparse.Namespace) -> int:
 
 def _estimate_eval(args: argparse.Namespace) -> int:
     """``eval-model --estimate``: the operating characteristic's usage, nothing called."""
+    if args.format == "markdown":
+        raise UsageError("--format markdown summarizes a verdict; --estimate has none")
     if args.attacker:
         raise UsageError("--estimate covers the scripted strategies, not --attacker")
     estimate = asyncio.run(
@@ -61,7 +66,7 @@ def _estimate_eval(args: argparse.Namespace) -> int:
             completion_price=args.completion_price,
         )
     )
-    if args.json:
+    if args.format == "json":
         print(json.dumps(estimate.as_dict(), indent=2))
     else:
         print(render_eval_estimate(estimate, args.deployment or args.model))
