@@ -102,20 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Exit codes: 0 passed, 1 failed, 2 invalid, 3 error, 64 usage.",
     )
     scan.set_defaults(handler=_lazy("shared.commands.data", "scan_data"))
-    scan.add_argument("file", help="the training file, or - for standard input")
     scan.add_argument(
-        "--json",
-        dest="format",
-        action="store_const",
-        const="json",
-        help="print one JSON object (the same as --format json)",
-    )
-    scan.add_argument(
-        "--format",
-        choices=("text", "json", "markdown"),
-        default="text",
-        help="markdown: a short summary for a GitHub job summary or an Azure DevOps "
-        "pipeline summary (##vso[task.uploadsummary])",
+        "file",
+        nargs="+",
+        help="training files or quoted globs (e.g. 'data/**/*.jsonl'), or - for standard input; "
+        "several: one verdict each, the worst exit code",
     )
     scan.add_argument("--analyzer", choices=ANALYZERS, default=None, help=_ANALYZER_HELP)
     scan.add_argument(
@@ -157,20 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="a deployment (with --azure-endpoint) or model (with --base-url) that writes "
         "crescendo follow-up turns, as one more strategy",
     )
-    model.add_argument(
-        "--json",
-        dest="format",
-        action="store_const",
-        const="json",
-        help="print one JSON object (the same as --format json)",
-    )
-    model.add_argument(
-        "--format",
-        choices=("text", "json", "markdown"),
-        default="text",
-        help="markdown: a short summary for a GitHub job summary or an Azure DevOps "
-        "pipeline summary (##vso[task.uploadsummary])",
-    )
+    for verdict_command in (scan, model):
+        _add_format(verdict_command)
     _add_estimates(scan, model)
 
     gate = commands.add_parser(
@@ -203,6 +182,24 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("file", nargs="?", default="-", help="input file (default: stdin)")
     analyze.add_argument("--analyzer", choices=ANALYZERS, default=None, help=_ANALYZER_HELP)
     return parser
+
+
+def _add_format(command: argparse.ArgumentParser) -> None:
+    """``--format`` (and ``--json``, its old spelling) of the commands that give a verdict."""
+    command.add_argument(
+        "--json",
+        dest="format",
+        action="store_const",
+        const="json",
+        help="print one JSON object (the same as --format json)",
+    )
+    command.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="markdown: a short summary for a GitHub job summary or an Azure DevOps "
+        "pipeline summary (##vso[task.uploadsummary])",
+    )
 
 
 def _add_estimates(scan: argparse.ArgumentParser, model: argparse.ArgumentParser) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import glob
 import json
 import os
 import sys
@@ -14,6 +15,7 @@ from typing import Any, BinaryIO, Final
 from shared.analyzers import Analyzer, AnalyzerError, Severities, create_analyzer
 from shared.exitcodes import (
     EXIT_CODES,
+    EXIT_USAGE,
     UsageError,
 )
 from shared.parallel import screen_in_workers
@@ -38,6 +40,13 @@ from shared.trainingdata import (
 
 ANALYZE_BATCH: Final = 64  # lines scored in one call
 PARALLEL_FROM_BYTES: Final = 8 * 1024 * 1024  # below this, starting workers is not worth it
+# Exit codes from worst to best, for several files: usage (unreadable), error, invalid,
+# incomplete, failed, passed.
+_WORST_FIRST: Final = (
+    EXIT_USAGE,
+    *(EXIT_CODES[o] for o in (Outcome.ERROR, Outcome.INVALID, Outcome.INCOMPLETE)),
+    *(EXIT_CODES[o] for o in (Outcome.FAILED, Outcome.PASSED)),
+)
 
 
 @contextmanager
@@ -56,9 +65,56 @@ def _input(name: str) -> Iterator[BinaryIO]:
 
 
 def scan_data(args: argparse.Namespace) -> int:
-    """``ftgate scan-data``: one file's verdict, its report, its exit code."""
-    with _input(args.file) as stream:
-        return _scan_data(stream, args)
+    """``ftgate scan-data``: each file's verdict and report; the worst exit code.
+
+    One file is screened as before. With several (a pre-commit hook passes every
+    changed file), a file that cannot be read is reported and the others are still
+    screened; the exit code is the worst of theirs, so one file's pass never hides
+    another's failure, format error or error.
+    """
+    names = _expand(args.file)
+    if len(names) == 1:
+        with _input(names[0]) as stream:
+            return _scan_data(stream, args, names[0])
+    codes = []
+    for name in names:
+        try:
+            with _input(name) as stream:
+                codes.append(_scan_data(stream, args, name, several=True))
+        except UsageError as exc:  # this file only; a bug still stops everything (70)
+            print(f"ftgate: {exc}", file=sys.stderr)
+            codes.append(EXIT_USAGE)
+        sys.stdout.flush()
+    return worst(codes)
+
+
+def _print_json(report: dict[str, Any], name: str, several: bool) -> None:
+    """One file: one indented object, as ever. Several: one object per line (JSON
+    Lines), each naming its file."""
+    print(json.dumps({"file": name, **report}) if several else json.dumps(report, indent=2))
+
+
+def worst(codes: list[int]) -> int:
+    """The exit code that says most is wrong: what could not be read or screened first,
+    then what is invalid, incomplete, failed, and a pass only if every file passed."""
+    return min(codes, key=_WORST_FIRST.index)
+
+
+def _expand(patterns: list[str]) -> list[str]:
+    """Files and globs (quoted, so that ftgate expands them the same on every shell),
+    each file once, in the order given; a glob that matches nothing is a usage error."""
+    if "-" in patterns and len(patterns) > 1:
+        raise UsageError("- (standard input) cannot be screened with other files")
+    names: dict[str, None] = {}
+    for pattern in patterns:
+        if glob.has_magic(pattern) and not os.path.exists(pattern):
+            matches = sorted(glob.glob(pattern, recursive=True))
+            if not matches:
+                raise UsageError(f"no file matches {pattern}")
+            names.update(dict.fromkeys(matches))
+        else:
+            names[pattern] = None
+    return list(names)
 
 
 def analyze(args: argparse.Namespace) -> int:
@@ -67,9 +123,11 @@ def analyze(args: argparse.Namespace) -> int:
         return _analyze(stream, args.analyzer)
 
 
-def _scan_data(stream: BinaryIO, args: argparse.Namespace) -> int:
+def _scan_data(
+    stream: BinaryIO, args: argparse.Namespace, name: str, *, several: bool = False
+) -> int:
     if args.estimate:
-        return _estimate_scan(stream, args)
+        return _estimate_scan(stream, args, name, several=several)
     if args.request_price is not None:
         raise UsageError("--request-price needs --estimate")
     size = _size_of(stream)
@@ -82,15 +140,17 @@ def _scan_data(stream: BinaryIO, args: argparse.Namespace) -> int:
     if progress:
         progress.close()
     if args.format == "json":
-        print(json.dumps(verdict.as_dict(), indent=2))
+        _print_json(verdict.as_dict(), name, several)
     elif args.format == "markdown":
-        print(markdown_report(verdict, args.file))
+        print(markdown_report(verdict, name))
     else:
-        print(render_report(verdict, args.file))
+        print(render_report(verdict, name))
     return EXIT_CODES[verdict.verdict]
 
 
-def _estimate_scan(stream: BinaryIO, args: argparse.Namespace) -> int:
+def _estimate_scan(
+    stream: BinaryIO, args: argparse.Namespace, name: str, *, several: bool = False
+) -> int:
     """``scan-data --estimate``: the requests a real run would send, none sent."""
     if args.format == "markdown":
         raise UsageError("--format markdown summarizes a verdict; --estimate has none")
@@ -108,9 +168,9 @@ def _estimate_scan(stream: BinaryIO, args: argparse.Namespace) -> int:
         )
     )
     if args.format == "json":
-        print(json.dumps(estimate.as_dict(), indent=2))
+        _print_json(estimate.as_dict(), name, several)
     else:
-        print(render_scan_estimate(estimate, args.file))
+        print(render_scan_estimate(estimate, name))
     return EXIT_CODES[Outcome.INVALID] if estimate.verdict.verdict is Outcome.INVALID else 0
 
 
