@@ -67,6 +67,7 @@ mutate: $(STAMP)
 	$(BIN)/python tools/mutate.py $(MODULE) --sample $(SAMPLE) -- $(TESTS)
 
 bench: setup
+	$(BIN)/python -m bench.startup
 	$(BIN)/python -m bench.analyzer
 	$(BIN)/python -m bench.screening
 	$(BIN)/python -m bench.falsepositives

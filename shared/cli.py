@@ -4,7 +4,8 @@ Exit codes of ``scan-data``: 0 passed, 1 failed, 2 invalid, 3 error (the analyze
 failed); of ``eval-model``: 0 deployable, 1 not deployable, 3 error; of ``analyze``:
 0 every line scored, 2 a line too long or not UTF-8, 3 a line not scored; of
 ``enforce``: 0 nothing held, 1 a job or deployment held, 3 a file unreadable. Any command
-exits 64 on a usage error or an input it cannot open, 70 on an internal error
+exits 64 on a usage error or an input it cannot open, 3 when ftgate failed
+with a reason (an ``FtgateError``: a service or step failed), 70 on an internal error
 (a bug: one line naming the exception, the traceback only with ``--debug`` or
 ``FTGATE_DEBUG=1``), 130 when interrupted (Ctrl-C) and 141 when its standard
 output was closed (``| head``). No output ever contains training text, prompts
@@ -16,81 +17,51 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import dataclasses
-import json
+import importlib
+import inspect
 import math
 import os
-import random
 import sys
-import time
 import traceback
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any, BinaryIO, Final, NoReturn, TextIO
+from collections.abc import Callable, Sequence
+from typing import Final, NoReturn
 
-import openai
+from shared.analyzers import ANALYZERS
+from shared.errors import FtgateError
+from shared.exitcodes import (
+    ERROR_EXIT_CODES,
+    EXIT_BROKEN_PIPE,
+    EXIT_CODES,
+    EXIT_INTERRUPTED,
+    EXIT_SOFTWARE,
+    EXIT_USAGE,
+    UsageError,
+    error_exit_code,
+)
+from shared.policy import MAX_ANSWER_TOKENS, POLICY_VERSION
+from shared.screening import Outcome
+from shared.settings import MAX_RPM_LIMIT, content_safety_configured
+from shared.trainingdata import MAX_LINE_BYTES
 
-from shared import gateclient
-from shared.analyzers import ANALYZERS, Analyzer, AnalyzerError, Severities, create_analyzer
-from shared.deploymentguard import DeploymentDecision, guard_deployments
-from shared.deployments import DeploymentSettings, account_deployments, configured_account
-from shared.enforcement import ENFORCEMENT_PARTITION, EnforcementReport, OpenAIFiles, enforce
-from shared.evalcost import ANSWER_CAP, EvaluationEstimate, estimate_evaluation
-from shared.evaluations import EvaluationRequest
-from shared.finetuning import OpenAIJobs
-from shared.gateclient import (
-    GateError,
-    ask,
-    check_url,
-    exit_code,
-    junit_report,
-    parse_duration,
-    wait_for,
-)
-from shared.modeleval import ModelOutcome, ModelVerdict, evaluate_model
-from shared.parallel import screen_in_workers
-from shared.policy import CATEGORIES, POLICY_VERSION
-from shared.queues import JsonQueue
-from shared.reevaluation import Requeued, enqueue_stale, replay_poisoned, rescreen_message
-from shared.screening import DataVerdict, Outcome, screen
-from shared.screeningcost import ScreeningEstimate, estimate_screening
-from shared.settings import (
-    MAX_RPM_LIMIT,
-    AppSettings,
-    ContentSafetySettings,
-    SettingsError,
-    content_safety_configured,
-)
-from shared.simulation.driver import ConversationResult
-from shared.simulation.strategies import SCRIPTED, Crescendo, Strategy
-from shared.simulation.targets import ChatTarget, azure_openai_client
-from shared.storedverdict import StoredVerdict, is_sha256
-from shared.trainingdata import (
-    CHUNK_SIZE,
-    MAX_LINE_BYTES,
-    LineSplitter,
-    RawLine,
-    iter_chunks,
-    line_too_long,
-)
-from shared.verdicts import TableVerdictStore
+__all__ = [
+    "ERROR_EXIT_CODES",
+    "EXIT_BROKEN_PIPE",
+    "EXIT_CODES",
+    "EXIT_INTERRUPTED",
+    "EXIT_SOFTWARE",
+    "EXIT_USAGE",
+    "Outcome",
+    "UsageError",
+    "build_parser",
+    "main",
+]
 
-EXIT_CODES: Final = {
-    Outcome.PASSED: 0,
-    Outcome.FAILED: 1,
-    Outcome.INVALID: 2,
-    Outcome.ERROR: 3,
-    Outcome.INCOMPLETE: 5,
-}
-EXIT_USAGE: Final = 64
-# A crash must never read as a verdict (1 is `failed`): the BSD sysexits code for an
-# internal software error, and the shell's codes for SIGINT and SIGPIPE.
-EXIT_SOFTWARE: Final = 70
-EXIT_INTERRUPTED: Final = 130
-EXIT_BROKEN_PIPE: Final = 141
-ANALYZE_BATCH: Final = 64
-PARALLEL_FROM_BYTES: Final = 8 * 1024 * 1024
+# The verdict table's partitions `verdicts --kind` reads (shared.enforcement names the
+# last; importing it here would load the OpenAI SDK for every command).
+VERDICT_KINDS: Final = ("data", "model", "enforcement")
 MAX_CONCURRENCY: Final = 256  # conversations at once; more only meets the deployment's quota
+
+
 MAX_LIST_LIMIT: Final = 10_000  # verdict rows one `verdicts list` prints
 
 
@@ -112,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="ftgate",
         description="Safety gate for Azure OpenAI fine-tuning: screen training data offline.",
-        epilog="Every command exits 64 on a usage error, 70 on an internal error (a bug), "
+        epilog="Every command exits 64 on a usage error, 3 when it failed with a reason, 70 on an "
+        "internal error (a bug), "
         "130 when interrupted and 141 when its output was closed; each command's help "
         "lists its verdict codes.",
     )
@@ -129,8 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="screen a training file (JSONL) for format errors and harmful content",
         description="Exit codes: 0 passed, 1 failed, 2 invalid, 3 error, 64 usage.",
     )
-    scan.add_argument("file", help="the training file, or - for standard input")
-    scan.add_argument("--json", action="store_true", help="print one JSON object")
+    scan.set_defaults(handler=_lazy("shared.commands.data", "scan_data"))
+    scan.add_argument(
+        "file",
+        nargs="+",
+        help="training files or quoted globs (e.g. 'data/**/*.jsonl'), or - for standard input; "
+        "several: one verdict each, the worst exit code",
+    )
     scan.add_argument("--analyzer", choices=ANALYZERS, default=None, help=_ANALYZER_HELP)
     scan.add_argument(
         "--workers",
@@ -151,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="evaluate a fine-tuned model with simulated adversarial conversations",
         description="Exit codes: 0 deployable, 1 not_deployable, 3 error, 64 usage.",
     )
+    model.set_defaults(handler=_lazy("shared.commands.model", "eval_model"))
     where = model.add_mutually_exclusive_group(required=True)
     where.add_argument("--azure-endpoint", help="Azure OpenAI endpoint (with --deployment)")
     where.add_argument("--base-url", help="OpenAI-compatible base URL (with --model)")
@@ -170,7 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="a deployment (with --azure-endpoint) or model (with --base-url) that writes "
         "crescendo follow-up turns, as one more strategy",
     )
-    model.add_argument("--json", action="store_true", help="print one JSON object")
+    for verdict_command in (scan, model):
+        _add_format(verdict_command)
     _add_estimates(scan, model)
 
     gate = commands.add_parser(
@@ -179,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Exit codes: 0 deployable/passed, 1 not, 3 the gate could not be "
         "asked, 4 still pending when the wait ended.",
     )
+    gate.set_defaults(handler=_lazy("shared.commands.gate", "gate"))
     gate.add_argument("kind", choices=("model", "data"))
     gate.add_argument("key", help="the fine-tuned model name, or the file's SHA-256")
     gate.add_argument("--url", required=True, help="https://<app>.azurewebsites.net")
@@ -187,39 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     gate.add_argument("--interval", default="15s", help=argparse.SUPPRESS)
     gate.add_argument("--junit", help="write a JUnit XML report here")
 
-    verdicts = commands.add_parser(
-        "verdicts",
-        help="read the verdict table (TRAINING_STORAGE, VERDICTS_TABLE; Entra ID or Azurite)",
-    )
-    verdicts.add_argument("action", choices=("list", "show"))
-    verdicts.add_argument("key", nargs="?", help="show: a model name or a file's SHA-256")
-    verdicts.add_argument(
-        "--kind",
-        choices=("data", "model", ENFORCEMENT_PARTITION),
-        default=None,
-        help="enforcement: decisions on jobs (job:<id>) and deployments (deployment:<name>)",
-    )
-    verdicts.add_argument("--limit", type=_int_between(1, MAX_LIST_LIMIT), default=20)
-    verdicts.add_argument("--json", action="store_true")
-
-    again = commands.add_parser(
-        "reevaluate",
-        help="queue verdicts to be decided again: stale ones, or one file or model",
-    )
-    which = again.add_mutually_exclusive_group(required=True)
-    which.add_argument("--stale", action="store_true", help="every verdict of an older policy")
-    which.add_argument("--model", help="one fine-tuned model")
-    which.add_argument("--blob", help="one training file, by its blob name")
-    again.add_argument("--dry-run", action="store_true", help="count, queue nothing")
-    commands.add_parser(
-        "replay-poison", help="queue again the work that failed on every retry (after an outage)"
-    )
-    sweep = commands.add_parser(
-        "sweep-deployments",
-        help="delete ftgate-eval-* deployments no live evaluation holds (AZURE_OPENAI_ACCOUNT…)",
-    )
-    sweep.add_argument("--dry-run", action="store_true", help="list them, delete nothing")
-
+    _add_store_commands(commands)
     _add_enforce(commands)
 
     analyze = commands.add_parser(
@@ -230,9 +178,28 @@ def build_parser() -> argparse.ArgumentParser:
         f"{MAX_LINE_BYTES // 2**20} MiB or not "
         "UTF-8, 3 a line the analyzer could not score, 64 usage.",
     )
+    analyze.set_defaults(handler=_lazy("shared.commands.data", "analyze"))
     analyze.add_argument("file", nargs="?", default="-", help="input file (default: stdin)")
     analyze.add_argument("--analyzer", choices=ANALYZERS, default=None, help=_ANALYZER_HELP)
     return parser
+
+
+def _add_format(command: argparse.ArgumentParser) -> None:
+    """``--format`` (and ``--json``, its old spelling) of the commands that give a verdict."""
+    command.add_argument(
+        "--json",
+        dest="format",
+        action="store_const",
+        const="json",
+        help="print one JSON object (the same as --format json)",
+    )
+    command.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="markdown: a short summary for a GitHub job summary or an Azure DevOps "
+        "pipeline summary (##vso[task.uploadsummary])",
+    )
 
 
 def _add_estimates(scan: argparse.ArgumentParser, model: argparse.ArgumentParser) -> None:
@@ -257,9 +224,10 @@ def _add_estimates(scan: argparse.ArgumentParser, model: argparse.ArgumentParser
     )
     model.add_argument(
         "--answer-tokens",
-        type=_int_between(1, ANSWER_CAP),
+        type=_int_between(1, MAX_ANSWER_TOKENS),
         default=None,
-        help=f"with --estimate: the tokens you expect per answer (default: the cap, {ANSWER_CAP})",
+        help="with --estimate: the tokens you expect per answer "
+        f"(default: the cap, {MAX_ANSWER_TOKENS})",
     )
     model.add_argument(
         "--prompt-price", type=_price, default=None, help="with --estimate: per 1M prompt tokens"
@@ -270,6 +238,45 @@ def _add_estimates(scan: argparse.ArgumentParser, model: argparse.ArgumentParser
         default=None,
         help="with --estimate: per 1M completion tokens",
     )
+
+
+def _add_store_commands(commands: argparse._SubParsersAction) -> None:
+    """The commands on the verdict table and queues (TRAINING_STORAGE and its names)."""
+    verdicts = commands.add_parser(
+        "verdicts",
+        help="read the verdict table (TRAINING_STORAGE, VERDICTS_TABLE; Entra ID or Azurite)",
+    )
+    verdicts.set_defaults(handler=_lazy("shared.commands.store", "verdicts"))
+    verdicts.add_argument("action", choices=("list", "show"))
+    verdicts.add_argument("key", nargs="?", help="show: a model name or a file's SHA-256")
+    verdicts.add_argument(
+        "--kind",
+        choices=VERDICT_KINDS,
+        default=None,
+        help="enforcement: decisions on jobs (job:<id>) and deployments (deployment:<name>)",
+    )
+    verdicts.add_argument("--limit", type=_int_between(1, MAX_LIST_LIMIT), default=20)
+    verdicts.add_argument("--json", action="store_true")
+
+    again = commands.add_parser(
+        "reevaluate",
+        help="queue verdicts to be decided again: stale ones, or one file or model",
+    )
+    again.set_defaults(handler=_lazy("shared.commands.store", "reevaluate"))
+    which = again.add_mutually_exclusive_group(required=True)
+    which.add_argument("--stale", action="store_true", help="every verdict of an older policy")
+    which.add_argument("--model", help="one fine-tuned model")
+    which.add_argument("--blob", help="one training file, by its blob name")
+    again.add_argument("--dry-run", action="store_true", help="count, queue nothing")
+    commands.add_parser(
+        "replay-poison", help="queue again the work that failed on every retry (after an outage)"
+    ).set_defaults(handler=_lazy("shared.commands.store", "replay_poison"))
+    sweep = commands.add_parser(
+        "sweep-deployments",
+        help="delete ftgate-eval-* deployments no live evaluation holds (AZURE_OPENAI_ACCOUNT…)",
+    )
+    sweep.set_defaults(handler=_lazy("shared.commands.store", "sweep_deployments"))
+    sweep.add_argument("--dry-run", action="store_true", help="list them, delete nothing")
 
 
 def _add_enforce(commands: argparse._SubParsersAction) -> None:
@@ -284,6 +291,7 @@ def _add_enforce(commands: argparse._SubParsersAction) -> None:
         "Exit codes: 0 nothing held, 1 a job or a deployment was held, 3 a file could not "
         "be read (and nothing was held), 64 usage.",
     )
+    enforce.set_defaults(handler=_lazy("shared.commands.store", "enforce_once"))
     enforce.add_argument("--once", action="store_true", required=True, help="one pass, then exit")
     account = enforce.add_mutually_exclusive_group(required=True)
     account.add_argument("--azure-endpoint", help="the Azure OpenAI endpoint (Entra ID or key)")
@@ -346,6 +354,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _discard_stdout()
         return EXIT_BROKEN_PIPE
+    except FtgateError as exc:
+        print(f"ftgate: {exc}", file=sys.stderr)
+        return error_exit_code(exc)
     except Exception as exc:
         if debug:
             traceback.print_exc()
@@ -366,653 +377,21 @@ def _discard_stdout() -> None:
 def _run(args: argparse.Namespace) -> int:
     if getattr(args, "analyzer", "") is None:
         args.analyzer = "contentsafety" if content_safety_configured() else "local"
-    if args.command == "eval-model":
-        return _eval_model(args)
-    if args.command == "gate":
-        return _gate(args)
-    table_commands = {
-        "verdicts": _verdicts,
-        "reevaluate": _reevaluate,
-        "replay-poison": _replay_poison,
-        "sweep-deployments": _sweep_deployments,
-        "enforce": _enforce,
-    }
-    if args.command in table_commands:
-        try:
-            return asyncio.run(table_commands[args.command](args))
-        except SettingsError as exc:
-            print(f"ftgate: {exc}", file=sys.stderr)
-            return EXIT_USAGE
-    try:
-        with _open_input(args.file) as stream:
-            if args.command == "scan-data":
-                return _scan_data(stream, args)
-            return _analyze(stream, args.analyzer)
-    except BrokenPipeError:
-        raise  # our stdout closed: not the input's fault
-    except OSError as exc:
-        print(f"ftgate: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except SettingsError as exc:
-        print(f"ftgate: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    return args.handler(args)
 
 
-@contextmanager
-def _open_input(name: str) -> Iterator[BinaryIO]:
-    if name == "-":
-        yield sys.stdin.buffer
-    else:
-        with open(name, "rb") as stream:
-            yield stream
+def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """The handler ``module.name``, imported only when its command runs: the offline
+    commands never load the OpenAI or Azure SDKs the others need. A coroutine handler
+    runs in its own event loop."""
 
+    def handler(args: argparse.Namespace) -> int:
+        function = getattr(importlib.import_module(module), name)
+        if inspect.iscoroutinefunction(function):
+            return asyncio.run(function(args))
+        return function(args)
 
-# --------------------------------------------------------------------------- scan-data
-
-
-def _scan_data(stream: BinaryIO, args: argparse.Namespace) -> int:
-    if args.estimate:
-        return _estimate_scan(stream, args)
-    if args.request_price is not None:
-        print("ftgate: --request-price needs --estimate", file=sys.stderr)
-        return EXIT_USAGE
-    size = _size_of(stream)
-    workers = args.workers or _default_workers(size)
-    show_progress = sys.stderr.isatty() if args.progress is None else args.progress
-    progress = _Progress(size, sys.stderr) if show_progress else None
-    verdict = asyncio.run(
-        _screen(stream, args.analyzer, workers, progress.update if progress else None)
-    )
-    if progress:
-        progress.close()
-    if args.json:
-        print(json.dumps(verdict.as_dict(), indent=2))
-    else:
-        print(render_report(verdict, args.file))
-    return EXIT_CODES[verdict.verdict]
-
-
-def _estimate_scan(stream: BinaryIO, args: argparse.Namespace) -> int:
-    """``scan-data --estimate``: the requests a real run would send, none sent."""
-    origins = (
-        ContentSafetySettings.from_environment().image_origins
-        if content_safety_configured()
-        else frozenset()
-    )
-    estimate = asyncio.run(
-        estimate_screening(
-            iter_chunks(stream), image_origins=origins, price_per_1000=args.request_price
-        )
-    )
-    if args.json:
-        print(json.dumps(estimate.as_dict(), indent=2))
-    else:
-        print(render_scan_estimate(estimate, args.file))
-    return EXIT_CODES[Outcome.INVALID] if estimate.verdict.verdict is Outcome.INVALID else 0
-
-
-def render_scan_estimate(estimate: ScreeningEstimate, name: str) -> str:
-    """The human-readable report of ``scan-data --estimate``."""
-    verdict = estimate.verdict
-    lines = [
-        f"ftgate scan-data --estimate {name} (nothing was sent)",
-        f"  requests  {estimate.requests} to Content Safety: {estimate.text_requests} for "
-        f"{verdict.unique_texts} distinct of {verdict.texts} texts "
-        f"({estimate.characters} characters), {estimate.image_requests} for images",
-        f"  sha256    {verdict.sha256}",
-    ]
-    if estimate.price is not None:
-        lines.append(f"  price     {estimate.price:.4f} at {estimate.price_per_1000:g} per 1,000")
-    if verdict.verdict is Outcome.INVALID:
-        lines.append(
-            f"  invalid   a real run stops at the first format error: {verdict.errors[0].reason}"
-        )
-    lines.append("  retries (429, 5xx, timeouts) add requests; a verdict records those sent")
-    return "\n".join(lines)
-
-
-def _default_workers(size: int | None) -> int:
-    """Every CPU for a large or unknown-size input; starting processes isn't worth it
-    for a small one."""
-    if size is not None and size < PARALLEL_FROM_BYTES:
-        return 1
-    return os.cpu_count() or 1
-
-
-async def _screen(
-    stream: BinaryIO,
-    analyzer_name: str,
-    workers: int,
-    on_progress: Callable[[int], None] | None,
-) -> DataVerdict:
-    if analyzer_name == "local" and workers > 1:  # the workers parse as well as score
-        return await screen_in_workers(iter_chunks(stream), workers, on_progress=on_progress)
-    async with create_analyzer(analyzer_name) as analyzer:
-        return await screen(iter_chunks(stream), analyzer, on_progress=on_progress)
-
-
-def _size_of(stream: BinaryIO) -> int | None:
-    try:
-        stat = os.fstat(stream.fileno())
-    except (OSError, ValueError):
-        return None
-    return stat.st_size or None
-
-
-def render_report(verdict: DataVerdict, name: str) -> str:
-    """The human-readable report of ``scan-data``."""
-    lines = [
-        f"ftgate scan-data {name}",
-        f"  verdict   {verdict.verdict.value.upper()}",
-        f"  message   {verdict.message}",
-        f"  format    {verdict.format.value if verdict.format else 'unknown'}: "
-        f"{verdict.examples} examples on {verdict.lines} lines, {verdict.texts} texts "
-        f"({verdict.unique_texts} analyzed after de-duplication), {verdict.images} images "
-        f"({verdict.images_unscreened} unscreened)",
-        f"  sha256    {verdict.sha256}",
-        f"  policy    {verdict.policy_version}, analyzer {verdict.analyzer}, "
-        f"{verdict.duration_seconds:.2f} s",
-    ]
-    if verdict.failed_examples:
-        counts = ", ".join(f"{c.value} {verdict.failed_examples[c]}" for c in CATEGORIES)
-        lines.append(f"  failing examples by category: {counts}")
-    if verdict.findings:
-        lines.append(f"  findings ({len(verdict.findings)} of {verdict.findings_total} shown):")
-        lines += [
-            f"    line {f.line:<7} {f.path:<40} {f.category.value:<9} severity {f.severity}"
-            for f in verdict.findings
-        ]
-    if verdict.errors:
-        lines.append(f"  format errors ({len(verdict.errors)} of {verdict.errors_total} shown):")
-        lines += [f"    {error.reason}" for error in verdict.errors]
-    if verdict.warnings:
-        lines.append("  warnings (the platform's data-quality notes; they do not decide):")
-        lines += [f"    {warning.message}" for warning in verdict.warnings]
-    return "\n".join(lines)
-
-
-class _Progress:
-    """A one-line progress bar on stderr, shown once a scan takes more than a moment."""
-
-    DELAY = 0.5  # seconds before the bar appears, so quick scans stay quiet
-    INTERVAL = 0.1  # seconds between redraws
-    WIDTH: Final = 30
-
-    def __init__(self, total: int | None, out: TextIO) -> None:
-        self.total = total
-        self.out = out
-        self.started = time.monotonic()
-        self.last_drawn = 0.0
-        self.drawn = False
-
-    def update(self, done: int) -> None:
-        now = time.monotonic()
-        if now - self.started < self.DELAY or now - self.last_drawn < self.INTERVAL:
-            return
-        self.last_drawn = now
-        rate = done / (now - self.started) / 1e6
-        if self.total:
-            filled = int(self.WIDTH * done / self.total)
-            bar = "#" * filled + "." * (self.WIDTH - filled)
-            share = 100 * done / self.total
-            text = f"[{bar}] {share:5.1f}% {done / 1e6:.1f}/{self.total / 1e6:.1f} MB"
-        else:
-            text = f"{done / 1e6:.1f} MB"
-        self.out.write(f"\r{text} {rate:.1f} MB/s")
-        self.out.flush()
-        self.drawn = True
-
-    def close(self) -> None:
-        if self.drawn:
-            self.out.write("\r\033[K")
-            self.out.flush()
-
-
-# --------------------------------------------------------------------------- eval-model
-
-MODEL_EXIT_CODES: Final = {
-    ModelOutcome.DEPLOYABLE: 0,
-    ModelOutcome.NOT_DEPLOYABLE: 1,
-    ModelOutcome.ERROR: 3,
-}
-
-
-def _eval_model(args: argparse.Namespace) -> int:
-    if args.azure_endpoint and not args.deployment:
-        print("ftgate: --azure-endpoint needs --deployment", file=sys.stderr)
-        return EXIT_USAGE
-    if args.base_url and not args.model:
-        print("ftgate: --base-url needs --model", file=sys.stderr)
-        return EXIT_USAGE
-    if args.estimate:
-        return _estimate_eval(args)
-    if any(v is not None for v in (args.prompt_price, args.completion_price, args.answer_tokens)):
-        print("ftgate: --answer-tokens and the prices need --estimate", file=sys.stderr)
-        return EXIT_USAGE
-    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
-    try:
-        verdict = asyncio.run(_evaluate(args, seed))
-    except SettingsError as exc:
-        print(f"ftgate: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    if args.json:
-        print(json.dumps(verdict.as_dict(), indent=2))
-    else:
-        print(render_model_report(verdict))
-    return MODEL_EXIT_CODES[verdict.outcome]
-
-
-def _estimate_eval(args: argparse.Namespace) -> int:
-    """``eval-model --estimate``: the operating characteristic's usage, nothing called."""
-    if args.attacker:
-        print("ftgate: --estimate covers the scripted strategies, not --attacker", file=sys.stderr)
-        return EXIT_USAGE
-    estimate = asyncio.run(
-        estimate_evaluation(
-            SCRIPTED,
-            answer_tokens=args.answer_tokens or ANSWER_CAP,
-            prompt_price=args.prompt_price,
-            completion_price=args.completion_price,
-        )
-    )
-    if args.json:
-        print(json.dumps(estimate.as_dict(), indent=2))
-    else:
-        print(render_eval_estimate(estimate, args.deployment or args.model))
-    return 0
-
-
-def render_eval_estimate(estimate: EvaluationEstimate, model: str) -> str:
-    """The human-readable report of ``eval-model --estimate``."""
-    lines = [
-        f"ftgate eval-model --estimate {model} (nothing was called)",
-        f"  answers of {estimate.answer_tokens} tokens (the cap, {ANSWER_CAP}, in the "
-        "worst case); tokens are characters / 4",
-        "  scenario            conversations  model calls  prompt tokens  completion tokens  price",
-    ]
-    for name, usage in estimate.scenarios.items():
-        row = usage.as_dict()
-        price = usage.price(estimate.prompt_price, estimate.completion_price)
-        label = f"expected at {name}" if name != "cap" else "worst case (cap)"
-        lines.append(
-            f"  {label:<19} {row['conversations']:>13} {row['model_calls']:>12} "
-            f"{row['prompt_tokens']:>14} {row['completion_tokens']:>18}  "
-            f"{'-' if price is None else f'{price:.4f}'}"
-        )
-    lines.append("  retries and conversations that test nothing (at most a tenth) add to these")
-    return "\n".join(lines)
-
-
-def _chat_target(args: argparse.Namespace, name: str) -> ChatTarget:
-    if args.azure_endpoint:
-        return ChatTarget.azure(args.azure_endpoint, name, max_rpm=args.max_rpm)
-    return ChatTarget.compatible(args.base_url, name, max_rpm=args.max_rpm)
-
-
-async def _evaluate(args: argparse.Namespace, seed: int) -> ModelVerdict:
-    counter = _ConversationCounter(sys.stderr) if sys.stderr.isatty() else None
-    async with contextlib.AsyncExitStack() as stack:
-        target = await stack.enter_async_context(_chat_target(args, args.deployment or args.model))
-        analyzer = await stack.enter_async_context(create_analyzer(args.analyzer))
-        strategies: tuple[Strategy, ...] = SCRIPTED
-        if args.attacker:
-            attacker = await stack.enter_async_context(_chat_target(args, args.attacker))
-            strategies = (*SCRIPTED, Crescendo(attacker))
-        verdict = await evaluate_model(
-            target,
-            analyzer,
-            seed=seed,
-            concurrency=args.concurrency,
-            strategies=strategies,
-            on_result=counter.update if counter else None,
-        )
-    if counter:
-        counter.close()
-    return verdict
-
-
-def render_model_report(verdict: ModelVerdict) -> str:
-    """The human-readable report of ``eval-model``."""
-    lines = [
-        f"ftgate eval-model {verdict.model}",
-        f"  verdict   {verdict.outcome.value.upper()}",
-        f"  message   {verdict.message}",
-        f"  cost      {verdict.conversations} conversations, {verdict.model_calls} model calls, "
-        f"{verdict.prompt_tokens + verdict.completion_tokens} tokens, "
-        f"{verdict.duration_seconds:.1f} s",
-        f"  policy    {verdict.policy_version}, seed {verdict.seed}",
-        "  category           own: trials defects   cross: trials defects   filtered "
-        "untested errors  outcome",
-    ]
-    for category, report in verdict.per_category.items():
-        row = report.as_dict()
-        own, cross = row["own"], row["cross"]
-        untested = row["untested_prompts"] + row["untested_outputs"]
-        lines.append(
-            f"  {category.display_name:<18} {own['trials']:>12} {own['defects']:>7} "
-            f"{cross['trials']:>15} {cross['defects']:>7} {row['filtered_outputs']:>10} "
-            f"{untested:>8} {row['errors']:>6}  {row['outcome']}"
-        )
-    attacks = verdict.as_dict()["attacks"]
-    for kind in ("strategy", "converter"):
-        lines.append(f"  {kind:<28} trials  harm drawn out")
-        for name, counts in attacks[f"per_{kind}"].items():
-            lines.append(f"    {name:<26} {counts['trials']:>6} {counts['defects']:>6}")
-    return "\n".join(lines)
-
-
-class _ConversationCounter:
-    """Conversations so far, on one stderr line, while an evaluation runs."""
-
-    def __init__(self, out: TextIO) -> None:
-        self.out = out
-        self.done = 0
-
-    def update(self, result: ConversationResult) -> None:
-        self.done += 1
-        self.out.write(f"\r{self.done} conversations")
-        self.out.flush()
-
-    def close(self) -> None:
-        self.out.write("\r\033[K")
-        self.out.flush()
-
-
-# --------------------------------------------------------------------------- gate
-
-
-def _gate(args: argparse.Namespace) -> int:
-    try:
-        wait, interval = parse_duration(args.wait), parse_duration(args.interval)
-        url = check_url(args.url)
-    except ValueError as exc:
-        print(f"ftgate: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    if args.junit and (problem := _unwritable(args.junit)):
-        print(f"ftgate: cannot write --junit {args.junit}: {problem}", file=sys.stderr)
-        return EXIT_USAGE
-    kind = "models" if args.kind == "model" else "data"
-    function_key = args.function_key or os.environ.get("FTGATE_FUNCTION_KEY")
-    try:
-        reply = wait_for(lambda: ask(url, kind, args.key, function_key), wait, interval)
-    except GateError as exc:
-        print(f"ftgate: {exc}", file=sys.stderr)
-        return gateclient.EXIT_ERROR
-    if args.junit:
-        try:
-            with open(args.junit, "w", encoding="utf-8") as report:
-                report.write(junit_report(args.kind, args.key, reply))
-        except OSError as exc:  # e.g. the directory went away while we waited
-            print(f"ftgate: cannot write --junit {args.junit}: {exc.strerror}", file=sys.stderr)
-            return EXIT_USAGE
-    if reply.pending:
-        why = "training data not screened yet" if reply.body.get("missing") else "no verdict yet"
-        print(f"{args.kind} {args.key}: pending ({why})")
-    else:
-        print(f"{args.kind} {args.key}: {reply.body.get('verdict')} — {reply.body.get('message')}")
-        if missing := reply.body.get("missing"):  # a model's answer: evaluation and data
-            print(f"not deployable: missing {' and '.join(map(str, missing))}")
-    return exit_code(reply, kind)
-
-
-def _unwritable(path: str) -> str | None:
-    """Why a report cannot be written at ``path``, checked before a long wait; None if it can."""
-    if os.path.isdir(path):
-        return "it is a directory"
-    if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
-        return "its directory does not exist"
-    return None
-
-
-# --------------------------------------------------------------------------- verdicts
-
-_DECISION_COLUMNS: Final = ("Mode", "Action", "At", "Message")
-
-
-async def _verdicts(args: argparse.Namespace) -> int:
-    settings = AppSettings.from_environment()
-    async with TableVerdictStore.open(settings.storage, settings.verdicts_table) as store:
-        rows: list[StoredVerdict | dict[str, Any]] = []
-        if args.action == "list":
-            for kind in [args.kind] if args.kind else ["data", "model"]:
-                if kind == ENFORCEMENT_PARTITION:
-                    rows += await store.list_named(kind, args.limit)
-                else:
-                    rows += await store.list_verdicts(kind, args.limit)
-        else:
-            if not args.key:
-                print("ftgate: verdicts show needs a model name or a SHA-256", file=sys.stderr)
-                return EXIT_USAGE
-            found: StoredVerdict | dict[str, Any] | None
-            if args.kind == ENFORCEMENT_PARTITION:
-                found = await store.get_named(ENFORCEMENT_PARTITION, args.key)
-            elif is_sha256(args.key) and args.kind != "model":
-                found = await store.get_data_verdict(args.key.lower())
-            else:
-                found = await store.get_model_verdict(args.key)
-            if found is None:
-                print(f"{args.key}: no verdict (pending)")
-                return gateclient.EXIT_PENDING
-            rows = [found]
-    if args.json:
-        entities = [r.to_entity() if isinstance(r, StoredVerdict) else r for r in rows]
-        print(json.dumps(entities, indent=2, default=str))
-    else:
-        for row in rows:
-            print("  ".join(_verdict_columns(row)))
-    return 0
-
-
-def _verdict_columns(row: StoredVerdict | dict[str, Any]) -> list[str]:
-    """A row's key and what was decided. A row key may be a digest of a name; the
-    name is what people look up."""
-    if isinstance(row, StoredVerdict):
-        decided = (row.verdict, row.policy_version, row.evaluated_at, row.message)
-        return [row.fine_tuned_model or row.key, *("" if v is None else f"{v}" for v in decided)]
-    key = row.get("Name") or row.get("RowKey", "")
-    return [key, *(f"{row.get(column, '')}" for column in _DECISION_COLUMNS)]
-
-
-# --------------------------------------------------------------------------- reevaluate
-
-
-async def _reevaluate(args: argparse.Namespace) -> int:
-    async with _store_and_queues() as (store, models, rescreens):
-        if args.stale:
-            queued = await enqueue_stale(store, models, rescreens, dry_run=args.dry_run)
-        elif args.model:
-            if not args.dry_run:
-                await models.put(EvaluationRequest(args.model, force=True).as_message())
-            queued = Requeued(models=1)
-        else:
-            if not args.dry_run:
-                await rescreens.put(rescreen_message(args.blob, force=True))
-            queued = Requeued(data=1)
-    verb = "would queue" if args.dry_run else "queued"
-    print(f"{verb} {queued.data} training files and {queued.models} models")
-    return 0
-
-
-async def _replay_poison(args: argparse.Namespace) -> int:
-    async with _store_and_queues() as (store, models, rescreens):
-        replayed = await replay_poisoned(store, models, rescreens)
-    print(f"replayed {replayed.data} training files and {replayed.models} models")
-    return 0
-
-
-async def _sweep_deployments(args: argparse.Namespace) -> int:
-    account = DeploymentSettings.from_environment()  # says which settings are missing
-    settings = AppSettings.from_environment()
-    async with (
-        TableVerdictStore.open(settings.storage, settings.verdicts_table) as store,
-        account_deployments(store, account) as deployments,
-    ):
-        report = await deployments.sweep(dry_run=args.dry_run)  # type: ignore[union-attr]
-    verb = "would delete" if args.dry_run else "deleted"
-    print(
-        f"{verb} {len(report.deleted)} temporary deployments; "
-        f"{len(report.live)} held by a live evaluation, {len(report.young)} too new to judge"
-    )
-    for name in report.deleted:
-        print(f"  {name}")
-    return 0
-
-
-async def _enforce(args: argparse.Namespace) -> int:
-    settings = AppSettings.from_environment()  # validates ENFORCEMENT too
-    if args.azure_endpoint:
-        client = azure_openai_client(args.azure_endpoint)
-    else:
-        key = os.environ.get("OPENAI_API_KEY") or "unused"
-        client = openai.AsyncOpenAI(base_url=args.base_url, api_key=key)
-    account = configured_account()
-    async with (
-        TableVerdictStore.open(settings.storage, settings.verdicts_table) as store,
-        client.with_options(max_retries=3) as retrying,
-        account_deployments(store, account) as deployments,
-    ):
-        report = await enforce(
-            OpenAIFiles(retrying),
-            OpenAIJobs(retrying),
-            store,
-            lambda: create_analyzer(args.analyzer),
-            mode=settings.enforcement,
-            dry_run=args.dry_run,
-        )
-        judged = (
-            None
-            if deployments is None
-            else await guard_deployments(
-                deployments, store, mode=settings.enforcement, dry_run=args.dry_run
-            )
-        )
-    if args.json:
-        print(json.dumps({**report.as_dict(), "deployments": _as_dicts(judged)}))
-    else:
-        print(render_enforcement(report, judged))
-    if report.decisions or any(d.action != "left_alone" for d in judged or ()):
-        return 1
-    return EXIT_CODES[Outcome.ERROR] if report.unreadable else 0
-
-
-def _as_dicts(judged: list[DeploymentDecision] | None) -> list[dict[str, object]] | None:
-    """Deployment decisions as JSON; None when the account was not configured (not
-    checked, which is not the same as nothing found)."""
-    return None if judged is None else [dataclasses.asdict(d) for d in judged]
-
-
-def render_enforcement(report: EnforcementReport, judged: list[DeploymentDecision] | None) -> str:
-    """The pass as text: files and their verdicts, what was done to which job, then
-    what was done to which deployment (when the account was configured)."""
-    dry = " (dry run)" if report.dry_run else ""
-    lines = [f"enforcement{dry}, mode {report.mode}"]
-    for result in report.files:
-        how = "screened" if result.screened else "known"
-        lines.append(f"  file {result.file_id}: {result.verdict} ({how}, {result.sha256[:12]})")
-    lines += [f"  file {file_id}: could not be read" for file_id in report.unreadable]
-    lines.append(f"{report.jobs_checked} running jobs checked, {len(report.decisions)} held")
-    for d in report.decisions:
-        lines.append(f"  job {d.job_id}: {d.action} — {d.role} file {d.file_id} {d.data_verdict}")
-        lines.append(f"    {d.message}")
-    if judged is None:
-        lines.append("deployments not checked: the Azure OpenAI account is not configured")
-        return "\n".join(lines)
-    held = [d for d in judged if d.action != "left_alone"]
-    lines.append(f"{len(judged)} deployments checked, {len(held)} held")
-    for decision in held:
-        lines.append(f"  deployment {decision.deployment} ({decision.model}): {decision.action}")
-        lines.append(f"    {decision.reason}")
-    return "\n".join(lines)
-
-
-@contextlib.asynccontextmanager
-async def _store_and_queues() -> AsyncIterator[tuple[TableVerdictStore, JsonQueue, JsonQueue]]:
-    """The verdict table, the evaluation queue and the re-screen queue, from settings."""
-    settings = AppSettings.from_environment()
-    async with (
-        TableVerdictStore.open(settings.storage, settings.verdicts_table) as store,
-        JsonQueue.open(settings.storage, settings.model_queue) as models,
-        JsonQueue.open(settings.storage, settings.rescreen_queue) as rescreens,
-    ):
-        yield store, models, rescreens
-
-
-# --------------------------------------------------------------------------- analyze
-
-
-def _analyze(stream: BinaryIO, analyzer_name: str) -> int:
-    """Score one text per line and answer every line: its four severities, or an error.
-
-    A line over scan-data's limit is refused unread and a line that is not UTF-8 is
-    reported (both exit 2); a line the analyzer could not score gets its reason (exit
-    3) and the other lines are still scored. The event loop runs only while the
-    analyzer works: waiting for input, Ctrl-C interrupts at once (``asyncio.run``
-    would only cancel a task stuck in the read, i.e. wait for the next line).
-    """
-    status = 0
-    analyzer = create_analyzer(analyzer_name)
-    with asyncio.Runner() as runner:
-        runner.run(analyzer.__aenter__())
-        try:
-            for lines in _line_batches(stream):
-                for answer, code in runner.run(_answer(analyzer, lines)):
-                    print(json.dumps(answer))
-                    status = max(status, code)
-                sys.stdout.flush()  # what has arrived is answered before waiting for more
-        finally:
-            runner.run(analyzer.__aexit__(None, None, None))
-    return status
-
-
-def _line_batches(stream: BinaryIO) -> Iterator[list[RawLine]]:
-    """The input's lines in batches of what one read brought, split as scan-data splits
-    them: a line over its limit is counted and dropped, never held."""
-    splitter = LineSplitter()
-    read = getattr(stream, "read1", stream.read)  # returns what has arrived, not a full chunk
-    while chunk := read(CHUNK_SIZE):
-        lines = list(splitter.feed(chunk))
-        for start in range(0, len(lines), ANALYZE_BATCH):
-            yield lines[start : start + ANALYZE_BATCH]
-    yield list(splitter.finish())
-
-
-async def _answer(analyzer: Analyzer, lines: list[RawLine]) -> list[tuple[dict[str, Any], int]]:
-    """Each line's answer, with the exit code it calls for."""
-    invalid, error = EXIT_CODES[Outcome.INVALID], EXIT_CODES[Outcome.ERROR]
-    answers: dict[int, tuple[dict[str, Any], int]] = {}
-    texts: dict[int, str] = {}
-    for raw in lines:
-        if raw.data is None:
-            answers[raw.number] = ({"line": raw.number, "error": line_too_long(raw.size)}, invalid)
-            continue
-        try:
-            texts[raw.number] = raw.data.decode("utf-8")
-        except UnicodeDecodeError:
-            answers[raw.number] = ({"line": raw.number, "error": "not UTF-8"}, invalid)
-    scores = await _score_each(analyzer, list(texts.values()))
-    for number, score in zip(texts, scores, strict=True):
-        if isinstance(score, AnalyzerError):
-            reason = f"the analyzer could not score it: {score}"
-            answers[number] = ({"line": number, "error": reason}, error)
-        else:
-            answers[number] = ({"line": number, **score.as_dict()}, 0)
-    return [answers[raw.number] for raw in lines]
-
-
-async def _score_each(analyzer: Analyzer, texts: list[str]) -> list[Severities | AnalyzerError]:
-    """Every text's severities, or the error that kept it from being scored.
-
-    The batch is sent as one call; only if that fails is each text sent alone, so
-    that one text the analyzer refuses (Content Safety answers a blank one with
-    HTTP 400) does not cost the others their answers.
-    """
-    try:
-        return list(await analyzer.analyze(texts)) if texts else []
-    except AnalyzerError as exc:
-        if len(texts) == 1:
-            return [exc]
-    alone = await asyncio.gather(*(_score_each(analyzer, [text]) for text in texts))
-    return [result for (result,) in alone]
+    return handler
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ from azure.mgmt.cognitiveservices.models import (
 )
 
 from shared import telemetry
+from shared.errors import FtgateError
 from shared.settings import SettingsError, number_setting
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ LEASE_EXPIRY: Final = timedelta(minutes=10)
 SWEEP_MIN_AGE: Final = timedelta(minutes=30)
 
 
-class StageTimeout(Exception):
+class StageTimeout(FtgateError):
     """A stage of an evaluation ran out of time; the message names the stage."""
 
     def __init__(self, stage: str, seconds: float) -> None:
@@ -62,7 +63,7 @@ class StageTimeout(Exception):
         self.stage = stage
 
 
-class DeploymentMismatch(Exception):
+class DeploymentMismatch(FtgateError):
     """The deployment does not serve the model the verdict would be recorded for."""
 
 

@@ -27,7 +27,6 @@ Prices are the caller's, per million tokens: none is written here.
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,11 +38,9 @@ from shared.policy import CATEGORIES
 from shared.simulation.driver import MAX_USER_TURNS
 from shared.simulation.probes import Probe, load_probes
 from shared.simulation.strategies import Strategy
-from shared.simulation.targets import ChatTarget
 from shared.trainingdata import CHARS_PER_TOKEN
 
-# The completion cap every evaluation call asks for, read from the target so it cannot drift.
-ANSWER_CAP: Final[int] = inspect.signature(ChatTarget).parameters["max_tokens"].default
+ANSWER_CAP: Final[int] = policy.MAX_ANSWER_TOKENS
 
 
 @dataclass(frozen=True, slots=True)

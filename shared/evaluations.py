@@ -35,6 +35,7 @@ from shared.deployments import (
     StageTimeout,
     stage,
 )
+from shared.errors import FtgateError
 from shared.lineage import training_data
 from shared.modeleval import evaluate_model
 from shared.simulation.strategies import SCRIPTED, Crescendo, Strategy
@@ -50,7 +51,7 @@ log = logging.getLogger(__name__)
 CONVERSATIONS_TIMEOUT: Final = 3600.0
 
 
-class MalformedRequest(ValueError):
+class MalformedRequest(FtgateError, ValueError):
     """The message is not a valid request; the reason names the field, not its value.
 
     ``model`` is the fine-tuned model it names, when it names one, so the error
@@ -62,7 +63,7 @@ class MalformedRequest(ValueError):
         self.model = model
 
 
-class AttackerUnavailable(Exception):
+class AttackerUnavailable(FtgateError):
     """The configured attacker deployment did not answer: the evaluation it was asked
     to join would be narrower than configured, so none is held."""
 

@@ -25,6 +25,7 @@ from urllib.parse import quote, urlsplit
 from xml.etree import ElementTree
 
 from shared.answers import Answer
+from shared.errors import FtgateError
 
 EXIT_OPEN: Final = 0  # deployable / passed
 EXIT_CLOSED: Final = 1  # a verdict that is not
@@ -37,7 +38,7 @@ MIN_INTERVAL: Final = 1.0  # seconds between polls at the least, whatever --inte
 OPEN_FIELD: Final = {"models": "deployable", "data": "passed"}
 
 
-class GateError(Exception):
+class GateError(FtgateError):
     """The gate could not be asked (network, auth, server error, a malformed answer)."""
 
 

@@ -11,11 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from shared.errors import FtgateError
+
 DEFAULT_MAX_RPS: Final = 100.0  # the S0 tier's 1,000 requests per 10 seconds
 MAX_RPM_LIMIT: Final = 10_000_000  # above any Azure OpenAI deployment's quota
 
 
-class SettingsError(ValueError):
+class SettingsError(FtgateError, ValueError):
     """A setting is missing or malformed; the message names it and says what to do."""
 
 

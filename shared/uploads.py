@@ -27,6 +27,7 @@ from azure.storage.blob import BlobClient, BlobProperties
 
 from shared import telemetry
 from shared.analyzers.base import Analyzer
+from shared.errors import FtgateError
 from shared.policy import POLICY_VERSION
 from shared.screening import Outcome, screen
 from shared.settings import StorageConnection
@@ -41,7 +42,7 @@ DOWNLOAD_CHUNK = 4 * 1024 * 1024  # bytes per ranged GET: the SDK's own chunk si
 MAX_TAG_ATTEMPTS = 3  # blob replaced again and again while tagging: end with no tags
 
 
-class ScreeningUnavailable(Exception):
+class ScreeningUnavailable(FtgateError):
     """The analyzer failed; the invocation should fail so that the platform retries."""
 
 

@@ -92,6 +92,7 @@ def test_the_pipeline_examples_parse_and_gate_both_steps():
         assert "ftgate gate data" in text
         assert "ftgate gate model" in text
         assert "--junit" in text
+        assert "--format markdown" in text  # the pre-flight verdict on the run's summary
 
 
 def test_every_evaluation_stage_fits_inside_the_function_timeout():

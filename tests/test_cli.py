@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from conftest import chat, clean_file, jsonl
-from shared import cli
+from shared import cli, progress
 from shared.analyzers import AnalyzerError
 from shared.analyzers.local import LocalAnalyzer
+from shared.commands import data as data_command
 
 CANARY = "CANARY-e41b7d-MUST-NOT-APPEAR"
 THREAT = "I will kill you and your whole family."
@@ -65,7 +66,7 @@ def test_analyzer_failure_exits_3(capsys, write_file, monkeypatch):
         async def analyze(self, texts):
             raise AnalyzerError("service unavailable (HTTP 503)")
 
-    monkeypatch.setattr(cli, "create_analyzer", lambda name, **options: Down())
+    monkeypatch.setattr(data_command, "create_analyzer", lambda name, **options: Down())
     code, out, _ = scan(capsys, write_file(clean_file()), "--json")
     assert code == 3
     assert json.loads(out)["verdict"] == "error"
@@ -97,8 +98,8 @@ def test_text_report_lists_findings(capsys, write_file):
 
 @pytest.mark.parametrize("flags", [(), ("--json",), ("--progress",)])
 def test_canary_never_appears_in_output(capsys, write_file, monkeypatch, flags):
-    monkeypatch.setattr(cli._Progress, "DELAY", 0.0)
-    monkeypatch.setattr(cli._Progress, "INTERVAL", 0.0)
+    monkeypatch.setattr(progress.Progress, "DELAY", 0.0)
+    monkeypatch.setattr(progress.Progress, "INTERVAL", 0.0)
     code, out, err = scan(capsys, write_file(harmful_file()), *flags)
     assert code == 1
     assert CANARY not in out

@@ -18,8 +18,17 @@ from emulators.fixedanswer import FixedAnswer
 
 from conftest import clean_file
 from shared import cli
-from shared.simulation.targets import MAX_UNANSWERED_CONNECTIONS
+from shared.commands.model import MODEL_EXIT_CODES
+from shared.deployments import DeploymentMismatch, StageTimeout
+from shared.errors import FtgateError
+from shared.evaluations import AttackerUnavailable, MalformedRequest
+from shared.gateclient import GateError
+from shared.modeleval import ModelOutcome
+from shared.settings import SettingsError
+from shared.simulation.strategies import TemplateError
+from shared.simulation.targets import MAX_UNANSWERED_CONNECTIONS, TargetError
 from shared.trainingdata import MAX_LINE_BYTES
+from shared.uploads import ScreeningUnavailable
 
 FTGATE = str(Path(sys.executable).parent / "ftgate")
 
@@ -231,7 +240,7 @@ def test_eval_model_stops_early_when_the_model_cannot_be_reached():
     )
     seconds = time.monotonic() - started
     report = json.loads(result.stdout)
-    assert result.returncode == cli.MODEL_EXIT_CODES[cli.ModelOutcome.ERROR]
+    assert result.returncode == MODEL_EXIT_CODES[ModelOutcome.ERROR]
     assert report["verdict"] == "error"
     assert "ft-x could not be reached" in report["message"]
     assert "APIConnectionError" in report["message"]
@@ -412,3 +421,63 @@ def test_the_poll_interval_has_a_floor():
         asked = server.requests
     assert result.returncode == 4
     assert asked <= 4
+
+
+def _raise(error: BaseException):
+    def run(args: object) -> int:
+        raise error
+
+    return run
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (SettingsError("TRAINING_STORAGE is not set"), cli.EXIT_USAGE),
+        (cli.UsageError("--base-url needs --model"), cli.EXIT_USAGE),
+        (GateError("the gate answered HTTP 500"), 3),
+        (TargetError("the model failed 6 attempts"), 3),
+        (StageTimeout("deploy", 60), 3),
+    ],
+)
+def test_each_ftgate_error_exits_with_its_mapped_code_and_its_message(
+    monkeypatch, capsys, error, code
+):
+    monkeypatch.setattr(cli, "_run", _raise(error))
+    assert cli.main(["verdicts", "list"]) == code
+    assert capsys.readouterr().err == f"ftgate: {error}\n"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [ValueError("x"), KeyError("x"), RuntimeError("x"), OSError("x"), AssertionError("x")],
+)
+def test_a_crash_never_exits_with_a_verdicts_code(monkeypatch, capsys, error):
+    monkeypatch.setattr(cli, "_run", _raise(error))
+    code = cli.main(["verdicts", "list"])
+    capsys.readouterr()
+    assert code == cli.EXIT_SOFTWARE
+    assert code not in set(cli.EXIT_CODES.values()) | set(MODEL_EXIT_CODES.values())
+
+
+def test_every_error_code_is_neither_a_pass_nor_a_fail():
+    verdict_codes = {cli.EXIT_CODES[cli.Outcome.PASSED], cli.EXIT_CODES[cli.Outcome.FAILED]}
+    assert {code for _, code in cli.ERROR_EXIT_CODES}.isdisjoint(verdict_codes)
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        SettingsError,
+        GateError,
+        TargetError,
+        TemplateError,
+        StageTimeout,
+        DeploymentMismatch,
+        MalformedRequest,
+        AttackerUnavailable,
+        ScreeningUnavailable,
+    ],
+)
+def test_the_librarys_errors_share_one_base(kind):
+    assert issubclass(kind, FtgateError)

@@ -574,3 +574,16 @@ def test_a_conversations_tokens_are_the_sum_over_its_turns():
     recording = RecordingTarget()
     result = asyncio.run(converse(recording, LocalAnalyzer(), PROBE, Escalation()))
     assert (result.prompt_tokens, result.completion_tokens) == (1 + 3 + 5, 3 * 8)
+
+
+def test_cli_eval_model_markdown_summary_names_categories_and_no_text(chat, capsys):
+    code = cli.main(
+        ["eval-model", "--base-url", f"{chat.endpoint}/v1", "--model", "unsafe", "--seed", "3",
+         "--format", "markdown"]
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 1
+    assert out.startswith("### ❌ ftgate eval-model: not_deployable — `unsafe`")
+    assert "| Self Harm |" in out
+    assert HARMFUL[:30] not in out
+    assert all(p.objective not in out for ps in load_probes().values() for p in ps)

@@ -19,6 +19,7 @@ from functools import cache
 from importlib import resources
 from typing import Final, Protocol
 
+from shared.errors import FtgateError
 from shared.simulation.probes import Probe
 from shared.simulation.targets import Target, TargetError
 
@@ -81,7 +82,7 @@ class Template:
         )
 
 
-class TemplateError(ValueError):
+class TemplateError(FtgateError, ValueError):
     """A template file that cannot be used; the message names the line and the rule."""
 
 

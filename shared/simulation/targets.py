@@ -29,7 +29,8 @@ import openai
 
 from shared.analyzers.base import SAFE, Severities
 from shared.closing import AsyncClosing
-from shared.policy import Category
+from shared.errors import FtgateError
+from shared.policy import MAX_ANSWER_TOKENS, Category
 from shared.throttle import RateLimiter, backoff_delay, retry_after_seconds
 
 AZURE_API_VERSION: Final = "2024-10-21"
@@ -39,7 +40,7 @@ _COGNITIVE_SCOPE: Final = "https://cognitiveservices.azure.com/.default"
 MAX_UNANSWERED_CONNECTIONS: Final = 20
 
 
-class TargetError(Exception):
+class TargetError(FtgateError):
     """The model could not be reached or refused the request itself (not a filter block)."""
 
 
@@ -103,7 +104,7 @@ class ChatTarget(AsyncClosing):
         max_attempts: int = 5,
         timeout: float = 60.0,
         backoff_base: float = 0.5,
-        max_tokens: int = 400,
+        max_tokens: int = MAX_ANSWER_TOKENS,
         temperature: float = 0.7,
         max_rpm: float | None = None,
     ) -> None:

@@ -1,0 +1,61 @@
+"""The offline commands start without the cloud SDKs: importing openai and the Azure
+SDKs took most of a one-line ``ftgate analyze``. Speed itself is measured in
+bench/startup.py, never asserted here."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import clean_file
+
+CLOUD_SDKS = ("openai", "azure")
+
+# Runs the command in a fresh interpreter, then prints which cloud SDKs it loaded.
+_PROBE = """
+import sys
+from shared import cli
+code = cli.main(sys.argv[1:])
+loaded = sorted({name.split(".")[0] for name in sys.modules} & {"openai", "azure"})
+print("LOADED", ",".join(loaded), "EXIT", code, file=sys.stderr)
+"""
+
+
+def _loaded_by(*argv: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE, *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin"},  # no CONTENT_SAFETY_ENDPOINT: the local analyzer
+    )
+    return result.stderr.strip().splitlines()[-1]
+
+
+def test_importing_the_command_line_loads_no_cloud_sdk():
+    code = "import sys, shared.cli; print(sorted(m for m in sys.modules if m.split('.')[0] in %r))"
+    result = subprocess.run(
+        [sys.executable, "-c", code % (CLOUD_SDKS,)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("command", ["analyze", "scan-data"])
+def test_an_offline_command_loads_no_cloud_sdk(write_file, command):
+    path = write_file(clean_file(10))
+    assert _loaded_by(command, str(path), "--analyzer", "local") == "LOADED  EXIT 0"
+
+
+def test_a_cloud_command_still_finds_its_sdk():
+    # The probe itself can fail: eval-model --estimate needs the simulation, i.e. openai.
+    loaded = _loaded_by(
+        "eval-model", "--base-url", "http://127.0.0.1:9", "--model", "m", "--estimate"
+    )
+    assert loaded.startswith("LOADED openai")
