@@ -72,7 +72,7 @@ def test_equivalent_mutants_are_listed_not_run_and_earlier_kills_are_reused(tmp_
         f"import pathlib\n\n\ndef test_unchanged():\n"
         f"    assert pathlib.Path({str(module)!r}).read_text() == {MODULE!r}\n"
     )
-    options = mutate.argparse.Namespace(sample=0, seed=1, timeout=60.0)
+    options = mutate.argparse.Namespace(sample=0, seed=1, timeout=60.0, first=None)
     score = mutate.mutate_module(
         module,
         [str(failing)],

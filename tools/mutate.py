@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import ast
 import random
+import shlex
 import subprocess
 import sys
 import tomllib
@@ -66,7 +67,12 @@ _ARITHMETIC: dict[type[ast.operator], type[ast.operator]] = {
 }
 # Each verdict module and the test files that cover it: the tests to run per mutant.
 VERDICT_MODULES: dict[str, tuple[str, ...]] = {
-    "shared/policy.py": ("tests/test_policy.py", "tests/test_stats.py", "tests/test_modeleval.py"),
+    "shared/policy.py": (
+        "tests/test_policy.py",
+        "tests/test_stats.py",
+        "tests/test_modeleval.py",
+        "tests/test_local_analyzer.py::test_sexual_content_involving_minors_scores_the_maximum",
+    ),
     "shared/stats.py": ("tests/test_stats.py",),
     "shared/gate.py": ("tests/test_gate.py",),
     "shared/screening.py": (
@@ -77,6 +83,18 @@ VERDICT_MODULES: dict[str, tuple[str, ...]] = {
     "shared/trainingdata.py": ("tests/test_trainingdata.py", "tests/test_fields.py"),
     "shared/modeleval.py": ("tests/test_modeleval.py",),
     "shared/simulation/driver.py": ("tests/test_modeleval.py",),
+}
+# Quick tests run first for the slow files: most mutants fail one of them, and only a
+# mutant they all pass costs a run of the whole file.
+_QUICK_MODELEVAL = (
+    "tests/test_modeleval.py -k 'probes_cover or design_meets or no_objectives or "
+    "emulated_harm or no_follow_up or nothing_to_draw or exactly_the_defect or tenth or "
+    "worst_first or carries_the_models or two_seeds or six_user_turns or tokens_are_the_sum "
+    "or four_places or harm_elsewhere or unreachable_model'"
+)
+FIRST: dict[str, str] = {
+    "shared/modeleval.py": _QUICK_MODELEVAL,
+    "shared/simulation/driver.py": _QUICK_MODELEVAL,
 }
 EQUIVALENTS = Path(__file__).with_name("equivalent_mutants.toml")
 
@@ -177,23 +195,43 @@ def planted(source: str, mutant: Mutant) -> str:
     return ast.unparse(ast.fix_missing_locations(tree))
 
 
-def _passes(tests: list[str], timeout: float) -> bool:
+def _failure(tests: list[str], timeout: float) -> str:
+    """The first test that failed ("" when all passed): which test noticed."""
     command = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests]
     try:
         completed = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
-        return False  # a mutant that hangs the tests is noticed
-    return completed.returncode == 0
+        return "(timed out)"  # a mutant that hangs the tests is noticed
+    if completed.returncode == 0:
+        return ""
+    for line in completed.stdout.decode(errors="replace").splitlines():
+        if line.startswith(("FAILED ", "ERROR ")):
+            return line.split()[1]
+    return f"(pytest exit {completed.returncode})"
 
 
-def run(module: Path, tests: list[str], chosen: list[Mutant], timeout: float) -> Iterator[bool]:
+def _passes(tests: list[str], timeout: float) -> bool:
+    return not _failure(tests, timeout)
+
+
+def noticed(
+    module: Path, tests: list[str], chosen: list[Mutant], timeout: float, first: list[str] = ()
+) -> Iterator[str]:
+    """For each mutant, the test that failed on it ("" if none did). ``first`` (pytest
+    arguments: the quick tests most likely to notice) runs before ``tests``, which
+    run only when ``first`` all pass: a cheap first look, the same answer."""
     original = module.read_text()
     try:
         for mutant in chosen:
             module.write_text(planted(original, mutant))
-            yield not _passes(tests, timeout)
+            yield (first and _failure(list(first), timeout)) or _failure(tests, timeout)
     finally:
         module.write_text(original)
+
+
+def run(module: Path, tests: list[str], chosen: list[Mutant], timeout: float) -> Iterator[bool]:
+    """For each mutant, whether a test noticed it."""
+    return (bool(failure) for failure in noticed(module, tests, chosen, timeout))
 
 
 def equivalents(path: Path = EQUIVALENTS) -> dict[tuple[str, str, str], str]:
@@ -210,7 +248,7 @@ def known_killed(log: Path | None) -> set[str]:
         return set()
     prefix = "killed "
     return {
-        line.removeprefix(prefix).removesuffix("(earlier run)").strip()
+        line.removeprefix(prefix).split(" by ")[0].removesuffix("(earlier run)").strip()
         for line in log.read_text().splitlines()
         if line.startswith(prefix)
     }
@@ -267,11 +305,13 @@ def mutate_module(
             print(f"killed   {where} (earlier run)", flush=True)
         else:
             to_run.append(mutant)
-    for mutant, was_killed in zip(to_run, run(module, tests, to_run, options.timeout), strict=True):
-        score.killed += was_killed
-        score.survived += not was_killed
-        verdict = "killed  " if was_killed else "SURVIVED"
-        print(f"{verdict} {name}:{mutant.line} {mutant.description}", flush=True)
+    first = options.first if options.first is not None else FIRST.get(name, "")
+    failures = noticed(module, tests, to_run, options.timeout, shlex.split(first))
+    for mutant, failure in zip(to_run, failures, strict=True):
+        score.killed += bool(failure)
+        score.survived += not failure
+        where = f"{name}:{mutant.line} {mutant.description}"
+        print(f"killed   {where} by {failure}" if failure else f"SURVIVED {where}", flush=True)
     print(
         f"{name}: {score.killed}/{score.sampled - score.equivalent} killed ({score.share:.0%}), "
         f"{score.equivalent} equivalent, of {score.sampled} sampled from {score.sites} sites",
@@ -288,6 +328,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per test run")
     parser.add_argument("--known-killed", type=Path, help="an earlier run's output")
+    parser.add_argument(
+        "--first", help="pytest arguments run first (default: the module's quick tests, FIRST)"
+    )
     options = parser.parse_args(argv)
     if options.module is None:
         plan = [(Path(module), list(tests)) for module, tests in VERDICT_MODULES.items()]
