@@ -205,7 +205,7 @@ def _failure(tests: list[str], timeout: float) -> str:
     if completed.returncode == 0:
         return ""
     for line in completed.stdout.decode(errors="replace").splitlines():
-        if line.startswith(("FAILED ", "ERROR ")):
+        if line.startswith(("FAILED ", "ERROR ")) and "::" in line:
             return line.split()[1]
     return f"(pytest exit {completed.returncode})"
 
