@@ -58,13 +58,17 @@ lint: setup
 smoke-azure: $(STAMP)
 	tools/smoke-azure.sh
 
-# Mutation testing, one planted fault at a time (slow: not part of test or CI), e.g.
-#   make mutate MODULE=shared/simulation/driver.py TESTS=tests/test_modeleval.py SAMPLE=30
-MODULE ?= shared/modeleval.py
-TESTS  ?= tests/test_modeleval.py
-SAMPLE ?= 20
+# Mutation testing, one planted fault at a time (slow: not part of test or CI). With no
+# MODULE, every verdict module against the tests that cover it (tools/mutate.py
+# VERDICT_MODULES), a row per module; SAMPLE mutants per module, drawn with SEED, e.g.
+#   make mutate MODULE=shared/simulation/driver.py SAMPLE=30
+#   make mutate MODULE=shared/modeleval.py TESTS=tests/test_modeleval.py SAMPLE=30
+MODULE ?=
+TESTS  ?=
+SAMPLE ?= 40
+SEED   ?= 1
 mutate: $(STAMP)
-	$(BIN)/python tools/mutate.py $(MODULE) --sample $(SAMPLE) -- $(TESTS)
+	nice -n 15 $(BIN)/python tools/mutate.py --sample $(SAMPLE) --seed $(SEED) $(MODULE) $(TESTS)
 
 bench: setup
 	$(BIN)/python -m bench.startup

@@ -607,7 +607,9 @@ def detect_format(obj: dict[str, Any], expected: DataFormat | None = None) -> Da
         )
         if ends_with_user and not obj.keys() <= _CHAT_FIELDS:
             return DataFormat.REINFORCEMENT
-        answered = any(isinstance(m, dict) and m.get("role") == "assistant" for m in messages)
+        answered = isinstance(messages, list) and any(
+            isinstance(m, dict) and m.get("role") == "assistant" for m in messages
+        )
         if ends_with_user and not answered and expected is not DataFormat.CHAT:
             return DataFormat.REINFORCEMENT
         return DataFormat.CHAT
@@ -840,7 +842,8 @@ def _image(image: Any, where: str, line: int) -> ImageItem:
         raise _Broken(Rule.BAD_IMAGE, f"{where}.url must be an http(s) URL or a base64 data URL")
     if media_type.lower() not in IMAGE_TYPES:
         raise _Broken(Rule.BAD_IMAGE, f"{where}.url: images must be JPEG, PNG or WEBP")
-    if len(payload) // 4 * 3 > MAX_IMAGE_BYTES:
+    # The decoded size: three bytes per four characters, less the padding's.
+    if len(payload) // 4 * 3 - payload[-2:].count("=") > MAX_IMAGE_BYTES:
         raise _Broken(
             Rule.BAD_IMAGE, f"{where}.url: an image may be at most {MAX_IMAGE_BYTES} bytes"
         )

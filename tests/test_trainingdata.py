@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -564,3 +566,121 @@ def test_the_platforms_data_quality_notes_are_warnings(monkeypatch):
         {"code": "repeated_example", "count": 1, "first_line": 11,
          "message": "1 examples repeat an earlier line exactly (first: line 11)"},
     ]  # fmt: skip
+
+
+# --------------------------------------------------------------------------- the limits' values
+# Each limit at its own value, not patched down: a limit moved by one fails here.
+
+
+@pytest.mark.parametrize(("extra", "refused"), [(0, False), (1, True)])
+def test_a_line_of_16_mib_is_accepted_and_one_byte_more_is_refused(extra, refused):
+    row = {"prompt": "", "completion": "y"}
+    row["prompt"] = "x" * (16 * 1024 * 1024 + extra - len(json.dumps(row)))
+    rows = [{"prompt": "q", "completion": "a"}] * 10 + [row]
+    _, reader = read(jsonl(rows))
+    assert [(e.line, e.rule) for e in reader.errors] == (
+        [(11, Rule.LINE_TOO_LONG)] if refused else []
+    )
+
+
+def test_the_first_hundred_errors_are_kept():
+    rows = [chat() for _ in range(10)] + [b"not json"] * 101
+    _, reader = read(jsonl(rows))
+    assert [e.line for e in reader.errors] == list(range(11, 111))
+    assert reader.error_count == 101
+
+
+@pytest.mark.parametrize(("arrays", "refused"), [(65, False), (66, True)])
+def test_an_extra_field_nested_sixty_five_arrays_deep_is_walked_one_more_is_refused(
+    arrays, refused
+):
+    """The walk counts from the field's value at depth 0: 65 arrays put the
+    innermost at depth 64, the deepest allowed."""
+    nested: Any = "s"
+    for _ in range(arrays):
+        nested = [nested]
+    rows = [_rft_line("42")] * 10 + [_rft_line(nested)]
+    _, reader = read(jsonl(rows))
+    assert [(e.line, e.rule) for e in reader.errors] == ([(11, Rule.TOO_DEEP)] if refused else [])
+
+
+@pytest.mark.parametrize(
+    ("extra", "refused"),
+    [
+        (["a"] * 99_994, False),  # + 6 keys and values around them = 100,000 strings
+        (["a"] * 99_995, True),
+        ([1] * 999_994, False),  # + 6 for the structure around them = 1,000,000 values
+        ([1] * 999_995, True),
+    ],
+    ids=["100k-strings", "100k+1-strings", "1m-values", "1m+1-values"],
+)
+def test_a_line_holds_at_most_100_000_strings_and_1_000_000_values(extra, refused):
+    rows = [_rft_line("42")] * 10 + [_rft_line(extra)]
+    _, reader = read(jsonl(rows))
+    assert [(e.line, e.rule) for e in reader.errors] == (
+        [(11, Rule.TOO_MANY_VALUES)] if refused else []
+    )
+
+
+@pytest.mark.parametrize(("extra", "refused"), [(0, False), (1, True)])
+def test_an_image_of_10_mib_is_accepted_and_one_byte_more_is_refused(extra, refused):
+    picture = base64.b64encode(b"\x00" * (10 * 1024 * 1024 + extra)).decode()
+    row = _vision(_image_part("data:image/png;base64," + picture))
+    _, reader = read(jsonl([chat() for _ in range(10)] + [row]))
+    assert [(e.line, e.rule) for e in reader.errors] == ([(11, Rule.BAD_IMAGE)] if refused else [])
+
+
+@pytest.mark.parametrize(("images", "refused"), [(64, False), (65, True)])
+def test_an_example_holds_at_most_64_images(images, refused):
+    _, reader = read(jsonl([chat() for _ in range(10)] + [_vision(*[_image_part()] * images)]))
+    assert [(e.line, e.rule) for e in reader.errors] == ([(11, Rule.BAD_IMAGE)] if refused else [])
+
+
+@pytest.mark.parametrize(("extra", "warned"), [(0, False), (1, True)])
+def test_an_example_over_65_536_tokens_of_four_characters_is_warned_about(extra, warned):
+    prompt = "x" * (65_536 * 4 - 1 + extra)
+    _, reader = read(ten({"prompt": prompt, "completion": "y"}))
+    assert reader.is_valid
+    assert [w.as_dict()["code"] for w in reader.warnings] == (
+        ["over_token_limit"] if warned else []
+    ) + ["repeated_example"]
+
+
+@pytest.mark.parametrize(("distinct", "repeat_seen"), [(100_000, True), (100_001, False)])
+def test_repeats_are_spotted_among_the_first_100_000_distinct_lines(distinct, repeat_seen):
+    """The last distinct line is repeated: remembered if it is the 100,000th."""
+    lines = b"".join(b'{"prompt":"%d","completion":"a"}\n' % i for i in range(distinct))
+    last = b'{"prompt":"%d","completion":"a"}\n' % (distinct - 1)
+    _, reader = read(lines + last)
+    assert [w.as_dict()["code"] for w in reader.warnings] == (
+        ["repeated_example"] if repeat_seen else []
+    )
+
+
+ANSWER = {"role": "assistant", "content": "A"}
+NULL_FIELDS = [
+    ("chat", {"messages": None}),
+    ("chat", {"messages": [None]}),
+    ("chat", {"messages": [{"role": None, "content": "Q"}, ANSWER]}),
+    ("chat", {"messages": [{"role": "user", "content": None}, ANSWER]}),
+    ("chat", {**chat(), "tools": None}),
+    ("chat", {**chat(), "parallel_tool_calls": None}),
+    ("reinforcement", {"messages": None, "reference_answer": "42"}),
+    ("reinforcement", {"messages": [{"role": "user", "content": None}], "reference_answer": "42"}),
+    ("preference", {**PREFERENCE, "input": None}),
+    ("preference", {**PREFERENCE, "input": {"messages": None}}),
+    ("preference", {**PREFERENCE, "input": {**PREFERENCE["input"], "tools": None}}),
+    ("preference", {**PREFERENCE, "preferred_output": None}),
+    ("preference", {**PREFERENCE, "non_preferred_output": [None]}),
+    ("prompt_completion", {"prompt": None, "completion": "A."}),
+    ("prompt_completion", {"prompt": "Q", "completion": None}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("_format", "row"), NULL_FIELDS)
+def test_a_null_where_a_value_is_needed_is_a_format_error_on_its_line(_format, row):
+    """In every format: an error naming the line, never a crash."""
+    _, reader = read(jsonl([row] * 10))
+    on_lines = [e for e in reader.errors if e.line is not None]
+    assert [e.line for e in on_lines] == list(range(1, 11))
+    assert all(e.reason.startswith(f"line {e.line}: ") for e in on_lines)

@@ -7,13 +7,24 @@ and reports each fault as killed (a test failed) or survived (none did). A
 survivor is a decision no test pins, or an equivalent mutant that changes
 nothing observable; each needs a reason.
 
+Without a module it runs every verdict module against the tests that cover it
+(:data:`VERDICT_MODULES`) and prints one row per module. A mutant listed in
+``tools/equivalent_mutants.toml`` (module, fault, and the source line, so the
+entry survives lines moving) changes nothing observable; it is not run, it is
+listed with its reason, and the score is the share of the other mutants killed.
+The sample is drawn with a fixed seed, so runs before and after a change to the
+tests try the same mutants; ``--known-killed`` reads an earlier run's output and
+counts its killed mutants without running them again (added tests cannot revive
+a mutant).
+
 The module is rewritten in place (mutmut's copy-the-tree mode breaks the
 Azurite launcher here) and restored after every mutant, also on interrupt. The
 mutated file is the module unparsed from its syntax tree, so comments are gone
 while a mutant runs. Slow: the tests run once per mutant, so sample with
 ``--sample`` and keep the tests to the module's own files.
 
-    python tools/mutate.py shared/modeleval.py tests/test_modeleval.py --sample 20
+    python tools/mutate.py --sample 40 shared/modeleval.py tests/test_modeleval.py
+    python tools/mutate.py --sample 40      # every verdict module
 """
 
 from __future__ import annotations
@@ -21,8 +32,10 @@ from __future__ import annotations
 import argparse
 import ast
 import random
+import shlex
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +65,39 @@ _ARITHMETIC: dict[type[ast.operator], type[ast.operator]] = {
     ast.Div: ast.Mult,
     ast.FloorDiv: ast.Mult,
 }
+# Each verdict module and the test files that cover it: the tests to run per mutant.
+VERDICT_MODULES: dict[str, tuple[str, ...]] = {
+    "shared/policy.py": (
+        "tests/test_policy.py",
+        "tests/test_stats.py",
+        "tests/test_modeleval.py",
+        "tests/test_local_analyzer.py::test_sexual_content_involving_minors_scores_the_maximum",
+    ),
+    "shared/stats.py": ("tests/test_stats.py",),
+    "shared/gate.py": ("tests/test_gate.py",),
+    "shared/screening.py": (
+        "tests/test_screening.py",
+        "tests/test_fields.py",
+        "tests/test_contentsafety.py",
+    ),
+    "shared/trainingdata.py": ("tests/test_trainingdata.py", "tests/test_fields.py"),
+    "shared/modeleval.py": ("tests/test_modeleval.py",),
+    "shared/simulation/driver.py": ("tests/test_modeleval.py",),
+}
+# Quick tests run first for the slow files: most mutants fail one of them, and only a
+# mutant they all pass costs a run of the whole file.
+_QUICK_MODELEVAL = (
+    "tests/test_modeleval.py -k 'probes_cover or design_meets or no_objectives or "
+    "emulated_harm or no_follow_up or nothing_to_draw or exactly_the_defect or tenth or "
+    "worst_first or carries_the_models or two_seeds or six_user_turns or tokens_are_the_sum "
+    "or four_places or harm_elsewhere or unreachable_model'"
+)
+FIRST: dict[str, str] = {
+    "shared/modeleval.py": _QUICK_MODELEVAL,
+    "shared/simulation/driver.py": _QUICK_MODELEVAL,
+}
+EQUIVALENTS = Path(__file__).with_name("equivalent_mutants.toml")
+
 _DELETABLE = (ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return, ast.Raise)
 
 
@@ -149,53 +195,166 @@ def planted(source: str, mutant: Mutant) -> str:
     return ast.unparse(ast.fix_missing_locations(tree))
 
 
-def _passes(tests: list[str], timeout: float) -> bool:
+def _failure(tests: list[str], timeout: float) -> str:
+    """The first test that failed ("" when all passed): which test noticed."""
     command = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests]
     try:
         completed = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
-        return False  # a mutant that hangs the tests is noticed
-    return completed.returncode == 0
+        return "(timed out)"  # a mutant that hangs the tests is noticed
+    if completed.returncode == 0:
+        return ""
+    for line in completed.stdout.decode(errors="replace").splitlines():
+        if line.startswith(("FAILED ", "ERROR ")) and "::" in line:
+            return line.split()[1]
+    return f"(pytest exit {completed.returncode})"
 
 
-def run(module: Path, tests: list[str], chosen: list[Mutant], timeout: float) -> Iterator[bool]:
+def _passes(tests: list[str], timeout: float) -> bool:
+    return not _failure(tests, timeout)
+
+
+def noticed(
+    module: Path, tests: list[str], chosen: list[Mutant], timeout: float, first: list[str] = ()
+) -> Iterator[str]:
+    """For each mutant, the test that failed on it ("" if none did). ``first`` (pytest
+    arguments: the quick tests most likely to notice) runs before ``tests``, which
+    run only when ``first`` all pass: a cheap first look, the same answer."""
     original = module.read_text()
     try:
         for mutant in chosen:
             module.write_text(planted(original, mutant))
-            yield not _passes(tests, timeout)
+            yield (first and _failure(list(first), timeout)) or _failure(tests, timeout)
     finally:
         module.write_text(original)
 
 
+def run(module: Path, tests: list[str], chosen: list[Mutant], timeout: float) -> Iterator[bool]:
+    """For each mutant, whether a test noticed it."""
+    return (bool(failure) for failure in noticed(module, tests, chosen, timeout))
+
+
+def equivalents(path: Path = EQUIVALENTS) -> dict[tuple[str, str, str], str]:
+    """(module, fault, source line stripped) -> why the mutant changes nothing observable."""
+    if not path.exists():
+        return {}
+    entries = tomllib.loads(path.read_text()).get("equivalent", [])
+    return {(e["module"], e["mutant"], e["line"].strip()): e["reason"] for e in entries}
+
+
+def known_killed(log: Path | None) -> set[str]:
+    """The mutants an earlier run's output reports killed, as ``module:line fault``."""
+    if log is None:
+        return set()
+    prefix = "killed "
+    return {
+        line.removeprefix(prefix).split(" by ")[0].removesuffix("(earlier run)").strip()
+        for line in log.read_text().splitlines()
+        if line.startswith(prefix)
+    }
+
+
+@dataclass(slots=True)
+class Score:
+    """One module's figures."""
+
+    module: str
+    sites: int
+    sampled: int = 0
+    killed: int = 0
+    equivalent: int = 0
+    survived: int = 0
+
+    @property
+    def share(self) -> float:
+        """Killed over the non-equivalent mutants sampled."""
+        counted = self.sampled - self.equivalent
+        return self.killed / counted if counted else 1.0
+
+
+def chosen_mutants(every: list[Mutant], sample: int, seed: int) -> list[Mutant]:
+    """``sample`` of ``every`` (all when 0), the same ones for the same seed and source."""
+    if not sample or sample >= len(every):
+        return every
+    return sorted(random.Random(seed).sample(every, sample), key=lambda mutant: mutant.index)
+
+
+def mutate_module(
+    module: Path,
+    tests: list[str],
+    options: argparse.Namespace,
+    equivalent: dict[tuple[str, str, str], str],
+    killed: set[str],
+) -> Score:
+    """Runs the sampled mutants of ``module``, printing one line each."""
+    name = module.as_posix()
+    source = module.read_text()
+    lines = source.splitlines()
+    every = mutants(source)
+    score = Score(name, len(every))
+    to_run: list[Mutant] = []
+    for mutant in chosen_mutants(every, options.sample, options.seed):
+        score.sampled += 1
+        where = f"{name}:{mutant.line} {mutant.description}"
+        reason = equivalent.get((name, mutant.description, lines[mutant.line - 1].strip()))
+        if reason is not None:
+            score.equivalent += 1
+            print(f"equiv    {where}: {reason}", flush=True)
+        elif where in killed:
+            score.killed += 1
+            print(f"killed   {where} (earlier run)", flush=True)
+        else:
+            to_run.append(mutant)
+    first = options.first if options.first is not None else FIRST.get(name, "")
+    failures = noticed(module, tests, to_run, options.timeout, shlex.split(first))
+    for mutant, failure in zip(to_run, failures, strict=True):
+        score.killed += bool(failure)
+        score.survived += not failure
+        where = f"{name}:{mutant.line} {mutant.description}"
+        print(f"killed   {where} by {failure}" if failure else f"SURVIVED {where}", flush=True)
+    print(
+        f"{name}: {score.killed}/{score.sampled - score.equivalent} killed ({score.share:.0%}), "
+        f"{score.equivalent} equivalent, of {score.sampled} sampled from {score.sites} sites",
+        flush=True,
+    )
+    return score
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("module", type=Path)
-    parser.add_argument("tests", nargs="+", help="pytest arguments: the tests that should notice")
-    parser.add_argument("--sample", type=int, default=0, help="mutants to try (0: every one)")
+    parser.add_argument("module", type=Path, nargs="?", help="default: every verdict module")
+    parser.add_argument("tests", nargs="*", help="pytest arguments (default: the module's tests)")
+    parser.add_argument("--sample", type=int, default=0, help="mutants per module (0: all)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per test run")
+    parser.add_argument("--known-killed", type=Path, help="an earlier run's output")
+    parser.add_argument(
+        "--first", help="pytest arguments run first (default: the module's quick tests, FIRST)"
+    )
     options = parser.parse_args(argv)
-    if not _passes(options.tests, options.timeout):
-        print("the tests fail without a mutant: fix them first", file=sys.stderr)
-        return 2
-    every = mutants(options.module.read_text())
-    chosen = every
-    if options.sample and options.sample < len(every):
-        chosen = sorted(
-            random.Random(options.seed).sample(every, options.sample),
-            key=lambda mutant: mutant.index,
+    if options.module is None:
+        plan = [(Path(module), list(tests)) for module, tests in VERDICT_MODULES.items()]
+    else:
+        default = VERDICT_MODULES.get(options.module.as_posix(), ())
+        plan = [(options.module, options.tests or list(default))]
+    for module, tests in plan:
+        if not tests:
+            parser.error(f"{module}: name the tests that should notice its mutants")
+        if not _passes(tests, options.timeout):
+            print(f"{module}: the tests fail without a mutant: fix them first", file=sys.stderr)
+            return 2
+    equivalent, killed = equivalents(), known_killed(options.known_killed)
+    scores = [mutate_module(module, tests, options, equivalent, killed) for module, tests in plan]
+    print(
+        f"\n{'module':32} {'sites':>5} {'sampled':>7} {'killed':>6} {'equiv':>5} "
+        f"{'survived':>8} {'score':>5}"
+    )
+    for s in scores:
+        print(
+            f"{s.module:32} {s.sites:5} {s.sampled:7} {s.killed:6} {s.equivalent:5} "
+            f"{s.survived:8} {s.share:5.0%}"
         )
-    killed = 0
-    for mutant, was_killed in zip(
-        chosen, run(options.module, options.tests, chosen, options.timeout), strict=True
-    ):
-        killed += was_killed
-        verdict = "killed  " if was_killed else "SURVIVED"
-        print(f"{verdict} {options.module}:{mutant.line} {mutant.description}", flush=True)
-    share = killed / len(chosen) if chosen else 1.0
-    print(f"{options.module}: {killed}/{len(chosen)} killed ({share:.0%}) of {len(every)} sites")
-    return 0 if killed == len(chosen) else 1
+    return 0 if all(s.survived == 0 for s in scores) else 1
 
 
 if __name__ == "__main__":
