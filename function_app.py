@@ -2,7 +2,7 @@
 
 Each trigger binds, calls one function of ``shared.handlers`` (which reads the
 settings, opens the stores and does the work) and logs the outcome. Settings
-(see README): TRAINING_STORAGE (connection, identity-based in Azure),
+(see docs/function-app.md): TRAINING_STORAGE (connection, identity-based in Azure),
 TRAINING_CONTAINER, VERDICTS_TABLE, MODEL_EVALUATIONS_QUEUE, DATA_RESCREEN_QUEUE,
 CONTENT_SAFETY_ENDPOINT, AZURE_OPENAI_ENDPOINT, FINE_TUNING_WEBHOOK_SECRET,
 FINE_TUNING_POLL_SCHEDULE, ENFORCEMENT (cancel or report), ENFORCEMENT_SCHEDULE.

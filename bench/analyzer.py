@@ -3,8 +3,9 @@
 Reads the held-out test split that ``python -m train`` writes (``train/splits/
 test.jsonl``: no text of it was trained or tuned on) and, when present, the
 held-out file written by another author (``tests/data/analyzer_heldout.jsonl``),
-and the sentences the tests assert on (``tests/data/analyzer_sentences.jsonl``,
-written for the tests, never trained on).
+the file a third author wrote without seeing any training text
+(``tests/data/analyzer_unseen.jsonl``), and the sentences the tests assert on
+(``tests/data/analyzer_sentences.jsonl``, written for the tests, never trained on).
 Prints, per category, the share of harmful texts scored at or above the
 failing severity (4) in their category, per language, and the share of benign
 texts scored 4 or more in any category, per source: for the rule engine alone
@@ -31,6 +32,9 @@ FILES = {
     ),
     "other author's held-out file (tests/data/analyzer_heldout.jsonl)": (
         ROOT / "tests" / "data" / "analyzer_heldout.jsonl"
+    ),
+    "unseen file, third author (tests/data/analyzer_unseen.jsonl)": (
+        ROOT / "tests" / "data" / "analyzer_unseen.jsonl"
     ),
 }
 Scorer = Callable[[str], Severities]

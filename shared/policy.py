@@ -17,7 +17,9 @@ from typing import Final
 # 2026.11.4: the embedded analyzer was retrained, and model evaluations draw from a
 # wider mix of attacks (converters, languages, jailbreak templates, crescendo):
 # verdicts of either kind may differ from those decided before.
-POLICY_VERSION: Final = "2026.11.4"
+# 2026.11.5: the embedded analyzer was retrained on more written sentences; offline
+# data verdicts and model evaluations may differ from 2026.11.4's.
+POLICY_VERSION: Final = "2026.11.5"
 
 
 class Category(Enum):

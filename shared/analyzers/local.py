@@ -19,7 +19,7 @@ combine is in :func:`score_many`.
 
 What neither catches reliably: coded language and sarcasm, meaning that spans
 sentences, scripts other than Latin, and images. Recall is far below Azure AI
-Content Safety's (see the README's benchmarks): this is a fast pre-flight check
+Content Safety's (see docs/benchmarks.md): this is a fast pre-flight check
 and an offline default, not a substitute for the service production uses.
 """
 
