@@ -157,7 +157,10 @@ class _Planter(ast.NodeTransformer):
         value = node.value
         if isinstance(value, bool) or not isinstance(value, int | float):
             return node
-        changes = (value + 1, value - 1) if isinstance(value, int) else (value * 2, value / 2)
+        if isinstance(value, int):
+            changes = (value + 1, value - 1)
+        else:  # doubling or halving 0.0 would leave it as it is: a mutant that cannot fail
+            changes = (value * 2, value / 2) if value else (1.0, -1.0)
         for changed in changes:
             if self._site(node, f"constant {value!r} -> {changed!r}"):
                 return ast.copy_location(ast.Constant(changed), node)
