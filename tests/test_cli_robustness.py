@@ -18,6 +18,8 @@ from emulators.fixedanswer import FixedAnswer
 
 from conftest import clean_file
 from shared import cli
+from shared.analyzers import AnalyzerError, LocalAnalyzer
+from shared.commands import data as data_command
 from shared.commands.model import MODEL_EXIT_CODES
 from shared.deployments import DeploymentMismatch, StageTimeout
 from shared.errors import FtgateError
@@ -438,6 +440,7 @@ def _raise(error: BaseException):
         (GateError("the gate answered HTTP 500"), 3),
         (TargetError("the model failed 6 attempts"), 3),
         (StageTimeout("deploy", 60), 3),
+        (AnalyzerError("Content Safety answered HTTP 401"), 3),
     ],
 )
 def test_each_ftgate_error_exits_with_its_mapped_code_and_its_message(
@@ -460,6 +463,22 @@ def test_a_crash_never_exits_with_a_verdicts_code(monkeypatch, capsys, error):
     assert code not in set(cli.EXIT_CODES.values()) | set(MODEL_EXIT_CODES.values())
 
 
+def test_an_analyzer_that_cannot_start_exits_3_not_as_a_crash(monkeypatch, capsys, tmp_path):
+    """No verdict catches a failure to open the analyzer: it must still exit 3 with its
+    reason, never 70 (a bug) nor a verdict's code."""
+
+    class CannotStart(LocalAnalyzer):
+        async def __aenter__(self):
+            raise AnalyzerError("Content Safety answered HTTP 401")
+
+    monkeypatch.setattr(data_command, "create_analyzer", lambda name, **options: CannotStart())
+    texts = tmp_path / "texts.txt"
+    texts.write_text("hello\n")
+    code = cli.main(["analyze", str(texts), "--analyzer", "local"])
+    assert code == cli.EXIT_CODES[cli.Outcome.ERROR]
+    assert capsys.readouterr().err == "ftgate: Content Safety answered HTTP 401\n"
+
+
 def test_every_error_code_is_neither_a_pass_nor_a_fail():
     verdict_codes = {cli.EXIT_CODES[cli.Outcome.PASSED], cli.EXIT_CODES[cli.Outcome.FAILED]}
     assert {code for _, code in cli.ERROR_EXIT_CODES}.isdisjoint(verdict_codes)
@@ -477,6 +496,7 @@ def test_every_error_code_is_neither_a_pass_nor_a_fail():
         MalformedRequest,
         AttackerUnavailable,
         ScreeningUnavailable,
+        AnalyzerError,
     ],
 )
 def test_the_librarys_errors_share_one_base(kind):

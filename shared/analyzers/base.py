@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple, Protocol, Self, runtime_checkable
 
+from shared.errors import FtgateError
 from shared.policy import Category
 
 
@@ -28,11 +29,12 @@ _INDEX = {category: index for index, category in enumerate(Category)}
 SAFE = Severities()
 
 
-class AnalyzerError(Exception):
+class AnalyzerError(FtgateError):
     """The analyzer could not score a text; the screening outcome is then ``error``.
 
     Messages describe the failure (status codes, retries, timeouts) and never the
-    text being analyzed.
+    text being analyzed. An ftgate error, so one that escapes every verdict (an
+    analyzer that cannot even start) exits 3 with its reason, not 70 as a bug would.
     """
 
 
