@@ -8,10 +8,14 @@ AZURITE := .azurite/node_modules/.bin/azurite
 # checkov pins an older pycep-parser than the tests use, so it gets its own venv.
 CHECKOV_VERSION := 3.3.30
 CHECKOV := .venv-checkov/bin/checkov
+# The official SARIF 2.1.0 JSON schema (MIT) ships in Microsoft's SARIF multitool package;
+# tests/test_sarif.py validates scan-data --format sarif against it. The file is the stamp.
+SARIF_MULTITOOL_VERSION := 5.7.0
+SARIF_SCHEMA := .sarif/node_modules/@microsoft/sarif-multitool-linux/sarif-2.1.0.json
 
 .PHONY: setup demo test lint bench mutate train checkov clean smoke-azure
 
-setup: $(STAMP) $(AZURITE) $(CHECKOV)
+setup: $(STAMP) $(AZURITE) $(CHECKOV) $(SARIF_SCHEMA)
 
 # Reinstalls only when a requirements or project file changed: idempotent.
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
@@ -23,6 +27,11 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 # Azurite, the Azure Storage emulator the integration tests start on free ports.
 $(AZURITE):
 	npm install --prefix .azurite --no-audit --no-fund --loglevel=error azurite@$(AZURITE_VERSION)
+
+$(SARIF_SCHEMA):
+	npm install --prefix .sarif --no-audit --no-fund --loglevel=error \
+		@microsoft/sarif-multitool-linux@$(SARIF_MULTITOOL_VERSION)
+	touch $@
 
 $(CHECKOV):
 	test -x .venv-checkov/bin/python || $(PYTHON) -m venv .venv-checkov
@@ -91,4 +100,4 @@ train: $(STAMP)
 	$(BIN)/python -m train --sources $(SOURCES) --wheels $(SOURCES)/wheels
 
 clean:
-	rm -rf $(VENV) .venv-checkov .azurite bench/.data .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-checkov .azurite .sarif bench/.data .pytest_cache .ruff_cache

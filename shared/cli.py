@@ -148,8 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="a deployment (with --azure-endpoint) or model (with --base-url) that writes "
         "crescendo follow-up turns, as one more strategy",
     )
-    for verdict_command in (scan, model):
-        _add_format(verdict_command)
+    _add_format(scan, ("text", "json", "markdown", "sarif"))
+    _add_format(model, ("text", "json", "markdown"))
     _add_estimates(scan, model)
 
     gate = commands.add_parser(
@@ -184,7 +184,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_format(command: argparse.ArgumentParser) -> None:
+_FORMAT_HELP: Final = {
+    "markdown": "a short summary for a GitHub job summary or an Azure DevOps pipeline "
+    "summary (##vso[task.uploadsummary])",
+    "sarif": "findings and format errors as SARIF 2.1.0, one log for every file, for "
+    "GitHub code scanning or Azure DevOps",
+}
+
+
+def _add_format(command: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
     """``--format`` (and ``--json``, its old spelling) of the commands that give a verdict."""
     command.add_argument(
         "--json",
@@ -195,10 +203,9 @@ def _add_format(command: argparse.ArgumentParser) -> None:
     )
     command.add_argument(
         "--format",
-        choices=("text", "json", "markdown"),
+        choices=formats,
         default="text",
-        help="markdown: a short summary for a GitHub job summary or an Azure DevOps "
-        "pipeline summary (##vso[task.uploadsummary])",
+        help="; ".join(f"{f}: {_FORMAT_HELP[f]}" for f in formats if f in _FORMAT_HELP),
     )
 
 

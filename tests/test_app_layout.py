@@ -93,6 +93,7 @@ def test_the_pipeline_examples_parse_and_gate_both_steps():
         assert "ftgate gate model" in text
         assert "--junit" in text
         assert "--format markdown" in text  # the pre-flight verdict on the run's summary
+        assert "--format sarif" in text  # and at its lines, for code scanning / Scans tab
 
 
 def test_every_evaluation_stage_fits_inside_the_function_timeout():

@@ -433,7 +433,7 @@ def test_funcignore_ships_the_app_and_nothing_for_development():
     for kept in ("function_app.py", "host.json", "requirements.txt", "shared/"):
         assert not funcignore_excludes(kept), kept
     for left_out in ("tests/", "bench/", "infra/", "docs/", "train/", "examples/",
-                     ".azurite/", ".venv/", ".venv-checkov/", ".sources/", ".git/",
+                     ".azurite/", ".sarif/", ".venv/", ".venv-checkov/", ".sources/", ".git/",
                      ".azure/",  # azd's environments: their .env holds the webhook secret
                      "__pycache__/", ".pytest_cache/", ".ruff_cache/",
                      "local.settings.json"):  # fmt: skip

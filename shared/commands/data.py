@@ -10,7 +10,8 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, BinaryIO, Final
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO, Final
 
 from shared.analyzers import Analyzer, AnalyzerError, Severities, create_analyzer
 from shared.exitcodes import (
@@ -37,6 +38,9 @@ from shared.trainingdata import (
     iter_chunks,
     line_too_long,
 )
+
+if TYPE_CHECKING:
+    from shared.sarif import SarifLog
 
 ANALYZE_BATCH: Final = 64  # lines scored in one call
 PARALLEL_FROM_BYTES: Final = 8 * 1024 * 1024  # below this, starting workers is not worth it
@@ -70,22 +74,39 @@ def scan_data(args: argparse.Namespace) -> int:
     One file is screened as before. With several (a pre-commit hook passes every
     changed file), a file that cannot be read is reported and the others are still
     screened; the exit code is the worst of theirs, so one file's pass never hides
-    another's failure, format error or error.
+    another's failure, format error or error. With ``--format sarif`` every file's
+    results go into one log, printed once all are screened.
     """
+    if args.estimate and args.format in ("markdown", "sarif"):
+        raise UsageError(f"--format {args.format} reports a verdict; --estimate has none")
     names = _expand(args.file)
+    sarif = _sarif_log() if args.format == "sarif" else None
     if len(names) == 1:
         with _input(names[0]) as stream:
-            return _scan_data(stream, args, names[0])
-    codes = []
-    for name in names:
-        try:
-            with _input(name) as stream:
-                codes.append(_scan_data(stream, args, name, several=True))
-        except UsageError as exc:  # this file only; a bug still stops everything (70)
-            print(f"ftgate: {exc}", file=sys.stderr)
-            codes.append(EXIT_USAGE)
-        sys.stdout.flush()
-    return worst(codes)
+            code = _scan_data(stream, args, names[0], sarif=sarif)
+    else:
+        codes = []
+        for name in names:
+            try:
+                with _input(name) as stream:
+                    codes.append(_scan_data(stream, args, name, several=True, sarif=sarif))
+            except UsageError as exc:  # this file only; a bug still stops everything (70)
+                print(f"ftgate: {exc}", file=sys.stderr)
+                if sarif is not None:
+                    sarif.unreadable(str(exc))
+                codes.append(EXIT_USAGE)
+            sys.stdout.flush()
+        code = worst(codes)
+    if sarif is not None:
+        print(json.dumps(sarif.as_dict(), indent=2))
+    return code
+
+
+def _sarif_log() -> SarifLog:
+    """An empty log; imported here, as only ``--format sarif`` needs it."""
+    from shared.sarif import SarifLog  # noqa: PLC0415
+
+    return SarifLog(Path.cwd())
 
 
 def _print_json(report: dict[str, Any], name: str, several: bool) -> None:
@@ -124,7 +145,12 @@ def analyze(args: argparse.Namespace) -> int:
 
 
 def _scan_data(
-    stream: BinaryIO, args: argparse.Namespace, name: str, *, several: bool = False
+    stream: BinaryIO,
+    args: argparse.Namespace,
+    name: str,
+    *,
+    several: bool = False,
+    sarif: SarifLog | None = None,
 ) -> int:
     if args.estimate:
         return _estimate_scan(stream, args, name, several=several)
@@ -139,7 +165,9 @@ def _scan_data(
     )
     if progress:
         progress.close()
-    if args.format == "json":
+    if sarif is not None:
+        sarif.add(name, verdict)
+    elif args.format == "json":
         _print_json(verdict.as_dict(), name, several)
     elif args.format == "markdown":
         print(markdown_report(verdict, name))
@@ -152,8 +180,6 @@ def _estimate_scan(
     stream: BinaryIO, args: argparse.Namespace, name: str, *, several: bool = False
 ) -> int:
     """``scan-data --estimate``: the requests a real run would send, none sent."""
-    if args.format == "markdown":
-        raise UsageError("--format markdown summarizes a verdict; --estimate has none")
     # Imported here: counting Content Safety's requests loads its SDK's windowing.
     from shared.screeningcost import estimate_screening  # noqa: PLC0415
 
