@@ -300,3 +300,19 @@ def test_the_sentence_memory_holds_no_giant_sentence():
     scored = local.score_many([giant, "A short sentence."])
     assert local.score_many([giant]) == scored[:1]  # the same answer, just not remembered
     assert list(local._LEARNED) == ["A short sentence."]
+
+
+@pytest.mark.parametrize("stretched", [False, True])
+def test_every_rule_compiles(stretched):
+    """Rules compile on first use; a broken pattern must still fail here, not on the
+    first text that happens to name its words."""
+    local._engine(stretched=stretched).compile_all()
+
+
+def test_rules_compiled_on_first_use_score_as_rules_compiled_up_front():
+    lazy = local._Engine(local._verbatim)
+    eager = local._Engine(local._verbatim)
+    eager.compile_all()
+    texts = [text for text, *_ in HARMFUL + BENIGN]
+    assert [lazy.score(normalize(t)) for t in texts] == [eager.score(normalize(t)) for t in texts]
+    assert any(lazy.score(normalize(t)) != local.SAFE for t in texts)

@@ -217,24 +217,47 @@ class _Compiler:
         return re.compile("".join(parts) + "(?= )")
 
 
+class _LazyPattern:
+    """One lexicon pattern, compiled the first time a text's words point at it.
+
+    Compiling all of them takes about a quarter of a second, most of what a
+    one-line ``ftgate analyze`` would spend on the rules, while a text's anchor
+    words select only a few. The regex is the one :meth:`_Compiler.pattern` gives,
+    whenever it is compiled, so scores do not depend on it.
+    """
+
+    __slots__ = ("_compiler", "_pattern", "_regex")
+
+    def __init__(self, compiler: _Compiler, pattern: str) -> None:
+        self._compiler = compiler
+        self._pattern = pattern
+        self._regex: re.Pattern[str] | None = None
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        if self._regex is None:
+            self._regex = self._compiler.pattern(self._pattern)
+        return self._regex
+
+
 @dataclass(frozen=True, slots=True)
 class _CompiledRule:
     """A rule ready to run. A negatable rule ignores matches right after a negation
     ("don't kill yourself"), checked per match: sixteen look-behinds in the regex,
     tried at every space, would cost more than the rest of the pattern."""
 
-    regex: re.Pattern[str]
+    pattern: _LazyPattern
     negations: frozenset[str] | None
     severity: int
     indexes: tuple[int, ...]
 
     def matches(self, text: str) -> bool:
         if self.negations is None:
-            return self.regex.search(text) is not None
+            return self.pattern.regex.search(text) is not None
         return any(
             text[max(0, match.start() - 12) : match.start()].rpartition(" ")[2]
             not in self.negations
-            for match in self.regex.finditer(text)
+            for match in self.pattern.regex.finditer(text)
         )
 
 
@@ -258,15 +281,15 @@ class _Engine:
         ordered = sorted(RULES, key=lambda rule: rule.severity, reverse=True)
         self.rules = tuple(
             _CompiledRule(
-                compiler.pattern(rule.pattern),
+                _LazyPattern(compiler, rule.pattern),
                 compiler.negations if rule.negatable else None,
                 rule.severity,
                 tuple(_INDEX[category] for category in rule.categories),
             )
             for rule in ordered
         )
-        self.benign = tuple(compiler.pattern(pattern) for pattern in BENIGN)
-        self.minor = compiler.pattern("{MINOR}")
+        self.benign = tuple(_LazyPattern(compiler, pattern) for pattern in BENIGN)
+        self.minor = _LazyPattern(compiler, "{MINOR}")
         # prefix -> (bitmask of rules, bitmask of benign contexts) it may start
         self.by_prefix: dict[str, list[int]] = {}
         for masks_index, patterns in ((0, [rule.pattern for rule in ordered]), (1, BENIGN)):
@@ -277,6 +300,12 @@ class _Engine:
         self.anchors = re.compile(" " + trie_regex((key, True) for key in self.by_prefix))
         self.longest_key = max(map(len, self.by_prefix))
         self.word_masks: dict[str, tuple[int, int]] = {}  # memo: anchor words recur
+
+    def compile_all(self) -> None:
+        """Compile every pattern now: worker processes forked afterwards share them
+        instead of each compiling its own."""
+        for pattern in (*(rule.pattern for rule in self.rules), *self.benign, self.minor):
+            pattern.regex  # noqa: B018 - compiled and kept on first access
 
     def candidates(self, folded: str) -> tuple[int, int]:
         """Bitmasks of the rules and benign contexts whose anchor words occur."""
@@ -305,7 +334,7 @@ class _Engine:
     def mask(self, folded: str) -> str:
         """``folded`` with its benign contexts ("kill the process") replaced by "~"."""
         for bit in _bits(self.candidates(folded)[1]):
-            folded = self.benign[bit].sub(" ~", folded)
+            folded = self.benign[bit].regex.sub(" ~", folded)
         return folded
 
     def score(self, folded: str) -> Severities:
@@ -314,14 +343,14 @@ class _Engine:
         if not rules:
             return SAFE
         for bit in _bits(benign):
-            folded = self.benign[bit].sub(" ~", folded)
+            folded = self.benign[bit].regex.sub(" ~", folded)
         severities = [0, 0, 0, 0]
         for bit in _bits(rules):  # most severe first: rules are ordered by severity
             rule = self.rules[bit]
             if any(severities[i] < rule.severity for i in rule.indexes) and rule.matches(folded):
                 for index in rule.indexes:
                     severities[index] = max(severities[index], rule.severity)
-        if severities[_SEXUAL] >= _MINOR_FLOOR and self.minor.search(folded):
+        if severities[_SEXUAL] >= _MINOR_FLOOR and self.minor.regex.search(folded):
             severities[_SEXUAL] = SEVERITY_MAX
         return Severities(*severities)
 
@@ -464,9 +493,16 @@ class LocalAnalyzer(AsyncClosing):
     languages: Final = frozenset({"en", "es", "fr", "de", "pt"})
 
     def __init__(self) -> None:
-        _engine(stretched=False)  # compiled and loaded before any fork, so workers inherit them
+        _engine(stretched=False)  # built and loaded before any fork, so workers inherit them
         _classifier()
         _encoder()
+
+    @staticmethod
+    def compile_all() -> None:
+        """Compile every rule now (else each is compiled on first use), before worker
+        processes fork: they then share the compiled rules instead of each compiling
+        its own."""
+        _engine(stretched=False).compile_all()
 
     def score(self, text: str) -> Severities:
         """Score one text synchronously, in this process."""
