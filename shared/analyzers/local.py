@@ -498,11 +498,14 @@ class LocalAnalyzer(AsyncClosing):
         _encoder()
 
     @staticmethod
-    def compile_all() -> None:
-        """Compile every rule now (else each is compiled on first use), before worker
-        processes fork: they then share the compiled rules instead of each compiling
-        its own."""
+    def load_all() -> None:
+        """Compile every rule and map the encoder's model now (else each is done on
+        first use), before worker processes fork: they then share them instead of each
+        compiling and mapping its own."""
+        from shared.analyzers.encoder import e5  # noqa: PLC0415 - as in _encoder
+
         _engine(stretched=False).compile_all()
+        e5()
 
     def score(self, text: str) -> Severities:
         """Score one text synchronously, in this process."""

@@ -19,7 +19,6 @@ from shared.exitcodes import (
     EXIT_USAGE,
     UsageError,
 )
-from shared.parallel import screen_in_workers
 from shared.progress import Progress
 from shared.reports import (
     markdown_report,
@@ -215,6 +214,9 @@ async def _screen(
     on_progress: Callable[[int], None] | None,
 ) -> DataVerdict:
     if analyzer_name == "local" and workers > 1:  # the workers parse as well as score
+        # Imported here: multiprocessing is start-up time `analyze` need not pay.
+        from shared.parallel import screen_in_workers  # noqa: PLC0415
+
         return await screen_in_workers(iter_chunks(stream), workers, on_progress=on_progress)
     async with create_analyzer(analyzer_name) as analyzer:
         return await screen(iter_chunks(stream), analyzer, on_progress=on_progress)
