@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Final, Protocol, runtime_checkable
 
-from shared import telemetry
 from shared.analyzers.base import Analyzer, AnalyzerError, ImageAnalyzer, Severities
 from shared.policy import (
     CATEGORIES,
@@ -435,6 +434,10 @@ class ScreeningRun:
 
     def conclude(self, started: float, requests: int) -> DataVerdict:
         """The verdict (``requests``: what the analyzer was sent), counted in telemetry."""
+        # Imported here: OpenTelemetry is start-up time that `ftgate analyze`, which
+        # needs this module only for its types, need not pay.
+        from shared import telemetry  # noqa: PLC0415
+
         verdict = self.verdict(started, requests)
         telemetry.files_screened.add(1, {"verdict": verdict.verdict.value})
         telemetry.texts_analyzed.add(verdict.unique_texts)

