@@ -1,11 +1,12 @@
 """Benchmark: how fast ``ftgate`` starts and how much memory it takes doing so.
 
 Runs, as separate processes, ``ftgate --version`` and ``ftgate analyze`` of one line
-on the embedded analyzer (its first score loads numpy and the ~70 MB encoder, which is
-most of its time and memory), then the bare imports of ``shared.cli`` and of the
-embedded analyzer's first score. Prints, for each, the wall time (the least of RUNS
-runs, the figure least disturbed by other work on the machine), the CPU time of that
-run and the peak resident memory (the largest of the runs).
+on the embedded analyzer (its first score loads numpy and the linear classifier, most
+of its time; the ~70 MB encoder is mapped only for a sentence the gate opens for),
+then the bare imports of ``shared.cli`` and of the embedded analyzer's first score.
+Prints, for each, the wall time (the least of RUNS runs, the figure least disturbed by
+other work on the machine), the CPU time of that run and the peak resident memory (the
+largest of the runs).
 
 Run with ``make bench`` (or ``python -m bench.startup``).
 """
