@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from shared.evaluations import EvaluationRequest
 from shared.queues import JsonQueue
 from shared.storedverdict import DATA_PARTITION, MODEL_PARTITION, StoredVerdict
-from shared.verdicts import POISONED_PARTITION, TableVerdictStore
+from shared.verdicts import TableVerdictStore
 
 SCAN_LIMIT = 100_000
 
@@ -66,13 +66,13 @@ async def replay_poisoned(
     store: TableVerdictStore, models: JsonQueue, rescreens: JsonQueue
 ) -> Requeued:
     replayed = {"data": 0, "model": 0}
-    for entry in await store.list_named(POISONED_PARTITION, SCAN_LIMIT):
-        if entry["Kind"] == "data":
-            await rescreens.put(rescreen_message(entry["Key"]))
+    for work in await store.list_poisoned(SCAN_LIMIT):
+        if work.kind == "data":
+            await rescreens.put(rescreen_message(work.key))
         else:
-            await models.put(EvaluationRequest(entry["Key"]).as_message())
-        replayed[entry["Kind"]] += 1
-        await store.forget_poisoned(entry)
+            await models.put(EvaluationRequest(work.key).as_message())
+        replayed[work.kind] += 1
+        await store.forget_poisoned(work)
     return Requeued(replayed["data"], replayed["model"])
 
 

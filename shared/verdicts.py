@@ -6,6 +6,8 @@ A second, small entity per blob name (partition ``blob``) remembers which conten
 and ETag a name last had, so a redelivered event does no work twice. Partition
 ``lease`` holds one entity per temporary evaluation deployment in use, renewed
 while its evaluation lives (see ``shared.deployments.AccountDeployments.sweep``).
+Partition ``poisoned`` keeps work that failed on every retry (:class:`PoisonedWork`)
+for ``ftgate replay-poison``.
 Small entities keyed by a name (:meth:`TableVerdictStore.put_named`): once-only
 markers (``webhook``, ``pending``), a model's training files (``lineage``) and an
 Azure OpenAI file id's content hash (``file``), see ``shared.lineage``. Every
@@ -18,7 +20,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Final, Protocol, Self
+from typing import Any, Final, Literal, Protocol, Self
 
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.data.tables.aio import TableClient
@@ -36,6 +38,33 @@ from shared.storedverdict import (
 BLOB_PARTITION: Final = "blob"
 POISONED_PARTITION: Final = "poisoned"  # what failed for good, kept for replay
 LEASE_PARTITION: Final = "lease"  # temporary deployments held by a live evaluation
+
+
+@dataclass(frozen=True, slots=True)
+class PoisonedWork:
+    """Work that failed on every retry, kept for ``ftgate replay-poison``: a training
+    file's blob name (``data``) or a fine-tuned model (``model``). The only code that
+    knows the ``poisoned`` partition's columns."""
+
+    kind: Literal["data", "model"]
+    key: str
+
+    @property
+    def row_key(self) -> str:
+        return row_key(f"{self.kind}:{self.key}")
+
+    def to_entity(self) -> dict[str, Any]:
+        return {
+            "PartitionKey": POISONED_PARTITION,
+            "RowKey": self.row_key,
+            "Kind": self.kind,
+            "Key": self.key,
+            "At": datetime.now(UTC),
+        }
+
+    @classmethod
+    def from_entity(cls, entity: dict[str, Any]) -> PoisonedWork:
+        return cls(entity["Kind"], entity["Key"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +96,7 @@ class VerdictStore(Protocol):
 
     async def put_named(self, partition: str, name: str, **properties: Any) -> None: ...
 
-    async def record_poisoned(self, kind: str, key: str) -> None: ...
+    async def record_poisoned(self, kind: Literal["data", "model"], key: str) -> None: ...
 
 
 class TableVerdictStore(AsyncClosing):
@@ -138,17 +167,15 @@ class TableVerdictStore(AsyncClosing):
                 break
         return found
 
-    async def record_poisoned(self, kind: str, key: str) -> None:
+    async def record_poisoned(self, kind: Literal["data", "model"], key: str) -> None:
         """Remember a blob name or model (``kind`` data or model) whose work was poisoned."""
-        await self._table.upsert_entity(
-            {
-                "PartitionKey": POISONED_PARTITION,
-                "RowKey": row_key(f"{kind}:{key}"),
-                "Kind": kind,
-                "Key": key,
-                "At": datetime.now(UTC),
-            }
-        )
+        await self._table.upsert_entity(PoisonedWork(kind, key).to_entity())
+
+    async def list_poisoned(self, limit: int) -> list[PoisonedWork]:
+        """Up to ``limit`` pieces of poisoned work, for replay."""
+        return [
+            PoisonedWork.from_entity(e) for e in await self.list_named(POISONED_PARTITION, limit)
+        ]
 
     async def renew_lease(self, deployment: str, model: str) -> None:
         """Record that a live evaluation holds ``deployment`` now."""
@@ -170,8 +197,8 @@ class TableVerdictStore(AsyncClosing):
         with contextlib.suppress(ResourceNotFoundError):
             await self._table.delete_entity(LEASE_PARTITION, row_key(deployment))
 
-    async def forget_poisoned(self, entity: dict[str, Any]) -> None:
-        await self._table.delete_entity(POISONED_PARTITION, entity["RowKey"])
+    async def forget_poisoned(self, work: PoisonedWork) -> None:
+        await self._table.delete_entity(POISONED_PARTITION, work.row_key)
 
     async def get_named(self, partition: str, name: str) -> dict[str, Any] | None:
         """The entity recorded for ``name`` in ``partition`` (its ``At`` and properties),

@@ -23,7 +23,7 @@ from shared.policy import POLICY_VERSION
 from shared.reevaluation import read_rescreen_message, rescreen_message
 from shared.settings import STORAGE_CONNECTION, StorageConnection
 from shared.storedverdict import DATA_PARTITION, MODEL_PARTITION, StoredVerdict, row_key
-from shared.verdicts import TableVerdictStore
+from shared.verdicts import PoisonedWork, TableVerdictStore
 
 OLD_POLICY = "2025.01.1"
 
@@ -206,3 +206,18 @@ def test_a_rescreen_message_reads_back_and_anything_else_is_refused():
     for body in (b"not json", b"[1]", b'{"name": "x"}', b"null", b"\xff"):
         with pytest.raises(ValueError, match="not a re-screen message"):
             read_rescreen_message(body)
+
+
+def test_poisoned_work_reads_back_and_keeps_the_row_key_it_always_had():
+    """Work recorded before the type existed must still be found and forgotten by
+    replay: the row key stays the SHA-256 of ``kind:key``."""
+    work = PoisonedWork("data", "folder/train.jsonl")
+    entity = work.to_entity()
+    assert entity["RowKey"] == hashlib.sha256(b"data:folder/train.jsonl").hexdigest()
+    assert (entity["PartitionKey"], entity["Kind"], entity["Key"]) == (
+        "poisoned",
+        "data",
+        "folder/train.jsonl",
+    )
+    assert PoisonedWork.from_entity(entity) == work
+    assert PoisonedWork("model", "folder/train.jsonl").row_key != work.row_key
