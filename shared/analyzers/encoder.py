@@ -18,6 +18,11 @@ The encoder is slow next to everything else (tens of sentences a second per
 core), so it reads only the sentences a cheap first stage marks as worth
 reading (see ``local.score_many``), which also remembers the sentences read
 last: training files repeat system prompts and boilerplate on every line.
+
+The head is trained on Latin-script text only, yet the embedding carries
+meaning across scripts, so sentences mostly in other scripts (Cyrillic, Arabic,
+Han, Devanagari...), which the linear classifier cannot read, are read by the
+encoder alone, against thresholds set for its probability alone.
 """
 
 from __future__ import annotations
@@ -49,6 +54,9 @@ class Encoder:
             self.output = (data["output_weights"], data["output_bias"])
             # Of the mean of both halves' probabilities: 4 categories x 3 levels.
             self.thresholds = data["thresholds"]
+            # Of this head's probability alone, for sentences the linear classifier
+            # cannot read (``local.reads_words``): set in training like the others.
+            self.alone_thresholds = data["alone_thresholds"]
             # The linear classifier's probability, per category, that opens a sentence to
             # the encoder (``local.score_many``): set in training with this head.
             self.gate = data["gate"]
@@ -66,11 +74,15 @@ class Encoder:
         embeddings = e5().query([s[:PREFIX_CHARS] for s in sentences]).reshape(-1, 384)
         return self._forward(embeddings)
 
-    def severities(self, sentences: list[str], linear: np.ndarray) -> list[list[int]]:
+    def severities(self, sentences: list[str], linear: np.ndarray | None) -> list[list[int]]:
         """Per sentence and category, the severity (0, 2, 4 or 6) of the learned
-        probability: the mean of the linear classifier's (``linear``) and this one's."""
-        learned = (linear + self.probabilities(sentences)) / 2
-        passed = learned[:, :, None] >= self.thresholds[None, :, :]
+        probability: the mean of the linear classifier's (``linear``) and this one's,
+        or this one's alone (``linear`` None: text the linear classifier cannot read)."""
+        if linear is None:
+            learned, thresholds = self.probabilities(sentences), self.alone_thresholds
+        else:
+            learned, thresholds = (linear + self.probabilities(sentences)) / 2, self.thresholds
+        passed = learned[:, :, None] >= thresholds[None, :, :]
         return np.max(np.where(passed, np.asarray(LEVELS), 0), axis=2).tolist()
 
 

@@ -49,6 +49,8 @@ if TYPE_CHECKING:
 _LEARNED: Final[OrderedDict[str, list[int]]] = OrderedDict()
 _LEARNED_SIZE: Final = 1 << 15
 _LEARNED_MAX_CHARS: Final = 2_000  # so the memory holds at most about 64 MB of text
+# The end of Latin Extended-B (Latin Extended Additional is checked apart).
+_LATIN_LAST: Final = "\u024f"
 _RUNS: Final = re.compile(r"(?<=([a-z]))\1+")
 _STRETCHED: Final = re.compile(r"([a-z])\1\1")
 
@@ -417,9 +419,19 @@ def model_input(text: str) -> str:
     return _masked(normalize(text))
 
 
+def reads_words(sentence: str) -> bool:
+    """Whether the linear classifier can read ``sentence``: at least half of its
+    letters are Latin. Its vocabulary is Latin-script words, so in another
+    script it sees nothing, and its gate would keep the encoder out."""
+    letters = [c for c in sentence if c.isalpha()]
+    latin = sum(1 for c in letters if c <= _LATIN_LAST or "\u1e00" <= c <= "\u1eff")
+    return 2 * latin >= len(letters)
+
+
 def _learned(sentences: list[str]) -> list[list[int]]:
     """Per sentence, the learned severities: 0 unless the linear classifier opens
-    its gate, else the levels of the mean of its and the encoder's probability.
+    its gate, else the levels of the mean of its and the encoder's probability;
+    a sentence it cannot read (``reads_words``) the encoder reads alone.
     Sentences seen recently are answered from memory (``_LEARNED``)."""
     distinct = dict.fromkeys(sentences)
     known = {s: _LEARNED[s] for s in distinct if s in _LEARNED}
@@ -427,12 +439,15 @@ def _learned(sentences: list[str]) -> list[list[int]]:
     if unseen:
         linear = _classifier().probabilities([model_input(s) for s in unseen])
         encoder = _encoder()
-        opened = [i for i, row in enumerate(linear) if (row >= encoder.gate).any()]
+        readable = [reads_words(s) for s in unseen]
+        opened = [i for i, row in enumerate(linear) if readable[i] and (row >= encoder.gate).any()]
+        alone = [i for i, is_readable in enumerate(readable) if not is_readable]
         levels = [[0, 0, 0, 0] for _ in unseen]
-        if opened:
-            read = encoder.severities([unseen[i] for i in opened], linear[opened])
-            for i, row in zip(opened, read, strict=True):
-                levels[i] = row
+        for indices, linear_part in ((opened, linear[opened]), (alone, None)):
+            if indices:
+                read = encoder.severities([unseen[i] for i in indices], linear_part)
+                for i, row in zip(indices, read, strict=True):
+                    levels[i] = row
         known.update(zip(unseen, levels, strict=True))
     for sentence, row in known.items():
         if len(sentence) > _LEARNED_MAX_CHARS:
