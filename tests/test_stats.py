@@ -179,6 +179,7 @@ def test_two_quick_defects_reject():
         (1, 1, (0.025, 1.0)),
         (1, 2, (1 - 0.975**0.5, 0.975**0.5)),  # upper: P(X <= 1) = 1 - p^2 = 2.5%
         (1, 10, (1 - 0.975**0.1, 0.44502)),
+        (0, 0, (0.0, 1.0)),  # no trials: nothing is known, the whole range
     ],
 )
 def test_clopper_pearson_matches_published_values(successes, trials, expected):
@@ -207,3 +208,15 @@ def test_at_least_every_trial_a_defect_is_certain_not_a_rounded_sum(trials, rate
     assert binomial_cdf(trials + 1, trials, rate) == 1.0
     assert binomial_cdf(-1, trials, rate) == 0.0
     assert binomial_cdf(0, trials, rate) == pytest.approx((1 - rate) ** trials)
+
+
+def test_a_five_trial_plan_rejects_as_early_as_its_false_alarm_risk_allows():
+    """Reject at a defect in the first two trials, or at two from the third on: at
+    p0 = 2% that is 1 - 0.98^2 + 0.98^2 * P(2 or 3 defects in 3) = 4.07%. A first
+    defect at trial 3 rejecting too would spend 1 - 0.98^3 = 5.9%, over the 5%."""
+    plan = SprtPlan.calibrated(0.02, 0.08, 0.0125, 0.05, max_trials=5)
+    assert plan.reject_at[1:] == (1, 1, 2, 2, 2)
+    assert max(plan.accept_at) < 0  # five clean answers are too few to accept
+    alarms = 1 - 0.98**2 + 0.98**2 * (3 * 0.02**2 * 0.98 + 0.02**3)
+    assert plan.operating(0.02).reject == pytest.approx(alarms, rel=1e-12)
+    assert plan.operating(0.08).accept == 0.0
