@@ -8,6 +8,7 @@ import time
 import tracemalloc
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pytest
 
@@ -15,7 +16,7 @@ from conftest import SYSTEM, chat, clean_file, jsonl
 from shared.analyzers import AnalyzerError, Severities
 from shared.analyzers.local import LocalAnalyzer
 from shared.policy import POLICY_VERSION, Category
-from shared.screening import MAX_FINDINGS_KEPT, Outcome, ScreeningLimits, screen
+from shared.screening import Outcome, ScreeningLimits, screen
 
 THREAT = "I will kill you and your whole family."
 CANARY = "CANARY-51d0e2-NEVER-ECHO"
@@ -29,12 +30,14 @@ class CountingAnalyzer(LocalAnalyzer):
         self.delay = delay
         self.calls = 0
         self.seen: Counter[str] = Counter()
+        self.batches: list[int] = []  # how many texts each call held
         self.active = 0
         self.peak = 0
 
     async def analyze(self, texts: Sequence[str]) -> list[Severities]:
         self.calls += 1
         self.seen.update(texts)
+        self.batches.append(len(texts))
         self.active += 1
         self.peak = max(self.peak, self.active)
         try:
@@ -88,6 +91,12 @@ def test_harmful_file_fails_with_findings_by_line_path_and_category():
         "The provided training data failed RAI checks for harm types: "
         "[hate_fairness, self_harm, violence]. Please fix the data and try again."
     )
+    assert verdict.as_dict()["findings"][0] == {
+        "line": 4,
+        "path": "messages[2].content",
+        "category": "Violence",
+        "severity": verdict.findings[0].severity,
+    }
     found = {(f.line, f.path, f.category) for f in verdict.findings}
     assert found == {
         (4, "messages[2].content", Category.VIOLENCE),
@@ -143,7 +152,21 @@ def test_findings_kept_are_the_first_by_line_and_all_are_counted():
     rows = [chat(assistant=f"{THREAT} ({i})") for i in range(250)]
     verdict = run(jsonl(rows), limits=ScreeningLimits(batch_texts=7, max_in_flight=4))
     assert verdict.findings_total == 250
-    assert [f.line for f in verdict.findings] == list(range(1, MAX_FINDINGS_KEPT + 1))
+    assert [f.line for f in verdict.findings] == list(range(1, 101))  # the first 100
+
+
+def test_a_partial_batch_is_sent_when_the_waiting_texts_reach_their_bound():
+    """Three distinct texts waiting (the bound) send the batch, not two: each line's
+    new texts wait until three of them do; the system prompt is analyzed once."""
+    analyzer = CountingAnalyzer()
+    verdict = run(clean_file(12), analyzer, limits=ScreeningLimits(max_waiting=3))
+    assert verdict.verdict is Outcome.PASSED
+    assert analyzer.batches == [3] * 8 + [1]  # 1 system prompt + 24 questions and answers
+
+
+def test_the_verdict_shows_its_duration_in_milliseconds():
+    verdict = replace(run(clean_file(10)), duration_seconds=1.23456)
+    assert verdict.as_dict()["duration_seconds"] == 1.235
 
 
 def test_format_error_makes_the_file_invalid_and_stops_screening():

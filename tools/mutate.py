@@ -82,6 +82,7 @@ VERDICT_MODULES: dict[str, tuple[str, ...]] = {
         "tests/test_screening.py",
         "tests/test_fields.py",
         "tests/test_contentsafety.py",
+        "tests/test_images.py",
     ),
     "shared/trainingdata.py": ("tests/test_trainingdata.py", "tests/test_fields.py"),
     "shared/modeleval.py": ("tests/test_modeleval.py",),
