@@ -164,6 +164,17 @@ def test_a_partial_batch_is_sent_when_the_waiting_texts_reach_their_bound():
     assert analyzer.batches == [3] * 8 + [1]  # 1 system prompt + 24 questions and answers
 
 
+def test_a_text_recurring_while_it_waits_counts_towards_the_bound():
+    """The second line repeats the first line's three waiting texts: its system
+    prompt is the fourth waiting entry, which sends the first batch; the eight new
+    lines after the repeats then fill batches of four."""
+    rows = [chat("Q0", "A0")] * 4 + [chat(f"Q{i}", f"A{i}") for i in range(1, 9)]
+    analyzer = CountingAnalyzer()
+    verdict = run(jsonl(rows), analyzer, limits=ScreeningLimits(max_waiting=4))
+    assert verdict.verdict is Outcome.PASSED
+    assert analyzer.batches == [3, 4, 4, 4, 4]
+
+
 def test_the_verdict_shows_its_duration_in_milliseconds():
     verdict = replace(run(clean_file(10)), duration_seconds=1.23456)
     assert verdict.as_dict()["duration_seconds"] == 1.235
