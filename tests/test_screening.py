@@ -175,6 +175,16 @@ def test_a_text_recurring_while_it_waits_counts_towards_the_bound():
     assert analyzer.batches == [3, 4, 4, 4, 4]
 
 
+def test_a_batch_is_sent_when_its_characters_reach_the_bound():
+    """50 characters: the 40-character system prompt and two 5-character texts reach
+    it exactly, then ten 5-character texts do, twice."""
+    rows = [chat(f"Q{i:04}", f"A{i:04}") for i in range(11)]
+    analyzer = CountingAnalyzer()
+    verdict = run(jsonl(rows), analyzer, limits=ScreeningLimits(batch_chars=50))
+    assert (verdict.verdict, len(SYSTEM)) == (Outcome.PASSED, 40)
+    assert analyzer.batches == [3, 10, 10]
+
+
 def test_the_verdict_shows_its_duration_in_milliseconds():
     verdict = replace(run(clean_file(10)), duration_seconds=1.23456)
     assert verdict.as_dict()["duration_seconds"] == 1.235
