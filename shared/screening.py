@@ -292,7 +292,10 @@ class ScreeningRun:
         self, state: _ExampleState, path: str, digest: bytes, content: str | bytes
     ) -> None:
         """Resolve from the cache, wait for the same content in flight, or batch it;
-        then hold the waiting list under its bound."""
+        then hold the waiting list under its bound. Nothing once stopped: a failure
+        taken while this example's texts were queued must not send (and bill) the rest."""
+        if not self.screening:
+            return
         known = self.cache.get(digest)
         if known is not None:
             self.cache.move_to_end(digest)

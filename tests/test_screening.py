@@ -229,6 +229,34 @@ def test_an_analyzer_failure_is_an_error_never_a_pass(on_call):
     assert verdict.harm_types == ()
 
 
+def test_no_text_is_sent_once_the_analyzer_has_failed():
+    """The first call (the system prompt, one text a batch) fails while the rest of
+    its example waits to be queued: those texts are not sent after the failure."""
+    analyzer = FailingAnalyzer(AnalyzerError("HTTP 503 after 5 attempts"), on_call=1)
+    limits = ScreeningLimits(batch_texts=1, max_in_flight=1)
+    verdict = run(clean_file(10), analyzer, limits=limits)
+    assert verdict.verdict is Outcome.ERROR
+    assert analyzer.calls == 1
+
+
+def test_results_of_calls_finished_before_a_format_error_are_dropped():
+    """The first ten lines' calls finish (one turn of the event loop: the local
+    analyzer does not wait) before the second chunk's broken line is read; the
+    file is invalid and nothing of their results is kept."""
+    clean = clean_file(10)
+
+    async def chunks():
+        yield clean
+        await asyncio.sleep(0)
+        yield b"not json\n" + clean
+
+    limits = ScreeningLimits(batch_texts=1, max_in_flight=64)
+    verdict = asyncio.run(screen(chunks(), LocalAnalyzer(), limits=limits))
+    assert verdict.verdict is Outcome.INVALID
+    assert [(e.line, e.rule.value) for e in verdict.errors] == [(11, "not_json")]
+    assert (verdict.findings, verdict.failed_examples) == ((), {})
+
+
 class StallingAnalyzer(LocalAnalyzer):
     """Fails its first call; every later one hangs like a stuck service call that is
     billed until it is abandoned."""
