@@ -368,11 +368,12 @@ class ScreeningRun:
         exc = task.exception()  # retrieved even when stopped, so asyncio does not warn
         if not self.screening:
             return
-        if isinstance(exc, AnalyzerError):
-            self.stop(f"the analyzer failed: {exc}")
-            return
         if exc is not None:  # fail closed; a foreign message may quote input, so not kept
-            self.stop(f"the analyzer failed unexpectedly ({type(exc).__name__})")
+            self.stop(
+                f"the analyzer failed: {exc}"
+                if isinstance(exc, AnalyzerError)
+                else f"the analyzer failed unexpectedly ({type(exc).__name__})"
+            )
             return
         digests, results = task.result()
         self.analyzed += len(digests)
