@@ -623,6 +623,33 @@ def test_the_first_hundred_errors_are_kept():
     assert reader.error_count == 101
 
 
+@pytest.mark.parametrize(("objects", "refused"), [(65, False), (66, True)])
+def test_an_extra_field_nested_sixty_five_objects_deep_is_walked_one_more_is_refused(
+    objects, refused
+):
+    """Objects count as arrays do: 65 put the innermost at depth 64."""
+    nested: Any = "s"
+    for _ in range(objects):
+        nested = {"k": nested}
+    rows = [_rft_line("42")] * 10 + [_rft_line(nested)]
+    _, reader = read(jsonl(rows))
+    assert [(e.line, e.rule) for e in reader.errors] == ([(11, Rule.TOO_DEEP)] if refused else [])
+
+
+@pytest.mark.parametrize(("levels", "refused"), [(32, False), (33, True)])
+def test_a_tool_schema_nested_32_properties_deep_is_walked_one_more_is_refused(levels, refused):
+    """Each level of properties is two JSON objects (the map and the property's
+    schema): 32 levels put the innermost schema at depth 64, the deepest allowed."""
+    schema: dict[str, Any] = {"type": "string"}
+    for _ in range(levels):
+        schema = {"type": "object", "properties": {"p": schema}}
+    tool = {"type": "function", "function": {"name": "f", "parameters": schema}}
+    _, reader = read(ten({**chat(), "tools": [tool]}))
+    assert [(e.line, e.rule) for e in reader.errors][:1] == (
+        [(1, Rule.TOO_DEEP)] if refused else []
+    )
+
+
 @pytest.mark.parametrize(("arrays", "refused"), [(65, False), (66, True)])
 def test_an_extra_field_nested_sixty_five_arrays_deep_is_walked_one_more_is_refused(
     arrays, refused
