@@ -175,6 +175,15 @@ def test_a_text_recurring_while_it_waits_counts_towards_the_bound():
     assert analyzer.batches == [3, 4, 4, 4, 4]
 
 
+def test_a_batch_is_sent_when_its_texts_reach_the_bound():
+    """Five texts a batch: the system prompt and two lines' questions and answers,
+    then two lines' each; 25 distinct texts, five full batches."""
+    analyzer = CountingAnalyzer()
+    verdict = run(clean_file(12), analyzer, limits=ScreeningLimits(batch_texts=5))
+    assert verdict.verdict is Outcome.PASSED
+    assert analyzer.batches == [5] * 5
+
+
 def test_a_batch_is_sent_when_its_characters_reach_the_bound():
     """50 characters: the 40-character system prompt and two 5-character texts reach
     it exactly, then ten 5-character texts do, twice."""
@@ -214,8 +223,10 @@ def test_a_harmful_last_line_without_a_trailing_newline_fails_the_file(chunks):
 
 
 def test_too_few_examples_is_invalid_even_when_harmful():
-    verdict = run(jsonl([chat(assistant=THREAT)] * 3))
+    analyzer = CountingAnalyzer()
+    verdict = run(jsonl([chat(assistant=THREAT)] * 3), analyzer)
     assert verdict.verdict is Outcome.INVALID
+    assert analyzer.calls == 0  # found invalid at the end: the waiting batch is not sent
     assert "at least 10" in verdict.errors[0].reason
 
 

@@ -83,6 +83,7 @@ VERDICT_MODULES: dict[str, tuple[str, ...]] = {
         "tests/test_fields.py",
         "tests/test_contentsafety.py",
         "tests/test_images.py",
+        "tests/test_telemetry.py::test_a_screened_upload_is_one_trace_with_read_analyze_decide",
     ),
     "shared/trainingdata.py": ("tests/test_trainingdata.py", "tests/test_fields.py"),
     "shared/modeleval.py": ("tests/test_modeleval.py",),
