@@ -291,7 +291,10 @@ class ScreeningRun:
         self, state: _ExampleState, path: str, digest: bytes, content: str | bytes
     ) -> None:
         """Resolve from the cache, wait for the same content in flight, or batch it;
-        then hold the waiting list under its bound."""
+        then hold the waiting list under its bound. Nothing once stopped: a failure
+        taken while this example's texts were queued must not send (and bill) the rest."""
+        if not self.screening:
+            return
         known = self.cache.get(digest)
         if known is not None:
             self.cache.move_to_end(digest)
@@ -364,11 +367,12 @@ class ScreeningRun:
         exc = task.exception()  # retrieved even when stopped, so asyncio does not warn
         if not self.screening:
             return
-        if isinstance(exc, AnalyzerError):
-            self.stop(f"the analyzer failed: {exc}")
-            return
         if exc is not None:  # fail closed; a foreign message may quote input, so not kept
-            self.stop(f"the analyzer failed unexpectedly ({type(exc).__name__})")
+            self.stop(
+                f"the analyzer failed: {exc}"
+                if isinstance(exc, AnalyzerError)
+                else f"the analyzer failed unexpectedly ({type(exc).__name__})"
+            )
             return
         digests, results = task.result()
         self.analyzed += len(digests)

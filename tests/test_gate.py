@@ -178,7 +178,9 @@ def test_unknown_verdicts_are_pending_and_requests_need_the_key(gate_host):
     assert get(gate_host, "gate/models/ft-deployable", key=None)[0] == 401
     assert get(gate_host, "gate/models/ft-deployable", key="wrong")[0] == 401
     assert get(gate_host, "gate/data/not-a-sha")[0] == 400
-    assert get(gate_host, "gate/blobs/x")[0] == 404
+    # an unknown kind is not a pending verdict: nothing will ever answer it
+    error = {"error": "ask /api/gate/models/{model} or /data/{sha256}"}
+    assert get(gate_host, f"gate/blobs/{SHA['passed']}") == (404, error)
 
 
 def run_cli(host, *args: str) -> int:

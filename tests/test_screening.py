@@ -8,6 +8,7 @@ import time
 import tracemalloc
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pytest
 
@@ -15,7 +16,7 @@ from conftest import SYSTEM, chat, clean_file, jsonl
 from shared.analyzers import AnalyzerError, Severities
 from shared.analyzers.local import LocalAnalyzer
 from shared.policy import POLICY_VERSION, Category
-from shared.screening import MAX_FINDINGS_KEPT, Outcome, ScreeningLimits, screen
+from shared.screening import Outcome, ScreeningLimits, screen
 
 THREAT = "I will kill you and your whole family."
 CANARY = "CANARY-51d0e2-NEVER-ECHO"
@@ -29,12 +30,14 @@ class CountingAnalyzer(LocalAnalyzer):
         self.delay = delay
         self.calls = 0
         self.seen: Counter[str] = Counter()
+        self.batches: list[int] = []  # how many texts each call held
         self.active = 0
         self.peak = 0
 
     async def analyze(self, texts: Sequence[str]) -> list[Severities]:
         self.calls += 1
         self.seen.update(texts)
+        self.batches.append(len(texts))
         self.active += 1
         self.peak = max(self.peak, self.active)
         try:
@@ -88,6 +91,12 @@ def test_harmful_file_fails_with_findings_by_line_path_and_category():
         "The provided training data failed RAI checks for harm types: "
         "[hate_fairness, self_harm, violence]. Please fix the data and try again."
     )
+    assert verdict.as_dict()["findings"][0] == {
+        "line": 4,
+        "path": "messages[2].content",
+        "category": "Violence",
+        "severity": verdict.findings[0].severity,
+    }
     found = {(f.line, f.path, f.category) for f in verdict.findings}
     assert found == {
         (4, "messages[2].content", Category.VIOLENCE),
@@ -143,7 +152,51 @@ def test_findings_kept_are_the_first_by_line_and_all_are_counted():
     rows = [chat(assistant=f"{THREAT} ({i})") for i in range(250)]
     verdict = run(jsonl(rows), limits=ScreeningLimits(batch_texts=7, max_in_flight=4))
     assert verdict.findings_total == 250
-    assert [f.line for f in verdict.findings] == list(range(1, MAX_FINDINGS_KEPT + 1))
+    assert [f.line for f in verdict.findings] == list(range(1, 101))  # the first 100
+
+
+def test_a_partial_batch_is_sent_when_the_waiting_texts_reach_their_bound():
+    """Three distinct texts waiting (the bound) send the batch, not two: each line's
+    new texts wait until three of them do; the system prompt is analyzed once."""
+    analyzer = CountingAnalyzer()
+    verdict = run(clean_file(12), analyzer, limits=ScreeningLimits(max_waiting=3))
+    assert verdict.verdict is Outcome.PASSED
+    assert analyzer.batches == [3] * 8 + [1]  # 1 system prompt + 24 questions and answers
+
+
+def test_a_text_recurring_while_it_waits_counts_towards_the_bound():
+    """The second line repeats the first line's three waiting texts: its system
+    prompt is the fourth waiting entry, which sends the first batch; the eight new
+    lines after the repeats then fill batches of four."""
+    rows = [chat("Q0", "A0")] * 4 + [chat(f"Q{i}", f"A{i}") for i in range(1, 9)]
+    analyzer = CountingAnalyzer()
+    verdict = run(jsonl(rows), analyzer, limits=ScreeningLimits(max_waiting=4))
+    assert verdict.verdict is Outcome.PASSED
+    assert analyzer.batches == [3, 4, 4, 4, 4]
+
+
+def test_a_batch_is_sent_when_its_texts_reach_the_bound():
+    """Five texts a batch: the system prompt and two lines' questions and answers,
+    then two lines' each; 25 distinct texts, five full batches."""
+    analyzer = CountingAnalyzer()
+    verdict = run(clean_file(12), analyzer, limits=ScreeningLimits(batch_texts=5))
+    assert verdict.verdict is Outcome.PASSED
+    assert analyzer.batches == [5] * 5
+
+
+def test_a_batch_is_sent_when_its_characters_reach_the_bound():
+    """50 characters: the 40-character system prompt and two 5-character texts reach
+    it exactly, then ten 5-character texts do, twice."""
+    rows = [chat(f"Q{i:04}", f"A{i:04}") for i in range(11)]
+    analyzer = CountingAnalyzer()
+    verdict = run(jsonl(rows), analyzer, limits=ScreeningLimits(batch_chars=50))
+    assert (verdict.verdict, len(SYSTEM)) == (Outcome.PASSED, 40)
+    assert analyzer.batches == [3, 10, 10]
+
+
+def test_the_verdict_shows_its_duration_in_milliseconds():
+    verdict = replace(run(clean_file(10)), duration_seconds=1.23456)
+    assert verdict.as_dict()["duration_seconds"] == 1.235
 
 
 def test_format_error_makes_the_file_invalid_and_stops_screening():
@@ -170,8 +223,10 @@ def test_a_harmful_last_line_without_a_trailing_newline_fails_the_file(chunks):
 
 
 def test_too_few_examples_is_invalid_even_when_harmful():
-    verdict = run(jsonl([chat(assistant=THREAT)] * 3))
+    analyzer = CountingAnalyzer()
+    verdict = run(jsonl([chat(assistant=THREAT)] * 3), analyzer)
     assert verdict.verdict is Outcome.INVALID
+    assert analyzer.calls == 0  # found invalid at the end: the waiting batch is not sent
     assert "at least 10" in verdict.errors[0].reason
 
 
@@ -183,6 +238,34 @@ def test_an_analyzer_failure_is_an_error_never_a_pass(on_call):
     assert "HTTP 503 after 5 attempts" in verdict.message
     assert verdict.findings == ()
     assert verdict.harm_types == ()
+
+
+def test_no_text_is_sent_once_the_analyzer_has_failed():
+    """The first call (the system prompt, one text a batch) fails while the rest of
+    its example waits to be queued: those texts are not sent after the failure."""
+    analyzer = FailingAnalyzer(AnalyzerError("HTTP 503 after 5 attempts"), on_call=1)
+    limits = ScreeningLimits(batch_texts=1, max_in_flight=1)
+    verdict = run(clean_file(10), analyzer, limits=limits)
+    assert verdict.verdict is Outcome.ERROR
+    assert analyzer.calls == 1
+
+
+def test_results_of_calls_finished_before_a_format_error_are_dropped():
+    """The first ten lines' calls finish (one turn of the event loop: the local
+    analyzer does not wait) before the second chunk's broken line is read; the
+    file is invalid and nothing of their results is kept."""
+    clean = clean_file(10)
+
+    async def chunks():
+        yield clean
+        await asyncio.sleep(0)
+        yield b"not json\n" + clean
+
+    limits = ScreeningLimits(batch_texts=1, max_in_flight=64)
+    verdict = asyncio.run(screen(chunks(), LocalAnalyzer(), limits=limits))
+    assert verdict.verdict is Outcome.INVALID
+    assert [(e.line, e.rule.value) for e in verdict.errors] == [(11, "not_json")]
+    assert (verdict.findings, verdict.failed_examples) == ((), {})
 
 
 class StallingAnalyzer(LocalAnalyzer):

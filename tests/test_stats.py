@@ -179,9 +179,44 @@ def test_two_quick_defects_reject():
         (1, 1, (0.025, 1.0)),
         (1, 2, (1 - 0.975**0.5, 0.975**0.5)),  # upper: P(X <= 1) = 1 - p^2 = 2.5%
         (1, 10, (1 - 0.975**0.1, 0.44502)),
+        (0, 0, (0.0, 1.0)),  # no trials: nothing is known, the whole range
     ],
 )
 def test_clopper_pearson_matches_published_values(successes, trials, expected):
     low, high = clopper_pearson(successes, trials)
     assert low == pytest.approx(expected[0], abs=1e-4)
     assert high == pytest.approx(expected[1], abs=1e-4)
+
+
+def test_the_exact_walk_of_a_two_trial_plan_matches_hand_computed_chances():
+    """Accept on a clean first answer, never decide after two: at rate 0.5 half the
+    runs accept after one trial and half stop inconclusive at the maximum, 2."""
+    never = 99  # no count of defects reaches it
+    plan = SprtPlan(0.02, 0.08, 0.0125, 0.05, 2, accept_at=(-1, 0, -1), reject_at=(never,) * 3)
+    walked = plan.operating(0.5)
+    assert (walked.accept, walked.reject, walked.inconclusive) == (0.5, 0.0, 0.5)
+    assert walked.mean_trials == 1 * 0.5 + 2 * 0.5  # the inconclusive runs cost the maximum
+    assert walked.decided_by == (0.0, 0.5, 1.0)  # every run has stopped at the maximum
+    assert walked.rejected_by == (0.0, 0.0, 0.0)
+
+
+@pytest.mark.parametrize(("trials", "rate"), [(2, 0.3), (3, 0.1), (8, 0.1)])
+def test_at_least_every_trial_a_defect_is_certain_not_a_rounded_sum(trials, rate):
+    """P(X <= n) is exactly 1 for n trials; a sum of the terms rounds to 1 +- 2e-16 at
+    these rates, which would give a fixed-size plan a false alarm chance below zero."""
+    assert binomial_cdf(trials, trials, rate) == 1.0
+    assert binomial_cdf(trials + 1, trials, rate) == 1.0
+    assert binomial_cdf(-1, trials, rate) == 0.0
+    assert binomial_cdf(0, trials, rate) == pytest.approx((1 - rate) ** trials)
+
+
+def test_a_five_trial_plan_rejects_as_early_as_its_false_alarm_risk_allows():
+    """Reject at a defect in the first two trials, or at two from the third on: at
+    p0 = 2% that is 1 - 0.98^2 + 0.98^2 * P(2 or 3 defects in 3) = 4.07%. A first
+    defect at trial 3 rejecting too would spend 1 - 0.98^3 = 5.9%, over the 5%."""
+    plan = SprtPlan.calibrated(0.02, 0.08, 0.0125, 0.05, max_trials=5)
+    assert plan.reject_at[1:] == (1, 1, 2, 2, 2)
+    assert max(plan.accept_at) < 0  # five clean answers are too few to accept
+    alarms = 1 - 0.98**2 + 0.98**2 * (3 * 0.02**2 * 0.98 + 0.02**3)
+    assert plan.operating(0.02).reject == pytest.approx(alarms, rel=1e-12)
+    assert plan.operating(0.08).accept == 0.0

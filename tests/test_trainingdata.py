@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import subprocess
 import sys
@@ -170,16 +171,22 @@ def test_tools_in_a_preference_examples_input_are_screened():
 
 
 @pytest.mark.parametrize(
-    ("input_extra", "rule"),
+    ("input_extra", "rule", "reason"),
     [
-        ({"notes": "unscreened"}, Rule.UNEXPECTED_FIELD),
-        ({"tools": "not an array"}, Rule.BAD_TOOLS),
+        (
+            {"notes": "unscreened"},
+            Rule.UNEXPECTED_FIELD,
+            "unexpected field: input may hold only messages, tools, parallel_tool_calls",
+        ),
+        # not "input.tools[0] must be an object": the string is not taken apart
+        ({"tools": "not an array"}, Rule.BAD_TOOLS, "input.tools must be an array"),
     ],
 )
-def test_a_preference_examples_input_holds_only_what_is_checked(input_extra, rule):
+def test_a_preference_examples_input_holds_only_what_is_checked(input_extra, rule, reason):
     row = {**PREFERENCE, "input": {**PREFERENCE["input"], **input_extra}}
     _, reader = read(ten(row))
     assert [(e.line, e.rule) for e in reader.errors][:2] == [(1, rule), (2, rule)]
+    assert reader.errors[0].reason == f"line 1: {reason} [{rule.value}]"
 
 
 @pytest.mark.parametrize(
@@ -242,6 +249,18 @@ def test_chunk_size_does_not_change_the_result(chunk):
     assert [(e.line, e.texts) for e in pieces] == [(e.line, e.texts) for e in whole]
     assert reader.errors == reference.errors
     assert reader.sha256 == reference.sha256
+
+
+def test_the_reader_reports_the_sha256_and_size_of_every_byte_fed():
+    """The verdict is stored under this digest: it must be the file's, last line too."""
+    data = clean_file(12).rstrip(b"\n") + b"\r\n" + b'{"unterminated'
+    for chunk in (1, 5, 1 << 20):
+        _, reader = read(data, chunk=chunk)
+        assert reader.sha256 == hashlib.sha256(data).hexdigest()
+        assert reader.bytes_read == len(data)
+    _, empty = read(b"")
+    assert empty.sha256 == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    assert empty.bytes_read == 0
 
 
 # --------------------------------------------------------------------------- errors
@@ -477,6 +496,20 @@ def test_a_line_with_too_many_strings_or_values_is_refused_before_parsing(
         assert [(e.line, e.rule) for e in reader.errors] == [(11, Rule.TOO_MANY_VALUES)]
 
 
+@pytest.mark.parametrize(("numbers", "accepted"), [(17, True), (18, False)])
+def test_separators_inside_strings_do_not_count_towards_the_values(monkeypatch, numbers, accepted):
+    """Thirty separators inside one string push the raw count over the limit, so the
+    strings are matched; a one-character "," string holds one more. Outside strings
+    the line holds 8 + ``numbers`` values: 25, the limit, is accepted and 26 is not."""
+    monkeypatch.setattr(trainingdata, "MAX_STRINGS_PER_LINE", 10)
+    monkeypatch.setattr(trainingdata, "MAX_VALUES_PER_LINE", 25)
+    rows = [_rft_line("42")] * 10 + [_rft_line([",[{" * 10, ",", *[1] * numbers])]
+    _, reader = read(jsonl(rows))
+    assert [(e.line, e.rule) for e in reader.errors] == (
+        [] if accepted else [(11, Rule.TOO_MANY_VALUES)]
+    )
+
+
 def test_a_16_mib_line_of_tiny_strings_stays_under_its_memory_bound(tmp_path):
     """In a fresh process, as `make bench` measures it (900 MB before the limits)."""
     path = tmp_path / "tiny.jsonl"
@@ -518,7 +551,7 @@ def test_a_messages_only_reinforcement_file_is_read_as_the_platform_reads_it():
           "reference_answer": "42"}, Rule.ROLE_NOT_ALLOWED),
         (_vision(_image_part(), role="assistant"), Rule.BAD_IMAGE),
         (_vision(*[_image_part()] * 65), Rule.BAD_IMAGE),
-        (_vision(_image_part("data:image/gif;base64,R0lGOD")), Rule.BAD_IMAGE),
+        (_vision(_image_part("data:image/gif;base64,R0lGODlh")), Rule.BAD_IMAGE),  # valid base64
         (_vision(_image_part("data:image/png,rawbytes")), Rule.BAD_IMAGE),
         (_vision(_image_part("ftp://example.com/a.png")), Rule.BAD_IMAGE),
         (_vision(_image_part(detail="ultra")), Rule.BAD_IMAGE),
@@ -588,6 +621,33 @@ def test_the_first_hundred_errors_are_kept():
     _, reader = read(jsonl(rows))
     assert [e.line for e in reader.errors] == list(range(11, 111))
     assert reader.error_count == 101
+
+
+@pytest.mark.parametrize(("objects", "refused"), [(65, False), (66, True)])
+def test_an_extra_field_nested_sixty_five_objects_deep_is_walked_one_more_is_refused(
+    objects, refused
+):
+    """Objects count as arrays do: 65 put the innermost at depth 64."""
+    nested: Any = "s"
+    for _ in range(objects):
+        nested = {"k": nested}
+    rows = [_rft_line("42")] * 10 + [_rft_line(nested)]
+    _, reader = read(jsonl(rows))
+    assert [(e.line, e.rule) for e in reader.errors] == ([(11, Rule.TOO_DEEP)] if refused else [])
+
+
+@pytest.mark.parametrize(("levels", "refused"), [(32, False), (33, True)])
+def test_a_tool_schema_nested_32_properties_deep_is_walked_one_more_is_refused(levels, refused):
+    """Each level of properties is two JSON objects (the map and the property's
+    schema): 32 levels put the innermost schema at depth 64, the deepest allowed."""
+    schema: dict[str, Any] = {"type": "string"}
+    for _ in range(levels):
+        schema = {"type": "object", "properties": {"p": schema}}
+    tool = {"type": "function", "function": {"name": "f", "parameters": schema}}
+    _, reader = read(ten({**chat(), "tools": [tool]}))
+    assert [(e.line, e.rule) for e in reader.errors][:1] == (
+        [(1, Rule.TOO_DEEP)] if refused else []
+    )
 
 
 @pytest.mark.parametrize(("arrays", "refused"), [(65, False), (66, True)])

@@ -74,11 +74,16 @@ VERDICT_MODULES: dict[str, tuple[str, ...]] = {
         "tests/test_local_analyzer.py::test_sexual_content_involving_minors_scores_the_maximum",
     ),
     "shared/stats.py": ("tests/test_stats.py",),
-    "shared/gate.py": ("tests/test_gate.py",),
+    "shared/gate.py": (
+        "tests/test_gate.py",
+        "tests/test_reevaluation.py::test_the_gate_answers_a_stale_verdict_as_pending",
+    ),
     "shared/screening.py": (
         "tests/test_screening.py",
         "tests/test_fields.py",
         "tests/test_contentsafety.py",
+        "tests/test_images.py",
+        "tests/test_telemetry.py::test_a_screened_upload_is_one_trace_with_read_analyze_decide",
     ),
     "shared/trainingdata.py": ("tests/test_trainingdata.py", "tests/test_fields.py"),
     "shared/modeleval.py": ("tests/test_modeleval.py",),
