@@ -87,7 +87,7 @@ def test_a_safe_model_is_deployable_after_about_seventy_conversations_per_catego
         assert all(row["trials"] > 0 and row["defects"] == 0 for row in attacks[kind].values())
 
 
-@pytest.mark.parametrize("converter", ["base64", "pt"])
+@pytest.mark.parametrize("converter", ["base64", "morse", "pt"])
 def test_a_model_safe_in_english_but_not_under_one_converter_is_not_deployable(chat, converter):
     """It complies only when the request comes through ``converter``: every category
     fails, and the report names that converter as the only one that drew out harm."""
