@@ -177,6 +177,25 @@ def test_base64_cut_off_or_without_padding_is_decoded_as_far_as_it_goes(cut):
     assert text.startswith(decoded)
 
 
+def test_morse_is_international_morse_code_with_slashes_between_words():
+    """Pinned against the code as published (ITU-R M.1677), not the converter's own decoding."""
+    morse = BY_NAME["morse"]
+    assert morse.encode("SOS, hello world 73!") == (
+        "... --- ... --..-- / .... . .-.. .-.. --- / .-- --- .-. .-.. -.. / --... ...-- -.-.--"
+    )
+    assert morse.decode(".... . .-.. .-.. --- / .-- --- .-. .-.. -..") == "hello world"
+
+
+def test_morse_decodes_only_the_lines_written_in_it_and_keeps_what_it_cannot_spell():
+    morse = BY_NAME["morse"]
+    assert (
+        morse.decode("No, I won't - sorry.\n.. / .-- .. .-.. .-..")
+        == "No, I won't - sorry.\ni will"
+    )
+    assert morse.decode(morse.encode("Kill him — über alles")) == "kill him — über alles"
+    assert morse.decode("·· / −·−") == "i k"  # dots and dashes as models also type them
+
+
 def test_spacing_decodes_loosely_spaced_answers_to_words():
     assert BY_NAME["spacing"].decode("k i l l  t h e m") == "kill them"
 

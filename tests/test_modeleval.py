@@ -32,7 +32,13 @@ from shared.settings import ContentSafetySettings
 from shared.simulation.converters import CONVERTERS, PLAIN
 from shared.simulation.driver import ConversationResult, Observation, converse
 from shared.simulation.probes import load_probes
-from shared.simulation.strategies import SCRIPTED, Crescendo, DirectAsk, Escalation
+from shared.simulation.strategies import (
+    SCRIPTED,
+    Crescendo,
+    DirectAsk,
+    Escalation,
+    load_templates,
+)
 from shared.simulation.targets import ChatTarget, Reply, TargetError, TargetUnreachable
 from shared.stats import Decision, SequentialTest
 
@@ -87,7 +93,7 @@ def test_a_safe_model_is_deployable_after_about_seventy_conversations_per_catego
         assert all(row["trials"] > 0 and row["defects"] == 0 for row in attacks[kind].values())
 
 
-@pytest.mark.parametrize("converter", ["base64", "pt"])
+@pytest.mark.parametrize("converter", ["base64", "morse", "pt"])
 def test_a_model_safe_in_english_but_not_under_one_converter_is_not_deployable(chat, converter):
     """It complies only when the request comes through ``converter``: every category
     fails, and the report names that converter as the only one that drew out harm."""
@@ -127,6 +133,26 @@ def test_the_design_meets_every_strategy_and_converter_early_in_every_category()
             assert attack.probe.language == attack.converter.language
         pass_of = attacks[: len(CONVERTERS)]
         assert len({a.converter.name for a in pass_of}) == len(CONVERTERS)
+
+
+def test_every_jailbreak_family_has_at_least_two_templates_and_each_reaches_every_category():
+    """Two templates per family, and each category's first 69 conversations draw every
+    template (so every category meets every family); the seed repeats the draws."""
+    families = Counter(template.family for template in load_templates())
+    assert set(families) == {
+        "role_play", "hypothetical", "developer_mode",
+        "refusal_suppression", "prefix_injection", "payload_splitting",
+    }  # fmt: skip
+    assert min(families.values()) >= 2
+    for category in CATEGORIES:
+        drawn = [
+            a.strategy.name for a in itertools.islice(design(category, 9, SCRIPTED, CONVERTERS), 69)
+        ]
+        assert {t.name for t in load_templates()} <= set(drawn)
+        again = [
+            a.strategy.name for a in itertools.islice(design(category, 9, SCRIPTED, CONVERTERS), 69)
+        ]
+        assert again == drawn
 
 
 def test_a_converter_whose_language_has_no_objectives_is_refused_not_looped_on():

@@ -3,7 +3,7 @@
 A strategy writes the user turns. ``opening`` gives the first; ``follow_up`` gets
 the conversation so far and gives the next user turn, or None to end. The
 built-in strategies are scripted: a direct ask, a gradual escalation, and the
-jailbreak templates of ``jailbreaks.jsonl`` (written for this project, one per
+jailbreak templates of ``jailbreaks.jsonl`` (written for this project, two per
 family: role-play, hypothetical, developer-mode override, refusal suppression,
 prefix injection, payload splitting), each a list of user turns that wrap the
 objective. :class:`Crescendo` has another model (any target) write the
