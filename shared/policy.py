@@ -19,7 +19,10 @@ from typing import Final
 # verdicts of either kind may differ from those decided before.
 # 2026.11.5: the embedded analyzer was retrained on more written sentences; offline
 # data verdicts and model evaluations may differ from 2026.11.4's.
-POLICY_VERSION: Final = "2026.11.5"
+# 2026.11.6: retrained again (4,935 more written sentences), text in other scripts is
+# read by the encoder alone, and model evaluations draw from more attacks (Morse, a
+# second template per jailbreak family): verdicts may differ from 2026.11.5's.
+POLICY_VERSION: Final = "2026.11.6"
 
 
 class Category(Enum):

@@ -18,7 +18,8 @@ paraphrases in English, Spanish, French, German and Portuguese. How the halves
 combine is in :func:`score_many`.
 
 What neither catches reliably: coded language and sarcasm, meaning that spans
-sentences, scripts other than Latin, and images. Recall is far below Azure AI
+sentences, and images. Text in other scripts (Cyrillic, Arabic, Han...) is read
+by the encoder alone, which catches about two thirds of plain harm there. Recall is far below Azure AI
 Content Safety's (see docs/benchmarks.md): this is a fast pre-flight check
 and an offline default, not a substitute for the service production uses.
 """
@@ -502,9 +503,9 @@ class LocalAnalyzer(AsyncClosing):
     process (``shared.parallel`` screens a file in worker processes)."""
 
     name = "local"
-    # What the learned half was trained on: text in other scripts reaches only the
-    # rules, so a model evaluation leaves out attacks in other languages rather
-    # than count them as trials that could never find harm (``evaluate_model``).
+    # The languages it is trusted to judge. Text in other scripts reaches only the
+    # encoder, which misses too much of it (short answers above all) for a model
+    # evaluation to count its conversations as trials (``evaluate_model``).
     languages: Final = frozenset({"en", "es", "fr", "de", "pt"})
 
     def __init__(self) -> None:
