@@ -19,9 +19,10 @@ combine is in :func:`score_many`.
 
 What neither catches reliably: coded language and sarcasm, meaning that spans
 sentences, and images. Text in other scripts (Cyrillic, Arabic, Han...) is read
-by the encoder alone, which catches about two thirds of plain harm there. Recall is far below Azure AI
-Content Safety's (see docs/benchmarks.md): this is a fast pre-flight check
-and an offline default, not a substitute for the service production uses.
+by the encoder alone, which catches about two thirds of plain harm there.
+Recall is far below Azure AI Content Safety's (see docs/benchmarks.md): this is
+a fast pre-flight check and an offline default, not a substitute for the
+service production uses.
 """
 
 from __future__ import annotations
