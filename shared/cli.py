@@ -15,7 +15,6 @@ or model outputs: findings and errors name lines, field paths and categories.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import importlib
 import inspect
@@ -38,8 +37,7 @@ from shared.exitcodes import (
     UsageError,
     error_exit_code,
 )
-from shared.policy import MAX_ANSWER_TOKENS, POLICY_VERSION
-from shared.screening import Outcome
+from shared.policy import MAX_ANSWER_TOKENS, POLICY_VERSION, Outcome
 from shared.settings import MAX_RPM_LIMIT, content_safety_configured
 from shared.trainingdata import MAX_LINE_BYTES
 
@@ -178,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
         f"{MAX_LINE_BYTES // 2**20} MiB or not "
         "UTF-8, 3 a line the analyzer could not score, 64 usage.",
     )
-    analyze.set_defaults(handler=_lazy("shared.commands.data", "analyze"))
+    analyze.set_defaults(handler=_lazy("shared.commands.analyze", "analyze"))
     analyze.add_argument("file", nargs="?", default="-", help="input file (default: stdin)")
     analyze.add_argument("--analyzer", choices=ANALYZERS, default=None, help=_ANALYZER_HELP)
     return parser
@@ -390,11 +388,14 @@ def _run(args: argparse.Namespace) -> int:
 def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
     """The handler ``module.name``, imported only when its command runs: the offline
     commands never load the OpenAI or Azure SDKs the others need. A coroutine handler
-    runs in its own event loop."""
+    runs in its own event loop; asyncio itself is imported only then, as ``--version``
+    and an offline ``analyze`` need none."""
 
     def handler(args: argparse.Namespace) -> int:
         function = getattr(importlib.import_module(module), name)
         if inspect.iscoroutinefunction(function):
+            import asyncio  # noqa: PLC0415
+
             return asyncio.run(function(args))
         return function(args)
 

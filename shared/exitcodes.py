@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Final
 
 from shared.errors import FtgateError
-from shared.screening import Outcome
+from shared.policy import Outcome
 from shared.settings import SettingsError
 
 EXIT_CODES: Final = {

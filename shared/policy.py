@@ -44,6 +44,17 @@ class Category(Enum):
         return _DISPLAY_NAMES[self]
 
 
+class Outcome(Enum):
+    """The data-evaluation verdict. Here rather than in ``screening`` so that the exit
+    codes (``exitcodes``) know it without loading the screening pipeline and asyncio."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    INVALID = "invalid"
+    ERROR = "error"
+    INCOMPLETE = "incomplete"  # nothing screened reached the threshold; some images went unscreened
+
+
 _DATA_NAMES: Final = {
     Category.HATE: "hate_fairness",
     Category.SELF_HARM: "self_harm",

@@ -29,7 +29,6 @@ from collections.abc import (
     Iterator,
 )
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any, Final, Protocol, runtime_checkable
 
 from shared.analyzers.base import Analyzer, AnalyzerError, ImageAnalyzer, Severities
@@ -37,6 +36,7 @@ from shared.policy import (
     CATEGORIES,
     POLICY_VERSION,
     Category,
+    Outcome,
     data_failure_message,
     fails_data_threshold,
 )
@@ -50,16 +50,6 @@ from shared.trainingdata import (
 )
 
 MAX_FINDINGS_KEPT: Final = 100
-
-
-class Outcome(Enum):
-    """The data-evaluation verdict."""
-
-    PASSED = "passed"
-    FAILED = "failed"
-    INVALID = "invalid"
-    ERROR = "error"
-    INCOMPLETE = "incomplete"  # nothing screened reached the threshold; some images went unscreened
 
 
 @dataclass(frozen=True, slots=True)

