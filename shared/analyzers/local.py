@@ -301,7 +301,12 @@ class _Engine:
                 for entry in _anchor_words(pattern):
                     masks = self.by_prefix.setdefault(compiler.key_word(entry), [0, 0])
                     masks[masks_index] |= 1 << bit
-        self.anchors = re.compile(" " + trie_regex((key, True) for key in self.by_prefix))
+        # Every key is a stem: the letters after it are matched once, after the trie,
+        # not at each of its ~670 leaves. The same matches; compiled in about a third of
+        # the time (a one-line analyze compiles it), and scanned no slower.
+        self.anchors = re.compile(
+            f" (?:{trie_regex((key, False) for key in self.by_prefix)})[a-z]*"
+        )
         self.longest_key = max(map(len, self.by_prefix))
         self.word_masks: dict[str, tuple[int, int]] = {}  # memo: anchor words recur
 
