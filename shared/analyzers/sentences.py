@@ -10,9 +10,7 @@ PIECE_WORDS: Final = 48  # a sentence longer than this is read in pieces of this
 # in lower case: prose hard-wrapped at a fixed width (documentation, e-mail) breaks
 # lines mid-sentence, and its halves ("If you need a") read as nothing the encoder
 # was trained on.
-_SENTENCE_END: Final = re.compile(
-    r"(?<=[.!?;:。！？])\s+|\s*\n[^\S\n]*\n\s*|\s*\n\s*+(?![a-zß-ÿ])"
-)
+_SENTENCE_END: Final = re.compile(r"(?<=[.!?;:。！？])\s+|\s*\n[^\S\n]*\n\s*|\s*\n\s*+(?![a-zß-ÿ])")
 _END_MARKS: Final = frozenset(".!?;:。！？")
 
 
