@@ -25,7 +25,6 @@ import numpy as np
 from sklearn.neural_network import MLPClassifier
 
 from shared.analyzers.encoder import PREFIX_CHARS, e5
-from shared.analyzers.sentences import pieces
 from shared.policy import CATEGORIES
 from train.fit import SEED, thresholds
 from train.sources import Example
@@ -75,25 +74,6 @@ def capped(examples: list[Example], caps: dict[str, int] = CAPS) -> list[Example
         cap = next(n for family, n in caps.items() if source.startswith(family))
         kept += sorted(members, key=lambda e: _digest(e.text))[:cap]
     return kept
-
-
-def with_benign_pieces(examples: list[Example]) -> list[Example]:
-    """``examples`` and, for each benign text of several sentences, each of its pieces.
-
-    The analyzer reads a text sentence by sentence (``sentences.pieces``), but the
-    sources label whole texts: a docstring paragraph, a multi-sentence answer. Every
-    piece of a benign text is benign, so the head also learns the pieces it will
-    meet, not only their sum. A harmful text's pieces are not all harmful, so those
-    stay whole.
-    """
-    extra = []
-    for example in examples:
-        if example.category is None:
-            parts = pieces(example.text)
-            if len(parts) > 1:
-                extra += [Example(part, None, example.lang, example.source, example.group)
-                          for part in parts]  # fmt: skip
-    return examples + extra
 
 
 class EmbeddingCache:
