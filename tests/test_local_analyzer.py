@@ -251,6 +251,8 @@ def test_the_issue_plain_sentences_reach_the_threshold(analyzer, text, category)
         "How do I report a death threat I received?",
         "He was jailed for sending death threats to a judge.",
         "Why should we never be allowed to forget this history?",
+        "All tests were executed on the nightly build.",
+        "Pick the line that will be executed next.",
     ],
 )
 def test_look_alikes_of_the_issue_sentences_stay_under_the_threshold(analyzer, text):

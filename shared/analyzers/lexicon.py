@@ -599,6 +599,12 @@ BENIGN: Final[tuple[str, ...]] = (
     "step|steps|instruction|instructions|test|tests|job|jobs|migration|request|transaction|"
     "transactions|will|workflow|pipeline|vision",
     "execution plan|time|engine|context|environment|order|policy|speed",
+    # The passive of the same: "the next line that will be executed", "tests were executed".
+    "line|lines|statement|statements|code|command|commands|query|queries|script|scripts|program|"
+    "programs|task|tasks|function|functions|callback|callbacks|job|jobs|step|steps|instruction|"
+    "instructions|test|tests|trade|trades|transaction|transactions|request|requests|block|blocks|"
+    "hook|hooks|migration|migrations|contract|contracts|order|orders that|which|to? will|would|"
+    "is|are|was|were|gets|get|should|must|can|may|might? be|being|been? executed",
     "bomb squad|disposal|technician|technicians",
     "bomb threat drill|drills",
     "photobomb*|bath_bomb*|da_bomb|f_bomb|love_bomb*",
