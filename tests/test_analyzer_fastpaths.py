@@ -13,16 +13,16 @@ import re
 import pytest
 
 from shared.analyzers.local import _LEET_WORD, normalize
-from shared.analyzers.sentences import PIECE_WORDS, pieces
+from shared.analyzers.sentences import _SENTENCE_END, PIECE_WORDS, pieces
 
 # The formulations the fast paths replaced.
 _LOOKAHEAD_LEET_WORD = re.compile(
     r"(?<![a-z0-9@$|!+])(?=[a-z0-9@$|!+]*[a-z])(?=[a-z0-9@$|!+]*[0-9@$|!+])[a-z0-9@$|!+]+"
 )
-_SENTENCE_END = re.compile(r"(?<=[.!?;:。！？])\s+|\s*\n\s*")
 
 
 def _regex_pieces(text: str) -> list[str]:
+    """The pieces of ``text`` by the line-break regex alone (what texts without one skip)."""
     found = []
     for sentence in _SENTENCE_END.split(text):
         words = sentence.split()
@@ -69,3 +69,12 @@ def test_the_translated_non_word_collapse_equals_the_regex_on_every_pair_of_asci
 )
 def test_pieces_are_what_the_sentence_regex_gives(text):
     assert pieces(text) == _regex_pieces(text)
+
+
+def test_a_hard_wrapped_sentence_is_one_piece_and_lines_that_do_not_go_on_in_lower_case_end_one():
+    assert pieces("If you need to sort them, you\ncan pass a key  \n  as well.") == [
+        "If you need to sort them, you can pass a key as well."
+    ]
+    assert pieces("First line\nSecond line\n- an item\n1) a step\n\nend") == [
+        "First line", "Second line", "- an item", "1) a step", "end",
+    ]  # fmt: skip

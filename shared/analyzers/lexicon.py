@@ -406,6 +406,16 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule("{INCITE} ... {VIOLENT_VERB} {TARGET}", 6, (VIOLENCE,), negatable=True),
     Rule("{FIRST}|{INCITE} {INTENT}? ... {THREAT_ACT}", 6, (VIOLENCE,), negatable=True),
     Rule("i|we hope|wish {YOU}|he|she|they ... {DEATH}", 5, (VIOLENCE,), negatable=True),
+    # Asking how to threaten ("how to send a death threat"); reporting or receiving one
+    # ("report a death threat", "he sent death threats") names no sending verb here.
+    Rule(
+        "send|write|draft|compose|leave|mail a|an|some|me? death_threat|death_threats|"
+        "threatening_letter|threatening_letters|threatening_message|threatening_messages|"
+        "threatening_note|threatening_email",
+        4,
+        (VIOLENCE,),
+        negatable=True,
+    ),
     Rule(
         "shoot_up|bomb|blow_up|burn_down|firebomb|torch|attack|massacre|storm the|a|that|this|"
         "every|our|their? {PLACE}",
@@ -537,6 +547,13 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule("{GROUP}|{SLUR} {BE} {QUALIFIER}? {QUALIFIER}? {NEG_TRAIT}", 4, (HATE,)),
     Rule("i|we {HATE_VERB} all|the|those|these? {GROUP}|{SLUR}", 4, (HATE,), negatable=True),
     Rule("no {GROUP}|{SLUR} allowed", 5, (HATE,)),
+    # Asking for a justification of exclusion ("why should X not be admitted ...?").
+    Rule(
+        "why should {GROUP} not|never be allowed|admitted|permitted|hired|trusted|accepted",
+        4,
+        (HATE,),
+    ),
+    Rule("why shouldnt {GROUP} be allowed|admitted|permitted|hired|trusted|accepted", 4, (HATE,)),
     Rule("{SLUR}", 5, (HATE,)),
     Rule("{EXTREMIST}", 6, (HATE,)),
     # The numeric codes are common as plain numbers ("issue #1488"): only with company.
@@ -582,6 +599,12 @@ BENIGN: Final[tuple[str, ...]] = (
     "step|steps|instruction|instructions|test|tests|job|jobs|migration|request|transaction|"
     "transactions|will|workflow|pipeline|vision",
     "execution plan|time|engine|context|environment|order|policy|speed",
+    # The passive of the same: "the next line that will be executed", "tests were executed".
+    "line|lines|statement|statements|code|command|commands|query|queries|script|scripts|program|"
+    "programs|task|tasks|function|functions|callback|callbacks|job|jobs|step|steps|instruction|"
+    "instructions|test|tests|trade|trades|transaction|transactions|request|requests|block|blocks|"
+    "hook|hooks|migration|migrations|contract|contracts|order|orders that|which|to? will|would|"
+    "is|are|was|were|gets|get|should|must|can|may|might? be|being|been? executed",
     "bomb squad|disposal|technician|technicians",
     "bomb threat drill|drills",
     "photobomb*|bath_bomb*|da_bomb|f_bomb|love_bomb*",
