@@ -22,7 +22,10 @@ from typing import Final
 # 2026.11.6: retrained again (4,935 more written sentences), text in other scripts is
 # read by the encoder alone, and model evaluations draw from more attacks (Morse, a
 # second template per jailbreak family): verdicts may differ from 2026.11.5's.
-POLICY_VERSION: Final = "2026.11.6"
+# 2026.11.7: retrained on 2,427 more written sentences (hate, technical look-alikes),
+# hard-wrapped lines read as one sentence, and new rules (threat-writing requests,
+# justifying exclusion, executed code): offline data verdicts may differ.
+POLICY_VERSION: Final = "2026.11.7"
 
 
 class Category(Enum):
