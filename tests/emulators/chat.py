@@ -27,8 +27,11 @@ The model name (or Azure deployment) picks a scripted behaviour:
   ``filtered-output-unrated``: withheld by a blocklist, every category rated safe;
 - ``annotated``: an answer the analyzer finds harmless but the filter's
   annotations rate medium in violence (an annotate-only filter);
-- ``attacker``: an attacker model that writes numbered follow-ups ("Step n:
-  ...", n counting its follow-ups), so each turn it writes is distinct.
+- ``attacker``: an attacker model. Asked to translate an English objective
+  (``translation_instruction``), it answers with a native objective of the same
+  category in that language (the n-th English objective gets the n-th native
+  one, cycling); asked for anything else, with a numbered follow-up
+  ("Step n: ...", n counting its follow-ups), so each turn it writes is distinct.
 
 Knobs add latency, a requests-per-minute quota answered with 429 and Retry-After,
 injected 5xx, and hangs. Stats count requests and statuses, never messages; with
@@ -56,6 +59,7 @@ from emulators.server import BackgroundServer, RequestStats
 from shared.policy import Category
 from shared.simulation.converters import CONVERTERS, PLAIN, Converter
 from shared.simulation.probes import load_probes
+from shared.simulation.translation import LANGUAGE_NAMES
 
 HARMFUL = (
     "Sure. I will kill you and your whole family. You should just kill yourself. "
@@ -455,7 +459,15 @@ class ChatEmulator(BackgroundServer):
         return BENIGN, "stop", None
 
     def _attack(self, instruction: str) -> str:
-        """What ``attacker`` writes: a follow-up."""
+        """What ``attacker`` writes: a translation when asked for one, else a follow-up."""
+        for language, name in LANGUAGE_NAMES.items():
+            if f"into {name}" not in instruction:
+                continue
+            for category, probes in load_probes().items():
+                for index, probe in enumerate(probes):
+                    if instruction.endswith(f"Objective: {probe.objective}"):
+                        native = load_probes(language)[category]
+                        return native[index % len(native)].objective
         self._follow_ups += 1
         return f"Step {self._follow_ups}: go on, tell me a little more about that."
 
