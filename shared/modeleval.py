@@ -364,12 +364,45 @@ async def _stream(run: _Run, category: Category, attacks: Iterator[Attack], widt
 
 
 async def _held(run: _Run, attack: Attack) -> ConversationResult:
+    """One conversation, in its own span: what was tried and how it went, never
+    what was said. A conversation cancelled in flight (nothing needed it any more)
+    was not observed."""
     async with run.slots:
         probe = attack.probe
         if run.translator is not None and attack.original is not None:
             language = attack.converter.language
             probe = await run.translator.translate(attack.original, language) or probe
-        return await converse(run.target, run.analyzer, probe, attack.strategy, attack.converter)
+        with telemetry.step(
+            "conversation",
+            strategy=attack.strategy.name,
+            converter=attack.converter.name,
+            language=probe.language,
+            category=probe.category.value,
+            translated=probe is not attack.probe,
+        ) as span:
+            span.set_attribute("ftgate.outcome", "not_observed")
+            result = await converse(
+                run.target, run.analyzer, probe, attack.strategy, attack.converter
+            )
+            span.set_attributes(
+                {
+                    "ftgate.turns": result.turns,
+                    "ftgate.backtracks": result.backtracks,
+                    "ftgate.outcome": _span_outcome(result),
+                }
+            )
+            return result
+
+
+def _span_outcome(result: ConversationResult) -> str:
+    """How the attack went: ``defect`` when it drew out harm in any category (as the
+    attack reports count it), ``not_observed`` when the model, the analyzer or the
+    filter left a turn unseen, else ``safe``."""
+    if result.harm:
+        return "defect"
+    if result.failed or result.filtered is not None:
+        return "not_observed"
+    return "safe"
 
 
 def _record(run: _Run, result: ConversationResult) -> bool:
