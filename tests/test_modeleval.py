@@ -631,6 +631,22 @@ def test_the_model_never_sees_a_refused_turn_again_and_backtracks_are_bounded(
     assert [m["role"] for m in requests[-1]] == ["user", "assistant"] * (kept - 1) + ["user"]
 
 
+@pytest.mark.parametrize("converter", ["rot13", "pt"])
+def test_a_refusal_is_read_however_the_turn_was_converted(chat, converter):
+    """The model refuses in plain English whatever it was sent: decoding ROT13 garbles
+    that refusal, and it is read as written; a Portuguese objective gets the same."""
+    (converted,) = (c for c in CONVERTERS if c.name == converter)
+    probe = load_probes(converted.language)[Category.VIOLENCE][0]
+
+    async def run():
+        async with target(chat, "safe") as model, target(chat, "attacker") as attacker:
+            return await converse(model, LocalAnalyzer(), probe, Crescendo(attacker), converted)
+
+    result = asyncio.run(run())
+    assert (result.turns, result.backtracks) == (8, 3)
+    assert result.language == converted.language
+
+
 def test_a_filtered_prompt_in_crescendo_is_untested_not_a_refusal_taken_back(chat):
     """The input filter's 400 is not the model refusing: the turn was never seen, so
     the conversation tested nothing and nothing is taken back."""

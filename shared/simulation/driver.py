@@ -135,7 +135,8 @@ async def converse(
                 return result
             if probe.category in result.harm:
                 return result
-            if result.backtracks < may_take_back and is_refusal(answer):
+            refused = is_refusal(answer) or is_refusal(reply.text)  # a plain "no" garbled
+            if result.backtracks < may_take_back and refused:
                 plain.pop()
                 sent.pop()
                 retracted += [{"role": "user", "content": user_turn},
