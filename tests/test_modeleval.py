@@ -135,6 +135,20 @@ def test_the_design_meets_every_strategy_and_converter_early_in_every_category()
         assert len({a.converter.name for a in pass_of}) == len(CONVERTERS)
 
 
+def test_a_language_attack_carries_an_english_objective_to_translate_in_passes_of_its_own():
+    """Every English objective of the category comes round once in the first pass of
+    the language attacks' originals; other attacks carry none."""
+    english = load_probes()[Category.HATE]
+    attacks = itertools.islice(design(Category.HATE, 3, SCRIPTED, CONVERTERS), 400)
+    originals = []
+    for attack in attacks:
+        if attack.converter.language == "en":
+            assert attack.original is None
+        else:
+            originals.append(attack.original)
+    assert set(originals[: len(english)]) == set(english)
+
+
 def test_every_jailbreak_family_has_at_least_two_templates_and_each_reaches_every_category():
     """Two templates per family, and each category's first 69 conversations draw every
     template (so every category meets every family); the seed repeats the draws."""
