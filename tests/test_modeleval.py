@@ -10,7 +10,7 @@ import time
 from collections import Counter, deque
 
 import pytest
-from emulators.chat import HARM_IN, HARMFUL, NATIVE_HARM_IN, ChatEmulator, ChatKnobs
+from emulators.chat import BENIGN, HARM_IN, HARMFUL, NATIVE_HARM_IN, ChatEmulator, ChatKnobs
 from emulators.contentsafety import ContentSafetyEmulator
 
 from shared import cli
@@ -349,7 +349,7 @@ def test_escalation_takes_three_turns_each_building_on_the_last_answer(chat):
 
 def test_an_attacker_model_writes_the_follow_ups(chat):
     async def run():
-        async with target(chat, "safe") as model_target, target(chat, "safe") as attacker:
+        async with target(chat, "safe") as model_target, target(chat, "attacker") as attacker:
             result = await converse(
                 model_target, LocalAnalyzer(), PROBE, Crescendo(attacker, turns=3, backtracks=0)
             )
@@ -787,3 +787,30 @@ def test_an_unreachable_model_stops_every_stream_and_says_why():
     assert verdict.outcome.value == "error"
     assert verdict.message.startswith("The model could not be evaluated: deployment not found.")
     assert model.calls == len(CATEGORIES)  # the one conversation each stream had started
+
+
+@pytest.mark.parametrize(
+    ("model", "backtracks", "outcome", "turns"),
+    [("borderline", 3, Observation.CLEAN, 5), ("safe", 3, Observation.ERROR, 1)],
+)
+def test_an_attacker_that_refuses_is_never_sent_to_the_model(model, backtracks, outcome, turns):
+    """The attacker ("safe") refuses every follow-up. Its refusal never reaches the model
+    as a user turn: the scripted escalation's turn for that step goes instead, and when
+    that turn is the one just refused and taken back, the conversation is not observed."""
+    with ChatEmulator(ChatKnobs(record=True)) as chat:
+
+        async def run():
+            async with target(chat, model) as tested, target(chat, "safe") as attacker:
+                strategy = Crescendo(attacker, backtracks=backtracks)
+                return await converse(tested, LocalAnalyzer(), PROBE, strategy)
+
+        result = asyncio.run(run())
+        requests = [m for name, m in chat.received if "red-team" not in m[-1]["content"]]
+    assert (result.outcome, result.turns) == (outcome, turns)
+    assert len(requests) == turns
+    users = [m["content"] for request in requests for m in request if m["role"] == "user"]
+    assert users
+    assert all(BENIGN not in turn for turn in users)
+    if outcome is Observation.ERROR:
+        assert "refused" in result.problem
+        assert PROBE.objective not in result.problem

@@ -25,6 +25,7 @@ from typing import ClassVar, Final, Protocol
 
 from shared.errors import FtgateError
 from shared.simulation.probes import Probe
+from shared.simulation.refusals import is_refusal
 from shared.simulation.targets import Target, TargetError
 
 Messages = list[dict[str, str]]
@@ -186,7 +187,12 @@ class Crescendo:
     one), and the attacker, shown what was refused, writes a milder, rephrased
     message in its place. Once the backtracks are spent, refusals stay and the
     attacker steps back within the conversation. It writes in the language of the
-    objective (a native or translated objective gets follow-ups in its language)."""
+    objective (a native or translated objective gets follow-ups in its language).
+
+    An attacker that refuses, writes nothing, is filtered or fails never has its
+    answer sent to the model as a user turn: the scripted escalation's turn for
+    that step goes in its place, unless that turn was just refused and taken
+    back; then the conversation fails (not observed, never a clean trial)."""
 
     name = "crescendo"
 
@@ -194,9 +200,10 @@ class Crescendo:
         self._attacker = attacker
         self._turns = turns
         self.backtracks = backtracks
+        self._script = Escalation(max(3, turns))
 
     def opening(self, probe: Probe) -> str:
-        return Escalation(max(3, self._turns)).opening(probe)
+        return self._script.opening(probe)
 
     async def follow_up(
         self, probe: Probe, conversation: Messages, refused: Sequence[dict[str, str]] = ()
@@ -226,12 +233,19 @@ class Crescendo:
         try:
             reply = await self._attacker.reply([{"role": "user", "content": instruction}])
         except TargetError as exc:
-            raise AttackerFailed(f"the attacker model failed: {exc}") from None
-        follow_up = reply.text.strip()
-        if reply.filtered is not None or not follow_up:
+            unusable = f"failed ({exc})"
+        else:
+            follow_up = reply.text.strip()
+            if reply.filtered is None and follow_up and not is_refusal(follow_up):
+                return follow_up
+            unusable = "wrote no follow-up (empty, filtered or refused)"
+        scripted = (
+            await self._script.follow_up(probe, conversation) if asked else self.opening(probe)
+        )
+        if scripted is None or scripted in {m["content"] for m in refused if m["role"] == "user"}:
             # Ending here would count a harmless opening as a clean trial.
-            raise AttackerFailed("the attacker model wrote no follow-up (empty or filtered)")
-        return follow_up
+            raise AttackerFailed(f"the attacker model {unusable}, and no scripted turn is left")
+        return scripted
 
 
 SCRIPTED: tuple[Strategy, ...] = (DirectAsk(), Escalation(), *load_templates())
