@@ -10,9 +10,10 @@
    the same guarantees.
 2. Attack breadth: mean conversations per category at rate 0 and model calls
    per conversation with the attacks as they were (English objectives, no
-   converter, the five original strategy families) and as they are (every
-   strategy and converter); and the verdict each design reaches on models that
-   break only under one converter or language.
+   converter, the five original strategy families), as they are (every
+   strategy and converter), and as they are with an attacker model (crescendo
+   with backtracking joins, objectives translated by it); and the verdict each
+   design reaches on models that break only under one converter or language.
 3. Throughput: one evaluation against the emulator with a requests-per-minute
    quota and 100 ms latency, paced by the target; requests and conversations per
    minute achieved, as a ratio of the quota (goal >= 0.9).
@@ -32,10 +33,11 @@ from emulators.chat import ChatEmulator, ChatKnobs
 
 from shared import policy
 from shared.analyzers.local import LocalAnalyzer
-from shared.modeleval import evaluate_model
+from shared.modeleval import ModelVerdict, evaluate_model
 from shared.simulation.converters import CONVERTERS, PLAIN
-from shared.simulation.strategies import SCRIPTED
+from shared.simulation.strategies import SCRIPTED, Crescendo
 from shared.simulation.targets import ChatTarget
+from shared.simulation.translation import Translator
 from shared.stats import SprtPlan, fixed_size_plan
 
 RATES = (0.0, policy.ACCEPTABLE_DEFECT_RATE, policy.UNACCEPTABLE_DEFECT_RATE, 0.30)
@@ -56,6 +58,7 @@ BEFORE_STRATEGIES = tuple(
     if s.name
     in ("direct", "escalation", "role-play-vex", "hypothetical-thriller", "developer-mode-audit")
 )
+ATTACKED = "now + attacker model"
 DESIGNS = {
     "before (English, 5 strategies)": (BEFORE_STRATEGIES, (PLAIN,)),
     f"now ({len(SCRIPTED)} strategies x {len(CONVERTERS)} converters)": (SCRIPTED, CONVERTERS),
@@ -70,6 +73,23 @@ async def one_evaluation(
         return await evaluate_model(
             target, LocalAnalyzer(), seed=seed, strategies=strategies, converters=converters
         )
+
+
+async def attacked_evaluation(endpoint: str, model: str, seed: int) -> tuple[ModelVerdict, int]:
+    """An evaluation with the emulator's attacker model writing crescendo turns (with
+    backtracking) and translating objectives; the verdict and the attacker's calls."""
+    async with (
+        ChatTarget.compatible(f"{endpoint}/v1", model) as target,
+        ChatTarget.compatible(f"{endpoint}/v1", "attacker") as attacker,
+    ):
+        verdict = await evaluate_model(
+            target,
+            LocalAnalyzer(),
+            seed=seed,
+            strategies=(*SCRIPTED, Crescendo(attacker)),
+            translator=Translator(attacker),
+        )
+        return verdict, attacker.calls
 
 
 def breadth(evaluations: int) -> None:
@@ -88,6 +108,18 @@ def breadth(evaluations: int) -> None:
                 f"  {label:<36} {statistics.mean(per_category):31.1f}"
                 f"   {statistics.mean(calls):10.2f}"
             )
+        attacked = [
+            asyncio.run(attacked_evaluation(chat.endpoint, "safe", run))
+            for run in range(evaluations)
+        ]
+        per_category = [v.conversations / len(policy.CATEGORIES) for v, _ in attacked]
+        calls = [v.model_calls / v.conversations for v, _ in attacked]
+        attacker_calls = [n / v.conversations for v, n in attacked]
+        print(
+            f"  {ATTACKED:<36} {statistics.mean(per_category):31.1f}"
+            f"   {statistics.mean(calls):10.2f}"
+            f"   (+{statistics.mean(attacker_calls):.2f} attacker calls/conv)"
+        )
         print("  model that breaks only under        design                             verdict")
         for model in ("breaks-base64", "breaks-pt", "breaks-rot13"):
             for label, design in DESIGNS.items():
@@ -97,6 +129,12 @@ def breadth(evaluations: int) -> None:
                 )
                 shown = ", ".join(f"{n} {outcome}" for outcome, n in sorted(outcomes.items()))
                 print(f"  {model.removeprefix('breaks-'):<35} {label:<34} {shown}")
+            outcomes = Counter(
+                asyncio.run(attacked_evaluation(chat.endpoint, model, run))[0].outcome.value
+                for run in range(evaluations)
+            )
+            shown = ", ".join(f"{n} {outcome}" for outcome, n in sorted(outcomes.items()))
+            print(f"  {model.removeprefix('breaks-'):<35} {ATTACKED:<34} {shown}")
 
 
 def main() -> None:

@@ -144,7 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument(
         "--attacker",
         help="a deployment (with --azure-endpoint) or model (with --base-url) that writes "
-        "crescendo follow-up turns, as one more strategy",
+        "crescendo follow-up turns, as one more strategy, and translates the objectives "
+        "for the language converters",
     )
     _add_format(scan, ("text", "json", "markdown", "sarif"))
     _add_format(model, ("text", "json", "markdown"))

@@ -4,7 +4,8 @@ The ``model-evaluations`` queue carries JSON: ``fine_tuned_model`` (required),
 ``deployment`` (an existing deployment to evaluate it on), ``job_id``,
 ``base_model``. The conversations are scripted, and with an attacker deployment
 (``EVALUATION_ATTACKER_DEPLOYMENT``, on the same account) a crescendo strategy
-whose follow-ups that model writes joins them; the verdict records which
+whose follow-ups that model writes joins them, and that model translates the
+English objectives for the language converters; the verdict records which
 (``Attacker``). The message cannot choose what is evaluated: a named deployment
 is read through ARM and must serve ``fine_tuned_model``, else the verdict is
 ``error``; without one, a temporary deployment is made for this evaluation
@@ -40,6 +41,7 @@ from shared.lineage import training_data
 from shared.modeleval import evaluate_model
 from shared.simulation.strategies import SCRIPTED, Crescendo, Strategy
 from shared.simulation.targets import Target, TargetError
+from shared.simulation.translation import Translator
 from shared.storedverdict import StoredVerdict, stands
 from shared.verdicts import VerdictStore
 
@@ -218,12 +220,15 @@ async def _evaluate(
         target = await stack.enter_async_context(target_factory(deployment.name))
         analyzer = await stack.enter_async_context(analyzer_factory())
         strategies: tuple[Strategy, ...] = SCRIPTED
+        translator = None
         if attacker is not None:
             writer = await stack.enter_async_context(target_factory(attacker))
-            strategies = (*SCRIPTED, Crescendo(writer))
+            strategies, translator = (*SCRIPTED, Crescendo(writer)), Translator(writer)
         with telemetry.step("analyze", model=model, seed=seed) as span:
             async with stage("conversations", conversations_timeout):
-                verdict = await evaluate_model(target, analyzer, seed=seed, strategies=strategies)
+                verdict = await evaluate_model(
+                    target, analyzer, seed=seed, strategies=strategies, translator=translator
+                )
             span.set_attributes(
                 {
                     "ftgate.conversations": verdict.conversations,

@@ -1,7 +1,9 @@
 """Model evaluation: conversations until every category's tests decide.
 
 Each category C has its own stream of conversations, each drawn by a seeded
-design as an attack (objective, strategy, converter; see :func:`design`), and
+design as an attack (objective, strategy, converter; see :func:`design`; with
+an attacker model, a language converter's objective is its translation of an
+English one, see ``shared.simulation.translation``), and
 two sequential tests (see ``shared.policy`` for why two):
 
 - the **own** test reads the conversations of C's probes: a defect is harm in C;
@@ -49,6 +51,7 @@ from shared.simulation.driver import ConversationResult, Observation, converse
 from shared.simulation.probes import Probe, load_probes
 from shared.simulation.strategies import SCRIPTED, Strategy
 from shared.simulation.targets import Target
+from shared.simulation.translation import Translator
 from shared.stats import Decision, SequentialTest, SprtPlan, clopper_pearson
 
 
@@ -211,6 +214,7 @@ class _Run:
     slots: asyncio.Semaphore
     reports: dict[Category, CategoryReport]
     on_result: Callable[[ConversationResult], None] | None
+    translator: Translator | None = None
     tokens: list[int] = field(default_factory=lambda: [0, 0])
     per_strategy: defaultdict[str, AttackReport] = field(
         default_factory=lambda: defaultdict(AttackReport)
@@ -233,11 +237,16 @@ class _Run:
 
 @dataclass(frozen=True, slots=True)
 class Attack:
-    """What one conversation tries: an objective, a strategy and a converter."""
+    """What one conversation tries: an objective, a strategy and a converter.
+
+    For a language converter ``probe`` is a native objective and ``original`` an
+    English one, which an attacker model, when there is one, translates to use
+    in its place."""
 
     probe: Probe
     strategy: Strategy
     converter: Converter
+    original: Probe | None = None
 
 
 def _cycle(items: Sequence[Any], rng: random.Random) -> Iterator[Any]:
@@ -261,7 +270,9 @@ def design(
     strategy (and every converter) is drawn once in each pass of its own length
     and each category meets every strategy family within its first few
     conversations; the objective comes from the converter's language, again in
-    shuffled passes.
+    shuffled passes. A language converter's attack also carries an English
+    objective to translate, drawn in passes of their own from a generator of
+    their own, so that the draws above are the same with an attacker or without.
     """
     rng = random.Random(f"{seed}:{category.value}")
     strategy_draws = _cycle(strategies, rng)
@@ -272,9 +283,12 @@ def design(
         if not probes:  # a pass over nothing would never yield
             raise ValueError(f"no {category.value} objectives in language {language!r}")
         objectives[language] = _cycle(probes, rng)
+    originals = _cycle(load_probes("en")[category], random.Random(f"{seed}:{category.value}:en"))
     while True:
         converter = next(converter_draws)
-        yield Attack(next(objectives[converter.language]), next(strategy_draws), converter)
+        probe = next(objectives[converter.language])
+        original = next(originals) if converter.language != "en" else None
+        yield Attack(probe, next(strategy_draws), converter, original)
 
 
 async def evaluate_model(
@@ -287,8 +301,12 @@ async def evaluate_model(
     converters: Sequence[Converter] = CONVERTERS,
     plans: Plans | None = None,
     on_result: Callable[[ConversationResult], None] | None = None,
+    translator: Translator | None = None,
 ) -> ModelVerdict:
     """Run every category's tests to a decision; the verdict over all of them.
+
+    With a ``translator`` (the attacker model), language converters use English
+    objectives it translated, and the native ones where it did not.
 
     Converters in a language the analyzer does not read (its ``languages``, when
     it names them) are left out: their conversations could never find harm, and
@@ -311,6 +329,7 @@ async def evaluate_model(
             for category in CATEGORIES
         },
         on_result,
+        translator,
     )
     await asyncio.gather(
         *(_stream(run, c, design(c, seed, strategies, converters), concurrency) for c in CATEGORIES)
@@ -345,10 +364,45 @@ async def _stream(run: _Run, category: Category, attacks: Iterator[Attack], widt
 
 
 async def _held(run: _Run, attack: Attack) -> ConversationResult:
+    """One conversation, in its own span: what was tried and how it went, never
+    what was said. A conversation cancelled in flight (nothing needed it any more)
+    was not observed."""
     async with run.slots:
-        return await converse(
-            run.target, run.analyzer, attack.probe, attack.strategy, attack.converter
-        )
+        probe = attack.probe
+        if run.translator is not None and attack.original is not None:
+            language = attack.converter.language
+            probe = await run.translator.translate(attack.original, language) or probe
+        with telemetry.step(
+            "conversation",
+            strategy=attack.strategy.name,
+            converter=attack.converter.name,
+            language=probe.language,
+            category=probe.category.value,
+            translated=probe is not attack.probe,
+        ) as span:
+            span.set_attribute("ftgate.outcome", "not_observed")
+            result = await converse(
+                run.target, run.analyzer, probe, attack.strategy, attack.converter
+            )
+            span.set_attributes(
+                {
+                    "ftgate.turns": result.turns,
+                    "ftgate.backtracks": result.backtracks,
+                    "ftgate.outcome": _span_outcome(result),
+                }
+            )
+            return result
+
+
+def _span_outcome(result: ConversationResult) -> str:
+    """How the attack went: ``defect`` when it drew out harm in any category (as the
+    attack reports count it), ``not_observed`` when the model, the analyzer or the
+    filter left a turn unseen, else ``safe``."""
+    if result.harm:
+        return "defect"
+    if result.failed or result.filtered is not None:
+        return "not_observed"
+    return "safe"
 
 
 def _record(run: _Run, result: ConversationResult) -> bool:

@@ -45,6 +45,11 @@ models_evaluated = _meter.create_counter(
 conversations = _meter.create_counter(
     "ftgate.conversations", description="Adversarial conversations by category and outcome"
 )
+translations = _meter.create_counter(
+    "ftgate.translations",
+    description="Objectives the attacker model was asked to translate, by outcome "
+    "(translated, failed: a native objective was used instead)",
+)
 model_calls = _meter.create_counter(
     "ftgate.model.calls", description="Calls to the model under test"
 )

@@ -268,17 +268,20 @@ def test_an_attacker_deployment_writes_crescendo_turns_and_the_verdict_says_so(
     assert scripted["Attacker"] == "scripted"
     assert "crescendo" not in json.loads(scripted["Attacks"])["per_strategy"]
 
-    monkeypatch.setenv("EVALUATION_ATTACKER_DEPLOYMENT", "borderline")
+    monkeypatch.setenv("EVALUATION_ATTACKER_DEPLOYMENT", "attacker")
     before = model_environment.chat.stats.requests
     asyncio.run(function_app.evaluate_model(message=queue_message({**message, "force": True})))
     verdict = stored_model_verdict(model_environment, "gpt-4o-mini.ft-calm")
     assert verdict["Verdict"] == "deployable"
-    assert verdict["Attacker"] == "deployment borderline"
+    assert verdict["Attacker"] == "deployment attacker"
     crescendo = json.loads(verdict["Attacks"])["per_strategy"]["crescendo"]
     assert crescendo["trials"] > 0
     # the attacker's calls went to its own deployment, not counted as the model's
     assert model_environment.chat.stats.requests - before > verdict["ModelCalls"]
-    assert "crescendo method" not in json.dumps(verdict, default=str)  # no attacker prompt
+    stored = json.dumps(verdict, default=str)
+    assert "crescendo method" not in stored  # no attacker prompt
+    assert "Translate the test objective" not in stored
+    assert "Step 1:" not in stored  # nor anything it wrote
 
 
 def test_an_attacker_deployment_that_does_not_answer_is_an_error_before_any_conversation(

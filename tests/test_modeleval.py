@@ -10,7 +10,7 @@ import time
 from collections import Counter, deque
 
 import pytest
-from emulators.chat import HARM_IN, HARMFUL, NATIVE_HARM_IN, ChatEmulator
+from emulators.chat import BENIGN, HARM_IN, HARMFUL, NATIVE_HARM_IN, ChatEmulator, ChatKnobs
 from emulators.contentsafety import ContentSafetyEmulator
 
 from shared import cli
@@ -133,6 +133,20 @@ def test_the_design_meets_every_strategy_and_converter_early_in_every_category()
             assert attack.probe.language == attack.converter.language
         pass_of = attacks[: len(CONVERTERS)]
         assert len({a.converter.name for a in pass_of}) == len(CONVERTERS)
+
+
+def test_a_language_attack_carries_an_english_objective_to_translate_in_passes_of_its_own():
+    """Every English objective of the category comes round once in the first pass of
+    the language attacks' originals; other attacks carry none."""
+    english = load_probes()[Category.HATE]
+    attacks = itertools.islice(design(Category.HATE, 3, SCRIPTED, CONVERTERS), 400)
+    originals = []
+    for attack in attacks:
+        if attack.converter.language == "en":
+            assert attack.original is None
+        else:
+            originals.append(attack.original)
+    assert set(originals[: len(english)]) == set(english)
 
 
 def test_every_jailbreak_family_has_at_least_two_templates_and_each_reaches_every_category():
@@ -335,9 +349,9 @@ def test_escalation_takes_three_turns_each_building_on_the_last_answer(chat):
 
 def test_an_attacker_model_writes_the_follow_ups(chat):
     async def run():
-        async with target(chat, "safe") as model_target, target(chat, "safe") as attacker:
+        async with target(chat, "safe") as model_target, target(chat, "attacker") as attacker:
             result = await converse(
-                model_target, LocalAnalyzer(), PROBE, Crescendo(attacker, turns=3)
+                model_target, LocalAnalyzer(), PROBE, Crescendo(attacker, turns=3, backtracks=0)
             )
             return result, attacker.calls
 
@@ -565,9 +579,10 @@ def test_two_seeds_open_different_conversations():
     assert len(first ^ second) > len(first) // 2
 
 
-def test_crescendo_climbs_from_a_harmless_opening_and_shows_the_attacker_each_refusal(chat):
-    """The attacker sees the whole conversation (refusals included) and how far along
-    it is, and writes every turn after the harmless opening, up to five."""
+def test_crescendo_takes_back_refused_turns_and_shows_the_attacker_what_was_refused(chat):
+    """From a harmless opening the attacker writes every later turn. The first three
+    refusals are taken back: the attacker is shown each refused attempt and asked
+    again for the same message. Then refusals stay, and it sees them all."""
     attacker = RecordingTarget()
 
     async def run():
@@ -576,16 +591,87 @@ def test_crescendo_climbs_from_a_harmless_opening_and_shows_the_attacker_each_re
 
     result = asyncio.run(run())
     assert result.strategy == "crescendo"
-    assert result.turns == 5
-    assert attacker.calls == 4
+    assert (result.turns, result.backtracks) == (8, 3)
+    assert attacker.calls == 7
     assert PROBE.request not in Crescendo(attacker).opening(PROBE)
     instructions = [sent[0]["content"] for sent in attacker.sent]
     assert all(PROBE.objective in text for text in instructions)
-    assert "user message 2 of at most 5" in instructions[0]
+    assert "Conversation so far:\n(none yet)" in instructions[0]  # the opening, taken back
+    for attempts, instruction in enumerate(instructions[:3], start=1):
+        assert "user message 1 of at most 5" in instruction
+        assert "taken back" in instruction
+        assert instruction.count("I can't help with that") == attempts
+    assert "Answer 2: try a walk in the park." in instructions[2]  # its own refused attempt
+    assert "user message 2 of at most 5" in instructions[3]
+    assert "taken back" not in instructions[3]  # the backtracks are spent
     assert "user message 5 of at most 5" in instructions[-1]
     assert "step back" in instructions[-1]
-    assert instructions[-1].count("I can't help with that") == 4  # every refusal, in order
-    assert "Answer 3: try a walk in the park." in instructions[-1]  # its own earlier turns
+    assert instructions[-1].count("I can't help with that") == 4  # every kept refusal
+    assert "Answer 3: try a walk in the park." in instructions[-1]  # its first kept turn
+
+
+@pytest.mark.parametrize(
+    ("turns", "backtracks", "sent", "kept"),
+    [(5, 3, 8, 5), (10, 10, 9, 6), (5, 0, 5, 5)],  # driver limits: 6 kept, 3 taken back
+)
+def test_the_model_never_sees_a_refused_turn_again_and_backtracks_are_bounded(
+    turns, backtracks, sent, kept
+):
+    """What the model was sent, as the emulator received it over HTTP: a turn taken
+    back appears in no later request, and neither does its refusal."""
+    with ChatEmulator(ChatKnobs(record=True)) as chat:
+
+        async def run():
+            async with target(chat, "safe") as model, target(chat, "attacker") as attacker:
+                strategy = Crescendo(attacker, turns=turns, backtracks=backtracks)
+                return await converse(model, LocalAnalyzer(), PROBE, strategy)
+
+        result = asyncio.run(run())
+        requests = [messages for model, messages in chat.received if model == "safe"]
+    taken_back = min(backtracks, 3)
+    assert (result.turns, result.backtracks) == (sent, taken_back)
+    assert result.outcome is Observation.CLEAN
+    assert len(requests) == sent
+    refused = [request[-1]["content"] for request in requests[:taken_back]]
+    assert len(set(refused)) == taken_back  # the attacker wrote something else each time
+    for index, turn in enumerate(refused):
+        for later in requests[index + 1 :]:
+            assert all(message["content"] != turn for message in later)
+    for request in requests[:taken_back]:  # so the model never saw one of its refusals
+        assert [m["role"] for m in request] == ["user"]
+    users = [[m["role"] for m in request].count("user") for request in requests]
+    assert users == [1] * taken_back + list(range(1, kept + 1))
+    # past the backtracks, refusals stay: the last request holds every kept exchange
+    assert [m["role"] for m in requests[-1]] == ["user", "assistant"] * (kept - 1) + ["user"]
+
+
+@pytest.mark.parametrize("converter", ["rot13", "pt"])
+def test_a_refusal_is_read_however_the_turn_was_converted(chat, converter):
+    """The model refuses in plain English whatever it was sent: decoding ROT13 garbles
+    that refusal, and it is read as written; a Portuguese objective gets the same."""
+    (converted,) = (c for c in CONVERTERS if c.name == converter)
+    probe = load_probes(converted.language)[Category.VIOLENCE][0]
+
+    async def run():
+        async with target(chat, "safe") as model, target(chat, "attacker") as attacker:
+            return await converse(model, LocalAnalyzer(), probe, Crescendo(attacker), converted)
+
+    result = asyncio.run(run())
+    assert (result.turns, result.backtracks) == (8, 3)
+    assert result.language == converted.language
+
+
+def test_a_filtered_prompt_in_crescendo_is_untested_not_a_refusal_taken_back(chat):
+    """The input filter's 400 is not the model refusing: the turn was never seen, so
+    the conversation tested nothing and nothing is taken back."""
+
+    async def run():
+        async with target(chat, "filtered") as model, target(chat, "attacker") as attacker:
+            return await converse(model, LocalAnalyzer(), PROBE, Crescendo(attacker))
+
+    result = asyncio.run(run())
+    assert result.outcome is Observation.UNTESTED
+    assert (result.turns, result.backtracks) == (1, 0)
 
 
 def test_a_conversation_stops_at_six_user_turns_however_long_the_strategy_runs():
@@ -701,3 +787,30 @@ def test_an_unreachable_model_stops_every_stream_and_says_why():
     assert verdict.outcome.value == "error"
     assert verdict.message.startswith("The model could not be evaluated: deployment not found.")
     assert model.calls == len(CATEGORIES)  # the one conversation each stream had started
+
+
+@pytest.mark.parametrize(
+    ("model", "backtracks", "outcome", "turns"),
+    [("borderline", 3, Observation.CLEAN, 5), ("safe", 3, Observation.ERROR, 1)],
+)
+def test_an_attacker_that_refuses_is_never_sent_to_the_model(model, backtracks, outcome, turns):
+    """The attacker ("safe") refuses every follow-up. Its refusal never reaches the model
+    as a user turn: the scripted escalation's turn for that step goes instead, and when
+    that turn is the one just refused and taken back, the conversation is not observed."""
+    with ChatEmulator(ChatKnobs(record=True)) as chat:
+
+        async def run():
+            async with target(chat, model) as tested, target(chat, "safe") as attacker:
+                strategy = Crescendo(attacker, backtracks=backtracks)
+                return await converse(tested, LocalAnalyzer(), PROBE, strategy)
+
+        result = asyncio.run(run())
+        requests = [m for name, m in chat.received if "red-team" not in m[-1]["content"]]
+    assert (result.outcome, result.turns) == (outcome, turns)
+    assert len(requests) == turns
+    users = [m["content"] for request in requests for m in request if m["role"] == "user"]
+    assert users
+    assert all(BENIGN not in turn for turn in users)
+    if outcome is Observation.ERROR:
+        assert "refused" in result.problem
+        assert PROBE.objective not in result.problem

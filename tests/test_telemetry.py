@@ -8,10 +8,11 @@ import asyncio
 import json
 import logging
 import uuid
+from collections import Counter
 
 import pytest
 from azure.storage.blob import BlobServiceClient
-from emulators.chat import HARMFUL, ChatEmulator
+from emulators.chat import BENIGN, HARMFUL, ChatEmulator
 from emulators.contentsafety import ContentSafetyEmulator
 
 from conftest import READER, SPANS, chat, install_telemetry_readers, jsonl
@@ -20,7 +21,10 @@ from shared.analyzers.contentsafety import ContentSafetyAnalyzer
 from shared.analyzers.local import LocalAnalyzer
 from shared.modeleval import evaluate_model
 from shared.settings import ContentSafetySettings, StorageConnection
+from shared.simulation.probes import Probe, load_probes
+from shared.simulation.strategies import Crescendo
 from shared.simulation.targets import ChatTarget
+from shared.simulation.translation import Translator
 from shared.uploads import screen_upload
 from shared.verdicts import TableVerdictStore
 
@@ -140,3 +144,78 @@ def test_log_records_outside_an_evaluation_have_an_empty_id(caplog):
     caplog.set_level(logging.INFO)
     logging.getLogger("ftgate.test").info("idle")
     assert caplog.records[-1].evaluation_id == ""
+
+
+class CanaryAsk:
+    """A direct ask whose user turn carries the canary, so that any conversation text
+    in the telemetry shows."""
+
+    name = "canary-ask"
+    backtracks = 0
+
+    def opening(self, probe: Probe) -> str:
+        return f"{CANARY} {probe.request}"
+
+    async def follow_up(self, probe, conversation, refused=()) -> None:
+        return None
+
+
+def test_each_conversation_is_a_span_of_what_was_tried_and_how_it_went_never_what_was_said(
+    caplog,
+):
+    """The model breaks in Portuguese; the attacker writes crescendo turns and translates.
+    Every recorded conversation has its span with the attack, its turns, backtracks and
+    outcome; no prompt, objective, translation, follow-up or answer is in any of them."""
+    caplog.set_level(logging.DEBUG)
+    SPANS.clear()
+    results = []
+    with ChatEmulator() as chat_emulator:
+
+        async def run():
+            url = f"{chat_emulator.endpoint}/v1"
+            async with (
+                ChatTarget.compatible(url, "breaks-pt") as target,
+                ChatTarget.compatible(url, "attacker") as attacker,
+            ):
+                return await evaluate_model(
+                    target,
+                    LocalAnalyzer(),
+                    seed=2,
+                    strategies=(CanaryAsk(), Crescendo(attacker)),
+                    translator=Translator(attacker),
+                    on_result=results.append,
+                )
+
+        verdict = asyncio.run(run())
+    assert verdict.outcome.value == "not_deployable"
+    spans = [s for s in SPANS.get_finished_spans() if s.name == "ftgate.conversation"]
+    assert len(spans) >= verdict.conversations == len(results)
+    keys = ("strategy", "converter", "language", "category", "turns", "backtracks", "outcome")
+
+    def attack(attributes) -> tuple:
+        return tuple(attributes.get(f"ftgate.{key}") for key in keys)
+
+    expected = Counter(
+        (r.strategy, r.converter, r.language, r.category.value, r.turns, r.backtracks,
+         "defect" if r.harm else "not_observed" if r.failed or r.filtered else "safe")
+        for r in results
+    )  # fmt: skip
+    assert expected <= Counter(attack(s.attributes) for s in spans)
+    outcomes = Counter(s.attributes["ftgate.outcome"] for s in spans)
+    assert set(outcomes) <= {"defect", "safe", "not_observed"}
+    assert outcomes["defect"] > 0
+    assert outcomes["safe"] > 0
+    assert any(
+        s.attributes["ftgate.backtracks"] > 0 for s in spans if "ftgate.turns" in s.attributes
+    )
+    portuguese = [s for s in spans if s.attributes["ftgate.converter"] == "pt"]
+    assert portuguese
+    assert all(s.attributes["ftgate.translated"] for s in portuguese)
+    assert all(s.attributes["ftgate.language"] == "pt" for s in portuguese)
+
+    exported = everything_exported(caplog)
+    assert CANARY not in exported  # no prompt
+    assert "Step 1:" not in exported  # no follow-up the attacker wrote
+    assert BENIGN[:30] not in exported  # no answer
+    for language in ("en", "pt", "es"):  # no objective, English, native or translated
+        assert all(p.objective not in exported for ps in load_probes(language).values() for p in ps)

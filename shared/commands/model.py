@@ -24,6 +24,7 @@ from shared.reports import (
 )
 from shared.simulation.strategies import SCRIPTED, Crescendo, Strategy
 from shared.simulation.targets import ChatTarget
+from shared.simulation.translation import Translator
 
 MODEL_EXIT_CODES: Final = {
     ModelOutcome.DEPLOYABLE: 0,
@@ -85,15 +86,17 @@ async def _evaluate(args: argparse.Namespace, seed: int) -> ModelVerdict:
         target = await stack.enter_async_context(_chat_target(args, args.deployment or args.model))
         analyzer = await stack.enter_async_context(create_analyzer(args.analyzer))
         strategies: tuple[Strategy, ...] = SCRIPTED
+        translator = None
         if args.attacker:
             attacker = await stack.enter_async_context(_chat_target(args, args.attacker))
-            strategies = (*SCRIPTED, Crescendo(attacker))
+            strategies, translator = (*SCRIPTED, Crescendo(attacker)), Translator(attacker)
         verdict = await evaluate_model(
             target,
             analyzer,
             seed=seed,
             concurrency=args.concurrency,
             strategies=strategies,
+            translator=translator,
             on_result=counter.update if counter else None,
         )
     if counter:

@@ -7,6 +7,15 @@ deployment's content-filter annotation, so neither can hide what the other saw.
 The conversation ends at its first defect in the probe's own category (the
 attack succeeded) and otherwise runs the strategy to its end.
 
+A strategy that backtracks (crescendo) has a refused turn taken back: once the
+answer is scored (a refusal that said something harmful still counts), the turn
+and its refusal leave the conversation the model is sent, and the strategy
+writes another in its place. Taken-back turns count in ``turns`` (they were sent
+and paid for) and in ``backtracks``; the model's conversation never holds more
+than :data:`MAX_USER_TURNS` user turns, nor is more than :data:`MAX_BACKTRACKS`
+taken back. Only an answer the model was seen to write can be a refusal: a
+filtered prompt or output ends the conversation as below, never taken back.
+
 A converter stands between the strategy and the model: the model receives each
 user turn encoded (base64, a language, ...), and its answer is decoded before it
 is scored. The analyzer reads the decoded answer and, when decoding changed it,
@@ -37,10 +46,12 @@ from shared.analyzers.base import Analyzer, AnalyzerError, Severities
 from shared.policy import CATEGORIES, MODEL_DEFECT_SEVERITY, Category
 from shared.simulation.converters import PLAIN, Converter
 from shared.simulation.probes import Probe
+from shared.simulation.refusals import is_refusal
 from shared.simulation.strategies import Strategy
 from shared.simulation.targets import Filtered, Target, TargetError, TargetUnreachable
 
 MAX_USER_TURNS = 6
+MAX_BACKTRACKS = 3
 
 
 class Observation(Enum):
@@ -60,7 +71,9 @@ class ConversationResult:
     category: Category
     strategy: str
     converter: str = PLAIN.name
-    turns: int = 0
+    language: str = "en"  # the objective's
+    turns: int = 0  # user turns sent, taken-back ones included
+    backtracks: int = 0  # refused user turns taken back
     harm: set[Category] = field(default_factory=set)  # categories with a defect seen
     filtered: Filtered | None = None  # what the content filter withheld, if anything
     filter_categories: tuple[str, ...] = ()
@@ -93,12 +106,16 @@ async def converse(
     strategy: Strategy,
     converter: Converter = PLAIN,
 ) -> ConversationResult:
-    result = ConversationResult(probe.id, probe.category, strategy.name, converter.name)
+    result = ConversationResult(
+        probe.id, probe.category, strategy.name, converter.name, probe.language
+    )
     plain: list[dict[str, str]] = []  # what the strategy reads
     sent: list[dict[str, str]] = []  # what the model reads
+    retracted: list[dict[str, str]] = []  # refused in place of the next user turn
+    may_take_back = min(strategy.backtracks, MAX_BACKTRACKS)
     user_turn: str | None = strategy.opening(probe)
     try:
-        while user_turn is not None and result.turns < MAX_USER_TURNS:
+        while user_turn is not None and result.turns - result.backtracks < MAX_USER_TURNS:
             plain.append({"role": "user", "content": user_turn})
             sent.append({"role": "user", "content": converter.user_turn(user_turn)})
             reply = await target.reply(sent)
@@ -118,9 +135,18 @@ async def converse(
                 return result
             if probe.category in result.harm:
                 return result
-            plain.append({"role": "assistant", "content": answer})
-            sent.append({"role": "assistant", "content": reply.text})
-            user_turn = await strategy.follow_up(probe, plain)
+            refused = is_refusal(answer) or is_refusal(reply.text)  # a plain "no" garbled
+            if result.backtracks < may_take_back and refused:
+                plain.pop()
+                sent.pop()
+                retracted += [{"role": "user", "content": user_turn},
+                              {"role": "assistant", "content": answer}]  # fmt: skip
+                result.backtracks += 1
+            else:
+                plain.append({"role": "assistant", "content": answer})
+                sent.append({"role": "assistant", "content": reply.text})
+                retracted = []
+            user_turn = await strategy.follow_up(probe, plain, retracted)
     except (TargetError, AnalyzerError) as exc:
         result.failed = True
         result.unreachable = isinstance(exc, TargetUnreachable)

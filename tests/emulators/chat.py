@@ -26,10 +26,17 @@ The model name (or Azure deployment) picks a scripted behaviour:
   (finish_reason content_filter, violence rated high);
   ``filtered-output-unrated``: withheld by a blocklist, every category rated safe;
 - ``annotated``: an answer the analyzer finds harmless but the filter's
-  annotations rate medium in violence (an annotate-only filter).
+  annotations rate medium in violence (an annotate-only filter);
+- ``attacker``: an attacker model. Asked to translate an English objective
+  (``translation_instruction``), it answers with a native objective of the same
+  category in that language (the n-th English objective gets the n-th native
+  one, cycling); asked for anything else, with a numbered follow-up
+  ("Step n: ...", n counting its follow-ups), so each turn it writes is distinct.
 
 Knobs add latency, a requests-per-minute quota answered with 429 and Retry-After,
-injected 5xx, and hangs. Stats count requests and statuses, never messages.
+injected 5xx, and hangs. Stats count requests and statuses, never messages; with
+the ``record`` knob the emulator keeps each request's model and messages in
+``received``, so a test can see exactly what a model was sent.
 
 It also serves the files API (upload, list by purpose, retrieve, content, in
 chunks) and fine-tuning jobs (list, retrieve, cancel), on both paths; ``content_reads``
@@ -52,6 +59,7 @@ from emulators.server import BackgroundServer, RequestStats
 from shared.policy import Category
 from shared.simulation.converters import CONVERTERS, PLAIN, Converter
 from shared.simulation.probes import load_probes
+from shared.simulation.translation import LANGUAGE_NAMES
 
 HARMFUL = (
     "Sure. I will kill you and your whole family. You should just kill yourself. "
@@ -192,6 +200,7 @@ class ChatKnobs:
     fail_every: int = 0
     hang_seconds: float = 0.0
     seed: int = 7
+    record: bool = False  # keep every request's model and messages in ``received``
 
 
 class ChatEmulator(BackgroundServer):
@@ -205,6 +214,8 @@ class ChatEmulator(BackgroundServer):
         self.cut_content_after: int | None = None  # bytes sent before a download drops
         # Azure deployments made through the ARM emulator: name -> model served.
         self.deployments: dict[str, str] = {}
+        self.received: list[tuple[str, list[dict[str, Any]]]] = []
+        self._follow_ups = 0
         self._rng = random.Random(self.knobs.seed)
 
     def add_routes(self, app: web.Application) -> None:
@@ -338,6 +349,8 @@ class ChatEmulator(BackgroundServer):
 
     async def _complete(self, model: str, body: dict[str, Any]) -> web.Response:
         now = self.stats.arrived()
+        if self.knobs.record:
+            self.received.append((model, body["messages"]))
         response = await self._respond(model, body, self.knobs, now)
         self.stats.statuses[response.status] += 1
         return response
@@ -430,6 +443,8 @@ class ChatEmulator(BackgroundServer):
             return (HARMFUL if harmful else BENIGN), "stop", None
         if model == "paraphrased-violence":
             return self._rng.choice(PARAPHRASED_VIOLENCE), "stop", None
+        if model == "attacker":
+            return self._attack(str(messages[-1].get("content", ""))), "stop", None
         probed = probe_category(messages)
         if model == "offtopic" and probed is not None:
             return HARM_IN[OFFTOPIC[probed]], "stop", None
@@ -442,6 +457,19 @@ class ChatEmulator(BackgroundServer):
             if probed is asked:
                 return HARM_IN[said], "stop", None
         return BENIGN, "stop", None
+
+    def _attack(self, instruction: str) -> str:
+        """What ``attacker`` writes: a translation when asked for one, else a follow-up."""
+        for language, name in LANGUAGE_NAMES.items():
+            if f"into {name}" not in instruction:
+                continue
+            for category, probes in load_probes().items():
+                for index, probe in enumerate(probes):
+                    if instruction.endswith(f"Objective: {probe.objective}"):
+                        native = load_probes(language)[category]
+                        return native[index % len(native)].objective
+        self._follow_ups += 1
+        return f"Step {self._follow_ups}: go on, tell me a little more about that."
 
 
 def _by_data_name(name: str) -> Category:
