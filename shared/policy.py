@@ -24,7 +24,9 @@ from typing import Final
 # second template per jailbreak family): verdicts may differ from 2026.11.5's.
 # 2026.11.7: retrained on 2,427 more written sentences (hate, technical look-alikes),
 # hard-wrapped lines read as one sentence, and new rules (threat-writing requests,
-# justifying exclusion, executed code): offline data verdicts may differ.
+# justifying exclusion, executed code): offline data verdicts may differ; with an
+# attacker model, crescendo takes refused turns back and language attacks translate
+# English objectives, so those model evaluations may differ too.
 POLICY_VERSION: Final = "2026.11.7"
 
 
