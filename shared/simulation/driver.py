@@ -135,8 +135,9 @@ async def converse(
                 return result
             if probe.category in result.harm:
                 return result
-            refused = is_refusal(answer) or is_refusal(reply.text)  # a plain "no" garbled
-            if result.backtracks < may_take_back and refused:
+            # Read as decoded and as written: decoding garbles a plain refusal. Only read
+            # at all while a turn may still be taken back.
+            if result.backtracks < may_take_back and (is_refusal(answer) or is_refusal(reply.text)):
                 plain.pop()
                 sent.pop()
                 retracted += [{"role": "user", "content": user_turn},
