@@ -6,6 +6,7 @@ import pytest
 
 from shared.analyzers import Severities, local
 from shared.analyzers.local import LocalAnalyzer, normalize, squeeze
+from shared.analyzers.sentences import learned_form
 from shared.policy import DATA_SEVERITY_THRESHOLD, Category
 
 HATE, SELF_HARM, SEXUAL, VIOLENCE = (
@@ -334,6 +335,42 @@ def test_the_sentence_memory_holds_no_giant_sentence():
     scored = local.score_many([giant, "A short sentence."])
     assert local.score_many([giant]) == scored[:1]  # the same answer, just not remembered
     assert list(local._LEARNED) == ["A short sentence."]
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("Ticket 48213 was closed.", "Ticket 00000 was closed."),
+        ("See KB1234 and error 0x80070005.", "See KB0000 and error 0x00000000."),
+        ("Order 7734021 shipped on 2026-11-28.", "Order 0000000 shipped on 0000-11-28."),
+        # Ages, doses, counts and hours keep their meaning; l33t spelling stays readable.
+        ("He is 14 years old.", "He is 14 years old."),
+        ("Would 40 pills at 9 pm be enough?", "Would 40 pills at 9 pm be enough?"),
+        ("I will k1ll you, b00bs", "I will k1ll you, b00bs"),
+    ],
+)
+def test_the_learned_half_reads_long_numbers_as_zeros(text, read):
+    assert learned_form(text) == read
+
+
+def test_a_sentence_repeated_with_new_identifiers_is_read_once(monkeypatch):
+    """Training files repeat one sentence shape with a new ticket or order number on
+    every line: the learned half reads the shape once, and every copy scores alike."""
+    encoder = local._encoder()
+    read: list[str] = []
+    severities = encoder.severities
+
+    def recording(sentences, linear):
+        read.extend(sentences)
+        return severities(sentences, linear)
+
+    monkeypatch.setattr(encoder, "severities", recording)
+    local._LEARNED.clear()
+    texts = [f"I will find you and hurt you, case {n}." for n in range(10_000, 10_050)]
+    scored = local.score_many(texts)
+    assert scored == [scored[0]] * len(texts)
+    assert scored[0].of(VIOLENCE) >= DATA_SEVERITY_THRESHOLD
+    assert read == ["I will find you and hurt you, case 00000."]
 
 
 @pytest.mark.parametrize("stretched", [False, True])

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Final
 
 from shared.analyzers.base import SAFE, Severities
 from shared.analyzers.lexicon import ANCHOR_CLASSES, BENIGN, CLASSES, RULES
-from shared.analyzers.sentences import pieces
+from shared.analyzers.sentences import learned_form, pieces
 from shared.analyzers.tries import trie_regex
 from shared.closing import AsyncClosing
 from shared.policy import CATEGORIES, SEVERITY_MAX, Category
@@ -482,7 +482,9 @@ def score_many(texts: Sequence[str]) -> list[Severities]:
     So the linear classifier is also the gate: the encoder reads only the
     sentences it gives at least the gate probability in some category (set
     so that 97% of harmful development texts pass, see ``train/encoder.py``),
-    and repeated sentences are scored once (``_LEARNED``). A sentence's
+    and repeated sentences are scored once (``_LEARNED``; long numbers such as
+    ticket and order numbers are read as zeros, ``sentences.learned_form``, so a
+    sentence repeated with a new identifier is one sentence). A sentence's
     learned probability is the mean of the two, which held more recall than
     either alone at the same false-positive rate on development look-alikes;
     thresholds on it give 2, 4 or 6. The learned half can only raise a
@@ -492,7 +494,7 @@ def score_many(texts: Sequence[str]) -> list[Severities]:
     sentences: list[tuple[int, str]] = []
     for index, text in enumerate(texts):
         results.append(_rules(normalize(text)))
-        sentences.extend((index, piece) for piece in pieces(text))
+        sentences.extend((index, piece) for piece in pieces(learned_form(text)))
     if sentences:
         learned = _learned([piece for _, piece in sentences])
         for (index, _), row in zip(sentences, learned, strict=True):

@@ -12,6 +12,28 @@ PIECE_WORDS: Final = 48  # a sentence longer than this is read in pieces of this
 # was trained on.
 _SENTENCE_END: Final = re.compile(r"(?<=[.!?;:。！？])\s+|\s*\n[^\S\n]*\n\s*|\s*\n\s*+(?![a-zß-ÿ])")
 _END_MARKS: Final = frozenset(".!?;:。！？")
+# Runs of three or more digits: ticket, order and account numbers, error codes, years,
+# amounts. Shorter numbers (ages, doses, counts, hours) can carry a sentence's meaning.
+_LONG_NUMBER: Final = re.compile(r"\d{3,}")
+
+
+def _zeros(match: re.Match[str]) -> str:
+    return "0" * len(match[0])
+
+
+def learned_form(text: str) -> str:
+    """``text`` as the learned half reads it: every run of three or more digits as
+    zeros ("ticket 48213" -> "ticket 00000", "KB1234" -> "KB0000").
+
+    Such numbers are identifiers, and a training file repeats one sentence shape
+    with a new identifier on every line ("Your order 7734021 has shipped."); read
+    as they are, each is a new sentence to the learned half and its memory, and
+    the encoder (tens of sentences a second) reads every one of them the linear
+    classifier is unsure of. Read as zeros they are one sentence. Training reads
+    its texts the same way (``train/__main__.py``). Single and double digits stay:
+    they are ages, doses and counts, and l33t spelling ("k1ll") is single digits.
+    """
+    return _LONG_NUMBER.sub(_zeros, text)
 
 
 def pieces(text: str) -> list[str]:
