@@ -219,6 +219,35 @@ def _pyrit_harm(source: dict[str, Any], data: bytes) -> Iterator[Example]:
         yield Example(row["assistant_response"], category, "en", source["name"], row["objective"])
 
 
+# Shorter dialogue turns ("yes please", "ok thanks") teach nothing a look-alike
+# does not, and would crowd the sources with near-duplicates.
+MIN_DIALOGUE_WORDS: Final = 4
+
+
+def _dialogue_turn(source: dict[str, Any], text: str, dialogue: str) -> Iterator[Example]:
+    """One turn of a task-oriented dialogue as a benign example, if long enough; the
+    dialogue is the group, so a conversation never spans two splits."""
+    text = text.strip()
+    if len(text.split()) >= MIN_DIALOGUE_WORDS:
+        yield Example(text, None, source["lang"], source["name"], dialogue)
+
+
+def _multidogo(source: dict[str, Any], data: bytes) -> Iterator[Example]:
+    """MultiDoGO's customer turns (airline, fast food, finance, insurance, media,
+    software support), one tab-separated row each; a field may be quoted across lines.
+    The header of each file after the first reads as a row, of one word: dropped."""
+    for row in csv.DictReader(io.StringIO(data.decode()), delimiter="\t"):
+        yield from _dialogue_turn(source, row["utterance"], row["conversationId"])
+
+
+def _taskmaster(source: dict[str, Any], data: bytes) -> Iterator[Example]:
+    """Taskmaster's self-dialogs (one JSON array of conversations): both the
+    customer's and the agent's turns."""
+    for dialogue in json.loads(data):
+        for turn in dialogue["utterances"]:
+            yield from _dialogue_turn(source, turn["text"], dialogue["conversation_id"])
+
+
 def _reserved_csv(column: str) -> Callable[[dict[str, Any], bytes], Iterator[Example]]:
     def read(source: dict[str, Any], data: bytes) -> Iterator[Example]:
         for row in _csv_rows(data, skip_comment=True):
@@ -255,6 +284,8 @@ READERS: Final = {
     "hatecheck": _hatecheck,
     "lines": _lines,
     "pyrit_harm": _pyrit_harm,
+    "multidogo": _multidogo,
+    "taskmaster": _taskmaster,
     "installed": _installed,
     "xstest": _reserved_csv("prompt"),
     "pyrit_objective": _reserved_csv("objective"),
