@@ -27,7 +27,10 @@ from typing import Final
 # justifying exclusion, executed code): offline data verdicts may differ; with an
 # attacker model, crescendo takes refused turns back and language attacks translate
 # English objectives, so those model evaluations may differ too.
-POLICY_VERSION: Final = "2026.11.7"
+# 2026.11.8: retrained with dialogue corpora and 2,640 more written sentences; the
+# learned half reads long numbers as zeros and its encoder gate opens at 0.25, not
+# 0.2: offline data verdicts may differ from 2026.11.7's.
+POLICY_VERSION: Final = "2026.11.8"
 
 
 class Category(Enum):

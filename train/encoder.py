@@ -48,13 +48,15 @@ HIDDEN = 256
 HARM_REPEATS = 3
 # The gate lets through this share of harmful development texts of each category,
 # but never opens below the floor. A sentence the gate keeps out could reach t4
-# only if the encoder's probability made up for the linear one's in the mean,
-# which below 0.2 changed no verdict on any labelled set, while at the linear
-# model's noise level (about 0.06 on short texts) the encoder read 1 in 200
-# sentences of the screening benchmark's chat, which then screened at 0.60 MB/s
-# (1.06 MB/s with this floor and the sentence memory).
+# only if the encoder's probability made up for the linear one's in the mean. On
+# development (the whole analyzer on 5,480 texts, weights trained on these sources), mean
+# recall at 4 was 0.794 with a floor of 0.2 or 0.25, 0.789 at 0.3 and 0.784 at
+# 0.35, while the encoder (about 45 ms a sentence) read 174, 107, 50 and 25 of the
+# 3,711 distinct sentences of the screening benchmark's 20 MB chat file: the floor
+# is the highest that cost no development recall. Benign sentences with a negated
+# verb ("the printer won't start") sit at the linear model's noise level, 0.2-0.3.
 GATE_RECALL = 0.97
-GATE_FLOOR = 0.2
+GATE_FLOOR = 0.25
 
 
 def _digest(text: str) -> str:
