@@ -265,6 +265,15 @@ class _CompiledRule:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What one text's candidate masks select: the ``sub`` of each benign context to
+    mask, and the rules to try, both in the order their bits give."""
+
+    benign: tuple[Callable[[str, str], str], ...]
+    rules: tuple[_CompiledRule, ...]
+
+
 _INDEX: Final = {category: index for index, category in enumerate(CATEGORIES)}
 _SEXUAL: Final = _INDEX[Category.SEXUAL]
 _MINOR_FLOOR: Final = 4  # sexual content at or above this, involving minors, scores the max
@@ -309,6 +318,7 @@ class _Engine:
         )
         self.longest_key = max(map(len, self.by_prefix))
         self.word_masks: dict[str, tuple[int, int]] = {}  # memo: anchor words recur
+        self.plans: dict[tuple[int, int], _Plan] = {}  # memo: so do the masks they give
 
     def compile_all(self) -> None:
         """Compile every pattern now: worker processes forked afterwards share them
@@ -340,10 +350,25 @@ class _Engine:
                 benign |= masks[1]
         return rules, benign
 
+    def plan(self, rules: int, benign: int) -> _Plan:
+        """The benign contexts and rules of the bitmasks ``candidates`` gives, in bit
+        order, memoised: a file's texts give few distinct pairs of masks, and walking
+        their bits per text cost about as much as running the regexes they select."""
+        plan = self.plans.get((rules, benign))
+        if plan is None:
+            plan = _Plan(
+                tuple(self.benign[bit].regex.sub for bit in _bits(benign)),
+                tuple(self.rules[bit] for bit in _bits(rules)),
+            )
+            if len(self.plans) >= _WORD_MASKS_KEPT:
+                self.plans.clear()
+            self.plans[rules, benign] = plan
+        return plan
+
     def mask(self, folded: str) -> str:
         """``folded`` with its benign contexts ("kill the process") replaced by "~"."""
-        for bit in _bits(self.candidates(folded)[1]):
-            folded = self.benign[bit].regex.sub(" ~", folded)
+        for sub in self.plan(0, self.candidates(folded)[1]).benign:
+            folded = sub(" ~", folded)
         return folded
 
     def score(self, folded: str) -> Severities:
@@ -351,12 +376,16 @@ class _Engine:
         rules, benign = self.candidates(folded)
         if not rules:
             return SAFE
-        for bit in _bits(benign):
-            folded = self.benign[bit].regex.sub(" ~", folded)
+        plan = self.plan(rules, benign)
+        for sub in plan.benign:
+            folded = sub(" ~", folded)
         severities = [0, 0, 0, 0]
-        for bit in _bits(rules):  # most severe first: rules are ordered by severity
-            rule = self.rules[bit]
-            if any(severities[i] < rule.severity for i in rule.indexes) and rule.matches(folded):
+        for rule in plan.rules:  # most severe first: rules are ordered by severity
+            # Some category of the rule still below its severity (``min`` of the rule's
+            # categories: a C loop, where ``any`` over a generator ran Python per rule).
+            if min(map(severities.__getitem__, rule.indexes)) < rule.severity and rule.matches(
+                folded
+            ):
                 for index in rule.indexes:
                     severities[index] = max(severities[index], rule.severity)
         if severities[_SEXUAL] >= _MINOR_FLOOR and self.minor.regex.search(folded):
@@ -449,7 +478,8 @@ def _learned(sentences: list[str]) -> list[list[int]]:
         linear = _classifier().probabilities([model_input(s) for s in unseen])
         encoder = _encoder()
         readable = [reads_words(s) for s in unseen]
-        opened = [i for i, row in enumerate(linear) if readable[i] and (row >= encoder.gate).any()]
+        gated = (linear >= encoder.gate).any(axis=1).tolist()  # one numpy call, not one a row
+        opened = [i for i, is_readable in enumerate(readable) if is_readable and gated[i]]
         alone = [i for i, is_readable in enumerate(readable) if not is_readable]
         levels = [[0, 0, 0, 0] for _ in unseen]
         for indices, linear_part in ((opened, linear[opened]), (alone, None)):
