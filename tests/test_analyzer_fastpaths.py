@@ -18,12 +18,13 @@ from shared.analyzers.base import SAFE, Severities
 from shared.analyzers.classifier import classifier
 from shared.analyzers.encoder import encoder
 from shared.analyzers.local import (
-    _LEET_WORD,
     _MINOR_FLOOR,
     _SEXUAL,
     _bits,
     _Engine,
     _engine,
+    _unleet,
+    _unleet_words,
     model_input,
     normalize,
     squeeze,
@@ -31,7 +32,9 @@ from shared.analyzers.local import (
 from shared.analyzers.sentences import _SENTENCE_END, PIECE_WORDS, pieces
 from shared.policy import SEVERITY_MAX
 
-# The formulations the fast paths replaced.
+# The formulations the fast paths replaced: the l33t word as one regex, without and with
+# look-aheads.
+_LEET_WORD = re.compile(r"(?<![a-z0-9@$|!+])(?:[a-z]+[0-9@$|!+]|[0-9@$|!+]+[a-z])[a-z0-9@$|!+]*")
 _LOOKAHEAD_LEET_WORD = re.compile(
     r"(?<![a-z0-9@$|!+])(?=[a-z0-9@$|!+]*[a-z])(?=[a-z0-9@$|!+]*[0-9@$|!+])[a-z0-9@$|!+]+"
 )
@@ -116,6 +119,36 @@ def test_the_leet_word_regex_matches_what_the_look_ahead_one_did_on_every_short_
             text = "".join(letters)
             spans = [m.span() for m in _LEET_WORD.finditer(text)]
             assert spans == [m.span() for m in _LOOKAHEAD_LEET_WORD.finditer(text)], text
+
+
+def _regex_unleet(text: str) -> str:
+    return _LEET_WORD.sub(lambda match: _unleet(match.group()), text)
+
+
+def test_unleeting_by_scanning_for_symbols_equals_the_leet_word_regex_on_every_short_string():
+    alphabet = "ab1+|! ."
+    changed = 0
+    for length in range(1, 7):
+        for letters in itertools.product(alphabet, repeat=length):
+            text = "".join(letters)
+            unleeted = _unleet_words(text)
+            assert unleeted == _regex_unleet(text), text
+            changed += unleeted != text
+    assert changed > 1000
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kb68308 ox80070005 (ticket 68308) step 3",
+        "k1ll $hoot r@pe 1337 !!! k1ll!!! a|b+ 9ag 0x",
+        "é1a жk1 k1ж aé1 中1x",
+        "x" * 50 + "1" + "y" * 50 + " " + "1" * 30,
+        "@@ $$ ++ || 1a1a1a1 a.1 1.a",
+    ],
+)
+def test_unleeting_equals_the_leet_word_regex_on_edge_cases(text):
+    assert _unleet_words(text) == _regex_unleet(text)
 
 
 def test_the_translated_non_word_collapse_equals_the_regex_on_every_pair_of_ascii_characters():

@@ -86,12 +86,14 @@ _INVISIBLE: Final = re.compile("[\u00ad\u034f\u200b-\u200f\u202a-\u202e\u2060-\u
 _COMBINING: Final = re.compile("[\u0300-\u036f]")
 _LEET: Final = str.maketrans("013457@$|!+9", "oieastasiitg")
 # A word mixing letters with digits or symbols, e.g. "k1ll", "$hoot", "r@pe" (and "kb123"):
-# a whole run of such characters that has a letter and a digit or symbol. Written without
-# look-aheads (letters then a symbol, or symbols then a letter), which cost a scan of the
-# rest of the run at every position.
-_LEET_WORD: Final = re.compile(
-    r"(?<![a-z0-9@$|!+])(?:[a-z]+[0-9@$|!+]|[0-9@$|!+]+[a-z])[a-z0-9@$|!+]*"
-)
+# a whole run of such characters that has a letter and a digit or symbol. Each has a digit
+# or symbol, so ``_unleet_words`` scans for those (in C, over the letters between) and
+# extends back over the letters before: a regex for the whole word (``tests/
+# test_analyzer_fastpaths.py`` keeps it as the oracle) has to try a look-behind at every
+# letter, which cost three quarters of normalising a text.
+_LEET_SYMBOLS: Final = "0123456789@$|!+"
+_SYMBOLS_ONWARD: Final = re.compile(r"[0-9@$|!+][a-z0-9@$|!+]*")
+_LETTERS: Final = frozenset("abcdefghijklmnopqrstuvwxyz")
 _NON_WORD: Final = re.compile(r"[^a-z0-9]+")
 # Every ASCII byte that is not a lower-case letter or digit, as a space (``_NON_WORD`` for
 # ASCII text, by ``bytes.translate``: several times faster than the regex).
@@ -103,8 +105,27 @@ _EXPANSIONS: Final = {"re": " are", "ll": " will", "m": " am", "ve": " have", "d
 _SPACED: Final = re.compile(r" (?:[a-z] ){2,}[a-z](?= )")
 
 
-def _unleet(match: re.Match[str]) -> str:
-    token = match.group()
+def _unleet_words(text: str) -> str:
+    """``text`` with each l33t word (see ``_LEET_SYMBOLS``) read as letters."""
+    parts: list[str] = []
+    done = 0
+    for symbols in _SYMBOLS_ONWARD.finditer(text):  # from a run's first digit or symbol on
+        start = symbols.start()
+        while start and text[start - 1] in _LETTERS:
+            start -= 1
+        if start == symbols.start() and not symbols.group().lstrip(_LEET_SYMBOLS):
+            continue  # digits and symbols alone ("68308", "!!!"): not a word
+        parts += (text[done:start], _unleet(text[start : symbols.end()]))
+        done = symbols.end()
+    if not parts:
+        return text
+    parts.append(text[done:])
+    return "".join(parts)
+
+
+def _unleet(token: str) -> str:
+    """One word mixing letters with digits or symbols, its digits and symbols as letters
+    (trailing "!", "|" and "+" kept: "kill!!" is emphasis, not "killii")."""
     core = token.rstrip("!|+")
     if core.isalpha() or core.isdigit():
         return token
@@ -128,7 +149,7 @@ def normalize(text: str) -> str:
     if "'" in text or "\u2019" in text:
         text = _CONTRACTION.sub(lambda match: _EXPANSIONS.get(match.group(1), "s"), text)
         text = text.replace("'", "").replace("\u2019", "")
-    text = _LEET_WORD.sub(_unleet, text)
+    text = _unleet_words(text)
     if text.isascii():
         text = f" {b' '.join(text.encode('ascii').translate(_NON_WORD_BYTES).split()).decode()} "
     else:
