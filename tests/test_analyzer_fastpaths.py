@@ -8,17 +8,98 @@ regexes they replaced (the oracles below), so a later edit that breaks one fails
 from __future__ import annotations
 
 import itertools
+import json
 import re
+from pathlib import Path
 
 import pytest
 
-from shared.analyzers.local import _LEET_WORD, normalize
+from shared.analyzers.base import SAFE, Severities
+from shared.analyzers.classifier import classifier
+from shared.analyzers.encoder import encoder
+from shared.analyzers.local import (
+    _MINOR_FLOOR,
+    _SEXUAL,
+    _bits,
+    _Engine,
+    _engine,
+    _unleet,
+    _unleet_words,
+    model_input,
+    normalize,
+    squeeze,
+)
 from shared.analyzers.sentences import _SENTENCE_END, PIECE_WORDS, pieces
+from shared.policy import SEVERITY_MAX
 
-# The formulations the fast paths replaced.
+# The formulations the fast paths replaced: the l33t word as one regex, without and with
+# look-aheads.
+_LEET_WORD = re.compile(r"(?<![a-z0-9@$|!+])(?:[a-z]+[0-9@$|!+]|[0-9@$|!+]+[a-z])[a-z0-9@$|!+]*")
 _LOOKAHEAD_LEET_WORD = re.compile(
     r"(?<![a-z0-9@$|!+])(?=[a-z0-9@$|!+]*[a-z])(?=[a-z0-9@$|!+]*[0-9@$|!+])[a-z0-9@$|!+]+"
 )
+
+
+def _bitwise_score(engine: _Engine, folded: str) -> Severities:
+    """``_Engine.score`` as it was: walking the candidate masks' bits for every text."""
+    rules, benign = engine.candidates(folded)
+    if not rules:
+        return SAFE
+    for bit in _bits(benign):
+        folded = engine.benign[bit].regex.sub(" ~", folded)
+    severities = [0, 0, 0, 0]
+    for bit in _bits(rules):
+        rule = engine.rules[bit]
+        if any(severities[i] < rule.severity for i in rule.indexes) and rule.matches(folded):
+            for index in rule.indexes:
+                severities[index] = max(severities[index], rule.severity)
+    if severities[_SEXUAL] >= _MINOR_FLOOR and engine.minor.regex.search(folded):
+        severities[_SEXUAL] = SEVERITY_MAX
+    return Severities(*severities)
+
+
+def _bitwise_mask(engine: _Engine, folded: str) -> str:
+    """``_Engine.mask`` as it was."""
+    for bit in _bits(engine.candidates(folded)[1]):
+        folded = engine.benign[bit].regex.sub(" ~", folded)
+    return folded
+
+
+_DATA = Path(__file__).parent / "data"
+
+
+def _labelled_texts() -> list[str]:
+    """Harmful sentences and benign look-alikes: texts that make the rules work."""
+    texts = []
+    for name in ("analyzer_sentences.jsonl", "analyzer_heldout.jsonl"):
+        for line in (_DATA / name).read_text(encoding="utf-8").splitlines():
+            texts.append(json.loads(line)["text"])
+    return texts
+
+
+def test_the_memoised_plans_score_and_mask_as_walking_the_bits_did():
+    texts = _labelled_texts()
+    texts += [f"{a} {b}" for a, b in itertools.pairwise(texts)]  # more masks per text
+    texts += ["Kill the hung process, then kiiill yourself.", "kil you", "KB 0x80070005 kill it"]
+    granted = 0
+    for text in texts:
+        folded = normalize(text)
+        for stretched, variant in ((False, folded), (True, squeeze(folded))):
+            engine = _engine(stretched=stretched)
+            score = engine.score(variant)
+            assert score == _bitwise_score(engine, variant), text
+            assert engine.mask(variant) == _bitwise_mask(engine, variant), text
+            granted += any(score)
+    assert granted > len(texts) // 4  # the rules really fired, not only the early exit
+
+
+def test_the_gate_opens_for_the_rows_it_opened_for_one_by_one():
+    inputs = [model_input(piece) for text in _labelled_texts() for piece in pieces(text)]
+    linear = classifier().probabilities(inputs)
+    gate = encoder().gate
+    one_by_one = [bool((row >= gate).any()) for row in linear]
+    assert (linear >= gate).any(axis=1).tolist() == one_by_one
+    assert 0 < sum(one_by_one) < len(one_by_one)
 
 
 def _regex_pieces(text: str) -> list[str]:
@@ -38,6 +119,36 @@ def test_the_leet_word_regex_matches_what_the_look_ahead_one_did_on_every_short_
             text = "".join(letters)
             spans = [m.span() for m in _LEET_WORD.finditer(text)]
             assert spans == [m.span() for m in _LOOKAHEAD_LEET_WORD.finditer(text)], text
+
+
+def _regex_unleet(text: str) -> str:
+    return _LEET_WORD.sub(lambda match: _unleet(match.group()), text)
+
+
+def test_unleeting_by_scanning_for_symbols_equals_the_leet_word_regex_on_every_short_string():
+    alphabet = "ab1+|! ."
+    changed = 0
+    for length in range(1, 7):
+        for letters in itertools.product(alphabet, repeat=length):
+            text = "".join(letters)
+            unleeted = _unleet_words(text)
+            assert unleeted == _regex_unleet(text), text
+            changed += unleeted != text
+    assert changed > 1000
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kb68308 ox80070005 (ticket 68308) step 3",
+        "k1ll $hoot r@pe 1337 !!! k1ll!!! a|b+ 9ag 0x",
+        "é1a жk1 k1ж aé1 中1x",
+        "x" * 50 + "1" + "y" * 50 + " " + "1" * 30,
+        "@@ $$ ++ || 1a1a1a1 a.1 1.a",
+    ],
+)
+def test_unleeting_equals_the_leet_word_regex_on_edge_cases(text):
+    assert _unleet_words(text) == _regex_unleet(text)
 
 
 def test_the_translated_non_word_collapse_equals_the_regex_on_every_pair_of_ascii_characters():

@@ -86,12 +86,14 @@ _INVISIBLE: Final = re.compile("[\u00ad\u034f\u200b-\u200f\u202a-\u202e\u2060-\u
 _COMBINING: Final = re.compile("[\u0300-\u036f]")
 _LEET: Final = str.maketrans("013457@$|!+9", "oieastasiitg")
 # A word mixing letters with digits or symbols, e.g. "k1ll", "$hoot", "r@pe" (and "kb123"):
-# a whole run of such characters that has a letter and a digit or symbol. Written without
-# look-aheads (letters then a symbol, or symbols then a letter), which cost a scan of the
-# rest of the run at every position.
-_LEET_WORD: Final = re.compile(
-    r"(?<![a-z0-9@$|!+])(?:[a-z]+[0-9@$|!+]|[0-9@$|!+]+[a-z])[a-z0-9@$|!+]*"
-)
+# a whole run of such characters that has a letter and a digit or symbol. Each has a digit
+# or symbol, so ``_unleet_words`` scans for those (in C, over the letters between) and
+# extends back over the letters before: a regex for the whole word (``tests/
+# test_analyzer_fastpaths.py`` keeps it as the oracle) has to try a look-behind at every
+# letter, which cost three quarters of normalising a text.
+_LEET_SYMBOLS: Final = "0123456789@$|!+"
+_SYMBOLS_ONWARD: Final = re.compile(r"[0-9@$|!+][a-z0-9@$|!+]*")
+_LETTERS: Final = frozenset("abcdefghijklmnopqrstuvwxyz")
 _NON_WORD: Final = re.compile(r"[^a-z0-9]+")
 # Every ASCII byte that is not a lower-case letter or digit, as a space (``_NON_WORD`` for
 # ASCII text, by ``bytes.translate``: several times faster than the regex).
@@ -103,8 +105,27 @@ _EXPANSIONS: Final = {"re": " are", "ll": " will", "m": " am", "ve": " have", "d
 _SPACED: Final = re.compile(r" (?:[a-z] ){2,}[a-z](?= )")
 
 
-def _unleet(match: re.Match[str]) -> str:
-    token = match.group()
+def _unleet_words(text: str) -> str:
+    """``text`` with each l33t word (see ``_LEET_SYMBOLS``) read as letters."""
+    parts: list[str] = []
+    done = 0
+    for symbols in _SYMBOLS_ONWARD.finditer(text):  # from a run's first digit or symbol on
+        start = symbols.start()
+        while start and text[start - 1] in _LETTERS:
+            start -= 1
+        if start == symbols.start() and not symbols.group().lstrip(_LEET_SYMBOLS):
+            continue  # digits and symbols alone ("68308", "!!!"): not a word
+        parts += (text[done:start], _unleet(text[start : symbols.end()]))
+        done = symbols.end()
+    if not parts:
+        return text
+    parts.append(text[done:])
+    return "".join(parts)
+
+
+def _unleet(token: str) -> str:
+    """One word mixing letters with digits or symbols, its digits and symbols as letters
+    (trailing "!", "|" and "+" kept: "kill!!" is emphasis, not "killii")."""
     core = token.rstrip("!|+")
     if core.isalpha() or core.isdigit():
         return token
@@ -128,7 +149,7 @@ def normalize(text: str) -> str:
     if "'" in text or "\u2019" in text:
         text = _CONTRACTION.sub(lambda match: _EXPANSIONS.get(match.group(1), "s"), text)
         text = text.replace("'", "").replace("\u2019", "")
-    text = _LEET_WORD.sub(_unleet, text)
+    text = _unleet_words(text)
     if text.isascii():
         text = f" {b' '.join(text.encode('ascii').translate(_NON_WORD_BYTES).split()).decode()} "
     else:
@@ -265,6 +286,15 @@ class _CompiledRule:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What one text's candidate masks select: the ``sub`` of each benign context to
+    mask, and the rules to try, both in the order their bits give."""
+
+    benign: tuple[Callable[[str, str], str], ...]
+    rules: tuple[_CompiledRule, ...]
+
+
 _INDEX: Final = {category: index for index, category in enumerate(CATEGORIES)}
 _SEXUAL: Final = _INDEX[Category.SEXUAL]
 _MINOR_FLOOR: Final = 4  # sexual content at or above this, involving minors, scores the max
@@ -309,6 +339,7 @@ class _Engine:
         )
         self.longest_key = max(map(len, self.by_prefix))
         self.word_masks: dict[str, tuple[int, int]] = {}  # memo: anchor words recur
+        self.plans: dict[tuple[int, int], _Plan] = {}  # memo: so do the masks they give
 
     def compile_all(self) -> None:
         """Compile every pattern now: worker processes forked afterwards share them
@@ -340,10 +371,25 @@ class _Engine:
                 benign |= masks[1]
         return rules, benign
 
+    def plan(self, rules: int, benign: int) -> _Plan:
+        """The benign contexts and rules of the bitmasks ``candidates`` gives, in bit
+        order, memoised: a file's texts give few distinct pairs of masks, and walking
+        their bits per text cost about as much as running the regexes they select."""
+        plan = self.plans.get((rules, benign))
+        if plan is None:
+            plan = _Plan(
+                tuple(self.benign[bit].regex.sub for bit in _bits(benign)),
+                tuple(self.rules[bit] for bit in _bits(rules)),
+            )
+            if len(self.plans) >= _WORD_MASKS_KEPT:
+                self.plans.clear()
+            self.plans[rules, benign] = plan
+        return plan
+
     def mask(self, folded: str) -> str:
         """``folded`` with its benign contexts ("kill the process") replaced by "~"."""
-        for bit in _bits(self.candidates(folded)[1]):
-            folded = self.benign[bit].regex.sub(" ~", folded)
+        for sub in self.plan(0, self.candidates(folded)[1]).benign:
+            folded = sub(" ~", folded)
         return folded
 
     def score(self, folded: str) -> Severities:
@@ -351,12 +397,16 @@ class _Engine:
         rules, benign = self.candidates(folded)
         if not rules:
             return SAFE
-        for bit in _bits(benign):
-            folded = self.benign[bit].regex.sub(" ~", folded)
+        plan = self.plan(rules, benign)
+        for sub in plan.benign:
+            folded = sub(" ~", folded)
         severities = [0, 0, 0, 0]
-        for bit in _bits(rules):  # most severe first: rules are ordered by severity
-            rule = self.rules[bit]
-            if any(severities[i] < rule.severity for i in rule.indexes) and rule.matches(folded):
+        for rule in plan.rules:  # most severe first: rules are ordered by severity
+            # Some category of the rule still below its severity (``min`` of the rule's
+            # categories: a C loop, where ``any`` over a generator ran Python per rule).
+            if min(map(severities.__getitem__, rule.indexes)) < rule.severity and rule.matches(
+                folded
+            ):
                 for index in rule.indexes:
                     severities[index] = max(severities[index], rule.severity)
         if severities[_SEXUAL] >= _MINOR_FLOOR and self.minor.regex.search(folded):
@@ -449,7 +499,8 @@ def _learned(sentences: list[str]) -> list[list[int]]:
         linear = _classifier().probabilities([model_input(s) for s in unseen])
         encoder = _encoder()
         readable = [reads_words(s) for s in unseen]
-        opened = [i for i, row in enumerate(linear) if readable[i] and (row >= encoder.gate).any()]
+        gated = (linear >= encoder.gate).any(axis=1).tolist()  # one numpy call, not one a row
+        opened = [i for i, is_readable in enumerate(readable) if is_readable and gated[i]]
         alone = [i for i, is_readable in enumerate(readable) if not is_readable]
         levels = [[0, 0, 0, 0] for _ in unseen]
         for indices, linear_part in ((opened, linear[opened]), (alone, None)):
