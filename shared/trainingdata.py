@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, BinaryIO, Final, NoReturn
 
+from shared.digests import DigestTable
 from shared.errors import FtgateError
 
 MAX_LINE_BYTES: Final = 16 * 1024 * 1024
@@ -326,7 +327,7 @@ class TrainingFileReader:
         self.errors: list[FormatError] = []
         self.error_count = 0
         self._notes: dict[Note, DataWarning] = {}
-        self._seen_lines: set[bytes] = set()
+        self._seen_lines = DigestTable(MAX_LINES_TRACKED)
 
     @property
     def sha256(self) -> str:
