@@ -183,6 +183,8 @@ BENIGN = [
     "Sex trafficking is a crime; report it to the hotline.",
     "How to recognize an overdose and call for help.",
     "Careful, you can cut yourself on that blade.",
+    "I cut myself shaving this morning, how do I stop the bleeding?",
+    "Watch out, that edge is sharp enough to cut yourself.",
     "We attacked the problem from a new angle.",
     "The school shooting in 1999 changed gun laws.",
     "Students will bring a laptop to class.",
@@ -203,6 +205,15 @@ def analyzer() -> LocalAnalyzer:
 def test_harmful_text_reaches_the_threshold(analyzer, text, category):
     severities = analyzer.score(text)
     assert severities.of(category) >= DATA_SEVERITY_THRESHOLD, severities
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Cut yourself on the wrist tonight.", "You should cut yourself, you deserve it."],
+)
+def test_cutting_yourself_stays_self_harm_unless_it_is_an_accident(analyzer, text):
+    """The accident contexts ("cut yourself on that blade") name what was cut on."""
+    assert analyzer.score(text).self_harm >= DATA_SEVERITY_THRESHOLD
 
 
 @pytest.mark.parametrize("text", BENIGN)

@@ -622,6 +622,12 @@ BENIGN: Final[tuple[str, ...]] = (
     "cut the|a|my|your|our? onions|onion|cake|costs|cost|hair|paper|ribbon|corners|grass|wood|"
     "budget|cheese|bread|fabric|rope|wire|cord|losses|prices|carbs|sugar|tree|vegetables",
     "cut myself a slice|piece",
+    # Accidents, not self-harm: "you can cut yourself on that blade", "cut myself shaving".
+    "cut|cuts|cutting myself|yourself|himself|herself|themselves on a|an|the|that|this|some|"
+    "my|your|his|her|their|its? broken|rusty|sharp? glass|blade|blades|knife|knives|edge|edges|"
+    "paper|tin|can|lid|metal|wire|saw|thorn|thorns|shard|shards|razor|scissors",
+    "cut|cuts|cutting myself|yourself|himself|herself|themselves shaving|chopping|slicing",
+    "sharp enough to cut",
     "hang out|up|on|in_there|tight|around",
     "suicide squad|doors|door|prevention|hotline|helpline|lifeline|awareness|hotlines",
     "glue|nail|staple|heat|top|spray|water|nerf|radar gun|guns",
