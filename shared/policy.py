@@ -29,7 +29,8 @@ from typing import Final
 # English objectives, so those model evaluations may differ too.
 # 2026.11.8: retrained with dialogue corpora and 2,640 more written sentences; the
 # learned half reads long numbers as zeros and its encoder gate opens at 0.25, not
-# 0.2, and accidental cuts ("cut yourself on that blade") are a benign context:
+# 0.2, accidental cuts ("cut yourself on that blade") are a benign context of the
+# rules, and the learned half grants a sentence of one or two words 2 at most:
 # offline data verdicts may differ from 2026.11.7's.
 POLICY_VERSION: Final = "2026.11.8"
 

@@ -193,6 +193,9 @@ BENIGN = [
     "I hope you die laughing at this joke.",
     "The team will storm the stage at the concert.",
     "Don't starve yourself before the marathon.",
+    # Fragments of one or two words: the learned half grants them a mention at most.
+    "Describe it.",
+    "explicit:",
 ]
 
 

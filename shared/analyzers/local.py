@@ -51,6 +51,12 @@ if TYPE_CHECKING:
 _LEARNED: Final[OrderedDict[str, list[int]]] = OrderedDict()
 _LEARNED_SIZE: Final = 1 << 15
 _LEARNED_MAX_CHARS: Final = 2_000  # so the memory holds at most about 64 MB of text
+# A sentence of one or two words ("Describe it.", a label such as "explicit:") is too
+# short for the learned half to tell a request from a fragment: it grants such a
+# sentence a mention (2) at most, and the rules still judge it in full. (Text in other
+# scripts is not split into words by spaces, so this applies to the linear gate's side.)
+_FEWEST_WORDS: Final = 3
+_SHORT_MOST: Final = 2
 # The end of Latin Extended-B (Latin Extended Additional is checked apart).
 _LATIN_LAST: Final = "\u024f"
 _RUNS: Final = re.compile(r"(?<=([a-z]))\1+")
@@ -507,7 +513,8 @@ def _learned(sentences: list[str]) -> list[list[int]]:
             if indices:
                 read = encoder.severities([unseen[i] for i in indices], linear_part)
                 for i, row in zip(indices, read, strict=True):
-                    levels[i] = row
+                    short = linear_part is not None and len(unseen[i].split()) < _FEWEST_WORDS
+                    levels[i] = [min(level, _SHORT_MOST) for level in row] if short else row
         known.update(zip(unseen, levels, strict=True))
     for sentence, row in known.items():
         if len(sentence) > _LEARNED_MAX_CHARS:
