@@ -13,7 +13,7 @@ per text:
 
 - ``rules``: the rule engine's severities (``rules_only``);
 - ``model_input``: what the classifier reads (``model_input``);
-- ``pieces``: the sentence pieces the learned half reads (``sentences.pieces``);
+- ``pieces``: the sentence pieces the learned half reads (``sentences.learned_pieces``);
 - ``features``: the features of every window of every piece's model input;
 - ``probabilities``: the classifier's probabilities per piece, as float32 bytes;
 - ``severities``: the whole analyzer's severities (``score_many``) on ``--full``
@@ -137,7 +137,7 @@ def digests(texts: list[str], full: int) -> dict[str, str]:
     from shared.analyzers.classifier import classifier  # noqa: PLC0415
     from shared.analyzers.features import features, windows  # noqa: PLC0415
     from shared.analyzers.local import model_input, rules_only, score_many  # noqa: PLC0415
-    from shared.analyzers.sentences import pieces  # noqa: PLC0415
+    from shared.analyzers.sentences import learned_pieces  # noqa: PLC0415
 
     parts = {
         name: _Digest()
@@ -146,7 +146,7 @@ def digests(texts: list[str], full: int) -> dict[str, str]:
     for text in texts:
         parts["rules"].add(list(rules_only(text)))
         parts["model_input"].add(model_input(text))
-        found = pieces(text)
+        found = learned_pieces(text)  # what scoring reads, long numbers as zeros
         parts["pieces"].add(found)
         inputs = [model_input(piece) for piece in found]
         parts["features"].add([[features(words) for words in windows(i)] for i in inputs])

@@ -13,6 +13,7 @@ peak is set by the chunks alive at once, not by how many went by.
 from __future__ import annotations
 
 import ctypes
+import functools
 import sys
 from typing import Final
 
@@ -20,9 +21,10 @@ M_MMAP_THRESHOLD: Final = -3  # mallopt's parameter, from glibc's malloc.h
 LARGE_BLOCK: Final = 128 * 1024  # glibc's default threshold, no longer moved
 
 
+@functools.cache
 def return_large_blocks() -> bool:
-    """Fix glibc's mmap threshold at :data:`LARGE_BLOCK`; False (nothing done)
-    where the C library is not glibc."""
+    """Fix glibc's mmap threshold at :data:`LARGE_BLOCK`, once per process (every
+    screened blob asks); False (nothing done) where the C library is not glibc."""
     if not sys.platform.startswith("linux"):
         return False
     libc = ctypes.CDLL(None)

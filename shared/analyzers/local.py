@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Final
 
 from shared.analyzers.base import SAFE, Severities
 from shared.analyzers.lexicon import ANCHOR_CLASSES, BENIGN, CLASSES, RULES
-from shared.analyzers.sentences import learned_form, pieces
+from shared.analyzers.sentences import learned_pieces
 from shared.analyzers.tries import trie_regex
 from shared.closing import AsyncClosing
 from shared.policy import CATEGORIES, SEVERITY_MAX, Category
@@ -533,7 +533,7 @@ def score_many(texts: Sequence[str]) -> list[Severities]:
     through obfuscation (``normalize``), recognise benign idioms and negation,
     and keep every severity they grant, including the top ones (sexual content
     involving minors: 7). The learned half reads each sentence
-    (``sentences.pieces``) in two ways: the linear classifier over words,
+    (``sentences.learned_pieces``) in two ways: the linear classifier over words,
     prefixes and word classes, on the text as the rules fold and mask it
     (cheap, and sure of plain wording), and the encoder, which reads meaning
     (paraphrase, euphemism, Spanish, French, German, Portuguese) but is slow.
@@ -552,7 +552,7 @@ def score_many(texts: Sequence[str]) -> list[Severities]:
     sentences: list[tuple[int, str]] = []
     for index, text in enumerate(texts):
         results.append(_rules(normalize(text)))
-        sentences.extend((index, piece) for piece in pieces(learned_form(text)))
+        sentences.extend((index, piece) for piece in learned_pieces(text))
     if sentences:
         learned = _learned([piece for _, piece in sentences])
         for (index, _), row in zip(sentences, learned, strict=True):

@@ -36,6 +36,11 @@ def learned_form(text: str) -> str:
     return _LONG_NUMBER.sub(_zeros, text)
 
 
+def learned_pieces(text: str) -> list[str]:
+    """What the learned half reads of ``text``: the pieces of its ``learned_form``."""
+    return pieces(learned_form(text))
+
+
 def pieces(text: str) -> list[str]:
     """The sentences of ``text``, long ones cut into ``PIECE_WORDS``-word pieces, so
     that one harmful sentence is not averaged away by a long benign message.
