@@ -38,12 +38,13 @@ SEED = 20261126
 # Peak RSS screening may reach on any line the per-line limits accept (docs/benchmarks.md).
 HOSTILE_LINE_RSS_BOUND_MB = 128
 BASELINE_RUNS = 5  # the json.loads baseline is the fastest of these
-# Screening MB/s of the 200 MB file before the workers parsed (docs/benchmarks.md, 2026-11-27).
-PREVIOUS_MB_S = {1: 1.0, 2: 1.8}
+# Screening MB/s and CPU seconds per MB of the 20 MB file at the release before this one
+# (policy 2026.11.8: docs/benchmarks.md, "Screening with policy 2026.11.8", recorded in commit
+# cfe6c39 on 2026-11-28; one run each, a quiet spell, load average about 1).
+PREVIOUS = "policy 2026.11.8, 20 MB file, 2026-11-28"
+PREVIOUS_MB_S = {1: 1.2, 2: 3.1}
+PREVIOUS_CPU_S_PER_MB = {1: 0.857, 2: 0.051 + 0.566}  # 2 workers: main + workers
 PREVIOUS_JSON_MB_S = 170  # one run (docs/benchmarks.md, 2026-11-26)
-# CPU seconds per MB of the 20 MB file before the analyzer's hot path was rebuilt: the
-# code of commit 5cf106b, fastest of 3 runs, on the loaded 2-core machine (docs/benchmarks.md).
-PREVIOUS_CPU_S_PER_MB = {1: 0.786, 2: 0.625}
 
 SYSTEM_PROMPTS = [
     "You are Contoso's IT helpdesk assistant. Answer briefly, cite the knowledge base, and "
@@ -238,19 +239,19 @@ def main() -> None:
         print(
             f"  {label:<27}: {seconds:7.2f} s  {rate:7.1f} MB/s"
             f"  = {rate / json_rate:.3f} x json.loads"
-            + (f"  (before: {previous} MB/s)" if previous else "")
+            + (f"  (before, {PREVIOUS}: {previous} MB/s)" if previous else "")
         )
         cpu_label = "  CPU s per MB" + (", main + workers" if workers > 1 else "")
         split = f" = {parent_cpu / mb:.3f} + {workers_cpu / mb:.3f}" if workers > 1 else ""
         previous_cpu = PREVIOUS_CPU_S_PER_MB.get(workers)
         print(
             f"  {cpu_label:<27}: {(parent_cpu + workers_cpu) / mb:7.3f}{split}"
-            + (f"  (before: {previous_cpu}, 20 MB file)" if previous_cpu else "")
+            + (f"  (before, {PREVIOUS}: {previous_cpu:.3f})" if previous_cpu else "")
         )
     if cpus > 1:
         print(
             f"  {cpus} workers / 1 worker        : {rates[cpus] / rates[1]:7.2f} x"
-            f"  (before: {PREVIOUS_MB_S[2] / PREVIOUS_MB_S[1]:.2f} x with 2)"
+            f"  (before, {PREVIOUS}: {PREVIOUS_MB_S[2] / PREVIOUS_MB_S[1]:.2f} x with 2)"
         )
     print(f"  (screening: the fastest of {args.runs} run{'s' if args.runs > 1 else ''} each)")
     print(
