@@ -1,6 +1,9 @@
 """The embedded analyzer on harmful sentences and on benign look-alikes."""
 
 import asyncio
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -392,6 +395,34 @@ def test_every_rule_compiles(stretched):
     """Rules compile on first use; a broken pattern must still fail here, not on the
     first text that happens to name its words."""
     local._engine(stretched=stretched).compile_all()
+
+
+_SCORE_AFTER_LOAD_ALL = """
+from shared.analyzers import local
+local.LocalAnalyzer.load_all()
+engines = local._engine.cache_info().misses
+compiled = []
+pattern = local._Compiler.pattern
+local._Compiler.pattern = lambda self, text: compiled.append(text) or pattern(self, text)
+texts = ["I will kiiiill you.", "Error 0x80070005: kiiill the hung process, then shoooot yourself."]
+assert all(local._STRETCHED.search(local.normalize(text)) for text in texts)
+assert any(local.score(text) != local.SAFE for text in texts)
+print(local._engine.cache_info().misses - engines, len(compiled))
+"""
+
+
+def test_load_all_compiles_what_scoring_a_stretched_text_needs():
+    """Worker processes fork after ``load_all``: whatever scoring compiles afterwards,
+    each worker compiles again for itself. A fresh process, so no earlier test has
+    compiled anything."""
+    done = subprocess.run(
+        [sys.executable, "-c", _SCORE_AFTER_LOAD_ALL],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parent.parent,
+    )
+    assert done.stdout.split() == ["0", "0"]  # no engine built, no pattern compiled
 
 
 def test_rules_compiled_on_first_use_score_as_rules_compiled_up_front():

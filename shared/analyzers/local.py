@@ -295,10 +295,11 @@ class _CompiledRule:
 @dataclass(frozen=True, slots=True)
 class _Plan:
     """What one text's candidate masks select: the ``sub`` of each benign context to
-    mask, and the rules to try, both in the order their bits give."""
+    mask, and the rules to try with each one's ``search``, all in the order their bits
+    give."""
 
     benign: tuple[Callable[[str, str], str], ...]
-    rules: tuple[_CompiledRule, ...]
+    rules: tuple[tuple[_CompiledRule, Callable[[str], re.Match[str] | None]], ...]
 
 
 _INDEX: Final = {category: index for index, category in enumerate(CATEGORIES)}
@@ -385,7 +386,10 @@ class _Engine:
         if plan is None:
             plan = _Plan(
                 tuple(self.benign[bit].regex.sub for bit in _bits(benign)),
-                tuple(self.rules[bit] for bit in _bits(rules)),
+                tuple(
+                    (rule, rule.pattern.regex.search)
+                    for rule in map(self.rules.__getitem__, _bits(rules))
+                ),
             )
             if len(self.plans) >= _WORD_MASKS_KEPT:
                 self.plans.clear()
@@ -404,10 +408,17 @@ class _Engine:
         if not rules:
             return SAFE
         plan = self.plan(rules, benign)
+        # Masking turns each benign context into " ~", which no pattern matches, so a
+        # rule matches the masked text only inside what is left of the text as it was:
+        # only rules the unmasked text matches can match, and most texts (look-alike
+        # words, "kill the hung process") match none and need no masking at all.
+        hits = [rule for rule, search in plan.rules if search(folded)]
+        if not hits:
+            return SAFE
         for sub in plan.benign:
             folded = sub(" ~", folded)
         severities = [0, 0, 0, 0]
-        for rule in plan.rules:  # most severe first: rules are ordered by severity
+        for rule in hits:  # most severe first: rules are ordered by severity
             # Some category of the rule still below its severity (``min`` of the rule's
             # categories: a C loop, where ``any`` over a generator ran Python per rule).
             if min(map(severities.__getitem__, rule.indexes)) < rule.severity and rule.matches(
@@ -493,13 +504,14 @@ def reads_words(sentence: str) -> bool:
     return 2 * latin >= len(letters)
 
 
-def _learned(sentences: list[str]) -> list[list[int]]:
-    """Per sentence, the learned severities: 0 unless the linear classifier opens
-    its gate, else the levels of the mean of its and the encoder's probability;
+def _learned(sentences: list[str]) -> dict[str, list[int]]:
+    """Per distinct sentence, the learned severities: 0 unless the linear classifier
+    opens its gate, else the levels of the mean of its and the encoder's probability;
     a sentence it cannot read (``reads_words``) the encoder reads alone.
     Sentences seen recently are answered from memory (``_LEARNED``)."""
     distinct = dict.fromkeys(sentences)
     known = {s: _LEARNED[s] for s in distinct if s in _LEARNED}
+    seen = list(known)  # kept by the memory: refreshed, in order, before the unseen
     unseen = [s for s in distinct if s not in known]
     if unseen:
         linear = _classifier().probabilities([model_input(s) for s in unseen])
@@ -516,14 +528,15 @@ def _learned(sentences: list[str]) -> list[list[int]]:
                     short = linear_part is not None and len(unseen[i].split()) < _FEWEST_WORDS
                     levels[i] = [min(level, _SHORT_MOST) for level in row] if short else row
         known.update(zip(unseen, levels, strict=True))
-    for sentence, row in known.items():
+    for sentence in seen:
+        _LEARNED.move_to_end(sentence)
+    for sentence in unseen:
         if len(sentence) > _LEARNED_MAX_CHARS:
             continue  # a giant "sentence" (no spaces) would make the memory unbounded in bytes
-        _LEARNED[sentence] = row
-        _LEARNED.move_to_end(sentence)
+        _LEARNED[sentence] = known[sentence]
         if len(_LEARNED) > _LEARNED_SIZE:
             _LEARNED.popitem(last=False)
-    return [known[sentence] for sentence in sentences]
+    return known
 
 
 def score_many(texts: Sequence[str]) -> list[Severities]:
@@ -548,16 +561,16 @@ def score_many(texts: Sequence[str]) -> list[Severities]:
     thresholds on it give 2, 4 or 6. The learned half can only raise a
     category: at this gate a miss costs more than a false alarm.
     """
-    results = []
-    sentences: list[tuple[int, str]] = []
-    for index, text in enumerate(texts):
-        results.append(_rules(normalize(text)))
-        sentences.extend((index, piece) for piece in learned_pieces(text))
-    if sentences:
-        learned = _learned([piece for _, piece in sentences])
-        for (index, _), row in zip(sentences, learned, strict=True):
-            if any(row):  # most sentences learn nothing: max with zeros changes nothing
-                results[index] = Severities(*map(max, results[index], row))
+    results = [_rules(normalize(text)) for text in texts]
+    pieces = [learned_pieces(text) for text in texts]
+    learned = _learned([piece for text_pieces in pieces for piece in text_pieces])
+    # Most sentences learn nothing, and max with zeros changes nothing: only the texts
+    # with a sentence that learned something are combined.
+    raised = {sentence for sentence, row in learned.items() if any(row)}
+    if raised:
+        for index, text_pieces in enumerate(pieces):
+            for sentence in raised.intersection(text_pieces):
+                results[index] = Severities(*map(max, results[index], learned[sentence]))
     return results
 
 
@@ -583,12 +596,14 @@ class LocalAnalyzer(AsyncClosing):
 
     @staticmethod
     def load_all() -> None:
-        """Compile every rule, index the classifier's vocabulary and map the encoder's
-        model now (else each is done on first use), before worker processes fork: they
-        then share them instead of each building its own."""
+        """Compile every rule, as written and squeezed (a text that stretches letters is
+        scored by both), index the classifier's vocabulary and map the encoder's model
+        now (else each is done on first use), before worker processes fork: they then
+        share them instead of each building its own."""
         from shared.analyzers.encoder import e5  # noqa: PLC0415 - as in _encoder
 
-        _engine(stretched=False).compile_all()
+        for stretched in (False, True):
+            _engine(stretched=stretched).compile_all()
         _classifier().vocabulary.index()
         e5()
 
