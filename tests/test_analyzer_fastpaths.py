@@ -29,7 +29,7 @@ from shared.analyzers.local import (
     normalize,
     squeeze,
 )
-from shared.analyzers.sentences import _SENTENCE_END, PIECE_WORDS, pieces
+from shared.analyzers.sentences import _SENTENCE_END, PIECE_WORDS, learned_form, pieces
 from shared.policy import SEVERITY_MAX
 
 # The formulations the fast paths replaced: the l33t word as one regex, without and with
@@ -180,6 +180,47 @@ def test_the_translated_non_word_collapse_equals_the_regex_on_every_pair_of_asci
 )
 def test_pieces_are_what_the_sentence_regex_gives(text):
     assert pieces(text) == _regex_pieces(text)
+
+
+def test_pieces_are_what_the_sentence_regex_gives_on_every_short_string():
+    # End marks of both widths, inside words and ending them, and whitespace that is not
+    # a space (no line break: a text with one takes the regex path itself).
+    alphabet = "a.!\u3002 \u00a0\t"
+    for length in range(1, 7):
+        for letters in itertools.product(alphabet, repeat=length):
+            text = "".join(letters)
+            assert pieces(text) == _regex_pieces(text), repr(text)
+
+
+def test_the_regex_whitespace_is_the_whitespace_str_split_splits_at():
+    """Sentences are cut where ``\\s`` follows an end mark and split into words by
+    ``str.split``: the two must agree on every character."""
+    space = re.compile(r"\s")
+    for code in range(0x110000):
+        character = chr(code)
+        assert character.isspace() == (space.fullmatch(character) is not None), hex(code)
+
+
+_OLD_LONG_NUMBER = re.compile(r"\d{3,}")
+
+
+def test_long_numbers_are_the_runs_the_repeat_gave_on_every_short_string():
+    alphabet = "1\u0663a "  # an ASCII digit, an Arabic-Indic one, a letter, a space
+    for length in range(1, 8):
+        for letters in itertools.product(alphabet, repeat=length):
+            text = "".join(letters)
+            expected = _OLD_LONG_NUMBER.sub(lambda match: "0" * len(match[0]), text)
+            assert learned_form(text) == expected, repr(text)
+
+
+def test_no_pattern_can_match_the_mask_of_a_benign_context():
+    """The rules try only the patterns the unmasked text matches (``_Engine.score``):
+    sound only while no pattern matches the "~" a benign context is masked with."""
+    for stretched in (False, True):
+        engine = _engine(stretched=stretched)
+        engine.compile_all()
+        for pattern in (*(rule.pattern for rule in engine.rules), *engine.benign, engine.minor):
+            assert "~" not in pattern.regex.pattern
 
 
 def test_a_hard_wrapped_sentence_is_one_piece_and_lines_that_do_not_go_on_in_lower_case_end_one():
