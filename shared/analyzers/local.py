@@ -17,9 +17,10 @@ The learned half reaches past the lexicon: a linear classifier over words
 paraphrases in English, Spanish, French, German and Portuguese. How the halves
 combine is in :func:`score_many`.
 
-What neither catches reliably: coded language and sarcasm, meaning that spans
-sentences, and images. Text in other scripts (Cyrillic, Arabic, Han...) is read
-by the encoder alone, which catches about two thirds of plain harm there.
+What neither catches reliably: coded language and sarcasm, harm spread over
+sentences none of which hints at it, and images. Text in other scripts
+(Cyrillic, Arabic, Han...) is read by the encoder alone, which catches about
+two thirds of plain harm there.
 Recall is far below Azure AI Content Safety's (see docs/benchmarks.md): this is
 a fast pre-flight check and an offline default, not a substitute for the
 service production uses.
@@ -28,6 +29,8 @@ service production uses.
 from __future__ import annotations
 
 import functools
+import itertools
+import operator
 import re
 import unicodedata
 from collections import OrderedDict
@@ -37,7 +40,7 @@ from typing import TYPE_CHECKING, Final
 
 from shared.analyzers.base import SAFE, Severities
 from shared.analyzers.lexicon import ANCHOR_CLASSES, BENIGN, CLASSES, RULES
-from shared.analyzers.sentences import learned_pieces
+from shared.analyzers.sentences import learned_pieces, passages
 from shared.analyzers.tries import trie_regex
 from shared.closing import AsyncClosing
 from shared.policy import CATEGORIES, SEVERITY_MAX, Category
@@ -57,6 +60,13 @@ _LEARNED_MAX_CHARS: Final = 2_000  # so the memory holds at most about 64 MB of 
 # scripts is not split into words by spaces, so this applies to the linear gate's side.)
 _FEWEST_WORDS: Final = 3
 _SHORT_MOST: Final = 2
+# A passage of a text's sentences (``sentences.passages``) is read as a whole to find
+# harm its sentences hint at without showing: only when one of them reads as a mention
+# (Content Safety's Low, 2-3) in a category the text has not yet reached Medium (4)
+# in. A passage is several times a sentence's work for the encoder, and a passage
+# can add nothing a text already shows; most multi-sentence messages hint at nothing.
+_PASSAGE_CUE: Final = 2
+_MEDIUM: Final = 4
 # The end of Latin Extended-B (Latin Extended Additional is checked apart).
 _LATIN_LAST: Final = "\u024f"
 _RUNS: Final = re.compile(r"(?<=([a-z]))\1+")
@@ -545,20 +555,48 @@ def score_many(texts: Sequence[str]) -> list[Severities]:
     sentence repeated with a new identifier is one sentence). A sentence's
     learned probability is the mean of the two, which held more recall than
     either alone at the same false-positive rate on development look-alikes;
-    thresholds on it give 2, 4 or 6. The learned half can only raise a
+    thresholds on it give 2, 4 or 6. Harm spread over sentences is read as
+    a whole: a text's consecutive sentences, packed into passages
+    (``sentences.passages``), are read the same way when one of them reads as
+    a mention in a category the text does not yet show (``_PASSAGE_CUE``). The
+    learned half can only raise a
     category: at this gate a miss costs more than a false alarm.
     """
     results = []
-    sentences: list[tuple[int, str]] = []
+    sentences: list[tuple[int, str]] = []  # (the text's index, a sentence of it)
     for index, text in enumerate(texts):
         results.append(_rules(normalize(text)))
         sentences.extend((index, piece) for piece in learned_pieces(text))
-    if sentences:
-        learned = _learned([piece for _, piece in sentences])
-        for (index, _), row in zip(sentences, learned, strict=True):
-            if any(row):  # most sentences learn nothing: max with zeros changes nothing
-                results[index] = Severities(*map(max, results[index], row))
+    learned = _raise(results, sentences)
+    _raise(results, list(_cued_passages(sentences, learned, results)))
     return results
+
+
+def _raise(results: list[Severities], units: list[tuple[int, str]]) -> dict[str, list[int]]:
+    """Raise each text's severities (``results``) to the learned ones of its units
+    (sentences or passages, with the text's index); the learned rows, by unit."""
+    if not units:
+        return {}
+    learned = _learned([unit for _, unit in units])
+    for (index, _), row in zip(units, learned, strict=True):
+        if any(row):  # most units learn nothing: max with zeros changes nothing
+            results[index] = Severities(*map(max, results[index], row))
+    return dict(zip((unit for _, unit in units), learned, strict=True))
+
+
+def _cued_passages(
+    sentences: list[tuple[int, str]], learned: dict[str, list[int]], results: list[Severities]
+) -> Iterator[tuple[int, str]]:
+    """Each text's passages (``sentences.passages``) that hint at harm the text does not
+    yet show (``_PASSAGE_CUE``), with the text's index."""
+    for index, owned in itertools.groupby(sentences, key=operator.itemgetter(0)):
+        found = [sentence for _, sentence in owned]
+        unshown = [severity < _MEDIUM for severity in results[index]]
+        for run in passages(found):
+            per_category = zip(*(learned[found[i]] for i in run), strict=True)
+            hinted = [max(severities) >= _PASSAGE_CUE for severities in per_category]
+            if any(h and u for h, u in zip(hinted, unshown, strict=True)):
+                yield index, " ".join(found[i] for i in run)
 
 
 def score(text: str) -> Severities:
