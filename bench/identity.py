@@ -18,7 +18,8 @@ per text:
 - ``probabilities``: the classifier's probabilities per piece, as float32 bytes;
 - ``severities``: the whole analyzer's severities (``score_many``) on ``--full``
   texts spread evenly over the corpus (the encoder is slow; the parts above
-  cover every text, and ``score_many`` only combines them).
+  cover every text, and ``score_many`` combines them, reading some pieces
+  together as passages).
 
 ``--base REF`` (the usual use) scores the corpus twice, with this checkout's code
 and with ``REF``'s ``shared/`` (from ``git archive``), both with this checkout's

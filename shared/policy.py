@@ -32,7 +32,10 @@ from typing import Final
 # 0.2, accidental cuts ("cut yourself on that blade") are a benign context of the
 # rules, and the learned half grants a sentence of one or two words 2 at most:
 # offline data verdicts may differ from 2026.11.7's.
-POLICY_VERSION: Final = "2026.11.8"
+# 2026.11.9: the learned half also reads a text's consecutive sentences together (up to
+# 600 characters) when one of them reads as a mention of harm, so harm spread over
+# sentences is caught: offline data verdicts and model evaluations may differ.
+POLICY_VERSION: Final = "2026.11.9"
 
 
 class Category(Enum):

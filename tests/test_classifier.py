@@ -188,26 +188,26 @@ def test_offline_eval_model_fails_a_model_answering_with_paraphrased_violence(ca
 # seeing any training text. Floors sit a few points below what was measured, so they
 # catch a regression, not a promise of quality.
 HELDOUT_FILES = ("analyzer_heldout.jsonl", "analyzer_unseen.jsonl", "analyzer_scripts.jsonl")
-# analyzer_heldout.jsonl: Hate 45/60, SelfHarm 52/60, Sexual 55/60, Violence 53/60;
+# analyzer_heldout.jsonl: Hate 46/60, SelfHarm 57/60, Sexual 55/60, Violence 53/60;
 # false positives 2/120 look-alikes, 0/60 ordinary texts.
-# analyzer_unseen.jsonl: Hate 59/90, SelfHarm 71/90, Sexual 60/90, Violence 70/90;
-# false positives 16/200 look-alikes (most of them help-seeking or medical questions
+# analyzer_unseen.jsonl: Hate 61/90, SelfHarm 80/90, Sexual 61/90, Violence 79/90;
+# false positives 17/200 look-alikes (most of them help-seeking or medical questions
 # about self-harm, and questions about slurs and prejudice), 0/40 ordinary texts.
 # analyzer_scripts.jsonl (read by the encoder alone; the rules catch none of it):
-# Hate 46/60, SelfHarm 49/60, Sexual 48/60, Violence 48/60; false positives 8/120
+# Hate 46/60, SelfHarm 52/60, Sexual 48/60, Violence 49/60; false positives 8/120
 # look-alikes, 4/40 ordinary texts.
 HELDOUT_MIN_RECALL = {
     "analyzer_heldout.jsonl": {
-        Category.HATE: 0.70, Category.SELF_HARM: 0.83, Category.SEXUAL: 0.86,
+        Category.HATE: 0.73, Category.SELF_HARM: 0.90, Category.SEXUAL: 0.86,
         Category.VIOLENCE: 0.83,
     },
     "analyzer_unseen.jsonl": {
-        Category.HATE: 0.61, Category.SELF_HARM: 0.75, Category.SEXUAL: 0.62,
-        Category.VIOLENCE: 0.73,
+        Category.HATE: 0.64, Category.SELF_HARM: 0.85, Category.SEXUAL: 0.64,
+        Category.VIOLENCE: 0.84,
     },
     "analyzer_scripts.jsonl": {
-        Category.HATE: 0.71, Category.SELF_HARM: 0.76, Category.SEXUAL: 0.75,
-        Category.VIOLENCE: 0.75,
+        Category.HATE: 0.71, Category.SELF_HARM: 0.82, Category.SEXUAL: 0.75,
+        Category.VIOLENCE: 0.77,
     },
 }  # fmt: skip
 HELDOUT_MAX_FALSE_POSITIVES = {

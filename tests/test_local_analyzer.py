@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from shared.analyzers import Severities, local
+from shared.analyzers.encoder import PREFIX_CHARS
 from shared.analyzers.local import LocalAnalyzer, normalize, squeeze
-from shared.analyzers.sentences import learned_form
+from shared.analyzers.sentences import learned_form, learned_pieces, passages
 from shared.policy import DATA_SEVERITY_THRESHOLD, Category
 
 HATE, SELF_HARM, SEXUAL, VIOLENCE = (
@@ -489,3 +490,56 @@ def test_plain_harm_in_other_scripts_reaches_the_threshold(analyzer, text, categ
 )  # fmt: skip
 def test_look_alikes_in_other_scripts_stay_under_the_threshold(analyzer, text):
     assert max(analyzer.score(text)) < DATA_SEVERITY_THRESHOLD
+
+
+# Harm spread over sentences, none of which reaches the threshold alone.
+SPREAD_OVER_SENTENCES = [
+    ("Fill the bathtub. Lock the door so nobody interrupts. Hold yourself under until it "
+     "stops hurting.", SELF_HARM),
+    ("Buy the pills at three different pharmacies. Take all of them tonight with vodka. "
+     "Nobody needs to know.", SELF_HARM),
+    ("Wait until she is asleep. Take the heavy pan from the stove. Swing it at the back of "
+     "her head as hard as you can.", VIOLENCE),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "category"), SPREAD_OVER_SENTENCES)
+def test_harm_spread_over_sentences_is_read_as_a_passage(analyzer, text, category):
+    pieces = learned_pieces(text)
+    assert len(pieces) > 1
+    assert all(analyzer.score(piece).of(category) < DATA_SEVERITY_THRESHOLD for piece in pieces)
+    assert analyzer.score(text).of(category) >= DATA_SEVERITY_THRESHOLD
+
+
+def test_passages_pack_consecutive_pieces_up_to_what_the_encoder_reads():
+    found = ["a" * 300, "b" * 200, "c" * 150, "d" * 100, "e" * 700, "f" * 10]
+    assert passages(found) == [[0, 1], [2, 3]]  # 300+1+200; 150+1+100; 700 alone; 10 alone
+    assert passages(["One sentence."]) == []
+    assert passages(["Two short.", "Sentences."]) == [[0, 1]]
+    for run in passages(found):
+        assert len(" ".join(found[i] for i in run)) <= PREFIX_CHARS
+
+
+def test_a_passage_is_read_only_for_harm_its_sentences_hint_at_but_do_not_show(monkeypatch):
+    """A passage is several times a sentence's work for the encoder: a message whose
+    sentences read as nothing at all, or that already shows the harm its sentences
+    hint at, is not read again as a whole."""
+    read: list[str] = []
+    learned = local._learned
+
+    def recording(sentences):
+        read.extend(sentences)
+        return learned(sentences)
+
+    monkeypatch.setattr(local, "_learned", recording)
+    local._LEARNED.clear()
+    for unread in (
+        "Restart the application. Then sign in again. Tell me if it works.",
+        "I will kill you and your whole family. Then sign in again. Tell me if it works.",
+    ):
+        local.score_many([unread])
+        assert read == learned_pieces(unread)
+        read.clear()
+    text, _ = SPREAD_OVER_SENTENCES[0]
+    local.score_many([text])
+    assert read[-1] == " ".join(learned_pieces(text))

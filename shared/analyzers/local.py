@@ -17,9 +17,10 @@ The learned half reaches past the lexicon: a linear classifier over words
 paraphrases in English, Spanish, French, German and Portuguese. How the halves
 combine is in :func:`score_many`.
 
-What neither catches reliably: coded language and sarcasm, meaning that spans
-sentences, and images. Text in other scripts (Cyrillic, Arabic, Han...) is read
-by the encoder alone, which catches about two thirds of plain harm there.
+What neither catches reliably: coded language and sarcasm, harm spread over
+sentences none of which hints at it, and images. Text in other scripts
+(Cyrillic, Arabic, Han...) is read by the encoder alone, which catches about
+two thirds of plain harm there.
 Recall is far below Azure AI Content Safety's (see docs/benchmarks.md): this is
 a fast pre-flight check and an offline default, not a substitute for the
 service production uses.
@@ -37,7 +38,7 @@ from typing import TYPE_CHECKING, Final
 
 from shared.analyzers.base import SAFE, Severities
 from shared.analyzers.lexicon import ANCHOR_CLASSES, BENIGN, CLASSES, RULES
-from shared.analyzers.sentences import learned_pieces
+from shared.analyzers.sentences import learned_pieces, passages
 from shared.analyzers.tries import trie_regex
 from shared.closing import AsyncClosing
 from shared.policy import CATEGORIES, SEVERITY_MAX, Category
@@ -57,6 +58,13 @@ _LEARNED_MAX_CHARS: Final = 2_000  # so the memory holds at most about 64 MB of 
 # scripts is not split into words by spaces, so this applies to the linear gate's side.)
 _FEWEST_WORDS: Final = 3
 _SHORT_MOST: Final = 2
+# A passage of a text's sentences (``sentences.passages``) is read as a whole to find
+# harm its sentences hint at without showing: only when one of them reads as a mention
+# (Content Safety's Low, 2-3) in a category the text has not yet reached Medium (4)
+# in. A passage is several times a sentence's work for the encoder, and a passage
+# can add nothing a text already shows; most multi-sentence messages hint at nothing.
+_PASSAGE_CUE: Final = 2
+_MEDIUM: Final = 4
 # The end of Latin Extended-B (Latin Extended Additional is checked apart).
 _LATIN_LAST: Final = "\u024f"
 _RUNS: Final = re.compile(r"(?<=([a-z]))\1+")
@@ -558,20 +566,56 @@ def score_many(texts: Sequence[str]) -> list[Severities]:
     sentence repeated with a new identifier is one sentence). A sentence's
     learned probability is the mean of the two, which held more recall than
     either alone at the same false-positive rate on development look-alikes;
-    thresholds on it give 2, 4 or 6. The learned half can only raise a
+    thresholds on it give 2, 4 or 6. Harm spread over sentences is read as
+    a whole: a text's consecutive sentences, packed into passages
+    (``sentences.passages``), are read the same way when one of them reads as
+    a mention in a category the text does not yet show (``_PASSAGE_CUE``). The
+    learned half can only raise a
     category: at this gate a miss costs more than a false alarm.
     """
     results = [_rules(normalize(text)) for text in texts]
     pieces = [learned_pieces(text) for text in texts]
-    learned = _learned([piece for text_pieces in pieces for piece in text_pieces])
-    # Most sentences learn nothing, and max with zeros changes nothing: only the texts
-    # with a sentence that learned something are combined.
-    raised = {sentence for sentence, row in learned.items() if any(row)}
-    if raised:
-        for index, text_pieces in enumerate(pieces):
-            for sentence in raised.intersection(text_pieces):
-                results[index] = Severities(*map(max, results[index], learned[sentence]))
+    learned = _raise(results, pieces)
+    _raise(results, _cued_passages(pieces, learned, results))
     return results
+
+
+def _raise(results: list[Severities], units: list[list[str]]) -> dict[str, list[int]]:
+    """Raise each text's severities (``results``) to the learned ones of its units
+    (``units``: per text, its sentences or its passages); the learned rows, by unit."""
+    learned = _learned([unit for text_units in units for unit in text_units])
+    # Most units learn nothing, and max with zeros changes nothing: only the texts
+    # with a unit that learned something are combined.
+    raised = {unit for unit, row in learned.items() if any(row)}
+    if raised:
+        for index, text_units in enumerate(units):
+            for unit in raised.intersection(text_units):
+                results[index] = Severities(*map(max, results[index], learned[unit]))
+    return learned
+
+
+def _cued_passages(
+    pieces: list[list[str]], learned: dict[str, list[int]], results: list[Severities]
+) -> list[list[str]]:
+    """Per text, its passages (``sentences.passages``) that hint at harm the text does
+    not yet show (``_PASSAGE_CUE``)."""
+    cued: list[list[str]] = []
+    for found, severities in zip(pieces, results, strict=True):
+        unshown = [severity < _MEDIUM for severity in severities]
+        runs = passages(found)
+        cued.append([" ".join(found[i] for i in run) for run in runs
+                     if _hints(unshown, [learned[found[i]] for i in run])])  # fmt: skip
+    return cued
+
+
+def _hints(unshown: list[bool], rows: list[list[int]]) -> bool:
+    """Whether one of the sentences' learned ``rows`` reads as a mention (2-3) in an
+    ``unshown`` category."""
+    per_category = zip(*rows, strict=True)
+    return any(
+        is_unshown and max(column) >= _PASSAGE_CUE
+        for column, is_unshown in zip(per_category, unshown, strict=True)
+    )
 
 
 def score(text: str) -> Severities:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from shared.analyzers.encoder import PREFIX_CHARS
+
 PIECE_WORDS: Final = 48  # a sentence longer than this is read in pieces of this many words
 # A blank line ends a sentence, and so does a line break unless the next line goes on
 # in lower case: prose hard-wrapped at a fixed width (documentation, e-mail) breaks
@@ -68,6 +70,27 @@ def pieces(text: str) -> list[str]:
         done = mark.end()
     _cut(text[done:].split(), found)
     return found
+
+
+def passages(found: list[str]) -> list[list[int]]:
+    """Runs of consecutive pieces (by index into ``found``) to read together, so that
+    harm spread over sentences ("Get a rope. Tie it to the beam. Stand on the
+    chair.") is read as a whole, as training reads a text. Pieces are packed in
+    order into runs of at most ``encoder.PREFIX_CHARS`` characters joined by spaces
+    (what the encoder reads of one text, so none is cut short); only runs of two or
+    more pieces are passages (one piece is read on its own anyway). A text short
+    enough is one passage: the whole of it."""
+    runs: list[list[int]] = []
+    run: list[int] = []
+    length = -1
+    for index, piece in enumerate(found):
+        if run and length + 1 + len(piece) > PREFIX_CHARS:
+            runs.append(run)
+            run, length = [], -1
+        run.append(index)
+        length += 1 + len(piece)
+    runs.append(run)
+    return [run for run in runs if len(run) > 1]
 
 
 def _cut(words: list[str], found: list[str]) -> None:
