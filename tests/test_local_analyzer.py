@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from shared.analyzers import Severities, local
-from shared.analyzers.encoder import PREFIX_CHARS
 from shared.analyzers.local import LocalAnalyzer, normalize, squeeze
-from shared.analyzers.sentences import learned_form, learned_pieces, passages
+from shared.analyzers.sentences import PASSAGE_CHARS, learned_form, learned_pieces, passages
 from shared.policy import DATA_SEVERITY_THRESHOLD, Category
 
 HATE, SELF_HARM, SEXUAL, VIOLENCE = (
@@ -517,7 +516,7 @@ def test_passages_pack_consecutive_pieces_up_to_what_the_encoder_reads():
     assert passages(["One sentence."]) == []
     assert passages(["Two short.", "Sentences."]) == [[0, 1]]
     for run in passages(found):
-        assert len(" ".join(found[i] for i in run)) <= PREFIX_CHARS
+        assert len(" ".join(found[i] for i in run)) <= PASSAGE_CHARS
 
 
 def test_a_passage_is_read_only_for_harm_its_sentences_hint_at_but_do_not_show(monkeypatch):

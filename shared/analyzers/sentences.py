@@ -1,13 +1,15 @@
-"""The units the encoder reads a text in: sentences, and pieces of long ones."""
+"""The units the learned half reads a text in: sentences, pieces of long ones, and
+passages of consecutive ones."""
 
 from __future__ import annotations
 
 import re
 from typing import Final
 
-from shared.analyzers.encoder import PREFIX_CHARS
-
 PIECE_WORDS: Final = 48  # a sentence longer than this is read in pieces of this many words
+# The most characters of one text the encoder reads (``encoder.PREFIX_CHARS``): a piece
+# of 48 words fits, and passages are packed up to it, so none is cut short.
+PASSAGE_CHARS: Final = 600
 # A blank line ends a sentence, and so does a line break unless the next line goes on
 # in lower case: prose hard-wrapped at a fixed width (documentation, e-mail) breaks
 # lines mid-sentence, and its halves ("If you need a") read as nothing the encoder
@@ -76,15 +78,15 @@ def passages(found: list[str]) -> list[list[int]]:
     """Runs of consecutive pieces (by index into ``found``) to read together, so that
     harm spread over sentences ("Get a rope. Tie it to the beam. Stand on the
     chair.") is read as a whole, as training reads a text. Pieces are packed in
-    order into runs of at most ``encoder.PREFIX_CHARS`` characters joined by spaces
-    (what the encoder reads of one text, so none is cut short); only runs of two or
+    order into runs of at most ``PASSAGE_CHARS`` characters joined by spaces (what
+    the encoder reads of one text, so none is cut short); only runs of two or
     more pieces are passages (one piece is read on its own anyway). A text short
     enough is one passage: the whole of it."""
     runs: list[list[int]] = []
     run: list[int] = []
     length = -1
     for index, piece in enumerate(found):
-        if run and length + 1 + len(piece) > PREFIX_CHARS:
+        if run and length + 1 + len(piece) > PASSAGE_CHARS:
             runs.append(run)
             run, length = [], -1
         run.append(index)
