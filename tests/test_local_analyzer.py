@@ -370,24 +370,31 @@ def test_the_learned_half_reads_long_numbers_as_zeros(text, read):
     assert learned_form(text) == read
 
 
-def test_a_sentence_repeated_with_new_identifiers_is_read_once(monkeypatch):
-    """Training files repeat one sentence shape with a new ticket or order number on
-    every line: the learned half reads the shape once, and every copy scores alike."""
+@pytest.fixture
+def encoder_calls(monkeypatch) -> list[tuple[list[str], bool]]:
+    """What the encoder is asked to read, call by call: the sentences, and whether it
+    reads them alone (``linear`` None). The sentence memory starts empty."""
     encoder = local._encoder()
-    read: list[str] = []
+    calls: list[tuple[list[str], bool]] = []
     severities = encoder.severities
 
     def recording(sentences, linear):
-        read.extend(sentences)
+        calls.append((list(sentences), linear is None))
         return severities(sentences, linear)
 
     monkeypatch.setattr(encoder, "severities", recording)
     local._LEARNED.clear()
+    return calls
+
+
+def test_a_sentence_repeated_with_new_identifiers_is_read_once(encoder_calls):
+    """Training files repeat one sentence shape with a new ticket or order number on
+    every line: the learned half reads the shape once, and every copy scores alike."""
     texts = [f"I will find you and hurt you, case {n}." for n in range(10_000, 10_050)]
     scored = local.score_many(texts)
     assert scored == [scored[0]] * len(texts)
     assert scored[0].of(VIOLENCE) >= DATA_SEVERITY_THRESHOLD
-    assert read == ["I will find you and hurt you, case 00000."]
+    assert encoder_calls == [(["I will find you and hurt you, case 00000."], False)]
 
 
 @pytest.mark.parametrize("stretched", [False, True])
@@ -452,22 +459,13 @@ def test_reads_words_tells_latin_script_from_others(sentence, latin):
     assert local.reads_words(sentence) is latin
 
 
-def test_sentences_in_other_scripts_are_read_by_the_encoder_alone(monkeypatch):
+def test_sentences_in_other_scripts_are_read_by_the_encoder_alone(encoder_calls):
     """The linear classifier sees only noise in Cyrillic or Han, so its gate would keep
     the encoder out: such sentences go to the encoder without it (``linear`` None)."""
-    encoder = local._encoder()
-    calls: list[tuple[list[str], bool]] = []
-    severities = encoder.severities
-
-    def recording(sentences, linear):
-        calls.append((sentences, linear is None))
-        return severities(sentences, linear)
-
-    monkeypatch.setattr(encoder, "severities", recording)
-    local._LEARNED.clear()
     local.score_many(["Restart the server.", "Перезапусти сервер.", "重启服务器。"])
-    assert (["Перезапусти сервер.", "重启服务器。"], True) in calls
-    assert all(not alone for sentences, alone in calls if "Restart the server." in sentences)
+    assert (["Перезапусти сервер.", "重启服务器。"], True) in encoder_calls
+    latin = [alone for sentences, alone in encoder_calls if "Restart the server." in sentences]
+    assert not any(latin)
 
 
 @pytest.mark.parametrize(

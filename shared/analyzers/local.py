@@ -601,8 +601,8 @@ def _cued_passages(
     not yet show (``_PASSAGE_CUE``)."""
     cued: list[list[str]] = []
     for found, severities in zip(pieces, results, strict=True):
-        unshown = [severity < _MEDIUM for severity in severities]
         runs = passages(found)
+        unshown = [severity < _MEDIUM for severity in severities] if runs else []
         cued.append([" ".join(found[i] for i in run) for run in runs
                      if _hints(unshown, [learned[found[i]] for i in run])])  # fmt: skip
     return cued

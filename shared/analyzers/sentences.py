@@ -82,6 +82,8 @@ def passages(found: list[str]) -> list[list[int]]:
     the encoder reads of one text, so none is cut short); only runs of two or
     more pieces are passages (one piece is read on its own anyway). A text short
     enough is one passage: the whole of it."""
+    if len(found) < 2:  # most texts: one sentence, no passage
+        return []
     runs: list[list[int]] = []
     run: list[int] = []
     length = -1
