@@ -540,3 +540,21 @@ def test_a_passage_is_read_only_for_harm_its_sentences_hint_at_but_do_not_show(m
     text, _ = SPREAD_OVER_SENTENCES[0]
     local.score_many([text])
     assert read[-1] == " ".join(learned_pieces(text))
+
+
+def test_passages_are_packed_only_for_texts_with_a_sentence_that_reads_as_a_mention(
+    monkeypatch,
+):
+    """Packing passages is per-text work on the hot path; a text none of whose
+    sentences reads as a mention cannot be cued, so it is not packed at all."""
+    packed: list[list[str]] = []
+
+    def recording(found):
+        packed.append(found)
+        return passages(found)
+
+    monkeypatch.setattr(local, "passages", recording)
+    benign = "Restart the application. Then sign in again. Tell me if it works."
+    spread, _ = SPREAD_OVER_SENTENCES[0]
+    local.score_many([benign, spread])
+    assert packed == [learned_pieces(spread)]

@@ -599,8 +599,14 @@ def _cued_passages(
 ) -> list[list[str]]:
     """Per text, its passages (``sentences.passages``) that hint at harm the text does
     not yet show (``_PASSAGE_CUE``)."""
+    # A passage is cued only by a sentence that reads as a mention, and most texts have
+    # none: their passages are not even packed.
+    mentions = {unit for unit, row in learned.items() if max(row) >= _PASSAGE_CUE}
     cued: list[list[str]] = []
     for found, severities in zip(pieces, results, strict=True):
+        if mentions.isdisjoint(found):
+            cued.append([])
+            continue
         runs = passages(found)
         unshown = [severity < _MEDIUM for severity in severities] if runs else []
         cued.append([" ".join(found[i] for i in run) for run in runs
