@@ -381,9 +381,10 @@ class ScreeningRun:
     # ---- results
 
     def _resolve(self, state: _ExampleState, path: str, severities: Severities) -> None:
-        for finding in findings_of(state.line, path, severities):
-            self._record(finding)
-        state.worst[:] = map(max, state.worst, severities)
+        if any(severities):  # most texts score 0 everywhere: nothing to record or raise
+            for finding in findings_of(state.line, path, severities):
+                self._record(finding)
+            state.worst[:] = map(max, state.worst, severities)
         state.remaining -= 1
         if state.remaining == 0:
             self._finish_example(state)

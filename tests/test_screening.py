@@ -14,9 +14,9 @@ import pytest
 
 from conftest import SYSTEM, chat, clean_file, jsonl
 from shared.analyzers import AnalyzerError, Severities
-from shared.analyzers.local import LocalAnalyzer
+from shared.analyzers.local import LocalAnalyzer, score
 from shared.policy import POLICY_VERSION, Category
-from shared.screening import Outcome, ScreeningLimits, screen
+from shared.screening import Outcome, ScreeningLimits, findings_of, screen
 
 THREAT = "I will kill you and your whole family."
 CANARY = "CANARY-51d0e2-NEVER-ECHO"
@@ -78,6 +78,23 @@ def test_clean_file_passes():
     assert verdict.sha256 == hashlib.sha256(data).hexdigest()
     assert verdict.policy_version == POLICY_VERSION
     assert verdict.analyzer == "local"
+
+
+def test_texts_scored_zero_everywhere_are_not_looked_at_for_findings(monkeypatch):
+    """Most texts of a real file score 0 in every category; on the hot path they skip
+    the per-category findings check (a file with harm still gets its findings: below)."""
+    checked: list[Severities] = []
+
+    def recording(line, path, severities):
+        checked.append(severities)
+        return findings_of(line, path, severities)
+
+    monkeypatch.setattr("shared.screening.findings_of", recording)
+    rows = [chat() for _ in range(12)]
+    rows[2] = chat(assistant=THREAT)
+    verdict = run(jsonl(rows))
+    assert verdict.verdict is Outcome.FAILED
+    assert checked == [score(THREAT)]
 
 
 def test_harmful_file_fails_with_findings_by_line_path_and_category():
