@@ -748,6 +748,12 @@ def _message_list(messages: list[Any], path: str, example: Example, *, weights: 
 def _message(
     message: dict[str, Any], role: str, where: str, example: Example, *, weights: bool
 ) -> None:
+    content = message.get("content")
+    if len(message) == 2 and type(content) is str:
+        # Most messages: a known role (checked by the caller) and text content, which
+        # every role may hold; none of the checks below can fail for them.
+        _text(example, f"{where}.content", content)
+        return
     if role != "assistant" and message.keys() & {"tool_calls", "function_call"}:
         raise _Broken(Rule.BAD_TOOL_CALL, f"{where}: only assistant messages make tool calls")
     if "weight" in message and not (weights and role == "assistant"):
@@ -761,7 +767,6 @@ def _message(
             message, allowed, f"{where} ({role}) may hold only {', '.join(sorted(allowed))}"
         )
     calls = _tool_calls(message, role, where, example)
-    content = message.get("content")
     if content is None:
         if not calls:
             raise _Broken(Rule.MISSING_CONTENT, f"{where}.content is missing")
