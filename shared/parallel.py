@@ -143,8 +143,9 @@ def _outcome(
     findings = []
     for key, text in zip(keys, example.texts, strict=True):
         severities = known[key]
-        findings += findings_of(example.line, text.path, severities)
-        worst = list(map(max, worst, severities))
+        if any(severities):  # as in ScreeningRun._resolve: a text scored 0 changes nothing
+            findings += findings_of(example.line, text.path, severities)
+            worst = list(map(max, worst, severities))
     judged = JudgedExample(
         example.line, len(example.texts), example.images, tuple(worst), tuple(findings)
     )
