@@ -31,6 +31,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterable, Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Final
 
 from shared.analyzers.base import Severities
@@ -185,13 +186,18 @@ class _Batches:
 
     async def _send(self) -> None:
         if self.lines:
-            future = asyncio.get_running_loop().run_in_executor(
-                self.pool,
-                _judge_batch,
-                self.lines,
-                self.run.reader.format,
-                self.run.limits.dedupe_cache_size,
-            )
+            loop = asyncio.get_running_loop()
+            try:
+                future = loop.run_in_executor(
+                    self.pool,
+                    _judge_batch,
+                    self.lines,
+                    self.run.reader.format,
+                    self.run.limits.dedupe_cache_size,
+                )
+            except BrokenProcessPool as exc:  # a worker died since the last batch went out
+                future = loop.create_future()  # failed like a batch sent before: _merge
+                future.set_exception(exc)
             self.pending.append((future, self.lines))
             self.lines, self.size = [], 0
         while len(self.pending) >= self.most_in_flight:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
@@ -123,6 +124,29 @@ _judge_batch = parallel._judge_batch
 
 def test_a_worker_that_dies_makes_the_verdict_error_with_every_line_counted(monkeypatch):
     monkeypatch.setattr(parallel, "_judge_batch", _die_on_a_later_batch)
+    data = jsonl(chat(f"Question {i}?", f"Answer {i}.") for i in range(300))
+    verdict = in_workers(data)
+    assert verdict.verdict is Outcome.ERROR
+    assert "BrokenProcessPool" in verdict.message
+    assert (verdict.lines, verdict.examples) == (300, 300)
+
+
+class _PoolBrokenAfterOneBatch(parallel.ProcessPoolExecutor):
+    """A pool whose worker died before the second batch was sent: the submit itself
+    fails. A worker that dies fast enough makes this happen for real; this pins it."""
+
+    submitted = 0
+
+    def submit(self, *args, **kwargs):
+        self.submitted += 1
+        if self.submitted > 1:
+            raise BrokenProcessPool("a process in the pool was terminated abruptly")
+        return super().submit(*args, **kwargs)
+
+
+def test_a_pool_found_broken_when_a_batch_is_sent_makes_the_verdict_error(monkeypatch):
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", _PoolBrokenAfterOneBatch)
+    monkeypatch.setattr(parallel, "BATCH_BYTES", 2_000)
     data = jsonl(chat(f"Question {i}?", f"Answer {i}.") for i in range(300))
     verdict = in_workers(data)
     assert verdict.verdict is Outcome.ERROR
