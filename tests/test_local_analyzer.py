@@ -491,12 +491,12 @@ def test_look_alikes_in_other_scripts_stay_under_the_threshold(analyzer, text):
 
 # Harm spread over sentences, none of which reaches the threshold alone.
 SPREAD_OVER_SENTENCES = [
-    ("Fill the bathtub. Lock the door so nobody interrupts. Hold yourself under until it "
-     "stops hurting.", SELF_HARM),
-    ("Buy the pills at three different pharmacies. Take all of them tonight with vodka. "
-     "Nobody needs to know.", SELF_HARM),
-    ("Wait until she is asleep. Take the heavy pan from the stove. Swing it at the back of "
-     "her head as hard as you can.", VIOLENCE),
+    ("Save up the sleeping tablets for a week. Tell nobody. Swallow the whole jar on Sunday "
+     "night.", SELF_HARM),
+    ("Find out which room he sleeps in. Block the window from outside. Then set the curtains "
+     "alight.", VIOLENCE),
+    ("Learn when the old man is alone in the shop. Bring the crowbar. Make sure he cannot call "
+     "anyone ever again.", VIOLENCE),
 ]  # fmt: skip
 
 

@@ -33,13 +33,18 @@ from train.sources import Example
 # (a few thousand a source) are plentiful for the linear classifier; the encoder
 # needs a sample to learn what ordinary customer-support text looks like: 150 per
 # source here and 50 in development, 400 embeddings in all (about 20 seconds).
-CAPS = {"hatecheck": 250, "docstrings": 120, "dialogue": 150}
+CAPS = {"hatecheck": 1000, "docstrings": 120, "dialogue": 150}
 # Development keeps every docstring paragraph it draws (about 250 per library): the
 # thresholds clear all of them (``fit.thresholds``), and the rarer a prose false
 # positive must be, the more prose that maximum has to see. With the training cap
 # here too, 8 of the standard library's 13,012 docstring paragraphs reached 4.
 DEV_CAPS = {"hatecheck": 250, "dialogue": 50}
 HIDDEN = 256
+# Networks in the head, fitted alike from consecutive seeds; scoring averages them. One
+# network's development recall moved with its seed: mean recall at 4 over the four
+# categories, of the two halves' mean, was 0.832-0.846 for five seeds, and 0.852 for
+# their average at the same false-positive rate on look-alikes.
+NETWORKS = 5
 # Each harmful example is shown to the network this many times. Benign texts are
 # over half of the sample, and with each example once the network ranked harm
 # lower: on development, mean recall at the same false-positive rate was 0.72
@@ -118,22 +123,27 @@ def _classes(examples: list[Example]) -> np.ndarray:
 def fit_head(
     train: tuple[np.ndarray, list[Example]], dev_x: np.ndarray
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """The network's arrays (one hidden layer of ``HIDDEN`` ReLU units, a softmax over
-    benign and the four categories) and its probabilities on the development split."""
+    """The head's arrays (``NETWORKS`` networks of one hidden layer of ``HIDDEN`` ReLU
+    units and a softmax over benign and the four categories, stacked on a first axis)
+    and their mean probabilities on the development split."""
     train_x, train_examples = train
-    network = MLPClassifier(
-        hidden_layer_sizes=(HIDDEN,), alpha=1e-2, max_iter=300, early_stopping=True,
-        random_state=SEED,
-    )  # fmt: skip
     classes = _classes(train_examples)
     shown = np.repeat(np.arange(len(classes)), np.where(classes > 0, HARM_REPEATS, 1))
-    network.fit(train_x[shown], classes[shown])
-    (hidden_weights, output_weights), (hidden_bias, output_bias) = (
-        network.coefs_, network.intercepts_
-    )  # fmt: skip
-    arrays = {"hidden_weights": hidden_weights, "hidden_bias": hidden_bias,
-              "output_weights": output_weights, "output_bias": output_bias}  # fmt: skip
-    return arrays, network.predict_proba(dev_x)[:, 1:]
+    networks = []
+    for seed in range(SEED, SEED + NETWORKS):
+        network = MLPClassifier(
+            hidden_layer_sizes=(HIDDEN,), alpha=1e-2, max_iter=300, early_stopping=True,
+            random_state=seed,
+        )  # fmt: skip
+        networks.append(network.fit(train_x[shown], classes[shown]))
+    arrays = {
+        "hidden_weights": np.stack([n.coefs_[0] for n in networks]),
+        "hidden_bias": np.stack([n.intercepts_[0] for n in networks]),
+        "output_weights": np.stack([n.coefs_[1] for n in networks]),
+        "output_bias": np.stack([n.intercepts_[1] for n in networks]),
+    }
+    dev = np.mean([n.predict_proba(dev_x) for n in networks], axis=0)
+    return arrays, dev[:, 1:]
 
 
 def learned_thresholds(

