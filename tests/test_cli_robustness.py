@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -101,6 +102,18 @@ def test_a_closed_stdout_exits_141_quietly_and_never_blames_the_input(write_file
     assert stderr == b""
 
 
+@pytest.fixture
+def interruptible() -> Iterator[None]:
+    """Children started meanwhile take Ctrl-C as at a terminal. A shell starts a
+    background job with SIGINT ignored, and an ignored signal stays ignored in every
+    child, so a suite run as one would see the CLI ignore the signal these tests send;
+    a handler (Python's own here) reverts to the default in the child instead."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.usefixtures("interruptible")
 def test_ctrl_c_exits_130_with_one_line():
     with (
         FixedAnswer(b'{"status": "pending"}', status=404) as gate,
@@ -309,6 +322,7 @@ def test_analyze_refuses_a_200_mb_line_without_holding_it_and_answers_the_rest()
     assert grown < 4 * MAX_LINE_BYTES  # a line is held up to the limit, never past it
 
 
+@pytest.mark.usefixtures("interruptible")
 def test_ctrl_c_stops_analyze_on_an_endless_stdin_at_once():
     with subprocess.Popen(
         [FTGATE, "analyze", "-", "--analyzer", "local"],
