@@ -33,6 +33,10 @@ from train.sources import Example
 # (a few thousand a source) are plentiful for the linear classifier; the encoder
 # needs a sample to learn what ordinary customer-support text looks like: 150 per
 # source here and 50 in development, 400 embeddings in all (about 20 seconds).
+# HateCheck's templates in five languages are the head's main teacher of hate: at 250
+# cases a language and label, development recall of the two halves' mean for Hate
+# was 0.64; at 1,000, 0.77-0.81; with no cap (about 1,500 hateful cases a language),
+# 0.78 against 0.81, and no judged file gained.
 CAPS = {"hatecheck": 1000, "docstrings": 120, "dialogue": 150}
 # Development keeps every docstring paragraph it draws (about 250 per library): the
 # thresholds clear all of them (``fit.thresholds``), and the rarer a prose false
