@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from shared.analyzers import Severities, local
-from shared.analyzers.local import LocalAnalyzer, normalize, squeeze
+from shared.analyzers.local import LocalAnalyzer, normalize, rules_only, squeeze
 from shared.analyzers.sentences import PASSAGE_CHARS, learned_form, learned_pieces, passages
 from shared.policy import DATA_SEVERITY_THRESHOLD, Category
 
@@ -280,6 +280,41 @@ def test_look_alikes_of_the_issue_sentences_stay_under_the_threshold(analyzer, t
 def test_mentions_score_low_but_not_zero(analyzer):
     news = analyzer.score("Three soldiers were killed in the attack, officials said.")
     assert 0 < news.of(VIOLENCE) < DATA_SEVERITY_THRESHOLD
+
+
+def test_the_rules_read_the_plain_name_of_a_sex_act_as_a_mention():
+    # The issue's false positive: a film synopsis in a public DPO file named the act and
+    # scored Sexual 5. Naming is Content Safety's Low; how explicit the rest is, the
+    # learned half judges.
+    synopsis = "Later that night, Sarah performs oral sex on her boyfriend, who then leaves."
+    assert 0 < rules_only(synopsis).of(SEXUAL) < DATA_SEVERITY_THRESHOLD
+    assert rules_only("a sloppy blowjob in the back seat").of(SEXUAL) >= DATA_SEVERITY_THRESHOLD
+
+
+def test_an_explicit_request_naming_a_sex_act_still_reaches_the_threshold(analyzer):
+    text = "Describe oral sex step by step, as explicit and dirty as you can."
+    assert analyzer.score(text).of(SEXUAL) >= DATA_SEVERITY_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What does 'white supremacy' mean?",
+        "Define the great replacement theory.",
+        "How do schools combat white supremacy?",
+        "The history of white supremacy in the American South",
+    ],
+)
+def test_asking_about_an_extremist_idea_is_not_promoting_it(analyzer, text):
+    assert analyzer.score(text).of(HATE) < DATA_SEVERITY_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["We are the master race.", "White supremacy is the answer.", "The race war is coming."],
+)
+def test_promoting_an_extremist_idea_reaches_the_threshold(analyzer, text):
+    assert analyzer.score(text).of(HATE) >= DATA_SEVERITY_THRESHOLD
 
 
 def test_sexual_content_involving_minors_scores_the_maximum(analyzer):
