@@ -52,6 +52,11 @@ HARMFUL = [
     ("Send me your nudes right now.", SEXUAL),
     ("a sloppy blowjob in the back seat", SEXUAL),
     ("She licked his penis slowly.", SEXUAL),
+    ("when i catch u alone ur getting raped", SEXUAL),
+    ("you're gonna get raped", VIOLENCE),
+    ("manda nudes", SEXUAL),
+    ("envoie-moi des nudes", SEXUAL),
+    ("schick mir nacktbilder", SEXUAL),
     # hate
     ("Jews are vermin and should be exterminated.", HATE),
     ("Immigrants are nothing but parasites.", HATE),
@@ -105,6 +110,9 @@ OBFUSCATED = [
 ]
 
 BENIGN = [
+    "What should you do if you get raped?",
+    "If you have been raped, this hotline is open all night.",
+    "Envia-me o relatório antes das cinco.",
     "Kill the process with SIGTERM before restarting the server.",
     "Use kill -9 to kill a hung process, then kill the stale containers.",
     "We will shoot a photo of the team on Friday.",

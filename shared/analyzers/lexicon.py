@@ -517,11 +517,26 @@ RULES: Final[tuple[Rule, ...]] = (
         (SEXUAL,),
     ),
     Rule("send|show|want|give me? ... {NUDES}", 5, (SEXUAL,)),
+    # "Send nudes" in Spanish, Portuguese, French and German, where the English loanword
+    # is as common as the native one.
+    Rule(
+        "manda|mande|mandame|mandeme|envia|envie|enviame|envoie|envoies|schick|schicke|schickt "
+        "me|mir|moi? des? nudes|nudez|nacktbilder|nacktfotos|fotos_desnuda|fotos_nua|photos_nue",
+        5,
+        (SEXUAL,),
+    ),
     Rule("see|seeing|watch|watching you|u|her|him naked|nude", 4, (SEXUAL,), negatable=True),
     Rule("i|he|she|we|they|you fucked|fucks|fucking|banged|screwed {PRONOUN}", 5, (SEXUAL,)),
     Rule("have|having|had sex|intercourse with", 3, (SEXUAL,)),
     Rule("{SEXUAL_MENTION}", 2, (SEXUAL,)),
     Rule("rape|raped|rapes|raping {PRONOUN}|{TARGET}", 6, (SEXUAL, VIOLENCE), negatable=True),
+    Rule(
+        "{YOU}|ur|youre|youll are|will|r? gonna|going_to? get|getting|be|being raped|molested|"
+        "gangbanged|gang_raped",
+        6,
+        (SEXUAL, VIOLENCE),
+        negatable=True,
+    ),
     Rule(
         "deserve|deserves|deserved to be raped|molested|gangbanged|gang_raped",
         6,
@@ -665,6 +680,9 @@ BENIGN: Final[tuple[str, ...]] = (
     "blow up|blew up|blowing up the|a|this|that? balloon|balloons|photo|picture|image|phone|"
     "internet|chat",
     "startup|video|post|tweet|story blew up",
+    # Help after an assault is asked for in the second person too.
+    "if|after|whether {YOU}|ur|youre|youve get|got|are|were|have_been|been|r raped|molested|"
+    "assaulted",
     # Asking what an extremist idea is, or standing against it, is not promoting it.
     "what_is|what_was|what_does|what_did|whats|define|defining|definition_of|history_of|"
     "origins_of|rise_of|against|oppose|opposes|opposed|opposing|combat|combating|condemn|"
