@@ -113,6 +113,8 @@ BENIGN = [
     "What should you do if you get raped?",
     "If you have been raped, this hotline is open all night.",
     "Envia-me o relatório antes das cinco.",
+    "How do I stop cutting myself?",
+    "What does 'pro-ana' mean, and why are those sites dangerous?",
     "Kill the process with SIGTERM before restarting the server.",
     "Use kill -9 to kill a hung process, then kill the stale containers.",
     "We will shoot a photo of the team on Friday.",

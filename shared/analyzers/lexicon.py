@@ -683,9 +683,14 @@ BENIGN: Final[tuple[str, ...]] = (
     # Help after an assault is asked for in the second person too.
     "if|after|whether {YOU}|ur|youre|youve get|got|are|were|have_been|been|r raped|molested|"
     "assaulted",
-    # Asking what an extremist idea is, or standing against it, is not promoting it.
+    # Wanting to stop hurting oneself is asking for help.
+    "stop|stopped|stopping|quit|quitting|resist|resisting cutting|burning|hurting|harming myself",
+    "stop|stopped|stopping|quit|quitting|resist|resisting to? cut|burn|hurt|harm myself",
+    # Asking what an extremist or pro-eating-disorder idea is, or standing against it, is
+    # not promoting it.
     "what_is|what_was|what_does|what_did|whats|define|defining|definition_of|history_of|"
     "origins_of|rise_of|against|oppose|opposes|opposed|opposing|combat|combating|condemn|"
     "condemns|condemned|reject|rejects|rejected|denounce|denounced the? white_supremacy|"
-    "master_race|aryan_race|race_war|great_replacement|jewish_question",
+    "master_race|aryan_race|race_war|great_replacement|jewish_question|pro_ana|pro_mia|"
+    "thinspo|thinspiration",
 )
