@@ -39,7 +39,13 @@ from typing import Final
 # 1,000 HateCheck cases per language and label (was 250), and HateCheck's abuse of
 # individuals and unprotected groups (a third of it threats) is no longer benign
 # training text: offline data verdicts and model evaluations may differ.
-POLICY_VERSION: Final = "2026.11.10"
+# 2026.11.11: retrained on 913 more written sentences (sexual and hateful requests,
+# statements and compliant answers in five languages); new rules (rape threats in the
+# second person, "send nudes" in four languages) and benign contexts (the plain name of
+# a sex act is a mention, asking what an extremist idea is, wanting to stop self-harm,
+# asking for help after an assault): offline data verdicts and model evaluations may
+# differ.
+POLICY_VERSION: Final = "2026.11.11"
 
 
 class Category(Enum):

