@@ -38,12 +38,12 @@ SEED = 20261126
 # Peak RSS screening may reach on any line the per-line limits accept (docs/benchmarks.md).
 HOSTILE_LINE_RSS_BOUND_MB = 128
 BASELINE_RUNS = 5  # the json.loads baseline is the fastest of these
-# Screening MB/s and CPU seconds per MB of the 20 MB file at the release before this one
-# (policy 2026.11.8: docs/benchmarks.md, "Screening with policy 2026.11.8", recorded in commit
-# cfe6c39 on 2026-11-28; one run each, a quiet spell, load average about 1).
-PREVIOUS = "policy 2026.11.8, 20 MB file, 2026-11-28"
-PREVIOUS_MB_S = {1: 1.2, 2: 3.1}
-PREVIOUS_CPU_S_PER_MB = {1: 0.857, 2: 0.051 + 0.566}  # 2 workers: main + workers
+# Screening MB/s and CPU seconds per MB of the 200 MB file at the release before this one
+# (policy 2026.11.10: docs/benchmarks.md, "Screening with policies 2026.11.10 and
+# 2026.11.11", main 52ede87 on 2026-11-29; one run each, load average about 1).
+PREVIOUS = "policy 2026.11.10, 200 MB file, 2026-11-29"
+PREVIOUS_MB_S = {1: 5.2, 2: 9.8}
+PREVIOUS_CPU_S_PER_MB = {1: 0.193, 2: 0.017 + 0.181}  # 2 workers: main + workers
 PREVIOUS_JSON_MB_S = 170  # one run (docs/benchmarks.md, 2026-11-26)
 
 SYSTEM_PROMPTS = [
