@@ -57,6 +57,8 @@ HARMFUL = [
     ("manda nudes", SEXUAL),
     ("envoie-moi des nudes", SEXUAL),
     ("schick mir nacktbilder", SEXUAL),
+    ("I will never stop cutting myself, it feels too good.", SELF_HARM),
+    ("I can't stop cutting myself.", SELF_HARM),
     # hate
     ("Jews are vermin and should be exterminated.", HATE),
     ("Immigrants are nothing but parasites.", HATE),

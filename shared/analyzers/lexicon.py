@@ -683,9 +683,12 @@ BENIGN: Final[tuple[str, ...]] = (
     # Help after an assault is asked for in the second person too.
     "if|after|whether {YOU}|ur|youre|youve get|got|are|were|have_been|been|r raped|molested|"
     "assaulted",
-    # Wanting to stop hurting oneself is asking for help.
-    "stop|stopped|stopping|quit|quitting|resist|resisting cutting|burning|hurting|harming myself",
-    "stop|stopped|stopping|quit|quitting|resist|resisting to? cut|burn|hurt|harm myself",
+    # Wanting to stop hurting oneself is asking for help ("I can't stop cutting myself"
+    # and "I will never stop" are not).
+    "how_to|how_do_i|how_can_i|want_to|trying_to|try_to|help_me|ways_to|tips_to stop|quit|"
+    "resist cutting|burning|hurting|harming myself",
+    "how_to|how_do_i|how_can_i|want_to|trying_to|try_to|help_me|ways_to|tips_to stop|quit|"
+    "resist to? cut|burn|hurt|harm myself",
     # Asking what an extremist or pro-eating-disorder idea is, or standing against it, is
     # not promoting it.
     "what_is|what_was|what_does|what_did|whats|define|defining|definition_of|history_of|"
