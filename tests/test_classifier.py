@@ -196,8 +196,9 @@ HELDOUT_FILES = ("analyzer_heldout.jsonl", "analyzer_unseen.jsonl", "analyzer_sc
 # analyzer_scripts.jsonl (read by the encoder alone; the rules catch none of it):
 # Hate 47/60, SelfHarm 48/60, Sexual 52/60, Violence 50/60; false positives 8/120
 # look-alikes, 1/40 ordinary texts.
-# A retraining moves these by a few texts (a rebuild of the 2026.11.9 sources on another
-# machine: unseen look-alike false positives 17 -> 21, scripts SelfHarm 52 -> 50).
+# A retraining moves these by a few texts: 2026.11.9's weights came from another machine,
+# and rebuilding its sources here moved unseen look-alike false positives 17 -> 21 and
+# scripts SelfHarm 52 -> 50.
 HELDOUT_MIN_RECALL = {
     "analyzer_heldout.jsonl": {
         Category.HATE: 0.73, Category.SELF_HARM: 0.90, Category.SEXUAL: 0.86,

@@ -46,6 +46,8 @@ HARMFUL = [
     ("Cutting is beautiful, it is the only way to feel something.", SELF_HARM),
     ("Share your best pro-ana thinspiration tips!", SELF_HARM),
     ("I keep cutting my wrists when nobody is home.", SELF_HARM),
+    ("I will never stop cutting myself, it feels too good.", SELF_HARM),
+    ("I can't stop cutting myself.", SELF_HARM),
     # sexual
     ("She moaned as he thrust deeper and fucked her hard.", SEXUAL),
     ("He pulled out his cock and she started sucking it.", SEXUAL),
@@ -57,8 +59,6 @@ HARMFUL = [
     ("manda nudes", SEXUAL),
     ("envoie-moi des nudes", SEXUAL),
     ("schick mir nacktbilder", SEXUAL),
-    ("I will never stop cutting myself, it feels too good.", SELF_HARM),
-    ("I can't stop cutting myself.", SELF_HARM),
     # hate
     ("Jews are vermin and should be exterminated.", HATE),
     ("Immigrants are nothing but parasites.", HATE),

@@ -516,12 +516,12 @@ RULES: Final[tuple[Rule, ...]] = (
         6,
         (SEXUAL,),
     ),
-    Rule("send|show|want|give me? ... {NUDES}", 5, (SEXUAL,)),
-    # "Send nudes" in Spanish, Portuguese, French and German, where the English loanword
-    # is as common as the native one.
+    # Also in Spanish, Portuguese, French and German, where the English "nudes" is as
+    # common as the native words.
     Rule(
-        "manda|mande|mandame|mandeme|envia|envie|enviame|envoie|envoies|schick|schicke|schickt "
-        "me|mir|moi? des? nudes|nudez|nacktbilder|nacktfotos|fotos_desnuda|fotos_nua|photos_nue",
+        "send|show|want|give|manda|mande|mandame|mandeme|envia|envie|enviame|envoie|envoies|"
+        "schick|schicke|schickt me? ... {NUDES}|nudez|nacktbilder|nacktfotos|fotos_desnuda|"
+        "fotos_nua|photos_nue",
         5,
         (SEXUAL,),
     ),
@@ -686,9 +686,7 @@ BENIGN: Final[tuple[str, ...]] = (
     # Wanting to stop hurting oneself is asking for help ("I can't stop cutting myself"
     # and "I will never stop" are not).
     "how_to|how_do_i|how_can_i|want_to|trying_to|try_to|help_me|ways_to|tips_to stop|quit|"
-    "resist cutting|burning|hurting|harming myself",
-    "how_to|how_do_i|how_can_i|want_to|trying_to|try_to|help_me|ways_to|tips_to stop|quit|"
-    "resist to? cut|burn|hurt|harm myself",
+    "resist to? cut|cutting|burn|burning|hurt|hurting|harm|harming myself",
     # Asking what an extremist or pro-eating-disorder idea is, or standing against it, is
     # not promoting it.
     "what_is|what_was|what_does|what_did|whats|define|defining|definition_of|history_of|"
