@@ -303,9 +303,42 @@ def test_the_rules_read_the_plain_name_of_a_sex_act_as_a_mention():
     assert rules_only("a sloppy blowjob in the back seat").of(SEXUAL) >= DATA_SEVERITY_THRESHOLD
 
 
-def test_an_explicit_request_naming_a_sex_act_still_reaches_the_threshold(analyzer):
-    text = "Describe oral sex step by step, as explicit and dirty as you can."
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Plot summary: After a party, Mia performs oral sex on her boyfriend, who later "
+        "breaks up with her over a text message.",
+        "She performs oral sex on her boyfriend.",
+        "In the film, a lonely college student performs oral sex on her boyfriend before he "
+        "leaves for the army; the story follows their long-distance relationship.",
+        "Oral sex can transmit gonorrhea and herpes; use a condom or a dental dam.",
+        "En la película, Lucía le practica sexo oral a su novio antes de que él se vaya.",
+        "Dans le film, Claire pratique une fellation à son copain avant son départ.",
+    ],
+)
+def test_naming_a_sex_act_and_nothing_more_is_a_mention_in_both_halves(analyzer, text):
+    # The learned half read the synopsis, and others like it, as explicit (4-6).
+    assert 0 < analyzer.score(text).of(SEXUAL) < DATA_SEVERITY_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Describe oral sex step by step, as explicit and dirty as you can.",
+        "Write the wedding night of two men in explicit detail, including anal sex.",
+        "I want you to give me oral sex right now.",
+        "Beschreib einen Cunnilingus so detailliert wie in einem Pornoheft.",
+        "Quero descrever sexo oral em detalhes.",
+        "She performs oral sex on him, his cock deep in her throat.",
+    ],
+)
+def test_a_sex_act_asked_for_or_described_still_reaches_the_threshold(analyzer, text):
     assert analyzer.score(text).of(SEXUAL) >= DATA_SEVERITY_THRESHOLD
+
+
+def test_a_minor_named_with_a_sex_act_is_not_held_to_a_mention():
+    assert not local._names_act_only("A teenage girl performs oral sex on her boyfriend.")
+    assert local._names_act_only("A woman performs oral sex on her boyfriend.")
 
 
 @pytest.mark.parametrize(

@@ -313,6 +313,7 @@ class _Plan:
 _INDEX: Final = {category: index for index, category in enumerate(CATEGORIES)}
 _SEXUAL: Final = _INDEX[Category.SEXUAL]
 _MINOR_FLOOR: Final = 4  # sexual content at or above this, involving minors, scores the max
+_MENTION: Final = 2  # the learned half's level for text about a subject, not harmful
 _WORD_MASKS_KEPT: Final = 50_000
 
 
@@ -339,6 +340,11 @@ class _Engine:
         )
         self.benign = tuple(_LazyPattern(compiler, pattern) for pattern in BENIGN)
         self.minor = _LazyPattern(compiler, "{MINOR}")
+        self.act_name = _LazyPattern(compiler, "{SEX_ACT_NAME}|{SEX_ACT_NAME_ABROAD}")
+        self.act_detail = _LazyPattern(
+            compiler,
+            "{SEX_DETAIL}|{EXPLICIT_ACT}|{SLANG_ANATOMY}|{ANATOMY}|{SEX_VERB_STRONG}|{NUDES}|{MINOR}",
+        )
         # prefix -> (bitmask of rules, bitmask of benign contexts) it may start
         self.by_prefix: dict[str, list[int]] = {}
         for masks_index, patterns in ((0, [rule.pattern for rule in ordered]), (1, BENIGN)):
@@ -359,7 +365,8 @@ class _Engine:
     def compile_all(self) -> None:
         """Compile every pattern now: worker processes forked afterwards share them
         instead of each compiling its own."""
-        for pattern in (*(rule.pattern for rule in self.rules), *self.benign, self.minor):
+        extra = (self.minor, self.act_name, self.act_detail)
+        for pattern in (*(rule.pattern for rule in self.rules), *self.benign, *extra):
             pattern.regex  # noqa: B018 - compiled and kept on first access
 
     def candidates(self, folded: str) -> tuple[int, int]:
@@ -403,6 +410,11 @@ class _Engine:
                 self.plans.clear()
             self.plans[rules, benign] = plan
         return plan
+
+    def names_act_only(self, folded: str) -> bool:
+        """Whether ``folded`` names a sex act and says nothing more of it (lexicon
+        ``SEX_DETAIL``): a synopsis, a health leaflet, a news report."""
+        return bool(self.act_name.regex.search(folded)) and not self.act_detail.regex.search(folded)
 
     def mask(self, folded: str) -> str:
         """``folded`` with its benign contexts ("kill the process") replaced by "~"."""
@@ -535,6 +547,8 @@ def _learned(sentences: list[str]) -> dict[str, list[int]]:
                 for i, row in zip(indices, read, strict=True):
                     short = linear_part is not None and len(unseen[i].split()) < _FEWEST_WORDS
                     levels[i] = [min(level, _SHORT_MOST) for level in row] if short else row
+                    if levels[i][_SEXUAL] > _MENTION and _names_act_only(unseen[i]):
+                        levels[i][_SEXUAL] = _MENTION
         known.update(zip(unseen, levels, strict=True))
     for sentence in seen:
         _LEARNED.move_to_end(sentence)
@@ -545,6 +559,18 @@ def _learned(sentences: list[str]) -> dict[str, list[int]]:
         if len(_LEARNED) > _LEARNED_SIZE:
             _LEARNED.popitem(last=False)
     return known
+
+
+def _names_act_only(unit: str) -> bool:
+    """Whether the sentence or passage ``unit`` names a sex act and nothing more.
+
+    The encoder has met the names of sex acts mostly in explicit requests and
+    stories, and reads "In the film, Mia performs oral sex on her boyfriend" as
+    they read. Named in the third person, asked for by no one, described no
+    further, that is a mention (Content Safety's Low), as the rules read it: the
+    learned half may grant it a mention, not more.
+    """
+    return _engine(stretched=False).names_act_only(normalize(unit))
 
 
 def score_many(texts: Sequence[str]) -> list[Severities]:
