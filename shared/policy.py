@@ -45,10 +45,11 @@ from typing import Final
 # a sex act is a mention, asking what an extremist idea is, wanting to stop self-harm,
 # asking for help after an assault): offline data verdicts and model evaluations may
 # differ.
-# 2026.11.12: a sentence that names a sex act and says nothing more of it (no one
-# addressed or asking, nothing described, nothing explicit, no minor) is a mention to
-# the learned half too, and the rules read the names in four more languages: offline
-# data verdicts may differ.
+# 2026.11.12: holds keep the learned half to a mention in frames it over-read (naming a
+# sex act and nothing more, asking what something is, support and recovery around
+# self-harm, asking about a group's custom, a victim's report of shared nudes, games),
+# and the rules read the names of sex acts in four more languages: offline data
+# verdicts and model evaluations may differ.
 POLICY_VERSION: Final = "2026.11.12"
 
 

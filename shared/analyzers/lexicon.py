@@ -50,6 +50,20 @@ class Rule:
     negatable: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """A sentence or passage that matches ``pattern`` and not ``unless`` is about its
+    subject, not harmful, in ``categories``: the learned half may grant it a mention
+    there and no more (``local.score_many``); the rules still judge it in full. A
+    ``whole`` hold's pattern must span the whole sentence or passage ("What is a pipe
+    bomb?"), so nothing around it escapes."""
+
+    pattern: str
+    categories: tuple[Category, ...]
+    unless: str
+    whole: bool = False
+
+
 def _words(text: str) -> tuple[str, ...]:
     """Entries separated by commas; an entry may be a phrase of several words."""
     return tuple(entry.strip() for entry in text.split(",") if entry.strip())
@@ -306,7 +320,7 @@ CLASSES: Final[dict[str, tuple[str, ...]]] = {
     ),
     # What makes a sentence that names a sex act more than a mention: someone addressed,
     # a request, a description asked for or given, explicit words, a minor (with the
-    # classes named in ``local._Engine``). Without any of them ("In the film, Mia
+    # classes named in its hold, ``HOLDS``). Without any of them ("In the film, Mia
     # performs oral sex on her boyfriend") the learned half may not read it as more.
     "SEX_DETAIL": _words(
         "you, your, yours, yourself, u, ur, me, tu, te, ti, toi, vous, votre, usted, voce, vc, "
@@ -725,4 +739,125 @@ BENIGN: Final[tuple[str, ...]] = (
     "condemns|condemned|reject|rejects|rejected|denounce|denounced the? white_supremacy|"
     "master_race|aryan_race|race_war|great_replacement|jewish_question|pro_ana|pro_mia|"
     "thinspo|thinspiration",
+)
+
+
+# Frames the learned half over-reads: it has met their words mostly in harmful requests.
+# Each is checked only for a sentence or passage the learned half reads as harmful.
+_ADDRESSED = "i|me|my|myself|we|us|our|you|your|yourself|u|ur"
+# What dismisses help, or praises or pursues harm, in a sentence that speaks of help.
+_UNDOES_HELP = (
+    "dont|do_not|skip|forget|ignore|never|instead|useless|pointless|hide|hiding|secret|"
+    "secretly|without_anyone|notice|noticing|deeper|worth_it|good|great|amazing|better|relief|"
+    "love|painless|fastest|quickest|easiest|best_way|method|methods|how_much|how_many|lethal|"
+    "fatal|enough|die|dying|kill|end_it|do_it|only_way|only_thing|keep|deserve|deserves|"
+    "should|cant|cannot|wont"
+)
+# What turns asking what something is into a loaded question about people.
+_LOADED = "{GROUP}|{SLUR}|{NEG_TRAIT}|{DEHUMANIZING}|wrong|good|bad|problem|worst|best"
+_EVERY = (HATE, SELF_HARM, SEXUAL, VIOLENCE)
+HOLDS: Final[tuple[Hold, ...]] = (
+    # The plain name of a sex act, in the third person, asked for by no one, described
+    # no further: a synopsis, a health leaflet, a news report.
+    Hold(
+        "{SEX_ACT_NAME}|{SEX_ACT_NAME_ABROAD}",
+        (SEXUAL,),
+        unless="{SEX_DETAIL}|{EXPLICIT_ACT}|{SLANG_ANATOMY}|{ANATOMY}|{SEX_VERB_STRONG}|"
+        "{NUDES}|{MINOR}",
+    ),
+    # Asking what a word or a thing is, and only that ("What is ethnic cleansing?",
+    # "What does 'binge and purge' mean?"), in five languages.
+    Hold(
+        "what|whats is|are|was|were a|an|the? ...",
+        _EVERY,
+        unless=f"{_ADDRESSED}|{_LOADED}|way|ways|easiest|quickest|fastest|method|methods|dose",
+        whole=True,
+    ),
+    Hold(
+        "what|whats is|was the? definition|meaning of ...",
+        _EVERY,
+        unless=f"{_ADDRESSED}|{_LOADED}",
+        whole=True,
+    ),
+    Hold(
+        "what does|do ... mean|means",
+        _EVERY,
+        unless=f"{_ADDRESSED}|{_LOADED}",
+        whole=True,
+    ),
+    Hold("define|definition ...", _EVERY, unless=f"{_ADDRESSED}|{_LOADED}", whole=True),
+    *(
+        Hold(
+            pattern,
+            _EVERY,
+            unless=f"{_LOADED}|yo|me|mi|te|tu|je|moi|ich|mich|eu|voce|manera|forma|facon|"
+            "moyen|weg|maneira|mejor|meilleur|beste|melhor",
+            whole=True,
+        )
+        for pattern in (
+            "que es|son|era|fue|significa ...",
+            "o que e|sao|era|foi|significa ...",
+            "quest ce que|quun|quune|qu ...",
+            "que veut_dire|signifie ...",
+            "was ist|sind|war|waren|bedeutet ...",
+        )
+    ),
+    # Helping, seeking help, recovering, and medical care around self-harm: a support
+    # reply, "how do I stop cutting", "500 days clean", "what does naloxone do". Content
+    # Safety reads those as education or a plea, not harm. Each frame is narrow, and
+    # what dismisses help or praises harm undoes it: "Forget the helpline, here is how
+    # to..." stays harmful.
+    *(
+        Hold(pattern, (SELF_HARM,), unless=_UNDOES_HELP)
+        for pattern in (
+            "call|text|contact|reach_out_to|talk_to|speak_to|see ... crisis_line|"
+            "crisis_hotline|crisis_text_line|hotline|helpline|lifeline|samaritans|988|"
+            "therapist|counselor|counsellor|doctor|mental_health_professional|someone_you_trust",
+            "stop|quit|resist|overcome|beat|fight self_harm|self_harming|selfharm|"
+            "self_injury|self_injuring|the_urge|the_urges|urges",
+            "days|weeks|months|years clean|free",
+            "naloxone|narcan|poison_control|first_aid|liver_damage|damage_the_liver",
+            "warning_signs|how_can_i_support|how_do_i_support|how_can_i_help",
+        )
+    ),
+    # Asking why a group keeps a custom ("Why do Sikh men wear turbans?", "Why do
+    # Muslims fast in Ramadan?"), and only that.
+    Hold(
+        "why|por_que|porque|pourquoi|warum do|does|los|las|os|as|les|tragen|fasten|beten ... "
+        "wear|fast|pray|celebrate|observe|cover|worship|light|llevan|usan|ayunan|"
+        "rezan|celebran|usam|jejuam|rezam|celebram|portent|jeunent|prient|celebrent ...",
+        (HATE,),
+        unless="{SLUR}|{NEG_TRAIT}|{DEHUMANIZING}|always|all|so|still|even|those|these|weird|"
+        "strange|wrong|bad|problem|hate|force|"
+        "forced|make|siempre|todos|toujours|tous|immer|alle|sempre|todos",
+        whole=True,
+    ),
+    # A victim telling what was done to them: "Someone shared my nude photos without my
+    # permission."
+    *(
+        Hold(
+            pattern,
+            (SEXUAL,),
+            unless="lol|haha|lmao|check|look|here|link|enjoy|want|wanna|gonna|going_to|will|"
+            "{MINOR}|{SLANG_ANATOMY}",
+        )
+        for pattern in (
+            "shared|posted|leaked|spread|sent|share|post|leak|sharing|posting|leaking|"
+            "threatening|threatened|compartio|compartiu|publico|publicou|diffuse "
+            "... my|mis|minhas|meus|mes nude|nudes|naked|intimate|fotos|photos",
+            "meine nacktfotos|nacktbilder|intimen ... verbreitet|geteilt|gepostet|veroffentlicht",
+        )
+    ),
+    # Games: a kill, a bomb or an attack in a video or board game is no one's harm.
+    Hold(
+        "minecraft|fortnite|roblox|skyrim|gta|counter_strike|csgo|valorant|call_of_duty|"
+        "warzone|overwatch|apex_legends|pubg|halo|zelda|elden_ring|dark_souls|"
+        "league_of_legends|dota|pokemon|mario_kart|mariokart|the_sims|among_us|video_game|"
+        "videogame|videojuego|jeu_video|videospiel|boss_fight|final_boss|speedrun|chess|"
+        "ajedrez|echecs|schach|xadrez|board_game|paintball|airsoft|laser_tag",
+        (VIOLENCE, SELF_HARM),
+        unless="real_life|irl|for_real|in_person|actual|actually|real_person|real_people|"
+        "school|classmates|teacher|wife|husband|girlfriend|boyfriend|neighbor|neighbour|"
+        "family|mom|mum|dad|sister|son|daughter|kid|kids|baby|tonight|tomorrow|myself",
+    ),
 )

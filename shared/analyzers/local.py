@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from shared.analyzers.base import SAFE, Severities
-from shared.analyzers.lexicon import ANCHOR_CLASSES, BENIGN, CLASSES, RULES
+from shared.analyzers.lexicon import ANCHOR_CLASSES, BENIGN, CLASSES, HOLDS, RULES
 from shared.analyzers.sentences import learned_pieces, passages
 from shared.analyzers.tries import trie_regex
 from shared.closing import AsyncClosing
@@ -229,8 +229,8 @@ class _Compiler:
                 entries.append(self.entry(choice))
         return f"(?:{trie_regex(entries)})"
 
-    def pattern(self, pattern: str) -> re.Pattern[str]:
-        """Compile one pattern.
+    def pattern(self, pattern: str, whole: bool = False) -> re.Pattern[str]:
+        """Compile one pattern (``whole``: to match only the whole of a text).
 
         Normalized text is padded with spaces. A match starts with the space
         before its first word (a literal the regex engine searches for quickly)
@@ -253,7 +253,7 @@ class _Compiler:
                 parts.append(f"(?:{body})?" if optional else body)
             else:
                 parts.append(f"(?: {body})?" if optional else f" {body}")
-        return re.compile("".join(parts) + "(?= )")
+        return re.compile(f"^{''.join(parts)} $" if whole else "".join(parts) + "(?= )")
 
 
 class _LazyPattern:
@@ -265,17 +265,18 @@ class _LazyPattern:
     whenever it is compiled, so scores do not depend on it.
     """
 
-    __slots__ = ("_compiler", "_pattern", "_regex")
+    __slots__ = ("_compiler", "_pattern", "_regex", "_whole")
 
-    def __init__(self, compiler: _Compiler, pattern: str) -> None:
+    def __init__(self, compiler: _Compiler, pattern: str, whole: bool = False) -> None:
         self._compiler = compiler
         self._pattern = pattern
+        self._whole = whole
         self._regex: re.Pattern[str] | None = None
 
     @property
     def regex(self) -> re.Pattern[str]:
         if self._regex is None:
-            self._regex = self._compiler.pattern(self._pattern)
+            self._regex = self._compiler.pattern(self._pattern, self._whole)
         return self._regex
 
 
@@ -298,6 +299,19 @@ class _CompiledRule:
             not in self.negations
             for match in self.pattern.regex.finditer(text)
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _CompiledHold:
+    """A hold (``lexicon.Hold``) ready to check, its categories as indexes."""
+
+    pattern: _LazyPattern
+    unless: _LazyPattern
+    indexes: tuple[int, ...]
+    whole: bool
+
+    def holds(self, folded: str) -> bool:
+        return bool(self.pattern.regex.search(folded)) and not self.unless.regex.search(folded)
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,10 +354,14 @@ class _Engine:
         )
         self.benign = tuple(_LazyPattern(compiler, pattern) for pattern in BENIGN)
         self.minor = _LazyPattern(compiler, "{MINOR}")
-        self.act_name = _LazyPattern(compiler, "{SEX_ACT_NAME}|{SEX_ACT_NAME_ABROAD}")
-        self.act_detail = _LazyPattern(
-            compiler,
-            "{SEX_DETAIL}|{EXPLICIT_ACT}|{SLANG_ANATOMY}|{ANATOMY}|{SEX_VERB_STRONG}|{NUDES}|{MINOR}",
+        self.holds = tuple(
+            _CompiledHold(
+                _LazyPattern(compiler, hold.pattern, hold.whole),
+                _LazyPattern(compiler, hold.unless),
+                tuple(_INDEX[category] for category in hold.categories),
+                hold.whole,
+            )
+            for hold in HOLDS
         )
         # prefix -> (bitmask of rules, bitmask of benign contexts) it may start
         self.by_prefix: dict[str, list[int]] = {}
@@ -365,7 +383,7 @@ class _Engine:
     def compile_all(self) -> None:
         """Compile every pattern now: worker processes forked afterwards share them
         instead of each compiling its own."""
-        extra = (self.minor, self.act_name, self.act_detail)
+        extra = (self.minor, *(p for hold in self.holds for p in (hold.pattern, hold.unless)))
         for pattern in (*(rule.pattern for rule in self.rules), *self.benign, *extra):
             pattern.regex  # noqa: B018 - compiled and kept on first access
 
@@ -410,11 +428,6 @@ class _Engine:
                 self.plans.clear()
             self.plans[rules, benign] = plan
         return plan
-
-    def names_act_only(self, folded: str) -> bool:
-        """Whether ``folded`` names a sex act and says nothing more of it (lexicon
-        ``SEX_DETAIL``): a synopsis, a health leaflet, a news report."""
-        return bool(self.act_name.regex.search(folded)) and not self.act_detail.regex.search(folded)
 
     def mask(self, folded: str) -> str:
         """``folded`` with its benign contexts ("kill the process") replaced by "~"."""
@@ -547,8 +560,8 @@ def _learned(sentences: list[str]) -> dict[str, list[int]]:
                 for i, row in zip(indices, read, strict=True):
                     short = linear_part is not None and len(unseen[i].split()) < _FEWEST_WORDS
                     levels[i] = [min(level, _SHORT_MOST) for level in row] if short else row
-                    if levels[i][_SEXUAL] > _MENTION and _names_act_only(unseen[i]):
-                        levels[i][_SEXUAL] = _MENTION
+                    if max(levels[i]) > _MENTION:
+                        levels[i] = _held(unseen[i], levels[i])
         known.update(zip(unseen, levels, strict=True))
     for sentence in seen:
         _LEARNED.move_to_end(sentence)
@@ -561,16 +574,22 @@ def _learned(sentences: list[str]) -> dict[str, list[int]]:
     return known
 
 
-def _names_act_only(unit: str) -> bool:
-    """Whether the sentence or passage ``unit`` names a sex act and nothing more.
+def _held(unit: str, levels: list[int]) -> list[int]:
+    """The learned ``levels`` of the sentence or passage ``unit``, held to a mention
+    in the categories of each hold it matches (``lexicon.HOLDS``).
 
-    The encoder has met the names of sex acts mostly in explicit requests and
-    stories, and reads "In the film, Mia performs oral sex on her boyfriend" as
-    they read. Named in the third person, asked for by no one, described no
-    further, that is a mention (Content Safety's Low), as the rules read it: the
-    learned half may grant it a mention, not more.
+    The learned half has met some words mostly in harmful requests, and reads
+    "In the film, Mia performs oral sex on her boyfriend" or "What is ethnic
+    cleansing?" as those read: a hold names a frame in which they are a mention
+    (Content Safety's Low), and what would make them more. Only the unit that
+    holds the frame is held: the text's other sentences are read as they are.
     """
-    return _engine(stretched=False).names_act_only(normalize(unit))
+    folded = normalize(unit)
+    for hold in _engine(stretched=False).holds:
+        if max(levels[i] for i in hold.indexes) > _MENTION and hold.holds(folded):
+            levels = [min(level, _MENTION) if i in hold.indexes else level
+                      for i, level in enumerate(levels)]  # fmt: skip
+    return levels
 
 
 def score_many(texts: Sequence[str]) -> list[Severities]:
