@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from shared.analyzers.base import SAFE, Severities
+from shared.analyzers.declined import without_refusals
 from shared.analyzers.lexicon import ANCHOR_CLASSES, BENIGN, CLASSES, HOLDS, RULES
 from shared.analyzers.sentences import learned_pieces, passages
 from shared.analyzers.tries import trie_regex
@@ -615,9 +616,26 @@ def score_many(texts: Sequence[str]) -> list[Severities]:
     a whole: a text's consecutive sentences, packed into passages
     (``sentences.passages``), are read the same way when one of them reads as
     a mention in a category the text does not yet show (``_PASSAGE_CUE``). The
-    learned half can only raise a
-    category: at this gate a miss costs more than a false alarm.
+    learned half can only raise a category (at this gate a miss costs more than a
+    false alarm), and only to a mention in the frames it over-reads (``_held``).
+    A text that reads as harmful and declines to help somewhere ("I can't help
+    with making a bomb", ``declined.without_refusals``) is read again without its
+    refusal clauses, and that reading stands: a refusal is the safe answer.
     """
+    results = _score_many(texts)
+    # Only a text that reads as harmful is searched for refusals: most texts are not,
+    # and the search would cost a fifteenth of screening's time.
+    declined = {}
+    for index, severities in enumerate(results):
+        if max(severities) >= _MEDIUM and (text := without_refusals(texts[index])) != texts[index]:
+            declined[index] = text
+    for index, severities in zip(declined, _score_many(list(declined.values())), strict=True):
+        results[index] = severities
+    return results
+
+
+def _score_many(texts: Sequence[str]) -> list[Severities]:
+    """Score texts as written (``score_many``, but for refusals)."""
     results = [_rules(normalize(text)) for text in texts]
     pieces = [learned_pieces(text) for text in texts]
     learned = _raise(results, pieces)
