@@ -48,8 +48,9 @@ from typing import Final
 # 2026.11.12: holds keep the learned half to a mention in frames it over-read (naming a
 # sex act and nothing more, asking what something is, support and recovery around
 # self-harm, asking about a group's custom, a victim's report of shared nudes, games),
-# and the rules read the names of sex acts in four more languages: offline data
-# verdicts and model evaluations may differ.
+# and the rules read the names of sex acts in four more languages; a text that reads as
+# harmful is read again without its refusal clauses ("I can't help with making a
+# bomb"): offline data verdicts and model evaluations may differ.
 POLICY_VERSION: Final = "2026.11.12"
 
 
