@@ -384,6 +384,13 @@ CLASSES: Final[dict[str, tuple[str, ...]]] = {
         "year old, years old, yr old, yrs old, yo",
     ),
     # ---- hate and fairness
+    # The same in Spanish, Portuguese, French and German, for the minors' floor only (not
+    # a word class of the classifier's; "kind" is left out, an English word too).
+    "MINOR_ABROAD": _words(
+        "nino, nina, ninos, ninas, menor, menores, crianca, criancas, menino, menina, "
+        "meninos, meninas, enfant, enfants, mineur, mineurs, kinder, minderjahrig, "
+        "minderjahrige, minderjahrigen"
+    ),
     "GROUP": _words(
         "jews, jewish people, the jews, muslims, christians, catholics, hindus, sikhs, "
         "buddhists, atheists, blacks, black people, black men, black women, whites, "
@@ -573,6 +580,30 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule("see|seeing|watch|watching you|u|her|him naked|nude", 4, (SEXUAL,), negatable=True),
     Rule("i|he|she|we|they|you fucked|fucks|fucking|banged|screwed {PRONOUN}", 5, (SEXUAL,)),
     Rule("have|having|had sex|intercourse with", 3, (SEXUAL,)),
+    Rule(
+        "eat|eats|eating|ate|lick|licks|licking|licked|suck|sucks|sucking|sucked {SLANG_ANATOMY}",
+        5,
+        (SEXUAL,),
+    ),
+    Rule("double_penetration|double_penetrations", 5, (SEXUAL,)),
+    # A gang rape, in slang, as a threat.
+    Rule("run|runs|running|ran a? train on {PRONOUN}|u|ya", 6, (SEXUAL, VIOLENCE)),
+    # Children said to want or enjoy sex with adults: the abuser's excuse, in five
+    # languages (scored at the top by the minors' floor).
+    Rule(
+        "{MINOR}|{MINOR_ABROAD} can|could|do|also|really|actually|secretly|"
+        "tambien|tambem|aussi|auch? "
+        "enjoy|like|love|want|crave|desire|disfrutan|quieren|gostam|querem|aiment|veulent ... "
+        "sex|sexo|sexe ... adult|adults|grown_ups|adultos|adultes",
+        6,
+        (SEXUAL,),
+    ),
+    Rule(
+        "{MINOR}|{MINOR_ABROAD} ... sex ... erwachsenen|erwachsene|adults geniesen|wollen|mogen|"
+        "lieben|enjoy",
+        6,
+        (SEXUAL,),
+    ),
     Rule("{SEXUAL_MENTION}", 2, (SEXUAL,)),
     Rule("rape|raped|rapes|raping {PRONOUN}|{TARGET}", 6, (SEXUAL, VIOLENCE), negatable=True),
     Rule(
@@ -588,7 +619,44 @@ RULES: Final[tuple[Rule, ...]] = (
         (SEXUAL, VIOLENCE),
         negatable=True,
     ),
+    # Dying "at my hands": a threat, in five languages.
+    Rule(
+        "die|dies|death|morir|morira|muerte|morrer|morrera|morte|mourir|mourra|mort ... at|by|"
+        "de|por|par|"
+        "pelas|pela my|mis|mi|minhas|minha|mes|ma hand|hands|manos|mano|maos|mao|mains|main",
+        6,
+        (VIOLENCE,),
+        negatable=True,
+    ),
+    Rule("durch meine|meiner hand|hande ... tod|sterben", 6, (VIOLENCE,), negatable=True),
     # ---- hate and fairness: dehumanisation, elimination, contempt, slurs, extremism
+    # A threat to hurt someone for being one of a group.
+    Rule(
+        "{FIRST} {INTENT} ... {VIOLENT_VERB} ... {GROUP}|{SLUR}|trans_person|gay_person|"
+        "black_person|disabled_person|jewish_person|muslim_woman|lesbian|jew",
+        6,
+        (HATE, VIOLENCE),
+        negatable=True,
+    ),
+    # Asking for jokes that demean a group, in five languages.
+    Rule(
+        "tell|write|give|make|share|know|want|need|conta|cuenta|cuentame|escribe|escribeme|dime|"
+        "raconte|ecris|dis|erzahl|schreib ... racist|sexist|homophobic|antisemitic|transphobic|"
+        "ableist|islamophobic|rassistischen|rassistische|rassistisch|sexistischen|sexistische|"
+        "homophoben|homophobe joke|jokes|witz|witze",
+        4,
+        (HATE,),
+        negatable=True,
+    ),
+    Rule(
+        "conta|cuenta|cuentame|escribe|escribeme|dime|raconte|ecris|dis|erzahl|schreib|manda ... "
+        "chiste|chistes|piada|piadas|blague|blagues|witz|witze racista|racistas|sexista|"
+        "sexistas|homofobo|homofobico|homofobica|raciste|racistes|sexiste|sexistes|homophobe|"
+        "rassistisch|rassistischen|rassistische|sexistisch|sexistischen",
+        4,
+        (HATE,),
+        negatable=True,
+    ),
     Rule("{GROUP}|{SLUR} {BE} {QUALIFIER}? {QUALIFIER}? a|an? {DEHUMANIZING}", 6, (HATE,)),
     Rule("those|these people|ones {BE} {QUALIFIER}? a|an? {DEHUMANIZING}", 4, (HATE,)),
     Rule(

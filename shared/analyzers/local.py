@@ -354,7 +354,7 @@ class _Engine:
             for rule in ordered
         )
         self.benign = tuple(_LazyPattern(compiler, pattern) for pattern in BENIGN)
-        self.minor = _LazyPattern(compiler, "{MINOR}")
+        self.minor = _LazyPattern(compiler, "{MINOR}|{MINOR_ABROAD}")
         self.holds = tuple(
             _CompiledHold(
                 _LazyPattern(compiler, hold.pattern, hold.whole),
