@@ -309,7 +309,6 @@ class _CompiledHold:
     pattern: _LazyPattern
     unless: _LazyPattern
     indexes: tuple[int, ...]
-    whole: bool
 
     def holds(self, folded: str) -> bool:
         return bool(self.pattern.regex.search(folded)) and not self.unless.regex.search(folded)
@@ -360,7 +359,6 @@ class _Engine:
                 _LazyPattern(compiler, hold.pattern, hold.whole),
                 _LazyPattern(compiler, hold.unless),
                 tuple(_INDEX[category] for category in hold.categories),
-                hold.whole,
             )
             for hold in HOLDS
         )
