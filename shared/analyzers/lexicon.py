@@ -630,14 +630,6 @@ RULES: Final[tuple[Rule, ...]] = (
     ),
     Rule("durch meine|meiner hand|hande ... tod|sterben", 6, (VIOLENCE,), negatable=True),
     # ---- hate and fairness: dehumanisation, elimination, contempt, slurs, extremism
-    # A threat to hurt someone for being one of a group.
-    Rule(
-        "{FIRST} {INTENT} ... {VIOLENT_VERB} ... {GROUP}|{SLUR}|trans_person|gay_person|"
-        "black_person|disabled_person|jewish_person|muslim_woman|lesbian|jew",
-        6,
-        (HATE, VIOLENCE),
-        negatable=True,
-    ),
     # Asking for jokes that demean a group, in five languages.
     Rule(
         "tell|write|give|make|share|know|want|need|conta|cuenta|cuentame|escribe|escribeme|dime|"
