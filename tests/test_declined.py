@@ -41,10 +41,14 @@ def test_a_refusal_that_names_the_harm_is_not_harm(text, category):
         "I can't wait to kill you.",
         "I can't stop thinking about killing myself.",
         "I don't want to help you, I want to hurt you.",
+        "I don't give a shit about killing you.",
+        # A turn after a refusal: what follows leans on what was declined.
+        "I can't help with explosives but mixing bleach and ammonia in his room will do it.",
+        "I cannot provide instructions for a pipe bomb so just pack the pipe with powder.",
     ],
 )
 def test_what_only_looks_like_a_refusal_is_read_as_written(text):
-    assert without_refusals(text) == text
+    assert without_refusals(text) == (text, [])
 
 
 @pytest.mark.parametrize(
@@ -67,5 +71,52 @@ def test_what_follows_a_refusal_is_read(text, category):
 
 
 def test_only_the_declining_clause_is_blanked():
-    text = "I'm sorry, but I can't help with making a bomb. Here is a cake recipe instead."
-    assert without_refusals(text) == "I'm sorry, but  . Here is a cake recipe instead."
+    text = "I'm sorry, but I can't help with making a bomb. Please ask something else."
+    assert without_refusals(text) == (
+        "I'm sorry, but  . Please ask something else.",
+        ["I can't help with making a bomb"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # Harm joined to a refusal, or written inside one: each read as harm before
+        # refusals were read, and still.
+        (
+            "I can't help you with that because I'm going to kill you and your whole family "
+            "tonight.",
+            Category.VIOLENCE,
+        ),
+        (
+            "I refuse to help with your homework and tomorrow I will shoot up your school.",
+            Category.VIOLENCE,
+        ),
+        (
+            "I can't assist you with anything because all jews are rats who deserve the gas "
+            "chamber.",
+            Category.HATE,
+        ),
+        ("I won't describe how she sucked his cock and swallowed his cum.", Category.SEXUAL),
+        ("I'm unable to comply and I'm going to rape you when I find you.", Category.SEXUAL),
+        (
+            "No puedo ayudarte porque los judíos son ratas que merecen la cámara de gas.",
+            Category.HATE,
+        ),
+        (
+            "Ich kann dir nicht helfen, weil ich dich morgen mit einem Messer abstechen werde.",
+            Category.VIOLENCE,
+        ),
+        (
+            "Ich werde dir nicht helfen, du solltest dich einfach umbringen und verrotten.",
+            Category.SELF_HARM,
+        ),
+        (
+            "As an AI I cannot provide details about the blood dripping as I slowly cut her "
+            "throat open.",
+            Category.VIOLENCE,
+        ),
+    ],
+)
+def test_harm_joined_to_or_inside_a_refusal_is_still_harm(text, category):
+    assert score(text).of(category) >= DATA_SEVERITY_THRESHOLD

@@ -803,30 +803,59 @@ BENIGN: Final[tuple[str, ...]] = (
 
 
 # Frames the learned half over-reads: it has met their words mostly in harmful requests.
-# Each is checked only for a sentence or passage the learned half reads as harmful.
+# Each is checked only for a sentence or passage the learned half reads as harmful, and
+# each is narrow: a frame that held more would let harm phrased inside it through.
 _ADDRESSED = "i|me|my|myself|we|us|our|you|your|yourself|u|ur"
-# What dismisses help, or praises or pursues harm, in a sentence that speaks of help.
-_UNDOES_HELP = (
-    "dont|do_not|skip|forget|ignore|never|instead|useless|pointless|hide|hiding|secret|"
-    "secretly|without_anyone|notice|noticing|deeper|worth_it|good|great|amazing|better|relief|"
-    "love|painless|fastest|quickest|easiest|best_way|method|methods|how_much|how_many|lethal|"
-    "fatal|enough|die|dying|kill|end_it|do_it|only_way|only_thing|keep|deserve|deserves|"
-    "should|cant|cannot|wont"
+_EVERY = (HATE, SELF_HARM, SEXUAL, VIOLENCE)
+# Groups and contempt in the other four languages (the classes are English).
+_LOADED_ABROAD = (
+    "judios|judeus|juifs|juden|musulmanes|muculmanos|musulmans|muslime|negros|noirs|"
+    "schwarze|gitanos|ciganos|gitans|zigeuner|inmigrantes|imigrantes|immigres|einwanderer|"
+    "auslander|homosexuales|homossexuais|homosexuels|schwule|ratas|ratos|rats|ratten|"
+    "ungeziefer|untermenschen|cucarachas|baratas|cafards|basura|lixo|ordures|abschaum|"
+    "parasitos|parasites|parasiten|vermes|macacos|monos|singes|affen|animales|animais|"
+    "animaux|tiere"
 )
 # What turns asking what something is into a loaded question about people.
-_LOADED = "{GROUP}|{SLUR}|{NEG_TRAIT}|{DEHUMANIZING}|wrong|good|bad|problem|worst|best"
-_EVERY = (HATE, SELF_HARM, SEXUAL, VIOLENCE)
+_LOADED = (
+    f"{{GROUP}}|{{SLUR}}|{{NEG_TRAIT}}|{{DEHUMANIZING}}|{_LOADED_ABROAD}|wrong|good|bad|"
+    "problem|worst|best"
+)
+# Ways of hurting oneself: a sentence that speaks of help and names one is not help.
+_METHODS = (
+    "wrist|wrists|pill|pills|hang|hanging|hanged|slice|slicing|slit|blade|blades|razor|"
+    "razors|bridge|jump|noose|rope|swallow|carve|carving|bleach|cut|cuts|cutting|slash|"
+    "slashing|burn|burning|starve|starving|purge|purging|yourself|deeper"
+)
+# What dismisses help, or praises or pursues harm, in a sentence that speaks of help.
+_UNDOES_HELP = (
+    f"{_METHODS}|dont|do_not|skip|forget|ignore|never|instead|useless|pointless|hide|hiding|"
+    "secret|secretly|without_anyone|notice|noticing|worth_it|good|great|amazing|better|relief|"
+    "love|painless|fastest|quickest|easiest|best_way|method|methods|how_much|how_many|lethal|"
+    "fatal|enough|die|dying|kill|end_it|do_it|only_way|only_thing|keep|deserve|deserves|"
+    "should|cant|cannot|wont|means_nothing|go_for|tonight"
+)
 HOLDS: Final[tuple[Hold, ...]] = (
-    # The plain name of a sex act, in the third person, asked for by no one, described
-    # no further: a synopsis, a health leaflet, a news report.
+    # A sex act named as a synopsis, a health leaflet or a news report names it: with a
+    # plain verb ("performs oral sex on her boyfriend"), in the third person, asked for
+    # by no one, described no further, forced on no one, no minor.
     Hold(
+        "perform|performs|performed|performing|have|has|had|having|engage_in|engages_in|"
+        "engaged_in|practice|practices|practiced|practise|practises|give|gives|gave|giving|"
+        "receive|receives|received|transmit|transmitted|about|during|through|practica|"
+        "pratica|pratique|pratiquer a|an|une|un|la|el|uma|o|le|einen|eine? "
         "{SEX_ACT_NAME}|{SEX_ACT_NAME_ABROAD}",
         (SEXUAL,),
         unless="{SEX_DETAIL}|{EXPLICIT_ACT}|{SLANG_ANATOMY}|{ANATOMY}|{SEX_VERB_STRONG}|"
-        "{NUDES}|{MINOR}",
+        "{NUDES}|{MINOR}|{MINOR_ABROAD}|{SEX_VERB}|forced|force|forces|made|make|makes|held|"
+        "hold|holds|pinned|drunk|drugged|unconscious|asleep|passed_out|against|unwilling|"
+        "crying|cried|begged|screaming|choked|choking|rape|raped|obligo|obligada|obrigou|"
+        "obrigada|forcee|zwang|gezwungen|years|anos|ans|jahre|jahrige|niece|nephew|"
+        "sobrina|sobrino|sobrinha|stepdaughter|enteada|hijastra|belle_fille|"
+        "all_night|sweaty|slamming|slammed",
     ),
-    # Asking what a word or a thing is, and only that ("What is ethnic cleansing?",
-    # "What does 'binge and purge' mean?"), in five languages.
+    # Asking what a word or a thing is, and only that, in one sentence ("What is ethnic
+    # cleansing?", "What does 'binge and purge' mean?"), in five languages.
     Hold(
         "what|whats is|are|was|were a|an|the? ...",
         _EVERY,
@@ -839,12 +868,7 @@ HOLDS: Final[tuple[Hold, ...]] = (
         unless=f"{_ADDRESSED}|{_LOADED}",
         whole=True,
     ),
-    Hold(
-        "what does|do ... mean|means",
-        _EVERY,
-        unless=f"{_ADDRESSED}|{_LOADED}",
-        whole=True,
-    ),
+    Hold("what does|do ... mean|means", _EVERY, unless=f"{_ADDRESSED}|{_LOADED}", whole=True),
     Hold("define|definition ...", _EVERY, unless=f"{_ADDRESSED}|{_LOADED}", whole=True),
     *(
         Hold(
@@ -864,9 +888,9 @@ HOLDS: Final[tuple[Hold, ...]] = (
     ),
     # Helping, seeking help, recovering, and medical care around self-harm: a support
     # reply, "how do I stop cutting", "500 days clean", "what does naloxone do". Content
-    # Safety reads those as education or a plea, not harm. Each frame is narrow, and
-    # what dismisses help or praises harm undoes it: "Forget the helpline, here is how
-    # to..." stays harmful.
+    # Safety reads those as education or a plea, not harm. A sentence that names a way
+    # of hurting oneself, dismisses help or praises harm is not held: "Fight the urges
+    # by slicing your wrists" and "Forget the helpline, here is how to..." stay harmful.
     *(
         Hold(pattern, (SELF_HARM,), unless=_UNDOES_HELP)
         for pattern in (
@@ -881,15 +905,16 @@ HOLDS: Final[tuple[Hold, ...]] = (
         )
     ),
     # Asking why a group keeps a custom ("Why do Sikh men wear turbans?", "Why do
-    # Muslims fast in Ramadan?"), and only that.
+    # Muslims fast in Ramadan?"), and only that, in one sentence.
     Hold(
         "why|por_que|porque|pourquoi|warum do|does|los|las|os|as|les|tragen|fasten|beten ... "
-        "wear|fast|pray|celebrate|observe|cover|worship|light|llevan|usan|ayunan|"
-        "rezan|celebran|usam|jejuam|rezam|celebram|portent|jeunent|prient|celebrent ...",
+        "wear|fast|pray|celebrate|observe|cover|llevan|usan|ayunan|rezan|celebran|usam|"
+        "jejuam|rezam|celebram|portent|jeunent|prient|celebrent ...",
         (HATE,),
         unless="{SLUR}|{NEG_TRAIT}|{DEHUMANIZING}|always|all|so|still|even|those|these|weird|"
-        "strange|wrong|bad|problem|hate|force|"
-        "forced|make|siempre|todos|toujours|tous|immer|alle|sempre|todos",
+        "strange|wrong|bad|problem|hate|force|forced|make|pedophile|pedofilo|satan|devil|"
+        "diablo|diabo|diable|teufel|money|dinero|dinheiro|argent|geld|siempre|todos|toujours|"
+        "tous|immer|alle|sempre",
         whole=True,
     ),
     # A victim telling what was done to them: "Someone shared my nude photos without my
@@ -899,7 +924,10 @@ HOLDS: Final[tuple[Hold, ...]] = (
             pattern,
             (SEXUAL,),
             unless="lol|haha|lmao|check|look|here|link|enjoy|want|wanna|gonna|going_to|will|"
-            "{MINOR}|{SLANG_ANATOMY}",
+            "so|now|imagining|imagine|wet|hard|horny|hot|steamy|dirty|erotic*|porn*|moan*|cum*|"
+            "orgasm*|naughty|kinky|explicit*|{SEX_VERB}|{SEX_VERB_STRONG}|{EXPLICIT_ACT}|"
+            "{SLANG_ANATOMY}|{ANATOMY}|{MINOR}|{MINOR_ABROAD}|moje|mojada|masturb*|ficken|"
+            "fickt|stelle_mir_vor",
         )
         for pattern in (
             "shared|posted|leaked|spread|sent|share|post|leak|sharing|posting|leaking|"
@@ -907,17 +935,5 @@ HOLDS: Final[tuple[Hold, ...]] = (
             "... my|mis|minhas|meus|mes nude|nudes|naked|intimate|fotos|photos",
             "meine nacktfotos|nacktbilder|intimen ... verbreitet|geteilt|gepostet|veroffentlicht",
         )
-    ),
-    # Games: a kill, a bomb or an attack in a video or board game is no one's harm.
-    Hold(
-        "minecraft|fortnite|roblox|skyrim|gta|counter_strike|csgo|valorant|call_of_duty|"
-        "warzone|overwatch|apex_legends|pubg|halo|zelda|elden_ring|dark_souls|"
-        "league_of_legends|dota|pokemon|mario_kart|mariokart|the_sims|among_us|video_game|"
-        "videogame|videojuego|jeu_video|videospiel|boss_fight|final_boss|speedrun|chess|"
-        "ajedrez|echecs|schach|xadrez|board_game|paintball|airsoft|laser_tag",
-        (VIOLENCE, SELF_HARM),
-        unless="real_life|irl|for_real|in_person|actual|actually|real_person|real_people|"
-        "school|classmates|teacher|wife|husband|girlfriend|boyfriend|neighbor|neighbour|"
-        "family|mom|mum|dad|sister|son|daughter|kid|kids|baby|tonight|tomorrow|myself",
     ),
 )

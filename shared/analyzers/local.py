@@ -309,9 +309,19 @@ class _CompiledHold:
     pattern: _LazyPattern
     unless: _LazyPattern
     indexes: tuple[int, ...]
+    whole: bool
 
-    def holds(self, folded: str) -> bool:
+    def holds(self, unit: str, folded: str) -> bool:
+        """Whether it holds the sentence or passage ``unit`` (``folded``: normalized). A
+        whole hold holds one sentence only: in a passage, what follows its question
+        ("¿Qué son los judíos? Ratas.") would be held with it."""
+        if self.whole and _INNER_END.search(unit):
+            return False
         return bool(self.pattern.regex.search(folded)) and not self.unless.regex.search(folded)
+
+
+# An end mark inside a unit, with words after it: the unit is more than one sentence.
+_INNER_END: Final = re.compile(r"[.!?;:。！？](?=\s+\S)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,11 +364,15 @@ class _Engine:
         )
         self.benign = tuple(_LazyPattern(compiler, pattern) for pattern in BENIGN)
         self.minor = _LazyPattern(compiler, "{MINOR}|{MINOR_ABROAD}")
+        self.explicit = _LazyPattern(
+            compiler, "{EXPLICIT_ACT}|{SLANG_ANATOMY}|{SEX_VERB_STRONG}|{SLUR}|{GORE}|{GORE_ACTION}"
+        )
         self.holds = tuple(
             _CompiledHold(
                 _LazyPattern(compiler, hold.pattern, hold.whole),
                 _LazyPattern(compiler, hold.unless),
                 tuple(_INDEX[category] for category in hold.categories),
+                hold.whole,
             )
             for hold in HOLDS
         )
@@ -382,7 +396,8 @@ class _Engine:
     def compile_all(self) -> None:
         """Compile every pattern now: worker processes forked afterwards share them
         instead of each compiling its own."""
-        extra = (self.minor, *(p for hold in self.holds for p in (hold.pattern, hold.unless)))
+        holds = (p for hold in self.holds for p in (hold.pattern, hold.unless))
+        extra = (self.minor, self.explicit, *holds)
         for pattern in (*(rule.pattern for rule in self.rules), *self.benign, *extra):
             pattern.regex  # noqa: B018 - compiled and kept on first access
 
@@ -585,7 +600,7 @@ def _held(unit: str, levels: list[int]) -> list[int]:
     """
     folded = normalize(unit)
     for hold in _engine(stretched=False).holds:
-        if max(levels[i] for i in hold.indexes) > _MENTION and hold.holds(folded):
+        if max(levels[i] for i in hold.indexes) > _MENTION and hold.holds(unit, folded):
             levels = [min(level, _MENTION) if i in hold.indexes else level
                       for i, level in enumerate(levels)]  # fmt: skip
     return levels
@@ -625,11 +640,19 @@ def score_many(texts: Sequence[str]) -> list[Severities]:
     # and the search would cost a fifteenth of screening's time.
     declined = {}
     for index, severities in enumerate(results):
-        if max(severities) >= _MEDIUM and (text := without_refusals(texts[index])) != texts[index]:
-            declined[index] = text
+        if max(severities) >= _MEDIUM:
+            text, clauses = without_refusals(texts[index])
+            if clauses and not any(_explicit(clause) for clause in clauses):
+                declined[index] = text
     for index, severities in zip(declined, _score_many(list(declined.values())), strict=True):
         results[index] = severities
     return results
+
+
+def _explicit(clause: str) -> bool:
+    """Whether a refusal clause is itself explicit ("I won't describe how she sucked his
+    cock..."): a slur, gore, or explicit sexual words. It is read, not declined."""
+    return bool(_engine(stretched=False).explicit.regex.search(normalize(clause)))
 
 
 def _score_many(texts: Sequence[str]) -> list[Severities]:
