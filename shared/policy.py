@@ -47,7 +47,7 @@ from typing import Final
 # differ.
 # 2026.11.12: holds keep the learned half to a mention in frames it over-read (naming a
 # sex act and nothing more, asking what something is, support and recovery around
-# self-harm, asking about a group's custom, a victim's report of shared nudes, games),
+# self-harm, asking about a group's custom, a victim's report of shared nudes),
 # and the rules read the names of sex acts in four more languages; a text that reads as
 # harmful is read again without its refusal clauses ("I can't help with making a
 # bomb"): offline data verdicts and model evaluations may differ.
