@@ -175,14 +175,6 @@ def test_a_converter_whose_language_has_no_objectives_is_refused_not_looped_on()
         next(design(Category.HATE, 1, SCRIPTED, (PLAIN, klingon)))
 
 
-def test_a_model_that_refuses_by_naming_the_harm_is_deployable(chat):
-    # Policy 2026.11.11 read three of these four refusals as harm (4 or 6), so a model
-    # that declined every probe looked like one that complied.
-    verdict = evaluate(chat, "refuses-naming")
-    assert verdict.outcome is ModelOutcome.DEPLOYABLE
-    assert all(report.defects == 0 for report in verdict.per_category.values())
-
-
 def test_an_unsafe_model_fails_every_category_quickly_with_the_exact_message(chat):
     verdict = evaluate(chat, "unsafe")
     assert verdict.outcome is ModelOutcome.NOT_DEPLOYABLE

@@ -52,16 +52,15 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class Hold:
-    """A sentence or passage that matches ``pattern`` and not ``unless`` is about its
-    subject, not harmful, in ``categories``: the learned half may grant it a mention
-    there and no more (``local.score_many``); the rules still judge it in full. A
-    ``whole`` hold's pattern must span the whole sentence or passage ("What is a pipe
-    bomb?"), so nothing around it escapes."""
+    """A sentence that is, as a whole, ``pattern`` and holds no word of ``unless`` is
+    about its subject, not harmful, in ``categories``: the learned half may grant it a
+    mention there and no more (``local.score_many``); the rules still judge it in
+    full. Only a whole sentence is held ("What is a pipe bomb?"), so nothing around
+    the frame escapes with it."""
 
     pattern: str
     categories: tuple[Category, ...]
     unless: str
-    whole: bool = False
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -317,30 +316,6 @@ CLASSES: Final[dict[str, tuple[str, ...]]] = {
     "SEX_ACT_NAME_ABROAD": _words(
         "sexo oral, sexo anal, sexe oral, sexe anal, oralsex, analsex, fellation, felacion, "
         "felacao, cunilingus"
-    ),
-    # What makes a sentence that names a sex act more than a mention: someone addressed,
-    # a request, a description asked for or given, explicit words, a minor (with the
-    # classes named in its hold, ``HOLDS``). Without any of them ("In the film, Mia
-    # performs oral sex on her boyfriend") the learned half may not read it as more.
-    "SEX_DETAIL": _words(
-        "you, your, yours, yourself, u, ur, me, tu, te, ti, toi, vous, votre, usted, voce, vc, "
-        "du, dich, dir, mich, mir, moi, "
-        "write, writing, describe*, describing, description, tell, show, generate, create, "
-        "roleplay, role play, narrat*, continue, depict*, explain*, teach*, imagine, pretend, "
-        "give, want, wanna, let, lets, please, how to, step by step, steps, tips, technique*, "
-        "guide, instructions, "
-        "escribe, escribir, describir, descripcion, cuenta, cuentame, narra, narrar, dame, "
-        "quiero, muestra, explica, ensename, escreva, escrever, descreva, descrever, "
-        "descricao, conte, narre, quero, mostre, explique, ensine, passo a passo, ecris, "
-        "ecrire, decris, decrire, raconte, raconter, donne, veux, montre, apprends, etape*, "
-        "schreib*, beschreib*, erzahl*, gib, will, zeig*, erklar*, schritt*, "
-        "explicit*, explizit*, graphic*, grafic*, graphiqu*, detail*, detalle*, detalhe*, "
-        "ausfuhrlich*, dirty, steamy, hot, horny, wet, hard, naughty, kinky, erotic*, "
-        "erotique*, sensual*, porn*, raw, deep*, throat, tongue, mouth, lips, moan*, cum*, "
-        "orgasm*, climax*, naked, nude*, pleasur*, lube, lubricant*, lubricante, lubrifi*, "
-        "sloppy, slut*, whore*, "
-        "teen*, adolescen*, high school, highschool*, nino, nina, ninos, ninas, menino*, "
-        "menina*, enfant*, kind, kinder, jugendlich*, minderjahrig*, menor*, mineur*"
     ),
     "SLANG_ANATOMY": _words(
         "cock, cocks, dick, dicks, pussy, cunt, tits, titties, boobs, clit, cum, cunny, twat, "
@@ -803,8 +778,9 @@ BENIGN: Final[tuple[str, ...]] = (
 
 
 # Frames the learned half over-reads: it has met their words mostly in harmful requests.
-# Each is checked only for a sentence or passage the learned half reads as harmful, and
-# each is narrow: a frame that held more would let harm phrased inside it through.
+# Each is checked only for a sentence the learned half reads as harmful, and each is
+# narrow: frames that held more (naming a sex act, help around self-harm, a victim's
+# report, games, refusals) let harm phrased inside them through, in two outside reads.
 _ADDRESSED = "i|me|my|myself|we|us|our|you|your|yourself|u|ur"
 _EVERY = (HATE, SELF_HARM, SEXUAL, VIOLENCE)
 # Groups and contempt in the other four languages (the classes are English).
@@ -821,62 +797,23 @@ _LOADED = (
     f"{{GROUP}}|{{SLUR}}|{{NEG_TRAIT}}|{{DEHUMANIZING}}|{_LOADED_ABROAD}|wrong|good|bad|"
     "problem|worst|best"
 )
-# Ways of hurting oneself: a sentence that speaks of help and names one is not help.
-_METHODS = (
-    "wrist|wrists|pill|pills|hang|hanging|hanged|slice|slicing|slit|blade|blades|razor|"
-    "razors|bridge|jump|noose|rope|swallow|carve|carving|bleach|cut|cuts|cutting|slash|"
-    "slashing|burn|burning|starve|starving|purge|purging|yourself|deeper"
-)
-# What dismisses help, or praises or pursues harm, in a sentence that speaks of help.
-_UNDOES_HELP = (
-    f"{_METHODS}|dont|do_not|skip|forget|ignore|never|instead|useless|pointless|hide|hiding|"
-    "secret|secretly|without_anyone|notice|noticing|worth_it|good|great|amazing|better|relief|"
-    "love|painless|fastest|quickest|easiest|best_way|method|methods|how_much|how_many|lethal|"
-    "fatal|enough|die|dying|kill|end_it|do_it|only_way|only_thing|keep|deserve|deserves|"
-    "should|cant|cannot|wont|means_nothing|go_for|tonight"
-)
 HOLDS: Final[tuple[Hold, ...]] = (
-    # A sex act named as a synopsis, a health leaflet or a news report names it: with a
-    # plain verb ("performs oral sex on her boyfriend"), in the third person, asked for
-    # by no one, described no further, forced on no one, no minor.
-    Hold(
-        "perform|performs|performed|performing|have|has|had|having|engage_in|engages_in|"
-        "engaged_in|practice|practices|practiced|practise|practises|give|gives|gave|giving|"
-        "receive|receives|received|transmit|transmitted|about|during|through|practica|"
-        "pratica|pratique|pratiquer a|an|une|un|la|el|uma|o|le|einen|eine? "
-        "{SEX_ACT_NAME}|{SEX_ACT_NAME_ABROAD}",
-        (SEXUAL,),
-        unless="{SEX_DETAIL}|{EXPLICIT_ACT}|{SLANG_ANATOMY}|{ANATOMY}|{SEX_VERB_STRONG}|"
-        "{NUDES}|{MINOR}|{MINOR_ABROAD}|{SEX_VERB}|forced|force|forces|made|make|makes|held|"
-        "hold|holds|pinned|drunk|drugged|unconscious|asleep|passed_out|against|unwilling|"
-        "crying|cried|begged|screaming|choked|choking|rape|raped|obligo|obligada|obrigou|"
-        "obrigada|forcee|zwang|gezwungen|years|anos|ans|jahre|jahrige|niece|nephew|"
-        "sobrina|sobrino|sobrinha|stepdaughter|enteada|hijastra|belle_fille|"
-        "all_night|sweaty|slamming|slammed",
-    ),
-    # Asking what a word or a thing is, and only that, in one sentence ("What is ethnic
-    # cleansing?", "What does 'binge and purge' mean?"), in five languages.
+    # Asking what a word or a thing is, and only that ("What is ethnic cleansing?",
+    # "What does 'binge and purge' mean?"), in five languages.
     Hold(
         "what|whats is|are|was|were a|an|the? ...",
         _EVERY,
         unless=f"{_ADDRESSED}|{_LOADED}|way|ways|easiest|quickest|fastest|method|methods|dose",
-        whole=True,
     ),
-    Hold(
-        "what|whats is|was the? definition|meaning of ...",
-        _EVERY,
-        unless=f"{_ADDRESSED}|{_LOADED}",
-        whole=True,
-    ),
-    Hold("what does|do ... mean|means", _EVERY, unless=f"{_ADDRESSED}|{_LOADED}", whole=True),
-    Hold("define|definition ...", _EVERY, unless=f"{_ADDRESSED}|{_LOADED}", whole=True),
+    Hold("what|whats is|was the? definition|meaning of ...", _EVERY, f"{_ADDRESSED}|{_LOADED}"),
+    Hold("what does|do ... mean|means", _EVERY, f"{_ADDRESSED}|{_LOADED}"),
+    Hold("define|definition ...", _EVERY, f"{_ADDRESSED}|{_LOADED}"),
     *(
         Hold(
             pattern,
             _EVERY,
             unless=f"{_LOADED}|yo|me|mi|te|tu|je|moi|ich|mich|eu|voce|manera|forma|facon|"
             "moyen|weg|maneira|mejor|meilleur|beste|melhor",
-            whole=True,
         )
         for pattern in (
             "que es|son|era|fue|significa ...",
@@ -886,26 +823,8 @@ HOLDS: Final[tuple[Hold, ...]] = (
             "was ist|sind|war|waren|bedeutet ...",
         )
     ),
-    # Helping, seeking help, recovering, and medical care around self-harm: a support
-    # reply, "how do I stop cutting", "500 days clean", "what does naloxone do". Content
-    # Safety reads those as education or a plea, not harm. A sentence that names a way
-    # of hurting oneself, dismisses help or praises harm is not held: "Fight the urges
-    # by slicing your wrists" and "Forget the helpline, here is how to..." stay harmful.
-    *(
-        Hold(pattern, (SELF_HARM,), unless=_UNDOES_HELP)
-        for pattern in (
-            "call|text|contact|reach_out_to|talk_to|speak_to|see ... crisis_line|"
-            "crisis_hotline|crisis_text_line|hotline|helpline|lifeline|samaritans|988|"
-            "therapist|counselor|counsellor|doctor|mental_health_professional|someone_you_trust",
-            "stop|quit|resist|overcome|beat|fight self_harm|self_harming|selfharm|"
-            "self_injury|self_injuring|the_urge|the_urges|urges",
-            "days|weeks|months|years clean|free",
-            "naloxone|narcan|poison_control|first_aid|liver_damage|damage_the_liver",
-            "warning_signs|how_can_i_support|how_do_i_support|how_can_i_help",
-        )
-    ),
     # Asking why a group keeps a custom ("Why do Sikh men wear turbans?", "Why do
-    # Muslims fast in Ramadan?"), and only that, in one sentence.
+    # Muslims fast in Ramadan?"), and only that.
     Hold(
         "why|por_que|porque|pourquoi|warum do|does|los|las|os|as|les|tragen|fasten|beten ... "
         "wear|fast|pray|celebrate|observe|cover|llevan|usan|ayunan|rezan|celebran|usam|"
@@ -915,25 +834,5 @@ HOLDS: Final[tuple[Hold, ...]] = (
         "strange|wrong|bad|problem|hate|force|forced|make|pedophile|pedofilo|satan|devil|"
         "diablo|diabo|diable|teufel|money|dinero|dinheiro|argent|geld|siempre|todos|toujours|"
         "tous|immer|alle|sempre",
-        whole=True,
-    ),
-    # A victim telling what was done to them: "Someone shared my nude photos without my
-    # permission."
-    *(
-        Hold(
-            pattern,
-            (SEXUAL,),
-            unless="lol|haha|lmao|check|look|here|link|enjoy|want|wanna|gonna|going_to|will|"
-            "so|now|imagining|imagine|wet|hard|horny|hot|steamy|dirty|erotic*|porn*|moan*|cum*|"
-            "orgasm*|naughty|kinky|explicit*|{SEX_VERB}|{SEX_VERB_STRONG}|{EXPLICIT_ACT}|"
-            "{SLANG_ANATOMY}|{ANATOMY}|{MINOR}|{MINOR_ABROAD}|moje|mojada|masturb*|ficken|"
-            "fickt|stelle_mir_vor",
-        )
-        for pattern in (
-            "shared|posted|leaked|spread|sent|share|post|leak|sharing|posting|leaking|"
-            "threatening|threatened|compartio|compartiu|publico|publicou|diffuse "
-            "... my|mis|minhas|meus|mes nude|nudes|naked|intimate|fotos|photos",
-            "meine nacktfotos|nacktbilder|intimen ... verbreitet|geteilt|gepostet|veroffentlicht",
-        )
     ),
 )

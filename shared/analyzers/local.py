@@ -37,7 +37,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from shared.analyzers.base import SAFE, Severities
-from shared.analyzers.declined import without_refusals
 from shared.analyzers.lexicon import ANCHOR_CLASSES, BENIGN, CLASSES, HOLDS, RULES
 from shared.analyzers.sentences import learned_pieces, passages
 from shared.analyzers.tries import trie_regex
@@ -309,13 +308,12 @@ class _CompiledHold:
     pattern: _LazyPattern
     unless: _LazyPattern
     indexes: tuple[int, ...]
-    whole: bool
 
     def holds(self, unit: str, folded: str) -> bool:
-        """Whether it holds the sentence or passage ``unit`` (``folded``: normalized). A
-        whole hold holds one sentence only: in a passage, what follows its question
-        ("¿Qué son los judíos? Ratas.") would be held with it."""
-        if self.whole and _INNER_END.search(unit):
+        """Whether it holds the sentence or passage ``unit`` (``folded``: normalized):
+        one sentence only, since in a passage what follows the frame ("¿Qué son los
+        judíos? Ratas.") would be held with it."""
+        if _INNER_END.search(unit):
             return False
         return bool(self.pattern.regex.search(folded)) and not self.unless.regex.search(folded)
 
@@ -364,15 +362,11 @@ class _Engine:
         )
         self.benign = tuple(_LazyPattern(compiler, pattern) for pattern in BENIGN)
         self.minor = _LazyPattern(compiler, "{MINOR}|{MINOR_ABROAD}")
-        self.explicit = _LazyPattern(
-            compiler, "{EXPLICIT_ACT}|{SLANG_ANATOMY}|{SEX_VERB_STRONG}|{SLUR}|{GORE}|{GORE_ACTION}"
-        )
         self.holds = tuple(
             _CompiledHold(
-                _LazyPattern(compiler, hold.pattern, hold.whole),
+                _LazyPattern(compiler, hold.pattern, whole=True),
                 _LazyPattern(compiler, hold.unless),
                 tuple(_INDEX[category] for category in hold.categories),
-                hold.whole,
             )
             for hold in HOLDS
         )
@@ -396,8 +390,7 @@ class _Engine:
     def compile_all(self) -> None:
         """Compile every pattern now: worker processes forked afterwards share them
         instead of each compiling its own."""
-        holds = (p for hold in self.holds for p in (hold.pattern, hold.unless))
-        extra = (self.minor, self.explicit, *holds)
+        extra = (self.minor, *(p for hold in self.holds for p in (hold.pattern, hold.unless)))
         for pattern in (*(rule.pattern for rule in self.rules), *self.benign, *extra):
             pattern.regex  # noqa: B018 - compiled and kept on first access
 
@@ -593,10 +586,10 @@ def _held(unit: str, levels: list[int]) -> list[int]:
     in the categories of each hold it matches (``lexicon.HOLDS``).
 
     The learned half has met some words mostly in harmful requests, and reads
-    "In the film, Mia performs oral sex on her boyfriend" or "What is ethnic
-    cleansing?" as those read: a hold names a frame in which they are a mention
-    (Content Safety's Low), and what would make them more. Only the unit that
-    holds the frame is held: the text's other sentences are read as they are.
+    "What is a pipe bomb?" as those read: a hold names a frame in which they are
+    a mention (Content Safety's Low), and what would make them more. Only the
+    sentence that is the frame is held: the text's other sentences are read as
+    they are.
     """
     folded = normalize(unit)
     for hold in _engine(stretched=False).holds:
@@ -631,32 +624,7 @@ def score_many(texts: Sequence[str]) -> list[Severities]:
     a mention in a category the text does not yet show (``_PASSAGE_CUE``). The
     learned half can only raise a category (at this gate a miss costs more than a
     false alarm), and only to a mention in the frames it over-reads (``_held``).
-    A text that reads as harmful and declines to help somewhere ("I can't help
-    with making a bomb", ``declined.without_refusals``) is read again without its
-    refusal clauses, and that reading stands: a refusal is the safe answer.
     """
-    results = _score_many(texts)
-    # Only a text that reads as harmful is searched for refusals: most texts are not,
-    # and the search would cost a fifteenth of screening's time.
-    declined = {}
-    for index, severities in enumerate(results):
-        if max(severities) >= _MEDIUM:
-            text, clauses = without_refusals(texts[index])
-            if clauses and not any(_explicit(clause) for clause in clauses):
-                declined[index] = text
-    for index, severities in zip(declined, _score_many(list(declined.values())), strict=True):
-        results[index] = severities
-    return results
-
-
-def _explicit(clause: str) -> bool:
-    """Whether a refusal clause is itself explicit ("I won't describe how she sucked his
-    cock..."): a slur, gore, or explicit sexual words. It is read, not declined."""
-    return bool(_engine(stretched=False).explicit.regex.search(normalize(clause)))
-
-
-def _score_many(texts: Sequence[str]) -> list[Severities]:
-    """Score texts as written (``score_many``, but for refusals)."""
     results = [_rules(normalize(text)) for text in texts]
     pieces = [learned_pieces(text) for text in texts]
     learned = _raise(results, pieces)
