@@ -45,12 +45,11 @@ from typing import Final
 # a sex act is a mention, asking what an extremist idea is, wanting to stop self-harm,
 # asking for help after an assault): offline data verdicts and model evaluations may
 # differ.
-# 2026.11.12: holds keep the learned half to a mention in frames it over-read (naming a
-# sex act and nothing more, asking what something is, support and recovery around
-# self-harm, asking about a group's custom, a victim's report of shared nudes),
-# and the rules read the names of sex acts in four more languages; a text that reads as
-# harmful is read again without its refusal clauses ("I can't help with making a
-# bomb"): offline data verdicts and model evaluations may differ.
+# 2026.11.12: holds keep the learned half to a mention for a sentence that only asks what
+# something is or why a group keeps a custom; new rules (sexual slang, children said to
+# want sex with adults, threats to die "at my hands", requests for racist jokes, the
+# names of sex acts and of minors in four more languages): offline data verdicts and
+# model evaluations may differ.
 POLICY_VERSION: Final = "2026.11.12"
 
 
