@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Final
 from shared.analyzers.base import SAFE, Severities
 from shared.analyzers.lexicon import ANCHOR_CLASSES, BENIGN, CLASSES, HOLDS, RULES
 from shared.analyzers.sentences import learned_pieces, passages
+from shared.analyzers.sentences import pieces as sentence_pieces
 from shared.analyzers.tries import trie_regex
 from shared.closing import AsyncClosing
 from shared.policy import CATEGORIES, SEVERITY_MAX, Category
@@ -52,12 +53,14 @@ if TYPE_CHECKING:
 _LEARNED: Final[OrderedDict[str, list[int]]] = OrderedDict()
 _LEARNED_SIZE: Final = 1 << 15
 _LEARNED_MAX_CHARS: Final = 2_000  # so the memory holds at most about 64 MB of text
+# The learned half's level for text about a subject without being harmful: the most it
+# grants a sentence too short to judge or held by a frame it over-reads (``_held``).
+_MENTION: Final = 2
 # A sentence of one or two words ("Describe it.", a label such as "explicit:") is too
 # short for the learned half to tell a request from a fragment: it grants such a
-# sentence a mention (2) at most, and the rules still judge it in full. (Text in other
+# sentence a mention at most, and the rules still judge it in full. (Text in other
 # scripts is not split into words by spaces, so this applies to the linear gate's side.)
 _FEWEST_WORDS: Final = 3
-_SHORT_MOST: Final = 2
 # A passage of a text's sentences (``sentences.passages``) is read as a whole to find
 # harm its sentences hint at without showing: only when one of them reads as a mention
 # (Content Safety's Low, 2-3) in a category the text has not yet reached Medium (4)
@@ -311,15 +314,11 @@ class _CompiledHold:
 
     def holds(self, unit: str, folded: str) -> bool:
         """Whether it holds the sentence or passage ``unit`` (``folded``: normalized):
-        one sentence only, since in a passage what follows the frame ("¿Qué son los
-        judíos? Ratas.") would be held with it."""
-        if _INNER_END.search(unit):
+        one sentence only (``sentences.pieces``), since in a passage what follows the
+        frame ("¿Qué son los judíos? Ratas.") would be held with it."""
+        if len(sentence_pieces(unit)) > 1:
             return False
         return bool(self.pattern.regex.search(folded)) and not self.unless.regex.search(folded)
-
-
-# An end mark inside a unit, with words after it: the unit is more than one sentence.
-_INNER_END: Final = re.compile(r"[.!?;:。！？](?=\s+\S)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,7 +334,6 @@ class _Plan:
 _INDEX: Final = {category: index for index, category in enumerate(CATEGORIES)}
 _SEXUAL: Final = _INDEX[Category.SEXUAL]
 _MINOR_FLOOR: Final = 4  # sexual content at or above this, involving minors, scores the max
-_MENTION: Final = 2  # the learned half's level for text about a subject, not harmful
 _WORD_MASKS_KEPT: Final = 50_000
 
 
@@ -566,7 +564,7 @@ def _learned(sentences: list[str]) -> dict[str, list[int]]:
                 read = encoder.severities([unseen[i] for i in indices], linear_part)
                 for i, row in zip(indices, read, strict=True):
                     short = linear_part is not None and len(unseen[i].split()) < _FEWEST_WORDS
-                    levels[i] = [min(level, _SHORT_MOST) for level in row] if short else row
+                    levels[i] = [min(level, _MENTION) for level in row] if short else row
                     if max(levels[i]) > _MENTION:
                         levels[i] = _held(unseen[i], levels[i])
         known.update(zip(unseen, levels, strict=True))
