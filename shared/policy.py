@@ -50,7 +50,12 @@ from typing import Final
 # want sex with adults, threats to die "at my hands", requests for racist jokes, the
 # names of sex acts and of minors in four more languages): offline data verdicts and
 # model evaluations may differ.
-POLICY_VERSION: Final = "2026.11.12"
+# 2026.11.13: new rules read threats in Spanish, Portuguese, French and German (intent,
+# a killing verb and a person, in each language's word order), burning places of
+# worship, "death to" a group and hatred stated toward groups; violence the rules find
+# aimed at someone for who they are is hate as well: offline data verdicts and model
+# evaluations may differ.
+POLICY_VERSION: Final = "2026.11.13"
 
 
 class Category(Enum):

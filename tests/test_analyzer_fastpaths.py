@@ -18,8 +18,6 @@ from shared.analyzers.base import SAFE, Severities
 from shared.analyzers.classifier import classifier
 from shared.analyzers.encoder import encoder
 from shared.analyzers.local import (
-    _MINOR_FLOOR,
-    _SEXUAL,
     _bits,
     _Engine,
     _engine,
@@ -30,7 +28,6 @@ from shared.analyzers.local import (
     squeeze,
 )
 from shared.analyzers.sentences import _SENTENCE_END, PIECE_WORDS, learned_form, pieces
-from shared.policy import SEVERITY_MAX
 
 # The formulations the fast paths replaced: the l33t word as one regex, without and with
 # look-aheads.
@@ -53,9 +50,7 @@ def _bitwise_score(engine: _Engine, folded: str) -> Severities:
         if any(severities[i] < rule.severity for i in rule.indexes) and rule.matches(folded):
             for index in rule.indexes:
                 severities[index] = max(severities[index], rule.severity)
-    if severities[_SEXUAL] >= _MINOR_FLOOR and engine.minor.regex.search(folded):
-        severities[_SEXUAL] = SEVERITY_MAX
-    return Severities(*severities)
+    return engine.raised(severities, folded)
 
 
 def _bitwise_mask(engine: _Engine, folded: str) -> str:

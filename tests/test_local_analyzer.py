@@ -1,6 +1,7 @@
 """The embedded analyzer on harmful sentences and on benign look-alikes."""
 
 import asyncio
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -423,6 +424,91 @@ def test_sexual_content_involving_minors_scores_the_maximum(analyzer):
 def test_negation_defuses_encouragement(analyzer):
     assert analyzer.score("Please do not kill yourself.").of(SELF_HARM) < DATA_SEVERITY_THRESHOLD
     assert analyzer.score("Please kill yourself.").of(SELF_HARM) >= DATA_SEVERITY_THRESHOLD
+
+
+# Threats and hatred in Spanish, Portuguese, French and German that the rules read by
+# themselves (the learned half caught some and missed others).
+RULED_ABROAD = [
+    ("Te voy a matar esta noche, cabrón.", VIOLENCE),
+    ("Voy a matarte cuando salgas del trabajo.", VIOLENCE),
+    ("Quiero apuñalar a mi vecino mientras duerme.", VIOLENCE),
+    ("Hay que linchar a esos gitanos.", VIOLENCE),
+    ("Vou te esfaquear amanhã na saída da escola.", VIOLENCE),
+    ("Quero degolar esse cara num beco.", VIOLENCE),
+    ("Je vais te tuer, sale con.", VIOLENCE),
+    ("Je vais t'égorger comme un mouton.", VIOLENCE),
+    ("Je veux poignarder mon voisin ce soir.", VIOLENCE),
+    ("Ich werde dich morgen umbringen.", VIOLENCE),
+    ("Ich stech dich gleich ab.", VIOLENCE),
+    ("Ich bring euch alle um.", VIOLENCE),
+    ("Hay que quemar la mezquita con ellos dentro.", VIOLENCE),
+    ("Man sollte die Synagoge abfackeln.", VIOLENCE),
+    # violence aimed at who someone is is hate as well
+    ("Ich werde morgen einen Schwulen abstechen.", HATE),
+    ("Je vais poignarder un Arabe demain.", HATE),
+    ("Voy a apuñalar a un maricón mañana.", HATE),
+    ("Vou esfaquear um gay amanhã.", HATE),
+    ("I'm going to stab a trans woman tomorrow.", HATE),
+    ("Muerte a los judíos.", HATE),
+    # hatred stated
+    ("Detesto a los gitanos con toda mi alma.", HATE),
+    ("Maten a todos los judíos.", VIOLENCE),
+    ("Tuez les juifs !", VIOLENCE),
+    ("Tod den Juden!", HATE),
+    ("Eu odeio ciganos.", HATE),
+    ("Je déteste les Arabes.", HATE),
+    ("Ich habe so viel Hass auf Muslime.", HATE),
+    ("Ich hasse die Juden.", HATE),
+]
+
+NOT_RULED_ABROAD = [
+    # idioms: the time, longing, laughter; a process, pests, a game
+    "Vou matar a saudade da minha mãe no domingo.",
+    "Vamos matar o tempo no shopping.",
+    "Je vais tuer le temps en lisant.",
+    "Voy a matar el proceso que se quedó colgado.",
+    "Il faut tuer les processus bloqués avant la mise à jour.",
+    "Hay que matar a las cucarachas de la cocina.",
+    "Vou te matar de rir com essa piada.",
+    "Wir wollen im Spiel alle Orks abknallen.",
+    "Ich bring dich um acht zum Bahnhof.",
+    "En el ajedrez odio jugar con las negras.",
+    "We will shoot a lesbian couple's engagement photos on Sunday.",
+    # negated, in each language's place for it
+    "Não vou te matar, relaxa.",
+    "No te voy a matar, tranquilo.",
+    "Je ne vais pas te tuer.",
+    "Ich werde dich nicht umbringen.",
+    "Ich hasse die Juden nicht, ich kenne viele.",
+    "El odio a los judíos crece en Europa, dice el informe.",
+    "Wir müssen den Hass auf Muslime endlich bekämpfen.",
+    "Quiero saber si matar a un hombre en defensa propia es legal.",
+]
+
+
+@pytest.mark.parametrize(("text", "category"), RULED_ABROAD)
+def test_threats_and_hatred_abroad_reach_the_threshold_on_the_rules_alone(text, category):
+    assert rules_only(text).of(category) >= DATA_SEVERITY_THRESHOLD
+
+
+@pytest.mark.parametrize("text", NOT_RULED_ABROAD)
+def test_idioms_and_negations_abroad_stay_under_the_threshold_on_the_rules(text):
+    assert max(rules_only(text)) < DATA_SEVERITY_THRESHOLD
+
+
+def test_the_anchor_regex_finds_what_every_anchor_key_would():
+    """The regex holds only keys no shorter key begins; the masks must not change."""
+    engine = local._Engine(local._verbatim)
+    keys = local.trie_regex((key, False) for key in engine.by_prefix)
+    every_key = re.compile(f" (?:{keys})[a-z]*")
+    texts = [normalize(text) for text, *_ in HARMFUL + BENIGN + RULED_ABROAD]
+    texts += [normalize(text) for text in NOT_RULED_ABROAD]
+    texts += [f" {key} " for key in engine.by_prefix] + [f" {key}s 88 " for key in engine.by_prefix]
+    assert engine.anchors.pattern != every_key.pattern
+    for text in texts:
+        found = every_key.findall(text)
+        assert engine.anchors.findall(text) == found
+    assert any(engine.candidates(text) != (0, 0) for text in texts)
 
 
 def test_benign_context_does_not_hide_a_threat_in_the_same_text(analyzer):

@@ -41,13 +41,16 @@ class Rule:
     """Text matching ``pattern`` scores at least ``severity`` in ``categories``.
 
     A ``negatable`` rule does not fire right after a negation ("don't kill
-    yourself" is not encouragement).
+    yourself" is not encouragement). Nor does a match that the words of
+    ``unless_next`` follow: the idiom it began ("vou te matar de rir", I'll make
+    you die laughing) or a negation after it ("ich hasse Juden nicht").
     """
 
     pattern: str
     severity: int
     categories: tuple[Category, ...]
     negatable: bool = False
+    unless_next: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +76,76 @@ def _phrases(firsts: str, seconds: str) -> tuple[str, ...]:
     return tuple(f"{first} {second}" for first in _words(firsts) for second in _words(seconds))
 
 
+def _joined(firsts: str, seconds: str) -> tuple[str, ...]:
+    """Every word of an entry of ``firsts`` with one of ``seconds`` written on to it
+    ("matar" + "te": "matarte"; "t" + "egorger", as "t'égorger" is normalized)."""
+    return tuple(f"{first}{second}" for first in _words(firsts) for second in _words(seconds))
+
+
+# People named for who they are (the words as normalized text folds them: no accents,
+# "ß" as "s"). Violence the rules find in a text naming one is hate as well
+# (``local._Engine.score``); they are also the victims of threats. Words with
+# everyday senses are left out: adjectives alone ("a gay wedding", "Mexican food"),
+# colours ("negro", "noirs", "die schwarze Null"), a dish ("moros y cristianos").
+_MEMBERS = (
+    "jew, jews, muslims, arabs, gays, lesbians, homosexuals, queers, trans person, "
+    "trans people, trans woman, trans women, trans man, trans men, tranny, trannies, "
+    "immigrants, migrants, refugees, asylum seekers, mexicans, gypsies, black guy, "
+    "black man, black men, black woman, black women, black people, gay guy, gay man, "
+    "gay men, gay people, jewish guy, jewish man, jewish woman, jewish people, muslim guy, "
+    "muslim man, muslim woman, muslim girl, arab guy, disabled person, disabled people, "
+    "retard, retards"
+)
+_MEMBERS_ABROAD = (
+    # in several of the languages
+    "gay, gays, homo, homos, lesbica, lesbicas, transexual, transexuales, transexuais, "
+    "transsexuel, transsexuels, transsexuelle, "
+    # Spanish
+    "judio, judios, judia, judias, musulman, musulmanes, musulmana, musulmanas, negrata, "
+    "gitano, gitanos, gitana, gitanas, inmigrante, inmigrantes, sudaca, sudacas, maricon, "
+    "maricones, marica, maricas, bollera, bolleras, travesti, travestis, homosexuales, "
+    "lesbiana, lesbianas, "
+    # Portuguese
+    "judeu, judeus, muculmano, muculmanos, muculmana, cigano, ciganos, imigrante, "
+    "imigrantes, viado, viados, sapatao, sapatona, traveco, travecos, "
+    # French
+    "juif, juifs, juive, juives, musulmane, musulmanes, arabe, arabes, bougnoule, bougnoules, "
+    "gitan, gitans, immigre, immigres, migrant, migrants, pede, pedes, gouine, gouines, lesbienne, "
+    "lesbiennes, "
+    # German
+    "jude, juden, judin, muslime, muslimen, moslem, moslems, zigeuner, auslander, kanake, "
+    "kanaken, fluchtling, fluchtlinge, fluchtlingen, schwuler, schwulen, schwuchtel, "
+    "schwuchteln, lesbe, lesben, transmensch, transmenschen, transe, transen"
+)
+_WORSHIP = (
+    "mosque, mosques, synagogue, synagogues, mezquita, mezquitas, sinagoga, sinagogas, "
+    "mesquita, mesquitas, mosquee, mosquees, moschee, moscheen, synagoge, synagogen"
+)
+# People a threat names, by language (with ``_MEMBERS_ABROAD``).
+_PEOPLE_ES = (
+    "hombre, hombres, mujer, mujeres, tipo, tipos, chico, chicos, chica, chicas, nino, ninos, "
+    "nina, ninas, vecino, vecinos, vecina, vecinas, policia, policias, profesor, profesora, "
+    "persona, personas, gente, novio, novia, ex, marido, esposa, esposo, padre, madre, "
+    "hermano, hermana, hijo, hija, suegra, suegro, companero, companera, cabron, puta, "
+    "presidente, negros, negras, "
+)
+_PEOPLE_PT = (
+    "cara, homem, mulher, vizinho, vizinha, professor, professora, policial, colega, "
+    "menino, menina, crianca, criancas, pai, mae, irmao, irma, esposa, marido, namorada, "
+    "namorado, ex, gente, pessoa, pessoas, medico, medicos, vagabundo, vagabundos, "
+    "desgracado, familia, pretos, pretas, negros, negras, "
+)
+_PEOPLE_FR = (
+    "type, mec, femme, mari, voisin, voisine, patron, patronne, prof, frere, "
+    "soeur, flic, flics, gens, enfant, enfants, connard, salope, batard, copain, copine, "
+    "noirs, noires, "
+)
+_PEOPLE_DE = (
+    "typen, kerl, mann, frau, nachbarn, chef, chefin, lehrer, lehrerin, bullen, polizisten, "
+    "kollegen, ex, vater, mutter, bruder, schwester, sohn, tochter, freund, freundin, leute, "
+    "menschen, kinder, hurensohn, wichser, schlampe, schwarzen, "
+)
+
 _SLURS_ROT13 = (
     "avttre avttref avttn avttnf xvxr xvxrf fcvp fcvpf puvax puvaxf tbbx tbbxf jrgonpx "
     "jrgonpxf snttbg snttbgf snt sntf genaal genaavrf enturnq enturnqf gbjryurnq gbjryurnqf "
@@ -85,6 +158,9 @@ _SLURS_ROT13 = (
 ANCHOR_CLASSES: Final = frozenset(
     {
         "VIOLENT_VERB",
+        "KILL_ABROAD",
+        "KILL_JOINED_ABROAD",
+        "KILL_DE",
         "VIOLENT_GERUND",
         "THREAT_ACT",
         "VIOLENT_MENTION",
@@ -133,7 +209,8 @@ CLASSES: Final[dict[str, tuple[str, ...]]] = {
         "wife, husband, family, families, ex, classmates, coworkers, people, jury, students, "
         "worshippers, crowd, mother, father, mom, dad, sister, brother, son, daughter, baby, "
         "fucker, pig, pigs, landlord, manager, doctor, nurse, politician, politicians",
-    ),
+    )
+    + _phrases("a, an, the, that, this, every, some, any, those, these, all the", _MEMBERS),
     "INCITE": _words(
         "lets, let us, go, we should, we must, we need to, someone should, somebody should, "
         "someone needs to, somebody needs to, you should, everyone should, time to, its time to"
@@ -242,6 +319,97 @@ CLASSES: Final[dict[str, tuple[str, ...]]] = {
         "eyes, eye, throat, guts, heart, intestines, tongue, skin, belly, stomach, fingers, "
         "teeth, fingernails, face, skull, spine, limbs, arms, legs, head, neck"
     ),
+    # ---- threats in Spanish, Portuguese, French and German: the speaker's intent, a
+    # verb that harms a person, and whom: a pronoun before the verb or joined to it
+    # ("te voy a matar", "matarte"), or a person after it. A thing or a third person's
+    # pronoun ("matarlo", "je vais le tuer") may be a process, a pest or a team, so it
+    # does not count. Verbs with everyday senses are left out ("quemar" a CD,
+    # "massacrer" a team, "aufhängen" a picture).
+    "INTENT_ABROAD": _words(
+        "voy a, vamos a, quiero, queremos, tengo que, tenemos que, hay que, "
+        "vou, eu vou, vamos, quero, tenho que, temos que, tenho de, temos de, tem que, "
+        "je vais, jvais, on va, nous allons, je veux, on veut, il faut, faut"
+    ),
+    "KILL_ABROAD": _words(
+        "matar, matare, asesinar, apunalar, acuchillar, degollar, ahorcar, estrangular, "
+        "balear, linchar, torturar, violar, descuartizar, decapitar, envenenar, fusilar, "
+        "exterminar, "
+        "matarei, assassinar, esfaquear, enforcar, degolar, estuprar, espancar, fuzilar, "
+        "tuer, tuerai, buter, flinguer, poignarder, egorger, etrangler, lyncher, torturer, "
+        "decapiter, empoisonner, tabasser, fusiller, saigner, exterminer"
+    ),
+    # The victim written on to the verb: "matarte", "t'égorger" (normalized "tegorger").
+    "KILL_JOINED_ABROAD": _joined(
+        "matar, asesinar, apunalar, acuchillar, degollar, ahorcar, estrangular, balear, "
+        "linchar, torturar, violar, descuartizar, decapitar, envenenar, fusilar",
+        "te, os",
+    )
+    + _joined("t", "egorger, etrangler, empoisonner, assassiner"),
+    # The victim written after the verb, in Portuguese and French.
+    "VICTIM_ABROAD": _words(
+        "voce, voces, vc, vcs, te, toi, vous, tout le monde, todo mundo, meu chefe, "
+        "minha chefe, o meu chefe, a minha chefe, mon chef, ma cheffe, mon pere, ma mere, "
+        "ton pere, ta mere"
+    )
+    + _phrases(
+        "o, a, os, as, um, uma, meu, minha, teu, tua, seu, sua, esse, essa, esses, essas, "
+        "este, esta, aquele, aquela, o meu, a minha, o teu, a tua, todos os, todas as",
+        _PEOPLE_PT + _MEMBERS_ABROAD,
+    )
+    + _phrases(
+        "le, la, les, un, une, des, ce, cet, cette, ces, mon, ma, mes, ton, ta, tes, son, sa, "
+        "tous les, toutes les",
+        _PEOPLE_FR + _MEMBERS_ABROAD,
+    ),
+    # Spanish marks a person object with "a" ("matar a mi jefe"); Portuguese's "a" is an
+    # article ("matar a saudade").
+    "VICTIM_ES": _words(
+        "a ti, a usted, a ustedes, a alguien, a cualquiera, a mi jefe, a mi jefa, a tu jefe"
+    )
+    + _phrases("al", _PEOPLE_ES + _MEMBERS_ABROAD)
+    + _phrases(
+        "a mi, a tu, a su, a mis, a tus, a sus, a ese, a esa, a esos, a esas, a este, a esta, "
+        "a estos, a estas, a un, a una, a unos, a unas, a los, a las, a la, a todos los, "
+        "a todas las",
+        _PEOPLE_ES + _MEMBERS_ABROAD,
+    ),
+    # The speaker with the victim before the verb: "te voy a", "vou te", "je vais te".
+    "INTENT_OBJECT_ABROAD": _phrases("te, os", "voy a, vamos a")
+    + _phrases("vou, eu vou, vamos, quero, eu", "te, lhe")
+    + _phrases("je vais, jvais, on va, nous allons, je veux, on veut", "te, vous"),
+    # German puts the verb last, after its object and any adverbs.
+    "INTENT_DE": _words(
+        "ich werde, ich werd, wir werden, ich will, wir wollen, ich mochte, ich muss, "
+        "wir mussen, wir sollten, man sollte, man muss, werde ich, will ich"
+    ),
+    "OBJECT_DE": _words("dich, euch")
+    + _phrases(
+        "einen, eine, den, die, dem, diesen, diese, jeden, jede, alle, meinen, meine, "
+        "deinen, deine, seinen, seine, ihren",
+        _PEOPLE_DE + _MEMBERS_ABROAD,
+    ),
+    "KILL_DE": _words(
+        "umbringen, abstechen, erstechen, erschiesen, erschiessen, abknallen, erwurgen, "
+        "erdrosseln, vergasen, abschlachten, totprugeln, niederstechen, hinrichten, lynchen, "
+        "toten, ermorden, vergewaltigen, aufschlitzen, kaltmachen, abmurksen, erschlagen, "
+        "ausrotten, aufhangen, verbrennen"
+    ),
+    "GROUP_ABROAD": _words(_MEMBERS_ABROAD),
+    "WORSHIP": _words(_WORSHIP),
+    # Who is named, and where they worship: violence aimed there is hate too (with
+    # ``GROUP_ABROAD``).
+    "MEMBER": _words(_MEMBERS) + _words(_WORSHIP),
+    "NEGATION_AFTER": _words("nicht, nie, niemals, pas, jamais"),
+    # What may follow a threat's words and undo it: an idiom ("matar de rir", to make
+    # die laughing) or a clock time ("ich bring dich um acht", I'll take you at eight).
+    "NOT_A_THREAT": _words(
+        "de rir, de riso, de risa, de vergonha, de verguenza, de susto, de saudade, "
+        "de saudades, de amor, de tedio, de inveja, de envidia, de cocegas, de cosquillas, "
+        "de curiosidade, de curiosidad, de rire, halb, viertel, punkt, mitternacht, "
+        "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, "
+        "24, eins, zwei, drei, vier, funf, sechs, sieben, acht, neun, zehn, elf, zwolf"
+    ),
+    # ---- self-harm
     # ---- self-harm
     "SELF_HARM_ACT": _words(
         "kill myself, kill yourself, kill urself, kill themselves, kill himself, kill herself, "
@@ -619,6 +787,106 @@ RULES: Final[tuple[Rule, ...]] = (
         negatable=True,
     ),
     Rule("durch meine|meiner hand|hande ... tod|sterben", 6, (VIOLENCE,), negatable=True),
+    # Threats in Spanish, Portuguese, French and German (``INTENT_ABROAD`` and after).
+    Rule(
+        "{INTENT_ABROAD} ... {KILL_ABROAD} {VICTIM_ABROAD}",
+        6,
+        (VIOLENCE,),
+        negatable=True,
+        unless_next="{NOT_A_THREAT}",
+    ),
+    Rule(
+        "{INTENT_OBJECT_ABROAD} ... {KILL_ABROAD}",
+        6,
+        (VIOLENCE,),
+        negatable=True,
+        unless_next="{NOT_A_THREAT}",
+    ),
+    Rule(
+        "{INTENT_ABROAD} ... {KILL_JOINED_ABROAD}",
+        6,
+        (VIOLENCE,),
+        negatable=True,
+        unless_next="{NOT_A_THREAT}",
+    ),
+    Rule(
+        "voy_a|vamos_a|quiero|tengo_que|tenemos_que|hay_que ... {KILL_ABROAD} {VICTIM_ES}",
+        6,
+        (VIOLENCE,),
+        negatable=True,
+    ),
+    Rule(
+        "je|j|on te|vous tue|tuerai|bute|buterai|egorge|egorgerai|etrangle|etranglerai|"
+        "poignarde|poignarderai|flingue|flinguerai",
+        6,
+        (VIOLENCE,),
+        negatable=True,
+    ),
+    Rule("je|j|on tegorge|tegorgerai|tetrangle|tetranglerai", 6, (VIOLENCE,), negatable=True),
+    Rule(
+        "te|os mato|matare|apunalo|degollo|estrangulo|ahorco|esfaqueio",
+        6,
+        (VIOLENCE,),
+        negatable=True,
+        unless_next="{NOT_A_THREAT}",
+    ),
+    Rule("{INTENT_DE} ... {OBJECT_DE} ... {KILL_DE}", 6, (VIOLENCE,), negatable=True),
+    # Orders to a crowd ("matad", "tuez", "tötet") and the present for the future
+    # ("mañana mato a mi jefe", "demain je tue mon patron"), a person named after.
+    Rule(
+        "matad|maten|matemos|apunalad|quemad|linchad|mato|apunalo {VICTIM_ES}",
+        6,
+        (VIOLENCE,),
+        negatable=True,
+    ),
+    Rule(
+        "matem|tuez|tuons|lynchez|brulez|tue|bute|mato|esfaqueio|estrangulo {VICTIM_ABROAD}",
+        6,
+        (VIOLENCE,),
+        negatable=True,
+        unless_next="{NOT_A_THREAT}",
+    ),
+    Rule("totet|erschiest|ersticht|lyncht|verbrennt {OBJECT_DE}", 6, (VIOLENCE,)),
+    Rule("bringt {OBJECT_DE} ... um", 6, (VIOLENCE,), unless_next="{NOT_A_THREAT}"),
+    Rule(
+        "ich|wir erschiese|erschiesse|ersteche|erwurge|tote|ermorde|vergewaltige|vergase dich|euch",
+        6,
+        (VIOLENCE,),
+        negatable=True,
+    ),
+    Rule("ich|wir stech|steche|knall|knalle {OBJECT_DE} ... ab", 6, (VIOLENCE,), negatable=True),
+    Rule("ich|wir schlag|schlage {OBJECT_DE} ... tot", 6, (VIOLENCE,), negatable=True),
+    Rule(
+        "ich|wir bring|bringe {OBJECT_DE} ... um",
+        6,
+        (VIOLENCE,),
+        negatable=True,
+        unless_next="{NOT_A_THREAT}",
+    ),
+    # Burning a building "with them inside", or a place of worship, in five languages
+    # (German puts the verb last).
+    Rule(
+        "burn|torch|quemar|queimar|bruler|incendier|anzunden|abfackeln ... with|con|avec|com|"
+        "mit them|ellos|ellas|eux|elles|eles|elas|ihnen|everyone|todos|tous inside|in_it|"
+        "dentro|dedans|drin",
+        6,
+        (VIOLENCE,),
+        negatable=True,
+    ),
+    Rule("mit ihnen|allen drin|darin ... anzunden|abfackeln|verbrennen", 6, (VIOLENCE,)),
+    Rule(
+        "{INTENT_ABROAD} ... quemar|incendiar|queimar|incendiar|bruler|incendier "
+        "la|las|a|as|les|une|des|una|uma? {WORSHIP}",
+        6,
+        (VIOLENCE,),
+        negatable=True,
+    ),
+    Rule(
+        "{INTENT_DE} ... {WORSHIP} ... anzunden|abfackeln|niederbrennen",
+        6,
+        (VIOLENCE,),
+        negatable=True,
+    ),
     # ---- hate and fairness: dehumanisation, elimination, contempt, slurs, extremism
     # Asking for jokes that demean a group, in five languages (the adjective before the
     # joke or, in Spanish, Portuguese and French, after it).
@@ -649,6 +917,59 @@ RULES: Final[tuple[Rule, ...]] = (
     ),
     Rule("{GROUP}|{SLUR} {BE} {QUALIFIER}? {QUALIFIER}? {NEG_TRAIT}", 4, (HATE,)),
     Rule("i|we {HATE_VERB} all|the|those|these? {GROUP}|{SLUR}", 4, (HATE,), negatable=True),
+    Rule(
+        "odiamos|detesto|aborrezco|odeio a? los|las|os|as|todos_los|todas_las|todos_os? "
+        "{GROUP_ABROAD}",
+        4,
+        (HATE,),
+        negatable=True,
+    ),
+    # The colours that name people in hatred, only where a person is meant: Spanish marks
+    # one with "a" ("detesto a los negros", not "detesto las negras", the notes).
+    Rule("odiamos|detesto|aborrezco a los|las negros|negras", 4, (HATE,), negatable=True),
+    Rule(
+        "odeio|odiamos|detesto os|as|esses|essas|estes pretos|pretas|negros|negras",
+        4,
+        (HATE,),
+        negatable=True,
+    ),
+    Rule("je|j|on deteste|hais|execre les|tous_les? {GROUP_ABROAD}", 4, (HATE,), negatable=True),
+    # Hatred one says one has ("j'ai tellement de haine pour", "ich habe so viel Hass auf"),
+    # not hatred spoken of ("la haine contre les juifs", "den Hass auf Muslime bekämpfen").
+    Rule(
+        "jai tellement|tant|trop|beaucoup|une? de|la? haine pour|envers|contre les|tous_les? "
+        "{GROUP_ABROAD}",
+        4,
+        (HATE,),
+        negatable=True,
+    ),
+    Rule(
+        "ich|wir hab|habe|haben so|solchen|solch|viel|einen|nur? ... hass auf die|alle|diese? "
+        "{GROUP_ABROAD}",
+        4,
+        (HATE,),
+        negatable=True,
+        unless_next="{NEGATION_AFTER}",
+    ),
+    Rule(
+        "ich|wir hasse|hassen die|alle|diese? {GROUP_ABROAD}",
+        4,
+        (HATE,),
+        negatable=True,
+        unless_next="{NEGATION_AFTER}",
+    ),
+    # "Death to" a group, in three languages ("death to" alone is a rule above; German's
+    # "Tod" would make every "today" a candidate).
+    Rule(
+        "muerte|morte|mort a|al|aos|ao|as|aux|au? los|las|os|as? {GROUP_ABROAD}",
+        6,
+        (HATE, VIOLENCE),
+    ),
+    Rule(
+        "tod den|allen juden|auslandern|kanaken|schwulen|muslimen|zigeunern|fluchtlingen",
+        6,
+        (HATE, VIOLENCE),
+    ),
     Rule("no {GROUP}|{SLUR} allowed", 5, (HATE,)),
     # Asking for a justification of exclusion ("why should X not be admitted ...?").
     Rule(

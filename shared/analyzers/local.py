@@ -83,6 +83,20 @@ _NEGATIONS: Final = (
     "not", "never", "dont", "wont", "wouldnt", "cant", "cannot", "shouldnt", "no", "didnt",
     "couldnt", "isnt", "arent", "aint", "doesnt", "nobody",
 )  # fmt: skip
+# Negations abroad, for the rules only: the classifier's input masks the English ones
+# alone (``_NEGATED``), as it was trained. Spanish and Portuguese put theirs before the
+# verb, as English does; French and German later ("je ne vais pas", "ich werde dich
+# nicht"), so those only break a gap.
+_NEGATIONS_ABROAD: Final = ("nunca", "jamas", "tampoco", "nao")
+_NEGATIONS_WITHIN: Final = (
+    "ne", "pas", "jamais", "nicht", "nie", "niemals", "kein", "keine", "keinen", "keinem",
+)  # fmt: skip
+# Words that make what follows a question or a clause of its own ("quiero saber si matar
+# a un hombre...", "wer Töten verherrlicht"): a rule's gap does not run over them either.
+_CLAUSE_WORDS: Final = (
+    "si", "se", "que", "porque", "pourquoi", "comment", "quiconque", "quien", "quem", "ob",
+    "warum", "dass", "wer",
+)  # fmt: skip
 # Words too common to stand for a phrase in a prefilter ("cannot stand" -> "stand").
 _COMMON: Final = frozenset(
     "a about all an and are at back be best can cannot cant do down every for get give go had "
@@ -209,9 +223,10 @@ class _Compiler:
 
     def __init__(self, fold: Callable[[str], str]) -> None:
         self.fold = fold
-        self.negations = frozenset(map(fold, _NEGATIONS))
+        self.negations = frozenset(map(fold, _NEGATIONS + _NEGATIONS_ABROAD))
         # Up to three words, none a negation: "i will [fucking brutally] kill you".
-        self.gap = rf"(?: (?!(?:{'|'.join(sorted(self.negations))}) )[a-z0-9]+){{0,3}}"
+        breaking = sorted(self.negations | set(map(fold, _NEGATIONS_WITHIN + _CLAUSE_WORDS)))
+        self.gap = rf"(?: (?!(?:{'|'.join(breaking)}) )[a-z0-9]+){{0,3}}"
 
     def entry(self, word: str) -> tuple[str, bool]:
         """A lexicon word or phrase (``_`` joins words) as (folded text, is a stem)."""
@@ -287,21 +302,27 @@ class _LazyPattern:
 class _CompiledRule:
     """A rule ready to run. A negatable rule ignores matches right after a negation
     ("don't kill yourself"), checked per match: sixteen look-behinds in the regex,
-    tried at every space, would cost more than the rest of the pattern."""
+    tried at every space, would cost more than the rest of the pattern. So is
+    ``unless_next``, the words that undo a match they follow (``lexicon.Rule``)."""
 
     pattern: _LazyPattern
     negations: frozenset[str] | None
     severity: int
     indexes: tuple[int, ...]
+    unless_next: _LazyPattern | None = None
 
     def matches(self, text: str) -> bool:
-        if self.negations is None:
+        if self.negations is None and self.unless_next is None:
             return self.pattern.regex.search(text) is not None
-        return any(
-            text[max(0, match.start() - 12) : match.start()].rpartition(" ")[2]
-            not in self.negations
-            for match in self.pattern.regex.finditer(text)
-        )
+        return any(self._stands(text, match) for match in self.pattern.regex.finditer(text))
+
+    def _stands(self, text: str, match: re.Match[str]) -> bool:
+        """Whether ``match`` is neither negated nor undone by what follows it."""
+        if self.negations is not None:
+            before = text[max(0, match.start() - 12) : match.start()].rpartition(" ")[2]
+            if before in self.negations:
+                return False
+        return self.unless_next is None or not self.unless_next.regex.match(text, match.end())
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,7 +353,9 @@ class _Plan:
 
 
 _INDEX: Final = {category: index for index, category in enumerate(CATEGORIES)}
+_HATE: Final = _INDEX[Category.HATE]
 _SEXUAL: Final = _INDEX[Category.SEXUAL]
+_VIOLENCE: Final = _INDEX[Category.VIOLENCE]
 _MINOR_FLOOR: Final = 4  # sexual content at or above this, involving minors, scores the max
 _WORD_MASKS_KEPT: Final = 50_000
 
@@ -355,11 +378,13 @@ class _Engine:
                 compiler.negations if rule.negatable else None,
                 rule.severity,
                 tuple(_INDEX[category] for category in rule.categories),
+                _LazyPattern(compiler, rule.unless_next) if rule.unless_next else None,
             )
             for rule in ordered
         )
         self.benign = tuple(_LazyPattern(compiler, pattern) for pattern in BENIGN)
         self.minor = _LazyPattern(compiler, "{MINOR}|{MINOR_ABROAD}")
+        self.member = _LazyPattern(compiler, "{MEMBER}|{GROUP_ABROAD}")
         self.holds = tuple(
             _CompiledHold(
                 _LazyPattern(compiler, hold.pattern, whole=True),
@@ -376,11 +401,21 @@ class _Engine:
                     masks = self.by_prefix.setdefault(compiler.key_word(entry), [0, 0])
                     masks[masks_index] |= 1 << bit
         # Every key is a stem: the letters after it are matched once, after the trie,
-        # not at each of its ~670 leaves. The same matches; compiled in about a third of
-        # the time (a one-line analyze compiles it), and scanned no slower.
-        self.anchors = re.compile(
-            f" (?:{trie_regex((key, False) for key in self.by_prefix)})[a-z]*"
-        )
+        # not at each of its leaves. The same matches; compiled in about a third of the
+        # time (a one-line analyze compiles it), and scanned no slower. A key that
+        # extends a shorter one by letters ("matarte", "matar") finds no word the
+        # shorter does not (the regex takes the letters after a key), so only the
+        # shortest are in the regex; ``_masks_of`` still reads them all. Digits are
+        # not taken after a key: "1488" stays beside "14".
+        shortest = [
+            key
+            for key in self.by_prefix
+            if not any(
+                key[:end] in self.by_prefix and _LETTERS.issuperset(key[end:])
+                for end in range(1, len(key))
+            )
+        ]
+        self.anchors = re.compile(f" (?:{trie_regex((key, False) for key in shortest)})[a-z]*")
         self.longest_key = max(map(len, self.by_prefix))
         self.word_masks: dict[str, tuple[int, int]] = {}  # memo: anchor words recur
         self.plans: dict[tuple[int, int], _Plan] = {}  # memo: so do the masks they give
@@ -388,8 +423,13 @@ class _Engine:
     def compile_all(self) -> None:
         """Compile every pattern now: worker processes forked afterwards share them
         instead of each compiling its own."""
-        extra = (self.minor, *(p for hold in self.holds for p in (hold.pattern, hold.unless)))
-        for pattern in (*(rule.pattern for rule in self.rules), *self.benign, *extra):
+        extra = (
+            self.minor,
+            self.member,
+            *(p for hold in self.holds for p in (hold.pattern, hold.unless)),
+        )
+        undoing = (rule.unless_next for rule in self.rules if rule.unless_next)
+        for pattern in (*(rule.pattern for rule in self.rules), *undoing, *self.benign, *extra):
             pattern.regex  # noqa: B018 - compiled and kept on first access
 
     def candidates(self, folded: str) -> tuple[int, int]:
@@ -464,8 +504,17 @@ class _Engine:
             ):
                 for index in rule.indexes:
                     severities[index] = max(severities[index], rule.severity)
+        return self.raised(severities, folded)
+
+    def raised(self, severities: list[int], folded: str) -> Severities:
+        """The rules' ``severities`` for ``folded`` (masked), raised by whom they touch:
+        sexual content involving minors to the top, and violence aimed at someone for
+        who they are to hate as well (Content Safety's Hate covers violence against
+        identity groups: "stab a gay guy", "poignarder un Arabe")."""
         if severities[_SEXUAL] >= _MINOR_FLOOR and self.minor.regex.search(folded):
             severities[_SEXUAL] = SEVERITY_MAX
+        if severities[_VIOLENCE] >= _MEDIUM and self.member.regex.search(folded):
+            severities[_HATE] = max(severities[_HATE], severities[_VIOLENCE])
         return Severities(*severities)
 
 
