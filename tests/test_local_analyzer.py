@@ -454,6 +454,7 @@ RULED_ABROAD = [
     ("Detesto a los gitanos con toda mi alma.", HATE),
     ("Maten a todos los judíos.", VIOLENCE),
     ("Tuez les juifs !", VIOLENCE),
+    ("Demain je tue mon patron.", VIOLENCE),
     ("Tod den Juden!", HATE),
     ("Eu odeio ciganos.", HATE),
     ("Je déteste les Arabes.", HATE),
@@ -483,6 +484,7 @@ NOT_RULED_ABROAD = [
     "El odio a los judíos crece en Europa, dice el informe.",
     "Wir müssen den Hass auf Muslime endlich bekämpfen.",
     "Quiero saber si matar a un hombre en defensa propia es legal.",
+    "Dans le roman, le héros tue un Arabe sur la plage et finit condamné.",
 ]
 
 

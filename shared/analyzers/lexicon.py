@@ -840,12 +840,14 @@ RULES: Final[tuple[Rule, ...]] = (
         negatable=True,
     ),
     Rule(
-        "matem|tuez|tuons|lynchez|brulez|tue|bute|mato|esfaqueio|estrangulo {VICTIM_ABROAD}",
+        "matem|tuez|tuons|lynchez|brulez|mato|esfaqueio|estrangulo {VICTIM_ABROAD}",
         6,
         (VIOLENCE,),
         negatable=True,
         unless_next="{NOT_A_THREAT}",
     ),
+    # French "tue" is also "kills" ("le héros tue un Arabe"): only with "je".
+    Rule("je|j tue|bute|poignarde|egorge {VICTIM_ABROAD}", 6, (VIOLENCE,), negatable=True),
     Rule("totet|erschiest|ersticht|lyncht|verbrennt {OBJECT_DE}", 6, (VIOLENCE,)),
     Rule("bringt {OBJECT_DE} ... um", 6, (VIOLENCE,), unless_next="{NOT_A_THREAT}"),
     Rule(
