@@ -84,7 +84,7 @@ def _joined(firsts: str, seconds: str) -> tuple[str, ...]:
 
 # People named for who they are (the words as normalized text folds them: no accents,
 # "ß" as "s"). Violence the rules find in a text naming one is hate as well
-# (``local._Engine.score``); they are also the victims of threats. Words with
+# (``local._Engine.raised``); they are also the victims of threats. Words with
 # everyday senses are left out: adjectives alone ("a gay wedding", "Mexican food"),
 # colours ("negro", "noirs", "die schwarze Null"), a dish ("moros y cristianos").
 _MEMBERS = (
@@ -345,33 +345,32 @@ CLASSES: Final[dict[str, tuple[str, ...]]] = {
         "te, os",
     )
     + _joined("t", "egorger, etrangler, empoisonner, assassiner"),
-    # The victim written after the verb, in Portuguese and French.
+    # The victim written after the verb, in Portuguese and French: a pronoun, or a person
+    # or people after an optional determiner ("{DET_ABROAD}? {VICTIM_ABROAD}"; as two
+    # tokens, not every pairing spelled out, so the regexes stay small).
+    "DET_ABROAD": _words(
+        "o, a, os, as, um, uma, meu, minha, teu, tua, seu, sua, esse, essa, esses, essas, "
+        "este, esta, aquele, aquela, o meu, a minha, o teu, a tua, todos os, todas as, "
+        "le, la, les, un, une, des, ce, cet, cette, ces, mon, ma, mes, ton, ta, tes, son, sa, "
+        "tous les, toutes les"
+    ),
     "VICTIM_ABROAD": _words(
         "voce, voces, vc, vcs, te, toi, vous, tout le monde, todo mundo, meu chefe, "
-        "minha chefe, o meu chefe, a minha chefe, mon chef, ma cheffe, mon pere, ma mere, "
-        "ton pere, ta mere"
-    )
-    + _phrases(
-        "o, a, os, as, um, uma, meu, minha, teu, tua, seu, sua, esse, essa, esses, essas, "
-        "este, esta, aquele, aquela, o meu, a minha, o teu, a tua, todos os, todas as",
-        _PEOPLE_PT + _MEMBERS_ABROAD,
-    )
-    + _phrases(
-        "le, la, les, un, une, des, ce, cet, cette, ces, mon, ma, mes, ton, ta, tes, son, sa, "
-        "tous les, toutes les",
-        _PEOPLE_FR + _MEMBERS_ABROAD,
+        "minha chefe, mon chef, ma cheffe, mon pere, ma mere, ton pere, ta mere, "
+        + _PEOPLE_PT
+        + _PEOPLE_FR
+        + _MEMBERS_ABROAD
     ),
     # Spanish marks a person object with "a" ("matar a mi jefe"); Portuguese's "a" is an
-    # article ("matar a saudade").
+    # article ("matar a saudade"): "a|al {DET_ES}? {VICTIM_ES}".
+    "DET_ES": _words(
+        "mi, tu, su, mis, tus, sus, ese, esa, esos, esas, este, esta, estos, estas, aquel, "
+        "aquella, un, una, unos, unas, los, las, la, todos los, todas las"
+    ),
     "VICTIM_ES": _words(
-        "a ti, a usted, a ustedes, a alguien, a cualquiera, a mi jefe, a mi jefa, a tu jefe"
-    )
-    + _phrases("al", _PEOPLE_ES + _MEMBERS_ABROAD)
-    + _phrases(
-        "a mi, a tu, a su, a mis, a tus, a sus, a ese, a esa, a esos, a esas, a este, a esta, "
-        "a estos, a estas, a un, a una, a unos, a unas, a los, a las, a la, a todos los, "
-        "a todas las",
-        _PEOPLE_ES + _MEMBERS_ABROAD,
+        "ti, usted, ustedes, alguien, cualquiera, mi jefe, mi jefa, tu jefe, "
+        + _PEOPLE_ES
+        + _MEMBERS_ABROAD
     ),
     # The speaker with the victim before the verb: "te voy a", "vou te", "je vais te".
     "INTENT_OBJECT_ABROAD": _phrases("te, os", "voy a, vamos a")
@@ -382,12 +381,12 @@ CLASSES: Final[dict[str, tuple[str, ...]]] = {
         "ich werde, ich werd, wir werden, ich will, wir wollen, ich mochte, ich muss, "
         "wir mussen, wir sollten, man sollte, man muss, werde ich, will ich"
     ),
-    "OBJECT_DE": _words("dich, euch")
-    + _phrases(
+    # Whom, in German: "{DET_DE}? {OBJECT_DE}" ("dich", "einen Schwulen").
+    "DET_DE": _words(
         "einen, eine, den, die, dem, diesen, diese, jeden, jede, alle, meinen, meine, "
-        "deinen, deine, seinen, seine, ihren",
-        _PEOPLE_DE + _MEMBERS_ABROAD,
+        "deinen, deine, seinen, seine, ihren"
     ),
+    "OBJECT_DE": _words("dich, euch, " + _PEOPLE_DE + _MEMBERS_ABROAD),
     "KILL_DE": _words(
         "umbringen, abstechen, erstechen, erschiesen, erschiessen, abknallen, erwurgen, "
         "erdrosseln, vergasen, abschlachten, totprugeln, niederstechen, hinrichten, lynchen, "
@@ -396,9 +395,8 @@ CLASSES: Final[dict[str, tuple[str, ...]]] = {
     ),
     "GROUP_ABROAD": _words(_MEMBERS_ABROAD),
     "WORSHIP": _words(_WORSHIP),
-    # Who is named, and where they worship: violence aimed there is hate too (with
-    # ``GROUP_ABROAD``).
-    "MEMBER": _words(_MEMBERS) + _words(_WORSHIP),
+    # Who is named, and where they worship: violence aimed there is hate too.
+    "MEMBER": _words(_MEMBERS) + _words(_MEMBERS_ABROAD) + _words(_WORSHIP),
     "NEGATION_AFTER": _words("nicht, nie, niemals, pas, jamais"),
     # What may follow a threat's words and undo it: an idiom ("matar de rir", to make
     # die laughing) or a clock time ("ich bring dich um acht", I'll take you at eight).
@@ -409,7 +407,6 @@ CLASSES: Final[dict[str, tuple[str, ...]]] = {
         "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, "
         "24, eins, zwei, drei, vier, funf, sechs, sieben, acht, neun, zehn, elf, zwolf"
     ),
-    # ---- self-harm
     # ---- self-harm
     "SELF_HARM_ACT": _words(
         "kill myself, kill yourself, kill urself, kill themselves, kill himself, kill herself, "
@@ -789,7 +786,7 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule("durch meine|meiner hand|hande ... tod|sterben", 6, (VIOLENCE,), negatable=True),
     # Threats in Spanish, Portuguese, French and German (``INTENT_ABROAD`` and after).
     Rule(
-        "{INTENT_ABROAD} ... {KILL_ABROAD} {VICTIM_ABROAD}",
+        "{INTENT_ABROAD} ... {KILL_ABROAD} {DET_ABROAD}? {VICTIM_ABROAD}",
         6,
         (VIOLENCE,),
         negatable=True,
@@ -810,7 +807,8 @@ RULES: Final[tuple[Rule, ...]] = (
         unless_next="{NOT_A_THREAT}",
     ),
     Rule(
-        "voy_a|vamos_a|quiero|tengo_que|tenemos_que|hay_que ... {KILL_ABROAD} {VICTIM_ES}",
+        "voy_a|vamos_a|quiero|tengo_que|tenemos_que|hay_que ... {KILL_ABROAD} a|al {DET_ES}? "
+        "{VICTIM_ES}",
         6,
         (VIOLENCE,),
         negatable=True,
@@ -830,36 +828,46 @@ RULES: Final[tuple[Rule, ...]] = (
         negatable=True,
         unless_next="{NOT_A_THREAT}",
     ),
-    Rule("{INTENT_DE} ... {OBJECT_DE} ... {KILL_DE}", 6, (VIOLENCE,), negatable=True),
+    Rule("{INTENT_DE} ... {DET_DE}? {OBJECT_DE} ... {KILL_DE}", 6, (VIOLENCE,), negatable=True),
     # Orders to a crowd ("matad", "tuez", "tötet") and the present for the future
     # ("mañana mato a mi jefe", "demain je tue mon patron"), a person named after.
     Rule(
-        "matad|maten|matemos|apunalad|quemad|linchad|mato|apunalo {VICTIM_ES}",
+        "matad|maten|matemos|apunalad|quemad|linchad|mato|apunalo a|al {DET_ES}? {VICTIM_ES}",
         6,
         (VIOLENCE,),
         negatable=True,
     ),
     Rule(
-        "matem|tuez|tuons|lynchez|brulez|mato|esfaqueio|estrangulo {VICTIM_ABROAD}",
+        "matem|tuez|tuons|lynchez|brulez|mato|esfaqueio|estrangulo {DET_ABROAD}? {VICTIM_ABROAD}",
         6,
         (VIOLENCE,),
         negatable=True,
         unless_next="{NOT_A_THREAT}",
     ),
     # French "tue" is also "kills" ("le héros tue un Arabe"): only with "je".
-    Rule("je|j tue|bute|poignarde|egorge {VICTIM_ABROAD}", 6, (VIOLENCE,), negatable=True),
-    Rule("totet|erschiest|ersticht|lyncht|verbrennt {OBJECT_DE}", 6, (VIOLENCE,)),
-    Rule("bringt {OBJECT_DE} ... um", 6, (VIOLENCE,), unless_next="{NOT_A_THREAT}"),
+    Rule(
+        "je|j tue|bute|poignarde|egorge {DET_ABROAD}? {VICTIM_ABROAD}",
+        6,
+        (VIOLENCE,),
+        negatable=True,
+    ),
+    Rule("totet|erschiest|ersticht|lyncht|verbrennt {DET_DE}? {OBJECT_DE}", 6, (VIOLENCE,)),
+    Rule("bringt {DET_DE}? {OBJECT_DE} ... um", 6, (VIOLENCE,), unless_next="{NOT_A_THREAT}"),
     Rule(
         "ich|wir erschiese|erschiesse|ersteche|erwurge|tote|ermorde|vergewaltige|vergase dich|euch",
         6,
         (VIOLENCE,),
         negatable=True,
     ),
-    Rule("ich|wir stech|steche|knall|knalle {OBJECT_DE} ... ab", 6, (VIOLENCE,), negatable=True),
-    Rule("ich|wir schlag|schlage {OBJECT_DE} ... tot", 6, (VIOLENCE,), negatable=True),
     Rule(
-        "ich|wir bring|bringe {OBJECT_DE} ... um",
+        "ich|wir stech|steche|knall|knalle {DET_DE}? {OBJECT_DE} ... ab",
+        6,
+        (VIOLENCE,),
+        negatable=True,
+    ),
+    Rule("ich|wir schlag|schlage {DET_DE}? {OBJECT_DE} ... tot", 6, (VIOLENCE,), negatable=True),
+    Rule(
+        "ich|wir bring|bringe {DET_DE}? {OBJECT_DE} ... um",
         6,
         (VIOLENCE,),
         negatable=True,

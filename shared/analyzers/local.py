@@ -384,7 +384,7 @@ class _Engine:
         )
         self.benign = tuple(_LazyPattern(compiler, pattern) for pattern in BENIGN)
         self.minor = _LazyPattern(compiler, "{MINOR}|{MINOR_ABROAD}")
-        self.member = _LazyPattern(compiler, "{MEMBER}|{GROUP_ABROAD}")
+        self.member = _LazyPattern(compiler, "{MEMBER}")
         self.holds = tuple(
             _CompiledHold(
                 _LazyPattern(compiler, hold.pattern, whole=True),
