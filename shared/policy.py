@@ -55,7 +55,10 @@ from typing import Final
 # worship, "death to" a group and hatred stated toward groups; violence the rules find
 # aimed at someone for who they are is hate as well: offline data verdicts and model
 # evaluations may differ.
-POLICY_VERSION: Final = "2026.11.13"
+# 2026.11.14: new rules read explicit sex in Spanish, Portuguese, French and German (a
+# verb of the act on slang anatomy or the genitals, slang names of the act): offline
+# data verdicts and model evaluations may differ.
+POLICY_VERSION: Final = "2026.11.14"
 
 
 class Category(Enum):

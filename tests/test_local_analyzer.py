@@ -460,6 +460,14 @@ RULED_ABROAD = [
     ("Je déteste les Arabes.", HATE),
     ("Ich habe so viel Hass auf Muslime.", HATE),
     ("Ich hasse die Juden.", HATE),
+    # explicit sex: the act on slang anatomy or the genitals, in either order
+    ("Quiero chuparte la polla toda la noche.", SEXUAL),
+    ("Vou chupar teu grelo até você pedir pra parar.", SEXUAL),
+    ("Je vais sucer ta bite jusqu'à ce que tu jouisses.", SEXUAL),
+    ("Ich will deine Titten lecken, bis du schreist.", SEXUAL),
+    ("Lutsch meinen Schwanz, Schlampe.", SEXUAL),
+    ("Ela lambeu o pênis dele devagar.", SEXUAL),
+    ("Ela bateu uma punheta pra ele no carro.", SEXUAL),
 ]
 
 NOT_RULED_ABROAD = [
@@ -485,16 +493,27 @@ NOT_RULED_ABROAD = [
     "Wir müssen den Hass auf Muslime endlich bekämpfen.",
     "Quiero saber si matar a un hombre en defensa propia es legal.",
     "Dans le roman, le héros tue un Arabe sur la plage et finit condamné.",
+    # a cat, a tail, a bite, breastfeeding, milk, a kiss, a cone, a dish, ointment
+    "Mi gato se lame las patas y el chat lèche sa patte.",
+    "Don't bite the hand that feeds you.",
+    "Se o bebê chupar só os mamilos, vai machucar.",
+    "¿Cuánta leche sale de las tetas en la primera semana?",
+    "Un baiser sur la joue.",
+    "El cono de helado se derrite.",
+    "Grelos com chouriço é um prato típico.",
+    "Reiben Sie die Salbe zweimal täglich auf den Penis.",
+    "Mein Hund leckt ständig seinen Schwanz, was hat er?",
+    "La chatte va lécher ses chatons.",
 ]
 
 
 @pytest.mark.parametrize(("text", "category"), RULED_ABROAD)
-def test_threats_and_hatred_abroad_reach_the_threshold_on_the_rules_alone(text, category):
+def test_threats_hatred_and_explicit_sex_abroad_reach_4_on_the_rules_alone(text, category):
     assert rules_only(text).of(category) >= DATA_SEVERITY_THRESHOLD
 
 
 @pytest.mark.parametrize("text", NOT_RULED_ABROAD)
-def test_idioms_and_negations_abroad_stay_under_the_threshold_on_the_rules(text):
+def test_idioms_negations_and_everyday_senses_abroad_stay_under_the_threshold_on_the_rules(text):
     assert max(rules_only(text)) < DATA_SEVERITY_THRESHOLD
 
 

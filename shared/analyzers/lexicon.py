@@ -175,8 +175,12 @@ ANCHOR_CLASSES: Final = frozenset(
         "EXPLICIT_ACT",
         "SEX_ACT_NAME",
         "SEX_ACT_NAME_ABROAD",
+        "EXPLICIT_ACT_ABROAD",
         "SLANG_ANATOMY",
+        "SLANG_ANATOMY_ABROAD",
+        "SLANG_ALSO_EVERYDAY",
         "ANATOMY",
+        "ANATOMY_ABROAD",
         "SEX_VERB",
         "SEXUAL_MENTION",
         "DEHUMANIZING",
@@ -482,6 +486,38 @@ CLASSES: Final[dict[str, tuple[str, ...]]] = {
         "sexo oral, sexo anal, sexe oral, sexe anal, oralsex, analsex, fellation, felacion, "
         "felacao, cunilingus"
     ),
+    # Explicit sex in Spanish, Portuguese, French and German, as the English classes
+    # around them (none is a word class of the classifier's). Words with an everyday
+    # sense are left out even where slang uses them: "pau" (stick), "pica" (it
+    # itches), "rola" (it rolls), "queue" (queue), "cono" (a cone, as "coño" folds),
+    # "porra" and "caralho" (damn), "mamar" (to suckle), "mamada" (nonsense in
+    # Mexico), "boquete" (a hole in Portugal), "Muschi" (a pussycat).
+    "EXPLICIT_ACT_ABROAD": _words(
+        "punheta, punhetas, siririca, branlette, branlettes, fickten sich"
+    ),
+    "SLANG_ANATOMY_ABROAD": _words(
+        "polla, pollas, verga, vergas, chocho, tetas, buceta, bucetas, boceta, xoxota, xota, "
+        "xereca, piroca, zob, teub, nichons, fotze, titten, pimmel"
+    ),
+    # Slang that is also a vegetable, a bite and a she-cat: only after a verb of the act.
+    "SLANG_ALSO_EVERYDAY": _words("grelo, bite, chatte"),
+    # Only the genitals: a baby suckles at breasts and nipples ("se o bebê chupar só os
+    # mamilos"), and ointment is rubbed on and a catheter put in the rest.
+    "ANATOMY_ABROAD": _words("pene, penis, klitoris, clitoris, vagina, vulva"),
+    # "leche" (the French "lèche", folded) is the Spanish for milk, "baiser" also a kiss,
+    # "folle" (follé) the French for mad and "blast" (bläst) English.
+    "SEX_VERB_ABROAD": _words(
+        "chupar, chupo, chupa, chupas, chupes, chupando, chupe, chupaba, chupei, chupou, "
+        "chupava, chuparte, chuparla, chuparle, chupartela, chupasela, chuparsela, "
+        "chupamela, chuparmela, chupate, lamer, lamo, lames, lamiendo, lamio, lamia, lamerte, "
+        "lamerla, lamber, lambo, lambe, lambendo, lambeu, lambia, follar, follo, folla, "
+        "follando, follaba, follarte, follarla, foder, fodo, fode, fodendo, fodi, "
+        "fodeu, fodia, sucer, suce, suces, sucee, sucees, sucait, sucais, sucant, lecher, "
+        "lechait, lechant, lechee, baise, baisee, baisait, branler, branle, "
+        "branlait, doigter, doigte, lutschen, lutsch, lutscht, lutschte, gelutscht, lecken, "
+        "leck, leckt, leckte, geleckt, blasen, blies, geblasen, ficken, fick, fickt, "
+        "fickte, wichsen, wichst"
+    ),
     "SLANG_ANATOMY": _words(
         "cock, cocks, dick, dicks, pussy, cunt, tits, titties, boobs, clit, cum, cunny, twat, "
         "butthole, nips, manhood"
@@ -717,6 +753,18 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule("{SEX_VERB} ... {POSSESSIVE}|the|a|your|her|his ... {SLANG_ANATOMY}", 6, (SEXUAL,)),
     Rule("{SLANG_ANATOMY} ... {SEX_VERB}", 5, (SEXUAL,)),
     Rule("{SEX_VERB_STRONG} ... {POSSESSIVE}|the|a|her|his ... {ANATOMY}", 5, (SEXUAL,)),
+    # The same abroad: the act on slang anatomy, in either order (German puts the verb
+    # last: "deine Titten lecken"), or on the genitals' plain names.
+    Rule("{EXPLICIT_ACT_ABROAD}", 5, (SEXUAL,)),
+    Rule(
+        "{SEX_VERB_ABROAD} ... {SLANG_ANATOMY_ABROAD}|{SLANG_ALSO_EVERYDAY}|{SLANG_ANATOMY}",
+        6,
+        (SEXUAL,),
+    ),
+    Rule("{SLANG_ANATOMY_ABROAD} ... {SEX_VERB_ABROAD}", 5, (SEXUAL,)),
+    # "Schwanz" is also a tail, which dogs lick: only sucked or blown.
+    Rule("lutsch*|gelutscht|blasen|blies|geblasen ... schwanz", 6, (SEXUAL,)),
+    Rule("{SEX_VERB_ABROAD} ... {ANATOMY_ABROAD}", 5, (SEXUAL,)),
     Rule(
         "fuck*|screw*|bang*|pound* {PRONOUN} hard*|deep*|raw|senseless|"
         "till|until|silly|all_night|from_behind",
