@@ -491,7 +491,8 @@ CLASSES: Final[dict[str, tuple[str, ...]]] = {
     # sense are left out even where slang uses them: "pau" (stick), "pica" (it
     # itches), "rola" (it rolls), "queue" (queue), "cono" (a cone, as "coño" folds),
     # "porra" and "caralho" (damn), "mamar" (to suckle), "mamada" (nonsense in
-    # Mexico), "boquete" (a hole in Portugal), "Muschi" (a pussycat).
+    # Mexico), "boquete" (a hole in Portugal), "Muschi" (a pussycat), "Möse" (folded,
+    # "Mose": Moses).
     "EXPLICIT_ACT_ABROAD": _words(
         "punheta, punhetas, siririca, branlette, branlettes, fickten sich"
     ),
@@ -502,7 +503,8 @@ CLASSES: Final[dict[str, tuple[str, ...]]] = {
     # Slang that is also a vegetable, a bite and a she-cat: only after a verb of the act.
     "SLANG_ALSO_EVERYDAY": _words("grelo, bite, chatte"),
     # Only the genitals: a baby suckles at breasts and nipples ("se o bebê chupar só os
-    # mamilos"), and ointment is rubbed on and a catheter put in the rest.
+    # mamilos"). Rubbing and putting in are not verbs of the act below: ointment is
+    # rubbed on a penis and a catheter put in.
     "ANATOMY_ABROAD": _words("pene, penis, klitoris, clitoris, vagina, vulva"),
     # "leche" (the French "lèche", folded) is the Spanish for milk, "baiser" also a kiss,
     # "folle" (follé) the French for mad and "blast" (bläst) English.
