@@ -56,8 +56,9 @@ from typing import Final
 # aimed at someone for who they are is hate as well: offline data verdicts and model
 # evaluations may differ.
 # 2026.11.14: new rules read explicit sex in Spanish, Portuguese, French and German (a
-# verb of the act on slang anatomy or the genitals, slang names of the act): offline
-# data verdicts and model evaluations may differ.
+# verb of the act on slang anatomy or the genitals, slang names of the act), and threats
+# in the future's first person ("matarei todos vocês"): offline data verdicts and model
+# evaluations may differ.
 POLICY_VERSION: Final = "2026.11.14"
 
 

@@ -456,6 +456,11 @@ RULED_ABROAD = [
     ("Tuez les juifs !", VIOLENCE),
     ("Demain je tue mon patron.", VIOLENCE),
     ("Tod den Juden!", HATE),
+    # the future's first person, and "all of you"
+    ("Matarei todos vocês.", VIOLENCE),
+    ("Vou matar todos vocês amanhã.", VIOLENCE),
+    ("Mataré a mi jefe el lunes.", VIOLENCE),
+    ("Je tuerai mon voisin.", VIOLENCE),
     ("Eu odeio ciganos.", HATE),
     ("Je déteste les Arabes.", HATE),
     ("Ich habe so viel Hass auf Muslime.", HATE),
@@ -493,6 +498,10 @@ NOT_RULED_ABROAD = [
     "Wir müssen den Hass auf Muslime endlich bekämpfen.",
     "Quiero saber si matar a un hombre en defensa propia es legal.",
     "Dans le roman, le héros tue un Arabe sur la plage et finit condamné.",
+    "Matarei a saudade no domingo.",
+    "Matarei você de rir com essa piada.",
+    "Não matarei ninguém.",
+    "Je ne tuerai personne.",
     # a cat, a tail, a bite, breastfeeding, milk, a kiss, a cone, a dish, ointment
     "Mi gato se lame las patas y el chat lèche sa patte.",
     "Don't bite the hand that feeds you.",

@@ -159,6 +159,7 @@ ANCHOR_CLASSES: Final = frozenset(
     {
         "VIOLENT_VERB",
         "KILL_ABROAD",
+        "KILL_FUTURE_ABROAD",
         "KILL_JOINED_ABROAD",
         "KILL_DE",
         "VIOLENT_GERUND",
@@ -342,6 +343,14 @@ CLASSES: Final[dict[str, tuple[str, ...]]] = {
         "tuer, tuerai, buter, flinguer, poignarder, egorger, etrangler, lyncher, torturer, "
         "decapiter, empoisonner, tabasser, fusiller, saigner, exterminer"
     ),
+    # The future's first person carries the intent itself: "matarei todos vocês",
+    # "mataré a mi jefe", "je tuerai mon voisin" ("mataremos" is both languages').
+    "KILL_FUTURE_ABROAD": _words(
+        "matare, mataremos, apunalare, acuchillare, degollare, ahorcare, estrangulare, "
+        "asesinare, matarei, esfaquearei, esfaquearemos, degolarei, enforcarei, "
+        "estrangularei, assassinarei, fuzilarei, tuerai, tuerons, poignarderai, egorgerai, "
+        "etranglerai, buterai, flinguerai"
+    ),
     # The victim written on to the verb: "matarte", "t'égorger" (normalized "tegorger").
     "KILL_JOINED_ABROAD": _joined(
         "matar, asesinar, apunalar, acuchillar, degollar, ahorcar, estrangular, balear, "
@@ -356,7 +365,7 @@ CLASSES: Final[dict[str, tuple[str, ...]]] = {
         "o, a, os, as, um, uma, meu, minha, teu, tua, seu, sua, esse, essa, esses, essas, "
         "este, esta, aquele, aquela, o meu, a minha, o teu, a tua, todos os, todas as, "
         "le, la, les, un, une, des, ce, cet, cette, ces, mon, ma, mes, ton, ta, tes, son, sa, "
-        "tous les, toutes les"
+        "tous les, toutes les, todos, todas, tous, toutes"
     ),
     "VICTIM_ABROAD": _words(
         "voce, voces, vc, vcs, te, toi, vous, tout le monde, todo mundo, meu chefe, "
@@ -873,6 +882,20 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule("je|j|on tegorge|tegorgerai|tetrangle|tetranglerai", 6, (VIOLENCE,), negatable=True),
     Rule(
         "te|os mato|matare|apunalo|degollo|estrangulo|ahorco|esfaqueio",
+        6,
+        (VIOLENCE,),
+        negatable=True,
+        unless_next="{NOT_A_THREAT}",
+    ),
+    Rule(
+        "{KILL_FUTURE_ABROAD} {DET_ABROAD}? {VICTIM_ABROAD}",
+        6,
+        (VIOLENCE,),
+        negatable=True,
+        unless_next="{NOT_A_THREAT}",
+    ),
+    Rule(
+        "{KILL_FUTURE_ABROAD} a|al {DET_ES}? {VICTIM_ES}",
         6,
         (VIOLENCE,),
         negatable=True,
