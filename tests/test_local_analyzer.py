@@ -441,6 +441,12 @@ RULED_ABROAD = [
     ("Ich werde dich morgen umbringen.", VIOLENCE),
     ("Ich stech dich gleich ab.", VIOLENCE),
     ("Ich bring euch alle um.", VIOLENCE),
+    # the future's first person, and "all of you"
+    ("Matarei todos vocês.", VIOLENCE),
+    ("Vou matar todos vocês amanhã.", VIOLENCE),
+    ("Mataré a mi jefe el lunes.", VIOLENCE),
+    ("Je tuerai mon voisin.", VIOLENCE),
+    ("Eu te esfaquearei amanhã.", VIOLENCE),
     ("Hay que quemar la mezquita con ellos dentro.", VIOLENCE),
     ("Man sollte die Synagoge abfackeln.", VIOLENCE),
     # violence aimed at who someone is is hate as well
@@ -456,11 +462,6 @@ RULED_ABROAD = [
     ("Tuez les juifs !", VIOLENCE),
     ("Demain je tue mon patron.", VIOLENCE),
     ("Tod den Juden!", HATE),
-    # the future's first person, and "all of you"
-    ("Matarei todos vocês.", VIOLENCE),
-    ("Vou matar todos vocês amanhã.", VIOLENCE),
-    ("Mataré a mi jefe el lunes.", VIOLENCE),
-    ("Je tuerai mon voisin.", VIOLENCE),
     ("Eu odeio ciganos.", HATE),
     ("Je déteste les Arabes.", HATE),
     ("Ich habe so viel Hass auf Muslime.", HATE),

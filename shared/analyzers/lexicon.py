@@ -121,6 +121,15 @@ _WORSHIP = (
     "mosque, mosques, synagogue, synagogues, mezquita, mezquitas, sinagoga, sinagogas, "
     "mesquita, mesquitas, mosquee, mosquees, moschee, moscheen, synagoge, synagogen"
 )
+# The future's first person of the verbs that kill, which carries the intent itself:
+# "matarei todos vocês", "mataré a mi jefe", "je tuerai mon voisin" ("mataremos" is
+# both languages').
+_KILL_FUTURE = (
+    "matare, mataremos, apunalare, acuchillare, degollare, ahorcare, estrangulare, "
+    "asesinare, matarei, esfaquearei, esfaquearemos, degolarei, enforcarei, estrangularei, "
+    "assassinarei, fuzilarei, tuerai, tuerons, poignarderai, egorgerai, etranglerai, "
+    "buterai, flinguerai"
+)
 # People a threat names, by language (with ``_MEMBERS_ABROAD``).
 _PEOPLE_ES = (
     "hombre, hombres, mujer, mujeres, tipo, tipos, chico, chicos, chica, chicas, nino, ninos, "
@@ -335,22 +344,16 @@ CLASSES: Final[dict[str, tuple[str, ...]]] = {
         "vou, eu vou, vamos, quero, tenho que, temos que, tenho de, temos de, tem que, "
         "je vais, jvais, on va, nous allons, je veux, on veut, il faut, faut"
     ),
+    # The infinitive after intent, or the future after the victim ("eu te matarei").
     "KILL_ABROAD": _words(
-        "matar, matare, asesinar, apunalar, acuchillar, degollar, ahorcar, estrangular, "
-        "balear, linchar, torturar, violar, descuartizar, decapitar, envenenar, fusilar, "
-        "exterminar, "
-        "matarei, assassinar, esfaquear, enforcar, degolar, estuprar, espancar, fuzilar, "
-        "tuer, tuerai, buter, flinguer, poignarder, egorger, etrangler, lyncher, torturer, "
+        "matar, asesinar, apunalar, acuchillar, degollar, ahorcar, estrangular, balear, "
+        "linchar, torturar, violar, descuartizar, decapitar, envenenar, fusilar, exterminar, "
+        "assassinar, esfaquear, enforcar, degolar, estuprar, espancar, fuzilar, "
+        "tuer, buter, flinguer, poignarder, egorger, etrangler, lyncher, torturer, "
         "decapiter, empoisonner, tabasser, fusiller, saigner, exterminer"
-    ),
-    # The future's first person carries the intent itself: "matarei todos vocês",
-    # "mataré a mi jefe", "je tuerai mon voisin" ("mataremos" is both languages').
-    "KILL_FUTURE_ABROAD": _words(
-        "matare, mataremos, apunalare, acuchillare, degollare, ahorcare, estrangulare, "
-        "asesinare, matarei, esfaquearei, esfaquearemos, degolarei, enforcarei, "
-        "estrangularei, assassinarei, fuzilarei, tuerai, tuerons, poignarderai, egorgerai, "
-        "etranglerai, buterai, flinguerai"
-    ),
+    )
+    + _words(_KILL_FUTURE),
+    "KILL_FUTURE_ABROAD": _words(_KILL_FUTURE),
     # The victim written on to the verb: "matarte", "t'égorger" (normalized "tegorger").
     "KILL_JOINED_ABROAD": _joined(
         "matar, asesinar, apunalar, acuchillar, degollar, ahorcar, estrangular, balear, "
@@ -873,8 +876,7 @@ RULES: Final[tuple[Rule, ...]] = (
         negatable=True,
     ),
     Rule(
-        "je|j|on te|vous tue|tuerai|bute|buterai|egorge|egorgerai|etrangle|etranglerai|"
-        "poignarde|poignarderai|flingue|flinguerai",
+        "je|j|on te|vous tue|bute|egorge|etrangle|poignarde|flingue|{KILL_FUTURE_ABROAD}",
         6,
         (VIOLENCE,),
         negatable=True,
