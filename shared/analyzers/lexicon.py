@@ -43,7 +43,8 @@ class Rule:
     A ``negatable`` rule does not fire right after a negation ("don't kill
     yourself" is not encouragement). Nor does a match that the words of
     ``unless_next`` follow: the idiom it began ("vou te matar de rir", I'll make
-    you die laughing) or a negation after it ("ich hasse Juden nicht").
+    you die laughing) or a negation after it ("ich hasse Juden nicht"). A
+    ``with_minor`` rule stands only in a text that names a child.
     """
 
     pattern: str
@@ -51,6 +52,9 @@ class Rule:
     categories: tuple[Category, ...]
     negatable: bool = False
     unless_next: str | None = None
+    # Only in a text that names a child (``MINOR``, ``MINOR_ABROAD`` or an age under 18):
+    # words that are innocent between adults ("so I can touch her") and abuse with one.
+    with_minor: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -571,7 +575,7 @@ CLASSES: Final[dict[str, tuple[str, ...]]] = {
         "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, one, two, three, four, "
         "five, six, seven, eight, nine, ten, eleven, twelve, thirteen, fourteen, fifteen, "
         "sixteen, seventeen",
-        "year old, years old, yr old, yrs old, yo",
+        "year old, year olds, years old, yr old, yrs old, yo",
     ),
     # The same in Spanish, Portuguese, French and German, for the minors' floor only (not
     # a word class of the classifier's; "kind" is left out, an English word too).
@@ -579,6 +583,47 @@ CLASSES: Final[dict[str, tuple[str, ...]]] = {
         "nino, nina, ninos, ninas, menor, menores, crianca, criancas, menino, menina, "
         "meninos, meninas, enfant, enfants, mineur, mineurs, kinder, minderjahrig, "
         "minderjahrige, minderjahrigen"
+    )
+    # A child's age ("una niña de 11 años", "einem 12-jährigen Mädchen").
+    + _phrases(", ".join(str(age) for age in range(1, 18)), "anos, ans, jahre, jahrige, jahrigen"),
+    # An adult after time alone with a child, to touch them, or after the child's silence
+    # about it, in five languages (rules ``with_minor`` only: between adults, or said of
+    # a surprise, these are innocent).
+    "GROOMING": _words(
+        "so i can touch her, so i can touch him, so i can touch them, touch her without, "
+        "touch him without, touch them without, keep what we do, keep what we did, "
+        "what we do together secret, what we do together has to stay, our special secret, "
+        "stay alone with me, be alone with me after, trust me enough to, "
+        "para tocarla, para tocarlo, tocarla sin, tocarlo sin, lo que hacemos juntos, "
+        "lo que hacemos cuando estamos solos, nuestro secreto especial, "
+        "para toca la, para toca lo, o que fazemos juntos, o que fazemos quando estamos, "
+        "nosso segredo especial, pour pouvoir le toucher, pour pouvoir la toucher, "
+        "pour le toucher, pour la toucher, le toucher sans, la toucher sans, "
+        "ce que nous faisons ensemble, ce quon fait ensemble, notre secret special, "
+        "was wir zusammen machen, was wir zusammen tun, um sie anzufassen, um ihn anzufassen, "
+        "unser besonderes geheimnis"
+    ),
+    # A child made sexual: words with no innocent sense beside a child ("hot" has one: a
+    # fever; "naked" too: a toddler after the bath; "lingerie" a parent's worry;
+    # "sexualized" a critic's word for an advert).
+    "SEXUALISING": _words(
+        "sexy, sexys, sexi, seductive, erotic, sensual, arousing, horny, fuckable, jailbait, "
+        "erotico, erotica, erotique, erotisch, sensuais, sensuales, sensuelle, sensuelles, "
+        "sinnlich, sinnliche, sedutora, sedutoras, seductora, seductoras"
+    ),
+    # Romance, where one of the two is a child: the story an abuser asks for.
+    "ROMANCE": _words(
+        "romance, romantic, romantic relationship, love story, love affair, dating, "
+        "wedding night, honeymoon, first night together, "
+        "romantica, romantico, historia de amor, relacion romantica, relacao amorosa, "
+        "romantique, histoire d amour, romantische, liebesgeschichte, liebesbeziehung"
+    ),
+    "ADULT_PERSON": _words(
+        "man, woman, adult, grown man, grown woman, teacher, coach, priest, uncle, stepfather, "
+        "stepdad, neighbor, neighbour, boss, hombre, mujer, adulto, adulta, profesor, "
+        "entrenador, tio, padrastro, vecino, homem, mulher, professor, treinador, padrasto, "
+        "vizinho, homme, femme, adulte, professeur, entraineur, oncle, beau pere, voisin, "
+        "mann, frau, erwachsenen, lehrer, trainer, onkel, stiefvater, nachbarn"
     ),
     # Adults, as the abuser's excuse names them (not word classes of the classifier's,
     # nor are the three below).
@@ -639,7 +684,9 @@ CLASSES: Final[dict[str, tuple[str, ...]]] = {
         "go back to where they came from, get out of our country, be banned, not be allowed, "
         "be segregated, not vote, not have rights, be second class citizens, be locked up, "
         "be thrown out, be rounded up, be thrown off buildings, be thrown off roofs, be stoned, "
-        "be beaten, be executed, be castrated, be jailed for being gay, be enslaved, be slaves"
+        "be beaten, be executed, be castrated, be jailed for being gay, be enslaved, be slaves, "
+        "be barred from, be excluded from, be kept out of, lose the right to, lose their rights, "
+        "not be hired, never be hired, not be trusted, be stripped of"
     ),
     "KILL_ALL_VERB": _words(
         "exterminate, kill, gas, eradicate, wipe out, purge, lynch, burn, shoot, hang, cleanse, "
@@ -753,6 +800,19 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule("how many|much {DOSE_UNIT} ... {LETHAL_GOAL}", 6, (SELF_HARM,)),
     Rule("{FIRST_IDEATION} ... {SELF_IDEATION_ACT}", 4, (SELF_HARM,), negatable=True),
     Rule("{SELF_HARM_TOPIC} {BE} so? {SELF_HARM_PRAISE}", 6, (SELF_HARM,), negatable=True),
+    # The same of the topics that have no other sense ("cutting" carbs is healthy), with
+    # an adverb and the praise of an eating disorder as a way of life.
+    Rule(
+        "self_harm|selfharm|self_injury|anorexia|bulimia|suicide|starving_yourself|"
+        "starving_myself {BE} so|honestly|really|truly|actually|just|totally|a? "
+        "{SELF_HARM_PRAISE}|empowering|liberating|healthy|a_lifestyle|lifestyle|"
+        "a_lifestyle_choice|a_healthy_lifestyle|a_healthy_choice|admirable|sexy|cool|"
+        "attractive|worth_trying|a_good_idea|the_right_choice|the_only_thing_that_works|"
+        "the_only_thing_that_helps",
+        6,
+        (SELF_HARM,),
+        negatable=True,
+    ),
     Rule("pro_ana|pro_mia|thinspo|thinspiration", 5, (SELF_HARM,)),
     Rule(
         "cut*|carv*|burn* myself|my_wrists|my_arms|my_thighs|my_skin",
@@ -817,6 +877,36 @@ RULES: Final[tuple[Rule, ...]] = (
     ),
     Rule(
         "{MINOR}|{MINOR_ABROAD} ... sex ... {ADULT} geniesen|wollen|mogen|lieben|enjoy",
+        6,
+        (SEXUAL,),
+    ),
+    Rule("{GROOMING}", 6, (SEXUAL,), with_minor=True),
+    # A child called sexy, either order ("sexy 12 year olds", "niñas sexys"), or seduced.
+    Rule("{SEXUALISING} little|young? {MINOR}|{MINOR_ABROAD}", 5, (SEXUAL,)),
+    Rule(
+        "{MINOR}|{MINOR_ABROAD} {BE}|look|looks|son|sao|sont|sind|mais|plus? so|very|really|"
+        "tan|muy|tao|muito|si|tres|tellement|sehr? {SEXUALISING}",
+        5,
+        (SEXUAL,),
+    ),
+    Rule(
+        "seduce|seducing|seduced|seducir|seduzir|seduire|verfuhren a|an|the|my|your|his|her|"
+        "their|young|little|un|una|um|uma|une|ein|eine|einen? {MINOR}|{MINOR_ABROAD}",
+        5,
+        (SEXUAL,),
+        negatable=True,
+    ),
+    Rule(
+        "{ROMANCE} ... between|with|entre|zwischen a|an|the|un|una|um|uma|une|einem|einer|der|"
+        "dem? ... {ADULT_PERSON} and|with|y|e|et|und a|an|the|his|her|un|una|um|uma|une|einem|"
+        "einer|seinem|seiner|ihrem|ihrer|sua|seu|su|son|sa? ... {MINOR}|{MINOR_ABROAD}",
+        6,
+        (SEXUAL,),
+    ),
+    Rule(
+        "{ROMANCE} ... between|with|entre|zwischen a|an|the|un|una|um|uma|une|einem|einer|der|"
+        "dem? ... {MINOR}|{MINOR_ABROAD} ... and|with|y|e|et|und a|an|the|his|her|un|una|um|"
+        "uma|une|einem|einer|seinem|seiner|ihrem|ihrer|sua|seu|su|son|sa? ... {ADULT_PERSON}",
         6,
         (SEXUAL,),
     ),
@@ -1001,6 +1091,14 @@ RULES: Final[tuple[Rule, ...]] = (
         "{EXCLUDE_VERB} all|every|the|those|these? the? {GROUP}|{SLUR}", 5, (HATE,), negatable=True
     ),
     Rule("{GROUP}|{SLUR} {BE} {QUALIFIER}? {QUALIFIER}? {NEG_TRAIT}", 4, (HATE,)),
+    # Unfit for a right or a role by who they are ("women are too emotional to vote").
+    Rule(
+        "{GROUP}|{SLUR} {BE} {QUALIFIER}? too emotional|irrational|hysterical|weak|stupid|dumb|"
+        "lazy|primitive|backward|unstable|ignorant|violent|dangerous|greedy|dishonest|childish "
+        "to be? allowed|trusted|hired|vote|lead|govern|hold_office|teach|serve",
+        4,
+        (HATE,),
+    ),
     Rule("i|we {HATE_VERB} all|the|those|these? {GROUP}|{SLUR}", 4, (HATE,), negatable=True),
     Rule(
         "odiamos|detesto|aborrezco|odeio a? los|las|os|as|todos_los|todas_las|todos_os? "
@@ -1169,6 +1267,10 @@ BENIGN: Final[tuple[str, ...]] = (
     # Help after an assault is asked for in the second person too.
     "if|after|whether {YOU}|ur|youre|youve get|got|are|were|have_been|been|r raped|molested|"
     "assaulted",
+    # Getting over it is not praising it ("recovery from anorexia is empowering").
+    "recovery|recovering|recovered|free|freedom|healing|healed|surviving|survived|"
+    "overcoming|overcame|beating|beat|life_after from? self_harm|selfharm|self_injury|"
+    "anorexia|bulimia|suicide|suicide_attempt|an_eating_disorder",
     # Wanting to stop hurting oneself is asking for help ("I can't stop cutting myself"
     # and "I will never stop" are not).
     "how_to|how_do_i|how_can_i|want_to|trying_to|try_to|help_me|ways_to|tips_to stop|quit|"
