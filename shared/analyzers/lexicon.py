@@ -1360,6 +1360,8 @@ HOLDS: Final[tuple[Hold, ...]] = (
         "counselor|counsellor|get_help|seek_help|reach_out|talk_to_someone|warning_signs|"
         "survivor|survivors|surviving|survived|overcome|overcoming|healthy_alternatives|cope|"
         "coping|lock_away|safely|safest|safer|safety|without_risk|safe_dose|reasons_to_live|"
+        "liver|naloxone|narcan|symptoms|treatment|poison_control|pharmacist|doctor|nurse|"
+        "emergency_room|figado|foie|leber|higado|sintomas|symptome|medico|medecin|arzt|"
         "reasons_to_stay|recuperacion|recuperan|recuperar|recuperarme|prevencion|sensibilizacion|"
         "linea_de_ayuda|grupo_de_apoyo|pedir_ayuda|superar|sin_riesgo|recuperacao|"
         "prevencao|pedir_ajuda|falar_com_alguem|sem_risco|retablissement|guerison|"
@@ -1373,8 +1375,10 @@ HOLDS: Final[tuple[Hold, ...]] = (
         "without_being|hide|hiding|cover|deeper|goal_weight|thinspo|starving|vomit*|puke|"
         "throw_up|dont_call|no_llames|nao_ligue|n_appelle_pas|ruf_nicht|vomitar|vomir|"
         "erbrechen|sin_que|sem_que|sans_que|ohne_dass|disimular|esconder|cacher|verstecken|"
-        "pro_ana|pro_mia|calories|calorias|kalorien|overdose|overdosing|sobredosis|surdose|uberdosis|letal|mortal|morir|"
-        "morrer|mourir|sterben|todlich",
+        "pro_ana|pro_mia|calories|calorias|kalorien|on_purpose|intentionally|to_die|to_end|"
+        "fake|faking|fool|trick|lie_to|avoid|evade|weigh_in|weight|so_they_dont|so_nobody|"
+        "everyone_should|you_should|should_try|try_it|only_thing_that|"
+        "letal|mortal|morir|morrer|mourir|sterben|todlich",
         whole=False,
     ),
     Hold(
@@ -1392,6 +1396,21 @@ HOLDS: Final[tuple[Hold, ...]] = (
         "graphic|in_detail|detailed|erotic|porn|porno|nsfw|smut|steamy|naked|nude|nudes|"
         "sex_scene|sex_scenes|having_sex|have_sex|explicit_sex|secret|alone_with|touch|touching|"
         "{MINOR}|{MINOR_ABROAD}",
+        whole=False,
+    ),
+    Hold(
+        "counter_speech|counterspeech|debunk|debunking|myth|myths|stereotype|stereotypes|"
+        "prejudice|discrimination_against|persecution|persecuted|history_of|people_say|"
+        "tired_of_hearing|says_otherwise|is_it_true|documentary|mito|mitos|estereotipo|"
+        "estereotipos|prejuicio|preconceito|discriminacion|discriminacao|persecucion|"
+        "perseguicao|historia_de|cliche|cliches|prejuges|discrimination|histoire_des|"
+        "vorurteil|vorurteile|klischee|diskriminierung|verfolgung|verfolgt|geschichte_der|"
+        "doku|dokumentation",
+        (HATE,),
+        unless="{SLUR}|{DEHUMANIZING}|{EXTREMIST}|but|pero|mas|mais|aber|honest|honestly|"
+        "agree|right|true|truth|facts|fact|really|actually|for_a_friend|naturally|"
+        "genetically|all|every|should|must|deserve|todos|todas|tous|toutes|alle|deberian|"
+        "deveriam|devraient|sollten",
         whole=False,
     ),
     Hold(
