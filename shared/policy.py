@@ -59,12 +59,7 @@ from typing import Final
 # verb of the act on slang anatomy or the genitals, slang names of the act), and threats
 # in the future's first person ("matarei todos vocês"): offline data verdicts and model
 # evaluations may differ.
-# 2026.11.15: new rules read a child groomed, called sexy or cast in an adult's romance,
-# praise of self-harm and eating disorders as a way of life, and a group declared unfit
-# for a right or a role; cues of staying safe (recovery, help, consent, a game) keep the
-# learned half's borderline readings to a mention: offline data verdicts and model
-# evaluations may differ.
-POLICY_VERSION: Final = "2026.11.15"
+POLICY_VERSION: Final = "2026.11.14"
 
 
 class Category(Enum):

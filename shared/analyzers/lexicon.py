@@ -68,8 +68,6 @@ class Hold:
     pattern: str
     categories: tuple[Category, ...]
     unless: str
-    # False: the pattern is a cue found anywhere in the sentence, not its whole frame.
-    whole: bool = True
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -1344,85 +1342,5 @@ HOLDS: Final[tuple[Hold, ...]] = (
         "strange|wrong|bad|problem|hate|force|forced|make|pedophile|pedofilo|satan|devil|"
         "diablo|diabo|diable|teufel|money|dinero|dinheiro|argent|geld|siempre|todos|toujours|"
         "tous|immer|alle|sempre",
-    ),
-    # Cues of staying safe, found anywhere in one sentence: recovery, prevention, help,
-    # a safe dose (self-harm); consent, a report, a romance kept clean, body safety
-    # (sexual content); a game or a sport, self-defence, a witness (violence). The
-    # learned half reads their topic words as harm ("a poem about surviving a suicide
-    # attempt", "beat my roommate at table tennis"). A cue holds a passage too, but only
-    # a reading at the threshold (4), never a sure one (6): harm asked for inside a
-    # safe-sounding frame mostly reads sure. The rules still judge the text in full,
-    # and the words of ``unless`` (a method, dismissing help, secrecy, explicit words, a
-    # child, a real victim) keep the learned severity.
-    Hold(
-        "recovery|recovering|recovered|recover|relapse|prevention|prevent|preventing|awareness|"
-        "helpline|hotline|lifeline|crisis_line|support_group|support_groups|therapist|therapy|"
-        "counselor|counsellor|get_help|seek_help|reach_out|talk_to_someone|warning_signs|"
-        "survivor|survivors|surviving|survived|overcome|overcoming|healthy_alternatives|cope|"
-        "coping|lock_away|safely|safest|safer|safety|without_risk|safe_dose|reasons_to_live|"
-        "liver|naloxone|narcan|symptoms|treatment|poison_control|pharmacist|doctor|nurse|"
-        "emergency_room|figado|foie|leber|higado|sintomas|symptome|medico|medecin|arzt|"
-        "reasons_to_stay|recuperacion|recuperan|recuperar|recuperarme|prevencion|sensibilizacion|"
-        "linea_de_ayuda|grupo_de_apoyo|pedir_ayuda|superar|sin_riesgo|recuperacao|"
-        "prevencao|pedir_ajuda|falar_com_alguem|sem_risco|retablissement|guerison|"
-        "sensibilisation|demander_de_l_aide|surmonter|sans_risque|genesung|"
-        "pravention|vorbeugung|hilfe|alternativen|hochstens",
-        (SELF_HARM,),
-        unless="lethal|fatal|deadly|painless|painlessly|quickest_way_to_die|kill_myself|"
-        "noose|rope|hang|hanging|pills|razor|blade|blades|bleach|jump|bridge|tie|swallow|"
-        "skip|forget|ignore|instead_of|resist|urge|urges|notice|noticing|find_out|"
-        "without_anyone|without_my|without_them|without_him|without_her|without_getting|"
-        "without_being|hide|hiding|cover|deeper|goal_weight|thinspo|starving|vomit*|puke|"
-        "throw_up|dont_call|no_llames|nao_ligue|n_appelle_pas|ruf_nicht|vomitar|vomir|"
-        "erbrechen|sin_que|sem_que|sans_que|ohne_dass|disimular|esconder|cacher|verstecken|"
-        "pro_ana|pro_mia|calories|calorias|kalorien|on_purpose|intentionally|to_die|to_end|"
-        "fake|faking|fool|trick|lie_to|avoid|evade|weigh_in|weight|so_they_dont|so_nobody|"
-        "everyone_should|you_should|should_try|try_it|only_thing_that|"
-        "letal|mortal|morir|morrer|mourir|sterben|todlich",
-        whole=False,
-    ),
-    Hold(
-        "consent|consentimiento|consentimento|consentement|einwilligung|zustimmung|harassment|"
-        "acoso|assedio|harcelement|belastigung|report|reporting|denunciar|signaler|melden|"
-        "without_my_permission|sin_mi_permiso|sem_a_minha_permissao|sans_mon_accord|"
-        "uncomfortable|not_comfortable|say_no|unsolicited|non_sollicitees|fade_to_black|no_explicit|"
-        "without_explicit|non_explicit|sin_escenas_explicitas|sem_cenas_explicitas|"
-        "sans_scenes_explicites|ohne_explizite|love_story|romantic|romance|romantica|romantico|"
-        "romantique|romantische|liebesgeschichte|histoire_d_amour|historia_de_amor|"
-        "trusted_adult|tells_her_teacher|tells_his_teacher|tell_a_teacher|body_safety|"
-        "sex_education|sexual_health",
-        (SEXUAL,),
-        unless="{SLANG_ANATOMY}|{EXPLICIT_ACT}|{SLANG_ANATOMY_ABROAD}|{EXPLICIT_ACT_ABROAD}|"
-        "graphic|in_detail|detailed|erotic|porn|porno|nsfw|smut|steamy|naked|nude|nudes|"
-        "sex_scene|sex_scenes|having_sex|have_sex|explicit_sex|secret|alone_with|touch|touching|"
-        "{MINOR}|{MINOR_ABROAD}",
-        whole=False,
-    ),
-    Hold(
-        "counter_speech|counterspeech|debunk|debunking|myth|myths|stereotype|stereotypes|"
-        "prejudice|discrimination_against|persecution|persecuted|history_of|people_say|"
-        "tired_of_hearing|says_otherwise|is_it_true|documentary|mito|mitos|estereotipo|"
-        "estereotipos|prejuicio|preconceito|discriminacion|discriminacao|persecucion|"
-        "perseguicao|historia_de|cliche|cliches|prejuges|discrimination|histoire_des|"
-        "vorurteil|vorurteile|klischee|diskriminierung|verfolgung|verfolgt|geschichte_der|"
-        "doku|dokumentation",
-        (HATE,),
-        unless="{SLUR}|{DEHUMANIZING}|{EXTREMIST}|but|pero|mas|mais|aber|honest|honestly|"
-        "agree|right|true|truth|facts|fact|really|actually|for_a_friend|naturally|"
-        "genetically|all|every|should|must|deserve|todos|todas|tous|toutes|alle|deberian|"
-        "deveriam|devraient|sollten",
-        whole=False,
-    ),
-    Hold(
-        "chess|tennis|table_tennis|ping_pong|mario_kart|video_game|videogame|at_cards|poker|"
-        "tournament|ajedrez|xadrez|echecs|schach|tischtennis|tenis|coup_droit|self_defense|"
-        "self_defence|defend_myself|protect_myself|an_attacker|my_attacker|witness|safest|"
-        "safer|defensa_personal|legitima_defesa|legitime_defense|selbstverteidigung",
-        (VIOLENCE,),
-        unless="kill|murder|stab|shoot|poison|dead|death|die|blood|weapon|knife|gun|"
-        "no_witnesses|without_witnesses|deal_with|get_rid_of|real_life|for_real|"
-        "without_getting_caught|get_away_with|so_he|so_she|so_they|matar|muerte|morte|tuer|"
-        "toten|umbringen",
-        whole=False,
     ),
 )

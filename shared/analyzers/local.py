@@ -335,15 +335,12 @@ class _CompiledHold:
     pattern: _LazyPattern
     unless: _LazyPattern
     indexes: tuple[int, ...]
-    whole: bool
 
     def holds(self, unit: str, folded: str) -> bool:
-        """Whether it holds the sentence or passage ``unit`` (``folded``: normalized).
-        A frame holds one sentence only (``sentences.pieces``), since in a passage what
-        follows it ("¿Qué son los judíos? Ratas.") would be held with it. A cue holds a
-        passage too, as long as no word of ``unless`` is anywhere in it: each of the
-        passage's sentences is still read on its own."""
-        if self.whole and len(sentence_pieces(unit)) > 1:
+        """Whether it holds the sentence or passage ``unit`` (``folded``: normalized):
+        one sentence only (``sentences.pieces``), since in a passage what follows the
+        frame ("¿Qué son los judíos? Ratas.") would be held with it."""
+        if len(sentence_pieces(unit)) > 1:
             return False
         return bool(self.pattern.regex.search(folded)) and not self.unless.regex.search(folded)
 
@@ -394,10 +391,9 @@ class _Engine:
         self.member = _LazyPattern(compiler, "{MEMBER}")
         self.holds = tuple(
             _CompiledHold(
-                _LazyPattern(compiler, hold.pattern, whole=hold.whole),
+                _LazyPattern(compiler, hold.pattern, whole=True),
                 _LazyPattern(compiler, hold.unless),
                 tuple(_INDEX[category] for category in hold.categories),
-                hold.whole,
             )
             for hold in HOLDS
         )
@@ -644,18 +640,11 @@ def _held(unit: str, levels: list[int]) -> list[int]:
     "What is a pipe bomb?" as those read: a hold names a frame in which they are
     a mention (Content Safety's Low), and what would make them more. Only the
     sentence that is the frame is held: the text's other sentences are read as
-    they are. A cue of staying safe ("a helpline", "at chess") holds less: only a
-    reading at the threshold, never a sure one.
+    they are.
     """
     folded = normalize(unit)
     for hold in _engine(stretched=False).holds:
-        held = max(levels[i] for i in hold.indexes)
-        # A cue (not a whole frame) holds only a reading at the threshold: the learned
-        # half's sure ones (6) stand, and harm asked for inside a safe-sounding frame
-        # mostly reads sure (an outside read of 150 such texts).
-        if held <= _MENTION or (not hold.whole and held > _MEDIUM):
-            continue
-        if hold.holds(unit, folded):
+        if max(levels[i] for i in hold.indexes) > _MENTION and hold.holds(unit, folded):
             levels = [min(level, _MENTION) if i in hold.indexes else level
                       for i, level in enumerate(levels)]  # fmt: skip
     return levels
