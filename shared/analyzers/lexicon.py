@@ -115,10 +115,11 @@ _MEMBERS_ABROAD = (
     # French
     "juif, juifs, juive, juives, musulmane, musulmanes, arabe, arabes, bougnoule, bougnoules, "
     "gitan, gitans, immigre, immigres, migrant, migrants, pede, pedes, gouine, gouines, lesbienne, "
+    "musulmans, "
     "lesbiennes, "
     # German
     "jude, juden, judin, muslime, muslimen, moslem, moslems, zigeuner, auslander, kanake, "
-    "kanaken, fluchtling, fluchtlinge, fluchtlingen, schwuler, schwulen, schwuchtel, "
+    "kanaken, fluchtling, fluchtlinge, fluchtlingen, schwule, schwuler, schwulen, schwuchtel, "
     "schwuchteln, lesbe, lesben, transmensch, transmenschen, transe, transen"
 )
 _WORSHIP = (
@@ -582,7 +583,11 @@ CLASSES: Final[dict[str, tuple[str, ...]]] = {
     "MINOR_ABROAD": _words(
         "nino, nina, ninos, ninas, menor, menores, crianca, criancas, menino, menina, "
         "meninos, meninas, enfant, enfants, mineur, mineurs, kinder, minderjahrig, "
-        "minderjahrige, minderjahrigen"
+        "minderjahrige, minderjahrigen, hija, hijo, hijas, hijos, filha, filho, filhas, filhos, "
+        "tochter, sohn, "
+        # "Kind" is English too: only after an article or a possessive.
+        "ein kind, einem kind, eines kindes, das kind, dem kind, des kindes, mein kind, "
+        "meinem kind, ihr kind, ihrem kind, sein kind, seinem kind, kleines kind, kleinen kind"
     )
     # A child's age ("una niña de 11 años", "einem 12-jährigen Mädchen").
     + _phrases(", ".join(str(age) for age in range(1, 18)), "anos, ans, jahre, jahrige, jahrigen"),
@@ -602,6 +607,25 @@ CLASSES: Final[dict[str, tuple[str, ...]]] = {
         "ce que nous faisons ensemble, ce quon fait ensemble, notre secret special, "
         "was wir zusammen machen, was wir zusammen tun, um sie anzufassen, um ihn anzufassen, "
         "unser besonderes geheimnis"
+    )
+    # Keeping the child's parents from knowing, in five languages.
+    + _phrases(
+        "without her parents, without his parents, without their parents, keep her parents "
+        "from, keep his parents from",
+        "knowing, finding out, noticing, asking, suspecting, asking questions",
+    )
+    + _words(
+        "secret from her mom, secret from her mother, secret from her parents, "
+        "secret from his mom, secret from his mother, secret from his parents, "
+        "keeps our chats secret, keep our chats secret, sin que sospechen, "
+        "sin que sus padres se enteren, sin que sus padres sospechen, a solas con la hija, "
+        "a solas con el hijo, a solas con una nina, a solas con un nino, "
+        "sem que os pais saibam, sem os pais saberem, sem que os pais desconfiem, "
+        "sans rien dire a ses parents, sans que ses parents le sachent"
+    )
+    + _phrases(
+        "ohne dass seine eltern, ohne dass ihre eltern, ohne dass die eltern",
+        "misstrauisch, etwas merken, es merken, davon erfahren, es erfahren",
     ),
     # A child made sexual: words with no innocent sense beside a child ("hot" has one: a
     # fever; "naked" too: a toddler after the bath; "lingerie" a parent's worry;
@@ -610,6 +634,16 @@ CLASSES: Final[dict[str, tuple[str, ...]]] = {
         "sexy, sexys, sexi, seductive, erotic, sensual, arousing, horny, fuckable, jailbait, "
         "erotico, erotica, erotique, erotisch, sensuais, sensuales, sensuelle, sensuelles, "
         "sinnlich, sinnliche, sedutora, sedutoras, seductora, seductoras"
+    ),
+    "PEDO": _words(
+        "pedo, pedos, pedophile, pedophiles, paedophile, paedophiles, pedophilia, "
+        "pro pedophilia, pro pedophile, pro pedo, minor attracted, pedofilos, pedofilo, "
+        "pedofilia, padophile, padophilen"
+    ),
+    "GATHERING": _words(
+        "forum, forums, group, groups, chat, chats, community, communities, server, servers, "
+        "foro, foros, grupo, grupos, foruns, comunidad, comunidades, comunidade, groupe, "
+        "groupes, communaute, gruppe, gruppen"
     ),
     # Romance, where one of the two is a child: the story an abuser asks for.
     "ROMANCE": _words(
@@ -881,7 +915,20 @@ RULES: Final[tuple[Rule, ...]] = (
         (SEXUAL,),
     ),
     Rule("{GROOMING}", 6, (SEXUAL,), with_minor=True),
-    # A child called sexy, either order ("sexy 12 year olds", "niñas sexys"), or seduced.
+    # Seeking where abusers of children gather, in either order ("pedophile forums",
+    # "grupos de pedófilos").
+    Rule(
+        "find|join|where|encuentro|encontro|trouver|rejoindre|finden ... {PEDO} {GATHERING}",
+        5,
+        (SEXUAL,),
+        negatable=True,
+    ),
+    Rule(
+        "find|join|where|encuentro|encontro|trouver|rejoindre|finden ... {GATHERING} ... {PEDO}",
+        5,
+        (SEXUAL,),
+        negatable=True,
+    ),
     Rule("{SEXUALISING} little|young? {MINOR}|{MINOR_ABROAD}", 5, (SEXUAL,)),
     Rule(
         "{MINOR}|{MINOR_ABROAD} {BE}|look|looks|son|sao|sont|sind|mais|plus? so|very|really|"
@@ -1140,6 +1187,45 @@ RULES: Final[tuple[Rule, ...]] = (
         (HATE,),
         negatable=True,
         unless_next="{NEGATION_AFTER}",
+    ),
+    # A group to be barred from a right, a job or the country, in four languages (the
+    # negation is part of the pattern, so it must be spelled where each puts it).
+    Rule(
+        "{GROUP_ABROAD}|mujeres|mulheres|femmes|frauen no|nao deberian|deben|deveriam|devem "
+        "... votar|trabajar|trabalhar|ensenar|ensinar|casarse|casar|tener_derecho|"
+        "tener_derechos|ter_direito|ter_direitos|estudiar|estudar|existir|entrar|ocupar",
+        4,
+        (HATE,),
+    ),
+    Rule(
+        "{GROUP_ABROAD}|mujeres|mulheres|femmes|frauen ne devraient|doivent pas ... "
+        "voter|travailler|enseigner|marier|avoir_le_droit|avoir_des_droits|etudier|exister|"
+        "entrer",
+        4,
+        (HATE,),
+    ),
+    Rule(
+        "{GROUP_ABROAD}|mujeres|mulheres|femmes|frauen sollten|sollen|durfen|darf kein|keine|"
+        "nicht|nie ... wahlrecht|rechte|recht|lehrer|lehrerin|arbeiten|wahlen|heiraten|"
+        "studieren|unterrichten",
+        4,
+        (HATE,),
+    ),
+    Rule(
+        "hay_que|habria_que|tem_que|temos_que|deveriam|il_faut|faudrait|man_muss|"
+        "man_sollte prohibir|proibir|interdire|expulsar|deportar|expulser|chasser|verbieten|"
+        "abschieben|ausweisen a|aux? los|las|os|as|les|tous_les|todos_los|todos_os|alle|die? "
+        "{GROUP_ABROAD}",
+        5,
+        (HATE,),
+        negatable=True,
+    ),
+    Rule(
+        "{GROUP_ABROAD} ... abgeschoben|ausgewiesen|rausgeworfen|deportados|deportadas|expulsados|"
+        "expulsos|expulses|deportes werden|sein|ser|etre? ... sollten|mussen|deberian|deveriam|"
+        "devraient",
+        5,
+        (HATE,),
     ),
     # "Death to" a group, in three languages ("death to" alone is a rule above; German's
     # "Tod" would make every "today" a candidate).
