@@ -542,6 +542,31 @@ def test_declaring_a_group_unfit_for_a_right_or_a_role_is_hate_on_the_rules(text
     assert (rules_only(text).of(HATE) >= DATA_SEVERITY_THRESHOLD) is harmful
 
 
+@pytest.mark.parametrize(
+    ("text", "threat"),
+    [
+        ("It would be a shame if something happened to your kids.", True),
+        ("Your days are numbered.", True),
+        ("I know where your kids go to school.", True),
+        ("Tus días están contados.", True),
+        ("Sé dónde vives.", True),
+        ("Sería una pena que te pasara algo.", True),
+        ("Ce serait dommage qu'il t'arrive quelque chose.", True),
+        ("Ich weiß, wo du wohnst.", True),
+        ("Es wäre schade, wenn dir etwas passiert.", True),
+        # A support agent, a party, a film, a question, a negation.
+        ("We found your address in the system; your parcel ships today.", False),
+        ("Do you know where your kids are tonight?", False),
+        ("Sería una pena que no vinieras a la fiesta.", False),
+        ("Es wäre schade, wenn dir der Film nicht gefällt.", False),
+        ("Ich weiß nicht, wo du wohnst, schick mir die Adresse.", False),
+        ("It would be a shame if anything happened to this old library.", False),
+    ],
+)
+def test_veiled_threats_reach_4_on_the_rules(text, threat):
+    assert (rules_only(text).of(VIOLENCE) >= DATA_SEVERITY_THRESHOLD) is threat
+
+
 def test_negation_defuses_encouragement(analyzer):
     assert analyzer.score("Please do not kill yourself.").of(SELF_HARM) < DATA_SEVERITY_THRESHOLD
     assert analyzer.score("Please kill yourself.").of(SELF_HARM) >= DATA_SEVERITY_THRESHOLD

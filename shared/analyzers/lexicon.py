@@ -775,6 +775,66 @@ RULES: Final[tuple[Rule, ...]] = (
         negatable=True,
     ),
     Rule("i know where you|your|they live*", 5, (VIOLENCE,)),
+    # Veiled threats: knowing where someone lives or whom they love, a shame if something
+    # happened, numbered days, in five languages.
+    Rule(
+        # Not "we found your address": a support agent says it.
+        "i|we know where_your_kids|where_your_children|where_your_family|where_your_wife|"
+        "where_your_daughter|where_your_son|what_school_your|where_you_sleep",
+        5,
+        (VIOLENCE,),
+        negatable=True,
+    ),
+    Rule(
+        "would|d be a shame|pity if something|anything happened|happens to you|your",
+        5,
+        (VIOLENCE,),
+    ),
+    Rule(
+        "your_days|tus_dias|teus_dias|tes_jours|deine_tage are|estan|estao|sont|sind "
+        "numbered|contados|comptes|gezahlt",
+        5,
+        (VIOLENCE,),
+        negatable=True,
+    ),
+    # Not "sleep with one eye open": also advice to stay watchful.
+    Rule("you_wont_see_it_coming|youll_never_see_it_coming", 4, (VIOLENCE,)),
+    Rule(
+        "se|sei|sabemos donde|onde vives|moras|vive_tu_familia|mora_tua_familia|"
+        "estudian_tus_hijos|estudam_teus_filhos",
+        5,
+        (VIOLENCE,),
+        negatable=True,
+    ),
+    Rule(
+        "seria una|uma pena|lastima que|se te|lhe pasara|pase|passasse|acontecesse algo|"
+        "alguma_coisa",
+        5,
+        (VIOLENCE,),
+    ),
+    Rule(
+        "je|on sais|sait|connais ou_tu_habites|ou_tu_vis|ou_vont_tes_enfants|ou_habite_ta_famille",
+        5,
+        (VIOLENCE,),
+        negatable=True,
+    ),
+    Rule(
+        "serait dommage quil tarrive|arrive quelque_chose|malheur|un_accident",
+        5,
+        (VIOLENCE,),
+    ),
+    Rule(
+        "ich|wir weis|weiss|wissen wo_du_wohnst|wo_deine_kinder|wo_deine_familie|wo_du_schlafst",
+        5,
+        (VIOLENCE,),
+        negatable=True,
+    ),
+    Rule(
+        "ware schade wenn dir|deiner_familie|deinen_kindern ... etwas|was passiert|passieren|"
+        "zustost",
+        5,
+        (VIOLENCE,),
+    ),
     Rule("watch your back", 4, (VIOLENCE,)),
     Rule("{HOWTO} ... {VIOLENT_VERB} {TARGET}", 6, (VIOLENCE,)),
     Rule("{HOWTO} ... {BUILD} a|an|your|my|the|homemade ... {WEAPON_DEVICE}", 6, (VIOLENCE,)),
