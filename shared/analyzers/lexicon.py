@@ -855,6 +855,80 @@ RULES: Final[tuple[Rule, ...]] = (
     ),
     Rule("the? {ATTACK_EVENT} {BE} a? {PRAISE}", 6, (VIOLENCE,), negatable=True),
     Rule("the? {PERPETRATOR} {BE} a|an|the|our {HERO}", 6, (VIOLENCE,), negatable=True),
+    # The same abroad ("der Amokläufer war ein Held", "el tirador fue un héroe").
+    Rule(
+        "amoklaufer|attentater|morder|schutze|tirador|asesino|terrorista|atirador|assassino|"
+        "tireur|assassin|terroriste|terrorist war|ist|fue|es|era|foi|e|etait|est ein|un|una|"
+        "um|uma|une|unser|nuestro|nosso|notre? held|heros|heroe|heroi|martyr|martir|martire|"
+        "legende|leyenda|lenda|vorbild|ejemplo|exemplo|modele",
+        6,
+        (VIOLENCE,),
+        negatable=True,
+    ),
+    # A kind of person to be lynched or shot on sight ("bankers should be lynched", "les
+    # banquiers méritent d'être lynchés"). Not "shot" or "executed" alone: a photo is
+    # shot, and a view of justice is not a call to kill.
+    Rule(
+        "should|must|ought_to|deserve_to|deserves_to be lynched|gassed|beheaded|"
+        "burned_alive|strung_up|murdered|killed_on_sight|shot_on_sight",
+        5,
+        (VIOLENCE,),
+        negatable=True,
+    ),
+    Rule(
+        "merecen|merecem|meritent|merite|verdienen|verdient ser|detre|es|zu? lynches|"
+        "linchados|linchadas|lynchados|fusilados|fuzilados|abattus|gelyncht|erschossen|"
+        "aufgehangt|ahorcados|enforcados|pendus|morrer|morir|mourir|sterben",
+        5,
+        (VIOLENCE,),
+        negatable=True,
+    ),
+    # Death as the end of a message ("I'll put you in the ground", "du wirst es nicht
+    # lebend verlassen").
+    Rule(
+        "put|putting you|u in_the_ground|six_feet_under|in_a_body_bag",
+        5,
+        (VIOLENCE,),
+        negatable=True,
+    ),
+    Rule(
+        "you|u wont|will_not|are_not_going_to leave|get_out|walk_out ... alive",
+        5,
+        (VIOLENCE,),
+    ),
+    Rule(
+        "wirst|werdet ... nicht|nie lebend verlassen|rauskommen|herauskommen|davonkommen|"
+        "heimkommen",
+        5,
+        (VIOLENCE,),
+    ),
+    Rule("no saldras|saldreis vivo|viva|vivos", 5, (VIOLENCE,)),
+    Rule("nao sairas|saira|vais_sair daqui? vivo|viva|vivos", 5, (VIOLENCE,)),
+    Rule("tu nen|ne sortiras pas? vivant|vivante", 5, (VIOLENCE,)),
+    # Staging a killing ("kill him and make it look like an accident", "matar meu sócio e
+    # fazer parecer um assalto"): only after the killing, since a report or a prank
+    # stages things too.
+    Rule(
+        "{VIOLENT_VERB} ... make|making it? look|looks like an|a accident|robbery|suicide|"
+        "mugging|overdose",
+        5,
+        (VIOLENCE,),
+    ),
+    Rule(
+        "{KILL_ABROAD} ... fazer|hacer|faire? parecer|parezca|pareca|passer_pour "
+        "un|una|um|uma? accidente|acidente|accident|asalto|assalto|robo|suicidio|suicide|"
+        "cambriolage",
+        5,
+        (VIOLENCE,),
+    ),
+    # A group said to rule through banks and media: the antisemitic conspiracy.
+    Rule(
+        "{GROUP} control|controls|run|runs|own|owns the? banks|media|government|world|"
+        "hollywood|money|economy|press",
+        5,
+        (HATE,),
+        negatable=True,
+    ),
     Rule("death to", 6, (VIOLENCE,)),
     Rule(
         "i love|enjoy|like watching|seeing|making? people|animals|them|others suffer|die|"
@@ -1413,6 +1487,11 @@ BENIGN: Final[tuple[str, ...]] = (
     # Help after an assault is asked for in the second person too.
     "if|after|whether {YOU}|ur|youre|youve get|got|are|were|have_been|been|r raped|molested|"
     "assaulted",
+    # Asking about the antisemitic conspiracy, or naming it, is not stating it ("Do Jews
+    # control the media?", "the myth that Jews control the banks").
+    "do|does|did|is|whether|if|myth_that|claim_that|lie_that|theory_that|trope_that|"
+    "idea_that {GROUP} "
+    "control|controls|run|runs|own|owns",
     # Getting over it is not praising it ("recovery from anorexia is empowering").
     "recovery|recovering|recovered|free|freedom|healing|healed|surviving|survived|"
     "overcoming|overcame|beating|beat|life_after from? self_harm|selfharm|self_injury|"
