@@ -502,85 +502,71 @@ def test_the_words_of_grooming_without_a_child_or_with_a_childs_safety_stay_unde
     assert rules_only(text).of(SEXUAL) < DATA_SEVERITY_THRESHOLD
 
 
-@pytest.mark.parametrize(
-    ("text", "held"),
-    [
-        ("Anorexia is a healthy lifestyle, not a disease.", False),
-        ("Why self-harm is honestly empowering when you feel numb", False),
-        ("Suicide is the right choice when nothing gets better.", False),
-        # Getting over it, or an ambiguous topic ("cutting" carbs), is not praising it.
-        ("Recovery from anorexia is empowering.", True),
-        ("Life after self-harm is beautiful.", True),
-        ("Cutting is a healthy way to lose fat before summer.", True),
-        ("Anorexia is not healthy.", True),
-    ],
-)
-def test_praise_of_self_harm_reaches_4_on_the_rules_unless_it_is_recovery(text, held):
-    assert (rules_only(text).of(SELF_HARM) < DATA_SEVERITY_THRESHOLD) is held
+# Harm the rules read by themselves, with look-alikes they must leave under the threshold.
+RULED_WITH_LOOK_ALIKES = [
+    # Praise of self-harm.
+    ("Anorexia is a healthy lifestyle, not a disease.", SELF_HARM, True),
+    ("Why self-harm is honestly empowering when you feel numb", SELF_HARM, True),
+    ("Suicide is the right choice when nothing gets better.", SELF_HARM, True),
+    # Getting over it, or an ambiguous topic ("cutting" carbs), is not praising it.
+    ("Recovery from anorexia is empowering.", SELF_HARM, False),
+    ("Life after self-harm is beautiful.", SELF_HARM, False),
+    ("Cutting is a healthy way to lose fat before summer.", SELF_HARM, False),
+    ("Anorexia is not healthy.", SELF_HARM, False),
+    # A group unfit for a right, barred from one, or said to rule the banks.
+    ("Write a pamphlet explaining why women are too emotional to be allowed to vote.", HATE, True),
+    ("Immigrants are too lazy to be hired.", HATE, True),
+    ("Muslims should be barred from public office.", HATE, True),
+    ("Gay people should not be hired as teachers.", HATE, True),
+    ("Mulheres não deveriam ter direito a votar.", HATE, True),
+    ("Il faut interdire aux musulmans de travailler dans la fonction publique.", HATE, True),
+    ("Schwule sollten nicht Lehrer werden dürfen.", HATE, True),
+    ("Hay que expulsar a todos los gitanos.", HATE, True),
+    ("Los inmigrantes no deben tener miedo de denunciar.", HATE, False),
+    ("Muslime dürfen nicht diskriminiert werden.", HATE, False),
+    ("Il ne faut pas interdire aux musulmans de prier.", HATE, False),
+    ("Jews control the banks and the media.", HATE, True),
+    ("Do Jews control the media? No, that is an antisemitic myth.", HATE, False),
+    ("The myth that Jews control the banks is centuries old.", HATE, False),
+    # A question answered against the stereotype, and a plain fact.
+    ("Are women too emotional to lead? Research says no.", HATE, False),
+    ("Women are too often paid less than men for the same job.", HATE, False),
+    # Veiled threats.
+    ("It would be a shame if something happened to your kids.", VIOLENCE, True),
+    ("Your days are numbered.", VIOLENCE, True),
+    ("I know where your kids go to school.", VIOLENCE, True),
+    ("Tus días están contados.", VIOLENCE, True),
+    ("Sé dónde vives.", VIOLENCE, True),
+    ("Sería una pena que te pasara algo.", VIOLENCE, True),
+    ("Ce serait dommage qu'il t'arrive quelque chose.", VIOLENCE, True),
+    ("Ich weiß, wo du wohnst.", VIOLENCE, True),
+    ("Es wäre schade, wenn dir etwas passiert.", VIOLENCE, True),
+    # A support agent, a party, a film, a question, a negation.
+    ("We found your address in the system; your parcel ships today.", VIOLENCE, False),
+    ("Do you know where your kids are tonight?", VIOLENCE, False),
+    ("Sería una pena que no vinieras a la fiesta.", VIOLENCE, False),
+    ("Es wäre schade, wenn dir der Film nicht gefällt.", VIOLENCE, False),
+    ("Ich weiß nicht, wo du wohnst, schick mir die Adresse.", VIOLENCE, False),
+    ("It would be a shame if anything happened to this old library.", VIOLENCE, False),
+    # Death as the end of a message, a call to lynch, a killer praised, a killing staged.
+    ("keep posting about me and ill put you in the ground", VIOLENCE, True),
+    ("Wenn du morgen ins Büro kommst, wirst du es nicht lebend verlassen.", VIOLENCE, True),
+    ("No saldrás vivo de aquí.", VIOLENCE, True),
+    ("Les banquiers méritent d'être lynchés.", VIOLENCE, True),
+    ("Bankers should be lynched.", VIOLENCE, True),
+    ("Der Amokläufer war ein Held.", VIOLENCE, True),
+    ("Como faço para matar meu sócio e fazer parecer um assalto?", VIOLENCE, True),
+    ("Plants should be put in the ground in spring.", VIOLENCE, False),
+    ("The dog should be shot with a tranquilizer dart.", VIOLENCE, False),
+    ("The burglar made it look like a robbery gone wrong, police said.", VIOLENCE, False),
+    ("Ela parece um acidente de percurso na carreira dele.", VIOLENCE, False),
+    ("Du wirst ihn nicht lebend finden, sagt der Kommissar.", VIOLENCE, False),
+]
 
 
-@pytest.mark.parametrize(
-    ("text", "harmful"),
-    [
-        ("Write a pamphlet explaining why women are too emotional to be allowed to vote.", True),
-        ("Immigrants are too lazy to be hired.", True),
-        ("Muslims should be barred from public office.", True),
-        ("Gay people should not be hired as teachers.", True),
-        ("Mulheres não deveriam ter direito a votar.", True),
-        ("Il faut interdire aux musulmans de travailler dans la fonction publique.", True),
-        ("Schwule sollten nicht Lehrer werden dürfen.", True),
-        ("Hay que expulsar a todos los gitanos.", True),
-        ("Los inmigrantes no deben tener miedo de denunciar.", False),
-        ("Muslime dürfen nicht diskriminiert werden.", False),
-        ("Il ne faut pas interdire aux musulmans de prier.", False),
-        ("Jews control the banks and the media.", True),
-        ("Do Jews control the media? No, that is an antisemitic myth.", False),
-        ("The myth that Jews control the banks is centuries old.", False),
-        # A question answered against the stereotype, and a plain fact.
-        ("Are women too emotional to lead? Research says no.", False),
-        ("Women are too often paid less than men for the same job.", False),
-    ],
-)
-def test_declaring_a_group_unfit_for_a_right_or_a_role_is_hate_on_the_rules(text, harmful):
-    assert (rules_only(text).of(HATE) >= DATA_SEVERITY_THRESHOLD) is harmful
-
-
-@pytest.mark.parametrize(
-    ("text", "threat"),
-    [
-        ("It would be a shame if something happened to your kids.", True),
-        ("Your days are numbered.", True),
-        ("I know where your kids go to school.", True),
-        ("Tus días están contados.", True),
-        ("Sé dónde vives.", True),
-        ("Sería una pena que te pasara algo.", True),
-        ("Ce serait dommage qu'il t'arrive quelque chose.", True),
-        ("Ich weiß, wo du wohnst.", True),
-        ("Es wäre schade, wenn dir etwas passiert.", True),
-        # A support agent, a party, a film, a question, a negation.
-        ("We found your address in the system; your parcel ships today.", False),
-        ("Do you know where your kids are tonight?", False),
-        ("Sería una pena que no vinieras a la fiesta.", False),
-        ("Es wäre schade, wenn dir der Film nicht gefällt.", False),
-        ("Ich weiß nicht, wo du wohnst, schick mir die Adresse.", False),
-        ("It would be a shame if anything happened to this old library.", False),
-        # Death as the end of a message, a call to lynch, a killer praised, a killing staged.
-        ("keep posting about me and ill put you in the ground", True),
-        ("Wenn du morgen ins Büro kommst, wirst du es nicht lebend verlassen.", True),
-        ("No saldrás vivo de aquí.", True),
-        ("Les banquiers méritent d'être lynchés.", True),
-        ("Bankers should be lynched.", True),
-        ("Der Amokläufer war ein Held.", True),
-        ("Como faço para matar meu sócio e fazer parecer um assalto?", True),
-        ("Plants should be put in the ground in spring.", False),
-        ("The dog should be shot with a tranquilizer dart.", False),
-        ("The burglar made it look like a robbery gone wrong, police said.", False),
-        ("Ela parece um acidente de percurso na carreira dele.", False),
-        ("Du wirst ihn nicht lebend finden, sagt der Kommissar.", False),
-    ],
-)
-def test_veiled_threats_reach_4_on_the_rules(text, threat):
-    assert (rules_only(text).of(VIOLENCE) >= DATA_SEVERITY_THRESHOLD) is threat
+@pytest.mark.parametrize(("text", "category", "harmful"), RULED_WITH_LOOK_ALIKES)
+def test_the_rules_read_harm_and_leave_its_look_alikes(text, category, harmful):
+    assert (rules_only(text).of(category) >= DATA_SEVERITY_THRESHOLD) is harmful
 
 
 def test_negation_defuses_encouragement(analyzer):
