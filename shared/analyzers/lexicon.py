@@ -589,43 +589,42 @@ CLASSES: Final[dict[str, tuple[str, ...]]] = {
         "ein kind, einem kind, eines kindes, das kind, dem kind, des kindes, mein kind, "
         "meinem kind, ihr kind, ihrem kind, sein kind, seinem kind, kleines kind, kleinen kind"
     )
-    # A child's age ("una niña de 11 años", "einem 12-jährigen Mädchen").
-    + _phrases(", ".join(str(age) for age in range(1, 18)), "anos, ans, jahre, jahrige, jahrigen"),
-    # An adult after time alone with a child, to touch them, or after the child's silence
-    # about it, in five languages (rules ``with_minor`` only: between adults, or said of
-    # a surprise, these are innocent).
+    # A child's age: German's adjective ("einem 12-jährigen Mädchen"), or the age after a
+    # girl or a boy ("la hija de 9 años"); "hace 5 años" and "depuis 10 ans" are times.
+    + _phrases(", ".join(str(age) for age in range(1, 18)), "jahrige, jahrigen, jahriger, jahriges")
+    + _phrases(
+        "chica de, chico de, hija de, hijo de, menina de, menino de, filha de, filho de, "
+        "rapariga de, rapaz de, fille de, garcon de, gamine de, gamin de",
+        ", ".join(f"{age} anos, {age} ans" for age in range(1, 18)),
+    ),
+    # An adult after touching a child or the child's silence about it, in five languages
+    # (rules ``with_minor`` only: between adults these are innocent). Plain secrecy, time
+    # alone or trust are left out: a surprise, a parent and a teacher speak of them too.
     "GROOMING": _words(
         "so i can touch her, so i can touch him, so i can touch them, touch her without, "
-        "touch him without, touch them without, keep what we do, keep what we did, "
+        "touch him without, touch them without, keep what we do secret, "
+        "keep what we do a secret, keep what we did secret, keep what we did a secret, "
         "what we do together secret, what we do together has to stay, our special secret, "
-        "stay alone with me, be alone with me after, trust me enough to, "
-        "para tocarla, para tocarlo, tocarla sin, tocarlo sin, lo que hacemos juntos, "
-        "lo que hacemos cuando estamos solos, nuestro secreto especial, "
-        "para toca la, para toca lo, o que fazemos juntos, o que fazemos quando estamos, "
-        "nosso segredo especial, pour pouvoir le toucher, pour pouvoir la toucher, "
-        "pour le toucher, pour la toucher, le toucher sans, la toucher sans, "
-        "ce que nous faisons ensemble, ce quon fait ensemble, notre secret special, "
-        "was wir zusammen machen, was wir zusammen tun, um sie anzufassen, um ihn anzufassen, "
-        "unser besonderes geheimnis"
+        "para tocarla, para tocarlo, tocarla sin, tocarlo sin, nuestro secreto especial, "
+        "para toca la, para toca lo, nosso segredo especial, pour pouvoir le toucher, "
+        "pour pouvoir la toucher, le toucher sans, la toucher sans, notre secret special, "
+        "um sie anzufassen, um ihn anzufassen, unser besonderes geheimnis"
     )
-    # Keeping the child's parents from knowing, in five languages.
+    # Deceiving the child's parents (not merely their not knowing: a teenager asks how to
+    # see a doctor "without her parents knowing").
     + _phrases(
-        "without her parents, without his parents, without their parents, keep her parents "
-        "from, keep his parents from",
-        "knowing, finding out, noticing, asking, suspecting, asking questions",
+        "without her parents, without his parents, without their parents",
+        "suspecting, getting suspicious, asking questions",
     )
     + _words(
+        "keep her parents from finding out, keep his parents from finding out, "
         "secret from her mom, secret from her mother, secret from her parents, "
         "secret from his mom, secret from his mother, secret from his parents, "
-        "keeps our chats secret, keep our chats secret, sin que sospechen, "
-        "sin que sus padres se enteren, sin que sus padres sospechen, a solas con la hija, "
-        "a solas con el hijo, a solas con una nina, a solas con un nino, "
-        "sem que os pais saibam, sem os pais saberem, sem que os pais desconfiem, "
-        "sans rien dire a ses parents, sans que ses parents le sachent"
+        "keeps our chats secret, keep our chats secret, sem que os pais desconfiem"
     )
     + _phrases(
         "ohne dass seine eltern, ohne dass ihre eltern, ohne dass die eltern",
-        "misstrauisch, etwas merken, es merken, davon erfahren, es erfahren",
+        "misstrauisch, etwas merken",
     ),
     # A child made sexual: words with no innocent sense beside a child ("hot" has one: a
     # fever; "naked" too: a toddler after the bath; "lingerie" a parent's worry;
