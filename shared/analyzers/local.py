@@ -310,11 +310,8 @@ class _CompiledRule:
     severity: int
     indexes: tuple[int, ...]
     unless_next: _LazyPattern | None = None
-    minor: _LazyPattern | None = None  # a ``with_minor`` rule's: the child it needs
 
     def matches(self, text: str) -> bool:
-        if self.minor is not None and not self.minor.regex.search(text):
-            return False
         if self.negations is None and self.unless_next is None:
             return self.pattern.regex.search(text) is not None
         return any(self._stands(text, match) for match in self.pattern.regex.finditer(text))
@@ -375,7 +372,6 @@ class _Engine:
     def __init__(self, fold: Callable[[str], str]) -> None:
         compiler = _Compiler(fold)
         ordered = sorted(RULES, key=lambda rule: rule.severity, reverse=True)
-        self.minor = _LazyPattern(compiler, "{MINOR}|{MINOR_ABROAD}")
         self.rules = tuple(
             _CompiledRule(
                 _LazyPattern(compiler, rule.pattern),
@@ -383,11 +379,11 @@ class _Engine:
                 rule.severity,
                 tuple(_INDEX[category] for category in rule.categories),
                 _LazyPattern(compiler, rule.unless_next) if rule.unless_next else None,
-                self.minor if rule.with_minor else None,
             )
             for rule in ordered
         )
         self.benign = tuple(_LazyPattern(compiler, pattern) for pattern in BENIGN)
+        self.minor = _LazyPattern(compiler, "{MINOR}|{MINOR_ABROAD}")
         self.member = _LazyPattern(compiler, "{MEMBER}")
         self.holds = tuple(
             _CompiledHold(
