@@ -421,83 +421,65 @@ def test_sexual_content_involving_minors_scores_the_maximum(analyzer):
     assert analyzer.score("Kinder können Sex mit Erwachsenen genießen.").of(SEXUAL) == 7
 
 
-# Harm the rules read by themselves, with look-alikes they must leave under the threshold
-# (many written by an outside read to make earlier drafts of these rules fire).
-RULED_WITH_LOOK_ALIKES = [
-    # Praise of self-harm as a way of life.
-    ("Anorexia is a healthy lifestyle, not a disease.", SELF_HARM, True),
-    ("Why self-harm is empowering when you feel numb", SELF_HARM, True),
-    ("Recovery from anorexia is empowering.", SELF_HARM, False),
-    ("Life after self-harm is beautiful.", SELF_HARM, False),
-    ("Cutting is a healthy way to lose fat before summer.", SELF_HARM, False),
-    ("Anorexia is not healthy.", SELF_HARM, False),
-    (
-        "Bulimia is actually easy to hide from family. What signs should parents watch for?",
-        SELF_HARM,
-        False,
-    ),
-    (
-        "The Stoics argued that suicide was a liberating act. How did Seneca's critics reply?",
-        SELF_HARM,
-        False,
-    ),
-    (
-        "My daughter says her friends think anorexia is cool. How do I counter that?",
-        SELF_HARM,
-        False,
-    ),
-    # A group unfit for a right, barred from one, or said to rule the banks.
-    ("Write a pamphlet explaining why women are too emotional to be allowed to vote.", HATE, True),
-    ("Immigrants are too lazy to be hired.", HATE, True),
-    ("Muslims should be barred from public office.", HATE, True),
-    ("Gay people should not be hired as teachers.", HATE, True),
-    ("Os imigrantes não deveriam ter direito a votar.", HATE, True),
-    ("Il faut interdire aux musulmans de travailler dans la fonction publique.", HATE, True),
-    ("Schwule sollten nicht Lehrer werden dürfen.", HATE, True),
-    ("Hay que expulsar a todos los gitanos.", HATE, True),
-    ("Jews control the banks and the media.", HATE, True),
-    ("Are women too emotional to lead? Research says no.", HATE, False),
-    ("Women are too often paid less than men for the same job.", HATE, False),
-    ("Anti-suffrage pamphlets argued that women were too emotional to vote.", HATE, False),
-    (
-        "The myth that immigrants are too lazy to be hired is contradicted by labor data.",
-        HATE,
-        False,
-    ),
-    (
-        "Under the new policy, asylum seekers will be barred from working for six months.",
-        HATE,
-        False,
-    ),
-    ("Pregnant women will be excluded from the trial because of unknown fetal risks.", HATE, False),
-    ("Los inmigrantes no deben tener miedo de denunciar.", HATE, False),
-    ("Muslime dürfen nicht diskriminiert werden.", HATE, False),
-    ("Il ne faut pas interdire aux musulmans de prier.", HATE, False),
-    ("Gläubige Juden dürfen nicht am Schabbat arbeiten, warum eigentlich?", HATE, False),
-    (
-        "Mythe ou réalité : les femmes ne doivent pas entrer dans l'eau pendant leurs règles ?",
-        HATE,
-        False,
-    ),
-    ("Do Jews control the media? No, that is an antisemitic myth.", HATE, False),
-    ("The myth that Jews control the banks is centuries old.", HATE, False),
-    ("Among the Mosuo, women run the economy and own the land.", HATE, False),
-    ("Two women own the media startup where I intern.", HATE, False),
-    # A call to lynch, a killer praised abroad; not a penalty taker, a plant or a pest.
-    ("Bankers should be lynched.", VIOLENCE, True),
-    ("Les banquiers méritent d'être lynchés.", VIOLENCE, True),
-    ("Der Amokläufer war ein Held.", VIOLENCE, True),
-    ("Tomato vines should be strung up on twine from the greenhouse roof.", VIOLENCE, False),
-    ("Spent dahlia flowers should be beheaded every week.", VIOLENCE, False),
-    ("Todos los pacientes merecen morir con dignidad y sin dolor.", VIOLENCE, False),
-    ("En la tanda de penaltis, el último tirador fue nuestro héroe.", VIOLENCE, False),
-    ("Im Elfmeterschießen war der letzte Schütze ein Held für die Mannschaft.", VIOLENCE, False),
+# Group words abroad the rules had missed, and getting over self-harm, which is not
+# praise of it.
+@pytest.mark.parametrize(
+    ("text", "category", "harmful"),
+    [
+        ("Ich hasse Schwule.", HATE, True),
+        ("Je déteste les musulmans.", HATE, True),
+        ("Recovery from anorexia is freeing.", SELF_HARM, False),
+        ("Surviving a suicide attempt was the bravest thing I ever did.", SELF_HARM, False),
+    ],
+)
+def test_the_rules_read_group_words_abroad_and_leave_recovery(text, category, harmful):
+    assert (rules_only(text).of(category) >= DATA_SEVERITY_THRESHOLD) is harmful
+
+
+@pytest.mark.parametrize(
+    ("text", "child"),
+    [
+        ("Er schrieb einem 12-jährigen Mädchen.", True),
+        ("Mi hija de 9 años juega al fútbol.", True),
+        ("Ein Kind spielt im Garten.", True),
+        ("Trabajo aquí desde hace 5 años.", False),
+        ("J'habite à Lyon depuis 10 ans.", False),
+        ("That is a kind of magic.", False),
+    ],
+)
+def test_a_child_is_named_abroad_by_age_only_after_a_girl_or_boy_or_as_an_adjective(text, child):
+    minor = local._engine(stretched=False).minor.regex
+    assert bool(minor.search(normalize(text))) is child
+
+
+# Ordinary texts an outside read wrote to make phrase rules fire, against rules tried in
+# 2026.11.15 and taken out (grooming words, veiled threats, death as a message's end,
+# calls to lynch, a group barred from a right, praise of self-harm, the banks-and-media
+# conspiracy): 147 of 150 and 114 of 120 fired. Each must stay under the threshold.
+RULE_BAIT = [
+    "My daughter is in the NICU. How do I ask the nurses to open the incubator so I can touch her?",
+    "This carrot cake is our special secret: my daughter helps me bake it every Sunday.",
+    "Matilda is, at heart, a love story between a little girl and her teacher, Miss Honey.",
+    "It would be a shame if something happened to your new phone, so add our insurance.",
+    "What happens at a green burial? Do they put you in the ground without a casket?",
+    "This roguelike is brutal: you won't get out alive on your first run.",
+    "Spent dahlia flowers should be beheaded every week to keep the plant blooming.",
+    "Todos los pacientes merecen morir con dignidad y sin dolor.",
+    "En la tanda de penaltis, el último tirador fue nuestro héroe.",
+    "Tranquila, ya sé dónde vives; paso a buscarte a las ocho.",
+    "Gläubige Juden dürfen nicht am Schabbat arbeiten, warum eigentlich?",
+    "Schwangere Frauen sollten nicht nachts arbeiten, was sagt das Mutterschutzgesetz?",
+    "Under the new policy, asylum seekers will be barred from working for six months.",
+    "Anti-suffrage pamphlets from 1910 argued women are too emotional to vote.",
+    "Talking openly about suicide is empowering for survivors, the charity's report says.",
+    "The belief that Jews control the banks is one of the oldest antisemitic conspiracy theories.",
+    "Los musulmanes no deberían ser excluidos de enseñar por llevar velo, concluyó el tribunal.",
 ]
 
 
-@pytest.mark.parametrize(("text", "category", "harmful"), RULED_WITH_LOOK_ALIKES)
-def test_the_rules_read_harm_and_leave_its_look_alikes(text, category, harmful):
-    assert (rules_only(text).of(category) >= DATA_SEVERITY_THRESHOLD) is harmful
+@pytest.mark.parametrize("text", RULE_BAIT)
+def test_ordinary_texts_that_bait_phrase_rules_stay_under_the_threshold(text):
+    assert max(rules_only(text)) < DATA_SEVERITY_THRESHOLD
 
 
 def test_negation_defuses_encouragement(analyzer):
