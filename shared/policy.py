@@ -59,7 +59,10 @@ from typing import Final
 # verb of the act on slang anatomy or the genitals, slang names of the act), and threats
 # in the future's first person ("matarei todos vocês"): offline data verdicts and model
 # evaluations may differ.
-POLICY_VERSION: Final = "2026.11.14"
+# 2026.11.15: "Schwule" and "musulmans" are group words to the rules, a child is named
+# abroad by "hija", "Sohn", "ein Kind" or an age after a girl or boy, and recovery from
+# self-harm is a benign context: offline data verdicts and model evaluations may differ.
+POLICY_VERSION: Final = "2026.11.15"
 
 
 class Category(Enum):
