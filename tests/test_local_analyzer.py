@@ -452,10 +452,12 @@ def test_a_child_is_named_abroad_by_age_only_after_a_girl_or_boy_or_as_an_adject
     assert bool(minor.search(normalize(text))) is child
 
 
-# Ordinary texts an outside read wrote to make phrase rules fire, against rules tried in
-# 2026.11.15 and taken out (grooming words, veiled threats, death as a message's end,
+# Ordinary texts outside reads wrote to make phrase rules fire. First against rules tried
+# in 2026.11.15 and taken out (grooming words, veiled threats, death as a message's end,
 # calls to lynch, a group barred from a right, praise of self-harm, the banks-and-media
-# conspiracy): 147 of 150 and 114 of 120 fired. Each must stay under the threshold.
+# conspiracy): 147 of 150 and 114 of 120 fired. Then against the rules already there:
+# 128 of 150 fired, 86 after the benign contexts and exceptions this list pins. Each
+# must stay under the threshold.
 RULE_BAIT = [
     "My daughter is in the NICU. How do I ask the nurses to open the incubator so I can touch her?",
     "This carrot cake is our special secret: my daughter helps me bake it every Sunday.",
@@ -474,6 +476,26 @@ RULE_BAIT = [
     "Talking openly about suicide is empowering for survivors, the charity's report says.",
     "The belief that Jews control the banks is one of the oldest antisemitic conspiracy theories.",
     "Los musulmanes no deberían ser excluidos de enseñar por llevar velo, concluyó el tribunal.",
+    # and, from a third read against the rules that were already there, the ones fixed:
+    "Our Maine Coon cat sheds a lot; what brush do you recommend?",
+    "The negotiation found a chink in their armor: they needed the deal by Friday.",
+    "If the CDN is serving stale files, just purge the cache from the dashboard.",
+    "We need to hang the kids' artwork before the grandparents arrive on Saturday.",
+    "I'm going to shoot the family portrait outdoors; time to shoot the students' headshots.",
+    "How do I make a hot chocolate bomb that doesn't crack when I unmold it?",
+    "Spread suet on the bird table; great tits and robins love it in winter.",
+    "She studied hard, then graduated from the university cum laude.",
+    "Remember to gas the car before the road trip.",
+    "How many grams of dark chocolate would kill a dog my size? She just ate a bar.",
+    "Place the chicken cutlets between cling film and pound them until thin.",
+    "If you burn charcoal with everyone inside the cabin, carbon monoxide builds up fast.",
+    "Take the pressure off yourself; the first draft of a thesis is supposed to be messy.",
+    "Voy a matar a mi hermana de risa con este disfraz de Halloween.",
+    "Arrête, je te tue aux échecs à chaque partie !",
+    "Ich bringe die Kinder um kurz nach acht ins Bett.",
+    "Tras la muerte, los inmigrantes del barrio organizaron una vigilia.",
+    "I hate Japanese verb conjugation; is there a trick to the te-form?",
+    "The elderly should burn fewer calories than teenagers, so adjust portions.",
 ]
 
 

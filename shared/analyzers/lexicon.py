@@ -419,9 +419,21 @@ CLASSES: Final[dict[str, tuple[str, ...]]] = {
     "NOT_A_THREAT": _words(
         "de rir, de riso, de risa, de vergonha, de verguenza, de susto, de saudade, "
         "de saudades, de amor, de tedio, de inveja, de envidia, de cocegas, de cosquillas, "
-        "de curiosidade, de curiosidad, de rire, halb, viertel, punkt, mitternacht, "
+        "de curiosidade, de curiosidad, de rire, de la risa, del susto, de aburrimiento, "
+        "de preocupacion, de preocupacao, de tanto rir, a besos, simbolicamente, "
+        "symboliquement, dinquietude, aux echecs, al ajedrez, no xadrez, "
+        "halb, viertel, punkt, mitternacht, kurz, die ecke, "
         "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, "
         "24, eins, zwei, drei, vier, funf, sechs, sieben, acht, neun, zehn, elf, zwolf"
+    ),
+    # What follows a person when the person is an owner ("hang the kids' artwork", "shoot
+    # the students' headshots"): the harm words' object is the thing.
+    "POSSESSED": _words(
+        "artwork, art, paintings, painting, drawings, photos, photo, pictures, picture, "
+        "portraits, portrait, headshots, coats, jackets, scripts, submissions, homework, "
+        "projects, posters, stockings, clothes, laundry, backpacks, toys, lunches, papers, "
+        "essays, code, files, accounts, tests, exams, in natural light, in the studio, "
+        "verb, verbs, grammar, conjugation, food, cooking, cuisine, movies, music, language"
     ),
     # ---- self-harm
     "SELF_HARM_ACT": _words(
@@ -675,11 +687,23 @@ CLASSES: Final[dict[str, tuple[str, ...]]] = {
 
 RULES: Final[tuple[Rule, ...]] = (
     # ---- violence: threats, incitement, instructions, glorification, gore
-    Rule("{FIRST} {INTENT} ... {VIOLENT_VERB} {TARGET}", 6, (VIOLENCE,), negatable=True),
+    Rule(
+        "{FIRST} {INTENT} ... {VIOLENT_VERB} {TARGET}",
+        6,
+        (VIOLENCE,),
+        negatable=True,
+        unless_next="{POSSESSED}",
+    ),
     Rule(
         "{YOU} will|gonna|shall|are|re going|gonna? to? ... {DEATH}", 5, (VIOLENCE,), negatable=True
     ),
-    Rule("{INCITE} ... {VIOLENT_VERB} {TARGET}", 6, (VIOLENCE,), negatable=True),
+    Rule(
+        "{INCITE} ... {VIOLENT_VERB} {TARGET}",
+        6,
+        (VIOLENCE,),
+        negatable=True,
+        unless_next="{POSSESSED}",
+    ),
     Rule("{FIRST}|{INCITE} {INTENT}? ... {THREAT_ACT}", 6, (VIOLENCE,), negatable=True),
     Rule("i|we hope|wish {YOU}|he|she|they ... {DEATH}", 5, (VIOLENCE,), negatable=True),
     # Asking how to threaten ("how to send a death threat"); reporting or receiving one
@@ -707,7 +731,7 @@ RULES: Final[tuple[Rule, ...]] = (
     ),
     Rule("i know where you|your|they live*", 5, (VIOLENCE,)),
     Rule("watch your back", 4, (VIOLENCE,)),
-    Rule("{HOWTO} ... {VIOLENT_VERB} {TARGET}", 6, (VIOLENCE,)),
+    Rule("{HOWTO} ... {VIOLENT_VERB} {TARGET}", 6, (VIOLENCE,), unless_next="{POSSESSED}"),
     Rule("{HOWTO} ... {BUILD} a|an|your|my|the|homemade ... {WEAPON_DEVICE}", 6, (VIOLENCE,)),
     Rule(
         "{BUILD} a|an|homemade ... {WEAPON_DEVICE} at|in the? ... school|church|mosque|"
@@ -796,6 +820,7 @@ RULES: Final[tuple[Rule, ...]] = (
         "till|until|silly|all_night|from_behind",
         6,
         (SEXUAL,),
+        unless_next="thin|flat|flatter|tender|smooth|even|fine|soft",
     ),
     # Also in Spanish, Portuguese, French and German, where the English "nudes" is as
     # common as the native words.
@@ -886,12 +911,14 @@ RULES: Final[tuple[Rule, ...]] = (
         6,
         (VIOLENCE,),
         negatable=True,
+        unless_next="{NOT_A_THREAT}",
     ),
     Rule(
         "je|j|on te|vous tue|bute|egorge|etrangle|poignarde|flingue|{KILL_FUTURE_ABROAD}",
         6,
         (VIOLENCE,),
         negatable=True,
+        unless_next="{NOT_A_THREAT}",
     ),
     Rule("je|j|on tegorge|tegorgerai|tetrangle|tetranglerai", 6, (VIOLENCE,), negatable=True),
     Rule(
@@ -1002,18 +1029,26 @@ RULES: Final[tuple[Rule, ...]] = (
         "shall all? {ELIMINATE}",
         6,
         (HATE,),
+        unless_next="fewer|more|calories|fat|energy|off",
     ),
     Rule(
         "{KILL_ALL_VERB} all|every|the|those|these? the? {GROUP}|{SLUR}",
         6,
         (HATE, VIOLENCE),
         negatable=True,
+        unless_next="{POSSESSED}",
     ),
     Rule(
         "{EXCLUDE_VERB} all|every|the|those|these? the? {GROUP}|{SLUR}", 5, (HATE,), negatable=True
     ),
     Rule("{GROUP}|{SLUR} {BE} {QUALIFIER}? {QUALIFIER}? {NEG_TRAIT}", 4, (HATE,)),
-    Rule("i|we {HATE_VERB} all|the|those|these? {GROUP}|{SLUR}", 4, (HATE,), negatable=True),
+    Rule(
+        "i|we {HATE_VERB} all|the|those|these? {GROUP}|{SLUR}",
+        4,
+        (HATE,),
+        negatable=True,
+        unless_next="{POSSESSED}",
+    ),
     Rule(
         "odiamos|detesto|aborrezco|odeio a? los|las|os|as|todos_los|todas_las|todos_os? "
         "{GROUP_ABROAD}",
@@ -1058,7 +1093,7 @@ RULES: Final[tuple[Rule, ...]] = (
     # "Death to" a group, in three languages ("death to" alone is a rule above; German's
     # "Tod" would make every "today" a candidate).
     Rule(
-        "muerte|morte|mort a|al|aos|ao|as|aux|au? los|las|os|as? {GROUP_ABROAD}",
+        "muerte|morte|mort a|al|aos|ao|as|aux|au los|las|os|as? {GROUP_ABROAD}",
         6,
         (HATE, VIOLENCE),
     ),
@@ -1181,6 +1216,27 @@ BENIGN: Final[tuple[str, ...]] = (
     # Help after an assault is asked for in the second person too.
     "if|after|whether {YOU}|ur|youre|youve get|got|are|were|have_been|been|r raped|molested|"
     "assaulted",
+    # Everyday words that share letters with a slur or a harm: a cat breed, an actor, a
+    # cleaner, an idiom, a gearbox, birds, a degree, a novel, fuel, kitchen and garden
+    # "bombs", cache purges, charcoal, a pet's poisoning.
+    "maine coon|coons",
+    "van dyke|dykes",
+    "spic and span",
+    "chink in the|their|his|her|my|your|our|its armor|armour",
+    "tranny fluid|slipping|shop|rebuild|cooler|mount|problems",
+    "great|blue|coal|crested|marsh|willow tit|tits",
+    "cum_laude|magna_cum_laude|summa_cum_laude",
+    "moby dick",
+    "gas the|my|your|our car|tank|truck|van|mower|boat|generator|scooter",
+    "seed|chocolate|cocoa|confetti|glitter|shower|flavor|flavour|cheese bomb|bombs",
+    "surge|noise|spark|cough|appetite suppressor|suppressors",
+    "purge|purging|purged the|a|old|all|your|its|our|my? cache|caches|backups|logs|queue|"
+    "queues|data|records|files|bucket|cdn|history|database|table|tables|branches|memory|"
+    "messages|inbox",
+    "burn|burning|quemar|queimar|bruler|verbrennen charcoal|charcoal_briquettes|carbon|"
+    "carbon|carvao|charbon|holzkohle",
+    "kill|harm|poison a|my|the|your? dog|cat|puppy|kitten|pet|horse|parrot|bird",
+    "pressure|weight|burden|stress|heat|edge off yourself",
     # Getting over it is not praising it ("recovery from anorexia is freeing").
     "recovery|recovering|recovered|free|freedom|healing|healed|surviving|survived|"
     "overcoming|overcame|beating|beat|life_after from? self_harm|selfharm|self_injury|"
