@@ -1235,7 +1235,10 @@ BENIGN: Final[tuple[str, ...]] = (
     "messages|inbox",
     "burn|burning|quemar|queimar|bruler|verbrennen charcoal|charcoal_briquettes|carbon|"
     "carbon|carvao|charbon|holzkohle",
-    "kill|harm|poison a|my|the|your? dog|cat|puppy|kitten|pet|horse|parrot|bird",
+    # (a pet's poisoning only as a question of what would harm it: "how much chocolate
+    # would kill a dog", not "how to poison a dog")
+    "would|can|might|does|do kill|harm|poison a|my|the|your? dog|cat|puppy|kitten|pet|horse|"
+    "parrot|bird",
     "pressure|weight|burden|stress|heat|edge off yourself",
     # Getting over it is not praising it ("recovery from anorexia is freeing").
     "recovery|recovering|recovered|free|freedom|healing|healed|surviving|survived|"
