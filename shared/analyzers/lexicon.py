@@ -1224,7 +1224,8 @@ BENIGN: Final[tuple[str, ...]] = (
     "spic and span",
     "chink in the|their|his|her|my|your|our|its armor|armour",
     "tranny fluid|slipping|shop|rebuild|cooler|mount|problems",
-    "great|blue|coal|crested|marsh|willow tit|tits",
+    # (birds by their kind: not "great", a compliment too)
+    "blue|coal|crested|marsh|willow|bearded tit|tits",
     "cum_laude|magna_cum_laude|summa_cum_laude",
     "moby dick",
     "gas the|my|your|our car|tank|truck|van|mower|boat|generator|scooter",
