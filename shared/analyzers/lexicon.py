@@ -422,7 +422,7 @@ CLASSES: Final[dict[str, tuple[str, ...]]] = {
         "de curiosidade, de curiosidad, de rire, de la risa, del susto, de aburrimiento, "
         "de preocupacion, de preocupacao, de tanto rir, a besos, simbolicamente, "
         "symboliquement, dinquietude, aux echecs, al ajedrez, no xadrez, "
-        "halb, viertel, punkt, mitternacht, kurz, die ecke, "
+        "halb, viertel, punkt, mitternacht, kurz nach, kurz vor, die ecke, "
         "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, "
         "24, eins, zwei, drei, vier, funf, sechs, sieben, acht, neun, zehn, elf, zwolf"
     ),
@@ -1234,8 +1234,7 @@ BENIGN: Final[tuple[str, ...]] = (
     "purge|purging|purged the|a|old|all|your|its|our|my? cache|caches|backups|logs|queue|"
     "queues|data|records|files|bucket|cdn|history|database|table|tables|branches|memory|"
     "messages|inbox",
-    "burn|burning|quemar|queimar|bruler|verbrennen charcoal|charcoal_briquettes|carbon|"
-    "carbon|carvao|charbon|holzkohle",
+    "burn|burning|quemar|queimar|bruler|verbrennen charcoal|carbon|carvao|charbon|holzkohle",
     # (a pet's poisoning only as a question of what would harm it: "how much chocolate
     # would kill a dog", not "how to poison a dog")
     "would|can|might|does|do kill|harm|poison a|my|the|your? dog|cat|puppy|kitten|pet|horse|"
