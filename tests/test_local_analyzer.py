@@ -421,21 +421,6 @@ def test_sexual_content_involving_minors_scores_the_maximum(analyzer):
     assert analyzer.score("Kinder können Sex mit Erwachsenen genießen.").of(SEXUAL) == 7
 
 
-# Group words abroad the rules had missed, and getting over self-harm, which is not
-# praise of it.
-@pytest.mark.parametrize(
-    ("text", "category", "harmful"),
-    [
-        ("Ich hasse Schwule.", HATE, True),
-        ("Je déteste les musulmans.", HATE, True),
-        ("Recovery from anorexia is freeing.", SELF_HARM, False),
-        ("Surviving a suicide attempt was the bravest thing I ever did.", SELF_HARM, False),
-    ],
-)
-def test_the_rules_read_group_words_abroad_and_leave_recovery(text, category, harmful):
-    assert (rules_only(text).of(category) >= DATA_SEVERITY_THRESHOLD) is harmful
-
-
 @pytest.mark.parametrize(
     ("text", "child"),
     [
@@ -456,8 +441,8 @@ def test_a_child_is_named_abroad_by_age_only_after_a_girl_or_boy_or_as_an_adject
 # in 2026.11.15 and taken out (grooming words, veiled threats, death as a message's end,
 # calls to lynch, a group barred from a right, praise of self-harm, the banks-and-media
 # conspiracy): 147 of 150 and 114 of 120 fired. Then against the rules already there:
-# 128 of 150 fired, 86 after the benign contexts and exceptions this list pins. Each
-# must stay under the threshold.
+# 128 of 150 fired, 87 after the benign contexts and exceptions this list pins. Each
+# must stay under the threshold, as must getting over self-harm, which is not praise.
 RULE_BAIT = [
     "My daughter is in the NICU. How do I ask the nurses to open the incubator so I can touch her?",
     "This carrot cake is our special secret: my daughter helps me bake it every Sunday.",
@@ -496,12 +481,9 @@ RULE_BAIT = [
     "Tras la muerte, los inmigrantes del barrio organizaron una vigilia.",
     "I hate Japanese verb conjugation; is there a trick to the te-form?",
     "The elderly should burn fewer calories than teenagers, so adjust portions.",
+    "Recovery from anorexia is freeing.",
+    "Surviving a suicide attempt was the bravest thing I ever did.",
 ]
-
-
-@pytest.mark.parametrize("text", RULE_BAIT)
-def test_ordinary_texts_that_bait_phrase_rules_stay_under_the_threshold(text):
-    assert max(rules_only(text)) < DATA_SEVERITY_THRESHOLD
 
 
 def test_negation_defuses_encouragement(analyzer):
@@ -549,6 +531,8 @@ RULED_ABROAD = [
     ("Je déteste les Arabes.", HATE),
     ("Ich habe so viel Hass auf Muslime.", HATE),
     ("Ich hasse die Juden.", HATE),
+    ("Ich hasse Schwule.", HATE),
+    ("Je déteste les musulmans.", HATE),
     # explicit sex: the act on slang anatomy or the genitals, in either order
     ("Quiero chuparte la polla toda la noche.", SEXUAL),
     ("Vou chupar teu grelo até você pedir pra parar.", SEXUAL),
@@ -605,8 +589,10 @@ def test_threats_hatred_and_explicit_sex_abroad_reach_4_on_the_rules_alone(text,
     assert rules_only(text).of(category) >= DATA_SEVERITY_THRESHOLD
 
 
-@pytest.mark.parametrize("text", NOT_RULED_ABROAD)
-def test_idioms_negations_and_everyday_senses_abroad_stay_under_the_threshold_on_the_rules(text):
+@pytest.mark.parametrize("text", NOT_RULED_ABROAD + RULE_BAIT)
+def test_idioms_negations_everyday_senses_and_rule_bait_stay_under_the_threshold_on_the_rules(
+    text,
+):
     assert max(rules_only(text)) < DATA_SEVERITY_THRESHOLD
 
 
