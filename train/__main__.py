@@ -27,6 +27,7 @@ from shared.analyzers.sentences import learned_form
 from shared.policy import CATEGORIES
 from train import encoder, written
 from train.dataset import Decontaminator, build
+from train.embeddings import EmbeddingCache
 from train.fit import Model, fit, thresholds
 from train.sources import Example, manifest, read
 
@@ -76,7 +77,7 @@ def _fit_encoder_head(
     """The encoder's head on a capped sample of the same splits, the thresholds of
     the two halves' mean probability and of the encoder's alone, and the gate the
     linear classifier opens to the encoder (``train/encoder.py``)."""
-    cache = encoder.EmbeddingCache(cache_path)
+    cache = EmbeddingCache(cache_path)
     train, dev = encoder.capped(train), encoder.capped(dev, encoder.DEV_CAPS)
     print(f"encoder head: train {len(train):,}  dev {len(dev):,} (capped)")
     train_x, dev_x = (cache.embed([e.text for e in split]) for split in (train, dev))

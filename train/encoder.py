@@ -4,8 +4,8 @@ The encoder (``shared/analyzers/encoder.py``) embeds text with
 multilingual-e5-small; this fits what reads the embeddings. Embedding is the
 slow step (tens of texts a second per core), so training reads a capped sample of
 the two sources that are many times larger than the rest (HateCheck's templated
-cases, library docstrings), embeds on every core, and keeps every embedding it
-computes in a cache keyed by the text's SHA-256, so a rerun embeds only new texts.
+cases, library docstrings), and keeps every embedding in a cache
+(``train/embeddings.py``), so a rerun embeds only new texts.
 
 Thresholds, on the mean of the linear classifier's and the network's
 probabilities (what scoring uses), are set on the development split with
@@ -17,18 +17,14 @@ reach (see ``local.score_many``).
 
 from __future__ import annotations
 
-import hashlib
-import multiprocessing
-import os
 from collections import defaultdict
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 from sklearn.neural_network import MLPClassifier
 
-from shared.analyzers.encoder import PREFIX_CHARS, e5
 from shared.policy import CATEGORIES
+from train.embeddings import digest
 from train.fit import SEED, thresholds
 from train.sources import Example
 
@@ -71,10 +67,6 @@ GATE_RECALL = 0.97
 GATE_FLOOR = 0.25
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 def capped(examples: list[Example], caps: dict[str, int] = CAPS) -> list[Example]:
     """The sample embedded: every example, except at most ``caps`` per source of a
     capped family (one HateCheck language, one library) and label, chosen by hash
@@ -89,69 +81,8 @@ def capped(examples: list[Example], caps: dict[str, int] = CAPS) -> list[Example
             kept.append(example)
     for (source, _), members in sorted(buckets.items()):
         cap = next(n for family, n in caps.items() if source.startswith(family))
-        kept += sorted(members, key=lambda e: _digest(e.text))[:cap]
+        kept += sorted(members, key=lambda e: digest(e.text))[:cap]
     return kept
-
-
-# Texts one worker embeds at a time, and how many of them between two saves of the
-# cache: a run stopped midway (about 30,000 texts at first) keeps what it embedded.
-BATCH = 64
-SAVE_EVERY = 20 * BATCH
-
-
-def _embed_batch(texts: list[str]) -> np.ndarray:
-    """One batch's embeddings, in a worker process (each maps the model once)."""
-    return e5().query([t[:PREFIX_CHARS] for t in texts]).reshape(-1, 384)
-
-
-def _embeddings(texts: list[str], processes: int) -> Iterator[tuple[list[str], np.ndarray]]:
-    """Each batch of ``texts`` with its embeddings, in order, from ``processes`` workers.
-    A text's embedding does not depend on its batch or its worker (the encoder reads
-    each text alone), so the cache holds the same vectors however it was filled."""
-    batches = [texts[start : start + BATCH] for start in range(0, len(texts), BATCH)]
-    # Spawned, not forked: the parent has run BLAS threads and sklearn by now, and a
-    # worker starts clean and maps the model itself.
-    with multiprocessing.get_context("spawn").Pool(processes) as pool:
-        yield from zip(batches, pool.imap(_embed_batch, batches), strict=True)
-
-
-class EmbeddingCache:
-    """Embeddings by text digest, read from and written back to one ``.npz`` file."""
-
-    def __init__(self, path: Path, processes: int | None = None) -> None:
-        self.path = path
-        self.processes = processes or os.cpu_count() or 1
-        self.vectors: dict[str, np.ndarray] = {}
-        if path.exists():
-            with np.load(path, allow_pickle=False) as data:
-                self.vectors = dict(zip(data["digests"].tolist(), data["vectors"], strict=True))
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        digests = [_digest(t) for t in texts]
-        missing = [t for t, d in dict(zip(texts, digests, strict=True)).items()
-                   if d not in self.vectors]  # fmt: skip
-        if missing:
-            print(f"embedding {len(missing):,} texts on {self.processes} processes "
-                  f"(cached: {len(self.vectors):,})", flush=True)  # fmt: skip
-            done = 0
-            for batch, vectors in _embeddings(missing, self.processes):
-                self.vectors.update(zip(map(_digest, batch), vectors, strict=True))
-                done += len(batch)
-                if done % SAVE_EVERY == 0:
-                    self._save()
-            self._save()
-        return np.stack([self.vectors[d] for d in digests]).astype(np.float32)
-
-    def _save(self) -> None:
-        """Write the cache whole, then move it into place: a run killed while saving
-        leaves the previous save, never a truncated file."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        keys = sorted(self.vectors)
-        partial = self.path.with_name(self.path.name + ".partial")
-        with partial.open("wb") as out:
-            np.savez(out, digests=np.array(keys),
-                     vectors=np.stack([self.vectors[k] for k in keys]))  # fmt: skip
-        os.replace(partial, self.path)
 
 
 def _classes(examples: list[Example]) -> np.ndarray:

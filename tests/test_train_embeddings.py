@@ -1,4 +1,4 @@
-"""Training's embedding cache (``train/encoder.py``): parallel, ordered, resumable.
+"""Training's embedding cache (``train/embeddings.py``): parallel, ordered, resumable.
 
 The first ``make train`` embeds about 30,000 texts, the slow step of training;
 the cache spreads it over every core and saves as it goes. What it must never
@@ -12,8 +12,8 @@ import os
 import numpy as np
 
 from shared.analyzers.encoder import PREFIX_CHARS, e5
-from train import encoder
-from train.encoder import EmbeddingCache
+from train import embeddings
+from train.embeddings import EmbeddingCache
 
 TEXTS = [
     "How do I kill a Python process?",
@@ -30,7 +30,7 @@ def direct(texts: list[str]) -> np.ndarray:
 
 
 def test_parallel_embeddings_are_each_texts_own_in_order(tmp_path, monkeypatch):
-    monkeypatch.setattr(encoder, "BATCH", 2)  # several batches over two workers
+    monkeypatch.setattr(embeddings, "BATCH", 2)  # several batches over two workers
     vectors = EmbeddingCache(tmp_path / "cache.npz", processes=2).embed(TEXTS)
     assert vectors.shape == (len(TEXTS), 384)
     assert np.array_equal(vectors, direct(TEXTS).astype(np.float32))
@@ -49,8 +49,8 @@ def test_a_rerun_embeds_only_new_texts(tmp_path, capsys):
 
 
 def test_the_cache_is_saved_as_it_goes(tmp_path, monkeypatch):
-    monkeypatch.setattr(encoder, "BATCH", 2)
-    monkeypatch.setattr(encoder, "SAVE_EVERY", 2)
+    monkeypatch.setattr(embeddings, "BATCH", 2)
+    monkeypatch.setattr(embeddings, "SAVE_EVERY", 2)
     sizes: list[int] = []
     real_save = EmbeddingCache._save
 
