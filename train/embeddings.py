@@ -65,12 +65,13 @@ class EmbeddingCache:
         if missing:
             print(f"embedding {len(missing):,} texts on {self.processes} processes "
                   f"(cached: {len(self.vectors):,})", flush=True)  # fmt: skip
-            done = 0
+            unsaved = 0
             for batch, vectors in _embeddings(missing, self.processes):
                 self.vectors.update(zip(map(digest, batch), vectors, strict=True))
-                done += len(batch)
-                if done % SAVE_EVERY == 0:
+                unsaved += len(batch)
+                if unsaved >= SAVE_EVERY:
                     self._save()
+                    unsaved = 0
             self._save()
         return np.stack([self.vectors[d] for d in digests]).astype(np.float32)
 
