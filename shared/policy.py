@@ -62,7 +62,12 @@ from typing import Final
 # 2026.11.15: "Schwule" and "musulmans" are group words to the rules, a child is named
 # abroad by "hija", "Sohn", "ein Kind" or an age after a girl or boy, and recovery from
 # self-harm is a benign context: offline data verdicts and model evaluations may differ.
-POLICY_VERSION: Final = "2026.11.15"
+# 2026.11.16: retrained on 6,574 more written sentences (look-alikes in the frames the
+# learned half over-read, harmful texts in the same frames, neutral mentions of groups);
+# t4 lets through 2% of development look-alikes (was 1%), the encoder reading alone
+# keeps 1%; "cut an onion" is a benign context: offline data verdicts and model
+# evaluations may differ.
+POLICY_VERSION: Final = "2026.11.16"
 
 
 class Category(Enum):

@@ -25,7 +25,7 @@ from sklearn.neural_network import MLPClassifier
 
 from shared.policy import CATEGORIES
 from train.embeddings import digest
-from train.fit import SEED, thresholds
+from train.fit import BENIGN_QUANTILE, SEED, thresholds
 from train.sources import Example
 
 # Per source of these families, and label, the most texts embedded. Dialogue turns
@@ -118,13 +118,16 @@ def fit_head(
 
 
 def learned_thresholds(
-    probabilities: np.ndarray, dev: list[Example], is_prose: np.ndarray
+    probabilities: np.ndarray,
+    dev: list[Example],
+    is_prose: np.ndarray,
+    quantile: float = BENIGN_QUANTILE,
 ) -> np.ndarray:
     """Per category (t2, t4, t6) for a learned probability (the mean of the two halves',
     or the encoder's alone), set on the development split's benign texts as the
     linear classifier's are (``fit.thresholds``)."""
     classes = _classes(dev)
-    table = thresholds(probabilities[(classes == 0) & ~is_prose], probabilities[is_prose])
+    table = thresholds(probabilities[(classes == 0) & ~is_prose], probabilities[is_prose], quantile)
     for index, category in enumerate(CATEGORIES):
         recall = np.mean(probabilities[classes == index + 1, index] >= table[index, 1])
         print(f"  {category.value:<9} dev recall {recall:.3f} at t4={table[index, 1]:.3f}")

@@ -7,8 +7,8 @@ harmful one contributes all of its words at once, since its label may rest on
 one sentence of it.
 
 Thresholds come from the development split: per category, ``t4`` is the
-probability that 1% of benign look-alikes reach (never below 0.5), and above
-every benign paragraph of prose (library documentation) by a margin;
+probability that 2% of benign look-alikes reach (``BENIGN_QUANTILE``; never below
+0.5), and above every benign paragraph of prose (library documentation) by a margin;
 ``t2`` is half of it (a mention) and ``t6`` lies four fifths of the way from
 ``t4`` to 1.
 """
@@ -29,7 +29,11 @@ from shared.policy import CATEGORIES
 from train.sources import Example
 
 MIN_DOCUMENTS = 2  # a feature seen in fewer training texts is dropped
-BENIGN_QUANTILE = 0.99
+# ``t4`` lets through 2% of development look-alikes, the false-positive target...
+BENIGN_QUANTILE = 0.98
+# ...except for the encoder reading alone (other scripts), whose false alarms no second
+# opinion averages down: it keeps the 99th percentile.
+ALONE_QUANTILE = 0.99
 PROSE_MARGIN = 0.02
 SEED = 20261127
 
@@ -98,9 +102,11 @@ def fit(train: list[Example], c: float) -> tuple[list[str], np.ndarray, np.ndarr
     return [f for f, k in zip(vocabulary, keep, strict=True) if k], weights[keep], bias
 
 
-def thresholds(look_alikes: np.ndarray, prose: np.ndarray) -> np.ndarray:
+def thresholds(
+    look_alikes: np.ndarray, prose: np.ndarray, quantile: float = BENIGN_QUANTILE
+) -> np.ndarray:
     """Per category (t2, t4, t6) from the development split's benign probabilities:
-    ``t4`` lets through ``1 - BENIGN_QUANTILE`` of the look-alikes and none of the prose."""
-    t4 = np.maximum(0.5, np.quantile(look_alikes, BENIGN_QUANTILE, axis=0))
+    ``t4`` lets through ``1 - quantile`` of the look-alikes and none of the prose."""
+    t4 = np.maximum(0.5, np.quantile(look_alikes, quantile, axis=0))
     t4 = np.maximum(t4, prose.max(axis=0) + PROSE_MARGIN)
     return np.stack([t4 / 2, t4, t4 + 0.8 * (1 - t4)], axis=1)

@@ -1175,7 +1175,7 @@ BENIGN: Final[tuple[str, ...]] = (
     "heart|panic|anxiety|asthma|shark attack|attacks",
     "beat the|a|my|your|our eggs|egg whites|record|deadline|traffic|heat|odds|game|level|boss|"
     "rush|crowd|competition|market|system|clock|high_score|batter",
-    "cut the|a|my|your|our? onions|onion|cake|costs|cost|hair|paper|ribbon|corners|grass|wood|"
+    "cut the|a|an|my|your|our? onions|onion|cake|costs|cost|hair|paper|ribbon|corners|grass|wood|"
     "budget|cheese|bread|fabric|rope|wire|cord|losses|prices|carbs|sugar|tree|vegetables",
     "cut myself a slice|piece",
     # Accidents, not self-harm: "you can cut yourself on that blade", "cut myself shaving".
