@@ -28,7 +28,7 @@ from shared.policy import CATEGORIES
 from train import encoder, written
 from train.dataset import Decontaminator, build
 from train.embeddings import EmbeddingCache
-from train.fit import ALONE_QUANTILE, Model, fit, thresholds
+from train.fit import ALONE_QUANTILE, BENIGN_QUANTILE, Model, fit, thresholds
 from train.sources import Example, manifest, read
 
 TEST_SPLIT = Path(__file__).parent / "splits" / "test.jsonl"
@@ -89,7 +89,7 @@ def _fit_encoder_head(
     linear_dev = linear.probabilities([model_input(e.text) for e in latin_dev])
     print("mean of both halves:")
     mean_dev = (linear_dev + network_dev[latin]) / 2
-    table = encoder.learned_thresholds(mean_dev, latin_dev, is_prose[latin])
+    table = encoder.learned_thresholds(mean_dev, latin_dev, is_prose[latin], BENIGN_QUANTILE)
     print("encoder alone (other scripts):")
     alone = encoder.learned_thresholds(network_dev, dev, is_prose, ALONE_QUANTILE)
     gate = encoder.gate(linear_dev, latin_dev)

@@ -33,7 +33,7 @@ SAVE_EVERY = 20 * BATCH
 
 def _embed_batch(texts: list[str]) -> np.ndarray:
     """One batch's embeddings, in a worker process (each maps the model once)."""
-    return e5().query([t[:PREFIX_CHARS] for t in texts]).reshape(-1, 384)
+    return e5().query([t[:PREFIX_CHARS] for t in texts])
 
 
 def _embeddings(texts: list[str], processes: int) -> Iterator[tuple[list[str], np.ndarray]]:

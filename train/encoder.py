@@ -25,7 +25,7 @@ from sklearn.neural_network import MLPClassifier
 
 from shared.policy import CATEGORIES
 from train.embeddings import digest
-from train.fit import BENIGN_QUANTILE, SEED, thresholds
+from train.fit import SEED, thresholds
 from train.sources import Example
 
 # Per source of these families, and label, the most texts embedded. Dialogue turns
@@ -57,15 +57,17 @@ HARM_REPEATS = 3
 # The gate lets through this share of harmful development texts of each category,
 # but never opens below the floor. A sentence the gate keeps out could reach t4
 # only if the encoder's probability made up for the linear one's in the mean. On
-# development (the whole analyzer on 6,103 texts, the weights of policy 2026.11.16),
-# floors of 0.25, 0.2, 0.15, 0.1 and 0.05 caught 326, 330, 336, 338 and 339 of 407
-# violent texts (self-harm 224, 229, 230, 230, 230 of 280; hate the same at each) and flagged
-# 126, 129, 131, 131 and 131 of 1,923 look-alikes, while screening the benchmark's
-# 20 MB chat file cost 0.23, 0.26, 0.34, 0.50 and 1.06 CPU s/MB (the encoder reads
-# about 45 ms a sentence): 0.15 keeps nearly all of the recall at the cost the
-# previous release paid. (With 2026.11.15's weights a floor of 0.25 cost no
-# development recall; the retrained linear classifier gives violent texts lower
-# probabilities, so more of them sat under it.)
+# development (the whole analyzer on 6,103 texts, the weights of policy 2026.11.16,
+# the gate set to the floor in every category), floors of 0.25, 0.2, 0.15, 0.1 and
+# 0.05 caught 326, 330, 336, 338 and 339 of 407 violent texts (self-harm 224, 229,
+# 230, 230, 230 of 280; hate the same at each) and flagged 126, 129, 131, 131 and
+# 131 of 1,923 look-alikes, while screening the benchmark's 20 MB chat file cost
+# 0.23, 0.26, 0.34, 0.50 and 1.06 CPU s/MB (the encoder reads about 45 ms a
+# sentence): 0.15 keeps nearly all of the recall at the cost the previous release
+# paid. (With 2026.11.15's weights a floor of 0.25 cost no development recall; the
+# retrained linear classifier gives violent texts lower probabilities, so more of
+# them sat under it. As trained, Sexual's gate is its quantile, 0.184, and
+# development violence 335 of 407.)
 GATE_RECALL = 0.97
 GATE_FLOOR = 0.15
 
@@ -124,11 +126,11 @@ def learned_thresholds(
     probabilities: np.ndarray,
     dev: list[Example],
     is_prose: np.ndarray,
-    quantile: float = BENIGN_QUANTILE,
+    quantile: float,
 ) -> np.ndarray:
     """Per category (t2, t4, t6) for a learned probability (the mean of the two halves',
     or the encoder's alone), set on the development split's benign texts as the
-    linear classifier's are (``fit.thresholds``)."""
+    linear classifier's are (``fit.thresholds``), ``t4`` at their ``quantile``."""
     classes = _classes(dev)
     table = thresholds(probabilities[(classes == 0) & ~is_prose], probabilities[is_prose], quantile)
     for index, category in enumerate(CATEGORIES):
