@@ -75,7 +75,7 @@ from typing import Final
 # name a group: the learned half read "they" plus a generalisation as hate, in library
 # prose too: offline data verdicts and model evaluations may differ.
 # 2026.11.19: retrained with 553 more written sentences in software's frames (docstrings,
-# code, logs, grammar notation, instructions that say "yourself"), 498 of them benign:
+# code, logs, grammar notation, instructions that say "yourself"), 496 of them benign:
 # offline data verdicts and model evaluations may differ.
 POLICY_VERSION: Final = "2026.11.19"
 
