@@ -4,10 +4,15 @@ Scores every docstring paragraph (over 40 characters) of the running Python's
 standard library — technical prose full of "kill", "execute", "shoot", "dead",
 "attack" — and prints how many reach the failing severity (4) and how many score
 a mention (2-3). Run with ``make bench`` (or ``python -m bench.falsepositives``).
+Given folders (``python -m bench.falsepositives FOLDER...``), it scores their
+docstrings instead, e.g. installed packages that training never reads: the
+standard library is the set a release is tuned against, so a second set shows
+whether a fix generalises.
 """
 
 from __future__ import annotations
 
+import argparse
 import ast
 import sysconfig
 import time
@@ -38,12 +43,14 @@ def docstring_paragraphs(root: Path) -> list[str]:
     return found
 
 
-def paragraphs() -> list[str]:
-    return docstring_paragraphs(Path(sysconfig.get_paths()["stdlib"]))
-
-
 def main() -> None:
-    texts = paragraphs()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "folders", nargs="*", type=Path, help="folders to score (default: the standard library)"
+    )
+    folders = parser.parse_args().folders
+    roots = folders or [Path(sysconfig.get_paths()["stdlib"])]
+    texts = [text for root in roots for text in docstring_paragraphs(root)]
     analyzer = LocalAnalyzer()
     started = time.perf_counter()
     scores = [max(analyzer.score(text)) for text in texts]
@@ -51,7 +58,8 @@ def main() -> None:
     failing = sum(score >= DATA_SEVERITY_THRESHOLD for score in scores)
     mentions = sum(0 < score < DATA_SEVERITY_THRESHOLD for score in scores)
     characters = sum(map(len, texts))
-    print("local analyzer on the standard library's docstrings (benign English)")
+    source = f"{len(roots)} given folders'" if folders else "the standard library's"
+    print(f"local analyzer on {source} docstrings (benign English)")
     print(f"  {len(texts):,} paragraphs, {characters / 1e6:.2f} M characters, {seconds:.2f} s")
     print(f"  at or above severity {DATA_SEVERITY_THRESHOLD} (false positives): {failing}")
     print(f"  mentions (severity 1-3): {mentions}")

@@ -60,7 +60,7 @@ def _recall(model: Model, dev: list[Example]) -> tuple[np.ndarray, np.ndarray]:
     probabilities = _probabilities(model, dev)
     look_alikes = np.array([e.category is None and e.source not in PROSE for e in dev])
     prose = np.array([e.source in PROSE for e in dev])
-    model.thresholds = thresholds(probabilities[look_alikes], probabilities[prose])
+    model.thresholds = thresholds(probabilities[look_alikes], probabilities[prose], BENIGN_QUANTILE)
     recall = np.array(
         [
             np.mean([p[i] >= model.thresholds[i, 1] for p, e in zip(probabilities, dev, strict=True)

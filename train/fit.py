@@ -102,9 +102,7 @@ def fit(train: list[Example], c: float) -> tuple[list[str], np.ndarray, np.ndarr
     return [f for f, k in zip(vocabulary, keep, strict=True) if k], weights[keep], bias
 
 
-def thresholds(
-    look_alikes: np.ndarray, prose: np.ndarray, quantile: float = BENIGN_QUANTILE
-) -> np.ndarray:
+def thresholds(look_alikes: np.ndarray, prose: np.ndarray, quantile: float) -> np.ndarray:
     """Per category (t2, t4, t6) from the development split's benign probabilities:
     ``t4`` lets through ``1 - quantile`` of the look-alikes and none of the prose."""
     t4 = np.maximum(0.5, np.quantile(look_alikes, quantile, axis=0))
